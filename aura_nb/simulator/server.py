@@ -1,0 +1,215 @@
+"""The :class:`Simulator`: a local Aura API on 127.0.0.1, started and stopped from Python."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import os
+import socket
+import threading
+from http.server import ThreadingHTTPServer
+
+from . import catalog
+from .app import Handler, RateLimiter, Stats
+from .clock import VirtualClock
+from .faults import Faults, parse_spec
+from .state import World
+
+
+class _Server(ThreadingHTTPServer):
+    """A threading HTTP server that remembers its connections so ``stop()`` can end them all."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+    def __init__(self, address, sim):
+        self.sim = sim
+        self._connections: dict[threading.Thread, socket.socket] = {}
+        self._connections_lock = threading.Lock()
+        super().__init__(address, Handler)
+
+    def process_request(self, request, client_address):
+        thread = threading.Thread(target=self.process_request_thread,
+                                  args=(request, client_address),
+                                  name="aura-simulator-connection", daemon=True)
+        with self._connections_lock:
+            self._connections[thread] = request
+        thread.start()
+
+    def process_request_thread(self, request, client_address):
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._connections_lock:
+                self._connections.pop(threading.current_thread(), None)
+
+    def close_connections(self, timeout: float = 5.0) -> None:
+        """Shut down every open connection and wait for its thread."""
+        with self._connections_lock:
+            open_now = list(self._connections.items())
+        for _, sock in open_now:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        for thread, _ in open_now:
+            thread.join(timeout)
+
+
+class Simulator:
+    """A local stand-in for the Aura API (``POST /oauth/token`` and ``/v1/...``) over HTTP.
+
+    ``Simulator(...).start()`` listens on ``host:port`` (port 0 picks a free one) in a daemon
+    thread and returns itself; ``stop()`` ends the server and every connection thread. Also a
+    context manager. See docs/DESIGN.md ("Simulator") for the admin surface and fault format.
+
+    ``faults`` is a dict of :meth:`set_faults` settings or a ``--faults`` text;
+    ``durations`` overrides lifecycle durations, ``{"creating": (lo, hi), ...}`` in virtual
+    seconds. Raises ValueError for a bad setting, OSError if the port cannot be bound.
+    """
+
+    def __init__(self, seed: int = 0, speed: float = 1.0, rate_limit: int = 125,
+                 token_ttl: float = 3600, client_id: str = "simulator-client",
+                 client_secret: str = "simulator-secret", state_file: str | None = None,
+                 faults=None, host: str = "127.0.0.1", port: int = 0,
+                 durations: dict | None = None):
+        if not client_id or not client_secret:
+            raise ValueError("client_id and client_secret must not be empty")
+        if rate_limit < 0:
+            raise ValueError("rate_limit must be 0 (off) or a positive number of requests/minute")
+        if not token_ttl > 0:
+            raise ValueError("token_ttl must be a positive number of seconds")
+        self.seed = seed
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.token_ttl = float(token_ttl)
+        self.state_file = os.fspath(state_file) if state_file else None
+        self.host = host
+        self.port = port
+        self.clock = VirtualClock(speed)
+        self.world = World(seed, self.clock, durations)
+        self.rate_limiter = RateLimiter(self.clock, rate_limit)
+        self.stats = Stats()
+        self.faults = Faults(seed)
+        if faults:
+            self.set_faults(**(parse_spec(faults) if isinstance(faults, str) else faults))
+        self._credentials = {catalog.OTHER_CLIENT[0]: (catalog.OTHER_CLIENT[1], "other"),
+                             client_id: (client_secret, "primary")}
+        self._save_lock = threading.Lock()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        if self.state_file and os.path.exists(self.state_file):
+            with open(self.state_file, encoding="utf-8") as f:
+                self.world.load_state(json.load(f))
+
+    def __repr__(self):
+        where = self.base_url if self._server else "not started"
+        return f"<Simulator {where} client_id={self.client_id!r} seed={self.seed}>"
+
+    # -- life cycle -----------------------------------------------------------------------
+
+    def start(self) -> "Simulator":
+        """Bind and serve in a background thread; returns ``self`` once it accepts requests.
+
+        Raises RuntimeError if already started, OSError if the address cannot be bound.
+        """
+        if self._server is not None:
+            raise RuntimeError("this simulator is already running")
+        self._server = _Server((self.host, self.port), self)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.1},
+                                        name="aura-simulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, close every connection, join the threads, save the state file."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        server.close_connections()
+        self._thread.join()
+        self._thread = None
+        self.save_state()
+
+    def __enter__(self) -> "Simulator":
+        return self.start() if self._server is None else self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """``http://HOST:PORT``: the API host; the token URL is ``/oauth/token``, the API ``/v1``."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    # -- controls (also reachable over HTTP under /_simulator/) ---------------------------
+
+    def advance(self, seconds: float) -> float:
+        """Move the virtual clock forward; returns the new virtual time (POSIX seconds)."""
+        now = self.clock.advance(seconds)
+        self.save_state()
+        return now
+
+    def set_faults(self, **settings) -> dict:
+        """Change fault injection (keys: error_rate, rate_429, drop_rate, latency, script).
+
+        Returns the whole configuration. Raises ValueError for a bad setting.
+        """
+        return self.faults.update(**settings)
+
+    def reset(self) -> None:
+        """Back to the seeded world at the starting time; counters and rate limits zeroed."""
+        with self.world.lock:
+            self.world.reset()
+            self.clock.reset()
+        self.stats.reset()
+        self.world.tokens_issued = 0
+        self.rate_limiter.reset()
+        self.save_state()
+
+    def stats_snapshot(self) -> dict:
+        """What ``GET /_simulator/stats`` returns."""
+        snapshot = self.stats.snapshot()
+        snapshot["tokens_issued"] = self.world.tokens_issued
+        return snapshot
+
+    def issued_secrets(self) -> dict:
+        """Every secret this process handed out or accepts (for secret-scan tests only)."""
+        with self.world.lock:
+            return {"client_secrets": [secret for secret, _ in self._credentials.values()],
+                    "access_tokens": list(self.world.issued_tokens),
+                    "passwords": list(self.world.issued_passwords)}
+
+    # -- helpers for the HTTP layer -------------------------------------------------------
+
+    def role_for_credentials(self, client_id, client_secret) -> str | None:
+        """The world role of a client id/secret pair, or ``None`` if they are wrong."""
+        entry = self._credentials.get(client_id)
+        if entry is None or not isinstance(client_secret, str):
+            return None
+        secret, role = entry
+        return role if secrets_equal(secret, client_secret) else None
+
+    def client_id_for(self, role: str) -> str:
+        """The client id that owns ``role`` (rate limits are per client id)."""
+        for client_id, (_, owner) in self._credentials.items():
+            if owner == role:
+                return client_id
+        return role
+
+    def save_state(self) -> None:
+        """Write the state file, if there is one (atomic replace)."""
+        if self.state_file:
+            with self._save_lock:
+                self.world.save(self.state_file)
+
+
+def secrets_equal(a: str, b: str) -> bool:
+    """Constant-time comparison of two strings."""
+    return hmac.compare_digest(a.encode(), b.encode())
