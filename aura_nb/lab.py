@@ -1,0 +1,99 @@
+"""Start JupyterLab on the teaching notebooks: ``python -m aura_nb.lab [jupyter lab options]``.
+
+With real credentials configured (environment or ``.env``) the notebooks talk to the real Aura
+API. Without them, a local simulator is started in the background first (its world kept in
+``$AURA_NB_HOME/simulator-state.json``, so it survives restarts) and every kernel started by this
+JupyterLab is pointed at it through the environment. One line says which mode is active.
+
+The same environment is what the test session gives nbval's kernels (`simulator_environment`), so
+a notebook behaves alike under both.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from . import config
+from .credentials import credentials_configured
+
+__all__ = ["simulator_environment", "main"]
+
+SIMULATOR_SEED = 0
+
+
+def simulator_environment(base_url: str, client_id: str, client_secret: str,
+                          home: Path) -> dict[str, str]:
+    """The variables that point kernels at a local simulator (simulator mode).
+
+    Every ``AURA_*`` credential variable is set (aliases emptied) so that a developer's real
+    ``.env`` can never take over: python-dotenv never overrides the environment.
+    """
+    return {
+        "AURA_BASE_URL": base_url,
+        "AURA_CLIENT_ID": client_id,
+        "AURA_CLIENT_SECRET": client_secret,
+        "AURA_API_CLIENT_ID": "",
+        "AURA_API_CLIENT_SECRET": "",
+        "AURA_NB_HOME": str(home),
+    }
+
+
+def _start_simulator(home: Path, speed: float) -> tuple[subprocess.Popen, str]:
+    """Run ``python -m aura_nb.simulator`` and wait for the line that gives its base URL."""
+    home.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aura_nb.simulator", "--port", "0", "--seed", str(SIMULATOR_SEED),
+         "--speed", f"{speed:g}", "--state", str(home / "simulator-state.json")],
+        stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline() if proc.stdout else ""
+    if "http://" not in line:
+        proc.kill()
+        raise SystemExit("aura_nb.lab: the simulator did not start; run "
+                         "`python -m aura_nb.simulator` to see why")
+    url = line[line.index("http://"):].split()[0]
+    return proc, url
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start JupyterLab (and the simulator when no real credentials are configured)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    repo = Path.cwd()
+    notebooks = repo / "notebooks"
+    env = dict(os.environ)
+    simulator = None
+    if credentials_configured():
+        print(f"Real mode: the notebooks use the Aura API at {config.base_url()} "
+              f"(credentials from the environment or .env).", flush=True)
+    else:
+        home = Path(env.get("AURA_NB_HOME") or repo / ".aura_nb").resolve()
+        speed = config.simulator_speed()
+        simulator, url = _start_simulator(home, speed)
+        env.update(simulator_environment(url, "simulator-client", "simulator-secret", home))
+        print(f"Simulator mode: no real credentials configured (see .env.example), so the "
+              f"notebooks use the local Aura API simulator at {url}, {speed:g}x faster than "
+              f"the real service.", flush=True)
+    lab = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={notebooks}",
+                            *args], env=env)
+
+    def _forward(signum, _frame):
+        lab.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, _forward)
+    try:
+        while True:
+            try:
+                return lab.wait()
+            except KeyboardInterrupt:
+                continue  # JupyterLab asks for confirmation itself; keep waiting for it
+    finally:
+        if simulator is not None:
+            simulator.terminate()
+            simulator.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

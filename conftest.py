@@ -1,0 +1,70 @@
+"""Test-session wiring for the notebooks (nbval).
+
+nbval runs each notebook in its own kernel process, started after collection, which inherits this
+process's environment; pytest fixtures never reach notebook cells. So when the session runs with
+``--nbval``, one simulator is started here, before any kernel, and every ``AURA_*`` variable the
+notebooks read is pointed at it (the same environment ``./dev lab`` gives JupyterLab). A
+developer's real ``.env`` cannot take over: python-dotenv never overrides the environment.
+
+Tests marked ``after_notebooks`` run after every notebook (the secret scan reads what the
+notebooks' simulator issued).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Fast enough that creating an instance takes about a second, slow enough to show each state.
+NOTEBOOK_SIMULATOR_SPEED = 100
+
+_session: dict = {}
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "after_notebooks: run after the notebooks (uses their simulator's world)")
+    if not (getattr(config.option, "nbval", False) or getattr(config.option, "nbval_lax", False)):
+        return
+    from aura_nb.lab import SIMULATOR_SEED, simulator_environment
+    from aura_nb.simulator import Simulator
+
+    home = Path(tempfile.mkdtemp(prefix="aura_nb-notebooks-"))
+    sim = Simulator(seed=SIMULATOR_SEED, speed=NOTEBOOK_SIMULATOR_SPEED).start()
+    env = simulator_environment(sim.base_url, sim.client_id, sim.client_secret, home)
+    env["AURA_SIMULATOR_SPEED"] = str(NOTEBOOK_SIMULATOR_SPEED)
+    env.pop("AURA_TENANT", None)
+    _session.update(sim=sim, home=home, saved={k: os.environ.get(k) for k in [*env, "AURA_TENANT"]})
+    os.environ.pop("AURA_TENANT", None)
+    os.environ.update(env)
+
+
+def pytest_unconfigure(config):
+    sim = _session.pop("sim", None)
+    if sim is None:
+        return
+    sim.stop()
+    for key, value in _session.pop("saved").items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    shutil.rmtree(_session.pop("home"), ignore_errors=True)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    later = [item for item in items if item.get_closest_marker("after_notebooks")]
+    if later:
+        items[:] = [item for item in items if item not in later] + later
+
+
+@pytest.fixture(scope="session")
+def notebook_simulator():
+    """The simulator the notebooks ran against in this session (skips without ``--nbval``)."""
+    if "sim" not in _session:
+        pytest.skip("the notebooks did not run in this session (no --nbval)")
+    return _session["sim"]
