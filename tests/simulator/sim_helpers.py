@@ -1,0 +1,88 @@
+"""Helpers for the simulator's contract tests: a plain-requests caller and error-body checks.
+
+These tests talk HTTP with ``requests`` only (never aura_nb's own client): they check the
+simulator against the documented API, the way any outside client would see it.
+"""
+
+from __future__ import annotations
+
+import requests
+
+from aura_nb.simulator import Simulator
+
+CLIENT = ("simulator-client", "simulator-secret")
+OTHER = ("other-client", "other-secret")
+
+
+def fetch_token(base_url: str, credentials=CLIENT) -> str:
+    """POST /oauth/token with Basic auth and the client-credentials form."""
+    r = requests.post(f"{base_url}/oauth/token", auth=credentials,
+                      data={"grant_type": "client_credentials"}, timeout=10)
+    assert r.status_code == 200, r.text
+    return r.json()["access_token"]
+
+
+class Api:
+    """A keep-alive ``requests.Session`` holding a bearer token for one client."""
+
+    def __init__(self, sim: Simulator, credentials=CLIENT):
+        self.sim = sim
+        self.base = sim.base_url
+        self.session = requests.Session()
+        self.token = fetch_token(self.base, credentials)
+        self.session.headers["Authorization"] = f"Bearer {self.token}"
+
+    def get(self, path, **kw):
+        return self.session.get(self.base + path, timeout=10, **kw)
+
+    def post(self, path, body=None, **kw):
+        """POST with a JSON body (``{}`` by default, as clients send for body-less actions)."""
+        if "data" not in kw:
+            kw["json"] = {} if body is None else body
+        return self.session.post(self.base + path, timeout=10, **kw)
+
+    def patch(self, path, body, **kw):
+        return self.session.patch(self.base + path, json=body, timeout=10, **kw)
+
+    def delete(self, path, **kw):
+        return self.session.delete(self.base + path, timeout=10, **kw)
+
+    def tenant_id(self, name: str) -> str:
+        """The id of the caller's tenant called ``name``."""
+        tenants = self.get("/v1/tenants").json()["data"]
+        return next(t["id"] for t in tenants if t["name"] == name)
+
+    def create(self, **fields) -> dict:
+        """Create a professional-db in Learning Project (fields override); returns the 202 data."""
+        body = {"name": "test-db", "tenant_id": self.tenant_id("Learning Project"),
+                "type": "professional-db", "cloud_provider": "gcp", "region": "europe-west1",
+                "memory": "2GB", "version": "5"}
+        body.update(fields)
+        r = self.post("/v1/instances", body)
+        assert r.status_code == 202, r.text
+        return r.json()["data"]
+
+    def status(self, instance_id: str) -> str:
+        return self.get(f"/v1/instances/{instance_id}").json()["data"]["status"]
+
+    def running(self, **fields) -> dict:
+        """Create an instance and move the clock until it is running; returns the 202 data."""
+        created = self.create(**fields)
+        self.finish(created["id"])
+        assert self.status(created["id"]) == "running"
+        return created
+
+    def finish(self, instance_id: str) -> None:
+        """Advance the virtual clock to the end of the instance's current operation."""
+        end = self.sim.world.transition_end(instance_id)
+        if end is not None:
+            self.sim.advance(max(0.0, end - self.sim.clock.now()) + 0.01)
+
+
+def error_of(response) -> dict:
+    """The first entry of a standard v1 error body (asserting that shape)."""
+    body = response.json()
+    assert set(body) == {"errors"}, body
+    assert {"message", "reason"} <= set(body["errors"][0]), body
+    return body["errors"][0]
+
