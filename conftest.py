@@ -19,9 +19,6 @@ from pathlib import Path
 
 import pytest
 
-# Fast enough that creating an instance takes about a second, slow enough to show each state.
-NOTEBOOK_SIMULATOR_SPEED = 100
-
 _session: dict = {}
 
 
@@ -30,14 +27,10 @@ def pytest_configure(config):
         "markers", "after_notebooks: run after the notebooks (uses their simulator's world)")
     if not (getattr(config.option, "nbval", False) or getattr(config.option, "nbval_lax", False)):
         return
-    from aura_nb.lab import SIMULATOR_SEED, simulator_environment
-    from aura_nb.simulator import Simulator
+    from aura_nb.lab import start_test_simulator
 
     home = Path(tempfile.mkdtemp(prefix="aura_nb-notebooks-"))
-    sim = Simulator(seed=SIMULATOR_SEED, speed=NOTEBOOK_SIMULATOR_SPEED).start()
-    env = simulator_environment(sim.base_url, sim.client_id, sim.client_secret, home)
-    env["AURA_SIMULATOR_SPEED"] = str(NOTEBOOK_SIMULATOR_SPEED)
-    env.pop("AURA_TENANT", None)
+    sim, env = start_test_simulator(home)
     _session.update(sim=sim, home=home, saved={k: os.environ.get(k) for k in [*env, "AURA_TENANT"]})
     os.environ.pop("AURA_TENANT", None)
     os.environ.update(env)

@@ -20,9 +20,11 @@ from pathlib import Path
 from . import config
 from .credentials import credentials_configured
 
-__all__ = ["simulator_environment", "main"]
+__all__ = ["simulator_environment", "start_test_simulator", "main"]
 
 SIMULATOR_SEED = 0
+# Notebook runs under test: creating an instance takes about a second, each state still shows.
+TEST_SIMULATOR_SPEED = 100
 
 
 def simulator_environment(base_url: str, client_id: str, client_secret: str,
@@ -40,6 +42,17 @@ def simulator_environment(base_url: str, client_id: str, client_secret: str,
         "AURA_API_CLIENT_SECRET": "",
         "AURA_NB_HOME": str(home),
     }
+
+
+def start_test_simulator(home: Path):
+    """Start the in-process simulator that notebook runs are checked against (nbval and the
+    script that regenerates the committed outputs use the same one): ``(simulator, env)``."""
+    from .simulator import Simulator
+
+    sim = Simulator(seed=SIMULATOR_SEED, speed=TEST_SIMULATOR_SPEED).start()
+    env = simulator_environment(sim.base_url, sim.client_id, sim.client_secret, home)
+    env["AURA_SIMULATOR_SPEED"] = str(TEST_SIMULATOR_SPEED)
+    return sim, env
 
 
 def _start_simulator(home: Path, speed: float) -> tuple[subprocess.Popen, str]:
