@@ -4,10 +4,12 @@ README must keep its two set-up commands, which .ci/run must call."""
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
+
+tomllib = pytest.importorskip("tomllib", reason="tomllib needs Python 3.11+")
 
 ROOT = Path(__file__).resolve().parents[1]
 # conda-forge names that differ from their PyPI names
