@@ -139,6 +139,8 @@ class Handler(BaseHTTPRequestHandler):
     def send_error(self, code, message=None, explain=None):
         """Errors found by the base class (bad request line, huge headers) also answer JSON."""
         self.close_connection = True
+        if self.request_version == "HTTP/0.9":     # unparseable line: still answer with headers
+            self.request_version = self.protocol_version
         try:
             self._reply(code, {"errors": [{"message": message or self.responses.get(
                 code, ("Error",))[0], "reason": "bad-request"}]}, count=False)
@@ -190,6 +192,12 @@ class Handler(BaseHTTPRequestHandler):
         self._handle()
 
     do_POST = do_PATCH = do_DELETE = do_PUT = do_HEAD = do_OPTIONS = do_GET
+
+    def __getattr__(self, name):
+        """Any other method (``do_FROB``) is routed too, so that it gets a 405 rather than a 501."""
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
 
     def _handle(self) -> None:
         sim = self.server.sim

@@ -129,7 +129,13 @@ class Simulator:
         server, self._server = self._server, None
         if server is None:
             return
-        server.shutdown()
+        stopper = threading.Thread(target=server.shutdown, name="aura-simulator-stop")
+        stopper.start()
+        try:        # wake the serve loop now rather than at its next poll
+            socket.create_connection(server.server_address[:2], timeout=1).close()
+        except OSError:
+            pass
+        stopper.join()
         server.server_close()
         server.close_connections()
         self._thread.join()

@@ -28,8 +28,13 @@ class Api:
     def __init__(self, sim: Simulator, credentials=CLIENT):
         self.sim = sim
         self.base = sim.base_url
+        self.credentials = credentials
         self.session = requests.Session()
-        self.token = fetch_token(self.base, credentials)
+        self.renew()
+
+    def renew(self) -> None:
+        """Fetch a new token (after moving the clock past the old one's lifetime)."""
+        self.token = fetch_token(self.base, self.credentials)
         self.session.headers["Authorization"] = f"Bearer {self.token}"
 
     def get(self, path, **kw):
