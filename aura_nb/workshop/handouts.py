@@ -1,0 +1,124 @@
+"""Hand-outs: one credentials file per attendee and a summary for the instructor.
+
+Per-attendee files use the format of the credentials file the Aura console offers for download
+(``NEO4J_URI``, ``NEO4J_USERNAME``, ``NEO4J_PASSWORD``, ``AURA_INSTANCEID``, ``AURA_INSTANCENAME``).
+The summary (CSV and Markdown) lists attendee, email, instance name, id, connection URL and the
+hand-out file, never a password. Everything is written with mode 0600 into
+``<workshop folder>/handouts/``, which sits under a git-ignored folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .manifest import AttendeeRecord, _atomic_write
+
+__all__ = ["Handouts", "write_handouts", "handout_text", "SUMMARY_COLUMNS"]
+
+SUMMARY_COLUMNS = ("attendee", "email", "instance_name", "instance_id", "connection_url", "handout")
+
+LOST_PASSWORD_LINE = (
+    "# The API lost this instance's one-time password: ask your instructor, who can reset it "
+    "in the Aura console (https://console.neo4j.io)."
+)
+
+
+@dataclass(frozen=True)
+class Handouts:
+    """Where :func:`write_handouts` wrote things: ``folder``, ``files`` (attendee -> path),
+    ``summary_csv``, ``summary_md``, and ``missing`` (attendees without an instance, so no file)."""
+
+    folder: Path
+    files: dict[str, Path]
+    summary_csv: Path
+    summary_md: Path
+    missing: tuple[str, ...] = field(default=())
+
+    def __repr__(self) -> str:
+        return f"Handouts(folder={str(self.folder)!r}, files={len(self.files)}, missing={len(self.missing)})"
+
+
+def handout_text(prefix: str, record: AttendeeRecord, password: str | None, username: str = "neo4j") -> str:
+    """The console-format credentials text for one attendee.
+
+    ``password`` is ``None`` when it was never captured; the file then says so and how to recover.
+    """
+    lines = [
+        f"# Workshop {prefix}: Aura instance for {record.attendee}",
+        "# Wait until your instructor says the class is ready, then connect with these details.",
+    ]
+    if password is None:
+        lines.append(LOST_PASSWORD_LINE)
+    lines += [
+        f"NEO4J_URI={record.connection_url}",
+        f"NEO4J_USERNAME={username}",
+        f"NEO4J_PASSWORD={password or ''}",
+        f"AURA_INSTANCEID={record.instance_id}",
+        f"AURA_INSTANCENAME={record.name}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _markdown_cell(value: str) -> str:
+    return value.replace("|", "\\|").replace("\n", " ")
+
+
+def write_handouts(
+    folder: Path,
+    prefix: str,
+    records: Iterable[AttendeeRecord],
+    read_secret: Callable[[AttendeeRecord], tuple[str, str] | None],
+) -> Handouts:
+    """Write one hand-out per attendee that has an instance, plus ``summary.csv`` and ``summary.md``.
+
+    ``read_secret(record)`` returns ``(username, password)`` from the vault, or ``None`` when the
+    password was never captured. Files are written atomically with mode 0600; the folder is 0700.
+    Returns a :class:`Handouts`. Raises ``OSError`` if the folder cannot be written.
+    """
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    files: dict[str, Path] = {}
+    missing: list[str] = []
+    rows: list[dict[str, str]] = []
+    for record in records:
+        if not record.has_instance:
+            missing.append(record.attendee)
+            continue
+        secret = read_secret(record) if record.password_captured else None
+        username, password = secret if secret else ("neo4j", None)
+        path = folder / f"{record.name}.txt"
+        _atomic_write(path, handout_text(prefix, record, password, username))
+        files[record.attendee] = path
+        rows.append(
+            {
+                "attendee": record.attendee,
+                "email": record.email,
+                "instance_name": record.name,
+                "instance_id": record.instance_id,
+                "connection_url": record.connection_url,
+                "handout": path.name,
+            }
+        )
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=SUMMARY_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    summary_csv = folder / "summary.csv"
+    _atomic_write(summary_csv, buffer.getvalue())
+    md = [
+        f"# Workshop {prefix}: hand-outs",
+        "",
+        "Give each attendee their own file; passwords are only inside those files.",
+        "",
+        "| " + " | ".join(SUMMARY_COLUMNS) + " |",
+        "|" + "---|" * len(SUMMARY_COLUMNS),
+    ]
+    md += ["| " + " | ".join(_markdown_cell(row[c]) for c in SUMMARY_COLUMNS) + " |" for row in rows]
+    if missing:
+        md += ["", "No instance yet (run provision again): " + ", ".join(missing)]
+    summary_md = folder / "summary.md"
+    _atomic_write(summary_md, "\n".join(md) + "\n")
+    return Handouts(folder, files, summary_csv, summary_md, tuple(missing))

@@ -1,0 +1,224 @@
+"""The workshop manifest: a JSON record of everything a workshop created.
+
+It lives in ``$AURA_NB_HOME/workshops/<prefix>/manifest.json`` by default, is written atomically
+with mode 0600 after every change, and is the source of truth for hand-outs, pause/resume, reset
+and teardown. An interrupted run therefore loses nothing: re-running picks up where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Iterator
+
+from ..errors import AuraError
+
+__all__ = ["AttendeeRecord", "Manifest", "ManifestError", "workshop_dir", "FORMAT_VERSION"]
+
+FORMAT_VERSION = 1
+
+# Statuses the manifest uses besides the API's own instance statuses.
+PLANNED = "planned"  # on the roster, no create sent yet (or a create that surely did not happen)
+FAILED = "failed"  # the create was refused; notes say why
+DELETED = "deleted"  # teardown deleted it (the API answered 202 or 404)
+
+
+class ManifestError(AuraError):
+    """Raised when a manifest is missing, unreadable, or belongs to another workshop prefix."""
+
+
+def workshop_dir(prefix: str, home: str | os.PathLike | None = None) -> Path:
+    """Folder of one workshop: ``<home>/workshops/<prefix>`` (home defaults to ``AURA_NB_HOME``).
+
+    The folder is created (mode 0700) with a ``.gitignore`` that ignores everything inside it, so
+    hand-outs and the manifest can never be committed by accident, wherever the home is.
+    """
+    if home is None:
+        from .. import config
+
+        home = config.nb_home()
+    folder = Path(home) / "workshops" / prefix
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    ignore = folder.parent / ".gitignore"
+    if not ignore.exists():
+        _atomic_write(ignore, "# written by aura_nb: workshop manifests and hand-outs hold secrets\n*\n")
+    return folder
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically with mode 0600 (temp file, fsync, rename)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+@dataclass
+class AttendeeRecord:
+    """What the workshop knows about one attendee's instance.
+
+    ``status`` is the last instance status seen (``creating``, ``running``, ``paused`` ...) or one
+    of the manifest's own: ``planned`` (nothing created yet), ``failed`` (create refused; see
+    ``notes``), ``deleted`` (removed by teardown). ``password_captured`` is False when the API lost
+    the one-time password (e.g. a create response that never arrived).
+    """
+
+    attendee: str
+    name: str
+    email: str = ""
+    instance_id: str = ""
+    status: str = PLANNED
+    created_at: str = ""
+    connection_url: str = ""
+    vault_path: str = ""
+    password_captured: bool = False
+    handout_path: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def has_instance(self) -> bool:
+        """True when an instance exists (or existed until teardown) for this attendee."""
+        return bool(self.instance_id) and self.status != DELETED
+
+    def note(self, text: str) -> None:
+        """Add a note once (re-runs do not repeat it)."""
+        if text not in self.notes:
+            self.notes.append(text)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "AttendeeRecord":
+        """Build a record from its JSON form, ignoring keys this version does not know."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+class Manifest:
+    """The JSON manifest of one workshop, safe to update from several threads.
+
+    Attributes: ``prefix``, ``tenant_id``, ``tenant_name``, ``spec`` (the instance settings as a
+    dict), ``seed_instance_id`` (or ``""``), ``records`` (attendee -> :class:`AttendeeRecord`, in
+    roster order) and ``path``. Every :meth:`update` saves the file at once.
+    """
+
+    def __init__(self, path: str | os.PathLike, prefix: str) -> None:
+        self.path = Path(path)
+        self.prefix = prefix
+        self.tenant_id = ""
+        self.tenant_name = ""
+        self.spec: dict[str, Any] = {}
+        self.seed_instance_id = ""
+        self.records: dict[str, AttendeeRecord] = {}
+        self._lock = threading.RLock()
+
+    # -- reading and writing ---------------------------------------------------------------
+    @classmethod
+    def load(cls, path: str | os.PathLike, prefix: str | None = None) -> "Manifest":
+        """Read a manifest file. Raises :class:`ManifestError` if it is missing or unreadable, or
+        if ``prefix`` is given and differs from the manifest's."""
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ManifestError(
+                f"no workshop manifest at {path}; run 'provision' for this prefix first"
+            ) from None
+        except (OSError, ValueError) as exc:
+            raise ManifestError(f"cannot read workshop manifest {path}: {exc.__class__.__name__}") from None
+        if not isinstance(data, dict) or not isinstance(data.get("attendees"), list):
+            raise ManifestError(f"{path} is not a workshop manifest (no 'attendees' list)")
+        if prefix is not None and data.get("prefix") != prefix:
+            raise ManifestError(f"{path} belongs to workshop {data.get('prefix')!r}, not {prefix!r}")
+        manifest = cls(path, data.get("prefix", ""))
+        manifest.tenant_id = data.get("tenant_id", "")
+        manifest.tenant_name = data.get("tenant_name", "")
+        manifest.spec = dict(data.get("spec") or {})
+        manifest.seed_instance_id = data.get("seed_instance_id", "") or ""
+        for item in data["attendees"]:
+            record = AttendeeRecord.from_dict(item)
+            manifest.records[record.attendee] = record
+        return manifest
+
+    def to_dict(self) -> dict[str, Any]:
+        """The manifest as a JSON-ready dict."""
+        with self._lock:
+            return {
+                "format": FORMAT_VERSION,
+                "prefix": self.prefix,
+                "tenant_id": self.tenant_id,
+                "tenant_name": self.tenant_name,
+                "spec": dict(self.spec),
+                "seed_instance_id": self.seed_instance_id,
+                "attendees": [asdict(r) for r in self.records.values()],
+            }
+
+    def save(self) -> None:
+        """Write the manifest atomically with mode 0600 (the folder is created 0700 if needed)."""
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            _atomic_write(self.path, json.dumps(self.to_dict(), indent=2) + "\n")
+
+    # -- records ---------------------------------------------------------------------------
+    def __iter__(self) -> Iterator[AttendeeRecord]:
+        with self._lock:
+            return iter(list(self.records.values()))
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __repr__(self) -> str:
+        return f"Manifest(prefix={self.prefix!r}, attendees={len(self.records)})"
+
+    def get(self, attendee: str) -> AttendeeRecord:
+        """The record of ``attendee`` (matched exactly, then ignoring case and spacing).
+
+        Raises :class:`ManifestError` naming the workshop when there is no such attendee.
+        """
+        with self._lock:
+            if attendee in self.records:
+                return self.records[attendee]
+            wanted = " ".join(attendee.split()).casefold()
+            for name, record in self.records.items():
+                if " ".join(name.split()).casefold() == wanted:
+                    return record
+        raise ManifestError(f"no attendee {attendee!r} in workshop {self.prefix!r}; check the spelling with 'status'")
+
+    def add(self, record: AttendeeRecord) -> AttendeeRecord:
+        """Add a record (or return the existing one for that attendee); does not save."""
+        with self._lock:
+            return self.records.setdefault(record.attendee, record)
+
+    def update(self, attendee: str, **changes: Any) -> AttendeeRecord:
+        """Change fields of one attendee's record and save the manifest at once.
+
+        ``note="..."`` appends a note instead of replacing the list.
+        """
+        with self._lock:
+            record = self.records[attendee]
+            note = changes.pop("note", None)
+            for key, value in changes.items():
+                if not hasattr(record, key):
+                    raise AttributeError(f"AttendeeRecord has no field {key!r}")
+                setattr(record, key, value)
+            if note:
+                record.note(note)
+            self.save()
+            return record
+
+    def by_instance_id(self) -> dict[str, AttendeeRecord]:
+        """Records that have an instance id, keyed by it (deleted ones included)."""
+        with self._lock:
+            return {r.instance_id: r for r in self.records.values() if r.instance_id}
