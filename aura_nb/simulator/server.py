@@ -78,6 +78,8 @@ class Simulator:
             raise ValueError("client_id and client_secret must not be empty")
         if rate_limit < 0:
             raise ValueError("rate_limit must be 0 (off) or a positive number of requests/minute")
+        if not 0 <= port <= 65535:
+            raise ValueError("port must be between 0 (pick a free one) and 65535")
         if not token_ttl > 0:
             raise ValueError("token_ttl must be a positive number of seconds")
         self.seed = seed
