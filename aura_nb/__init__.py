@@ -1,1 +1,122 @@
-"""aura_nb: learn and drive the Neo4j Aura API from notebooks."""
+"""aura_nb: learn and drive the Neo4j Aura API from notebooks.
+
+``client = aura_nb.connect()`` gives a client for the configured Aura API, or for a local
+simulator when no credentials are configured. See docs/DESIGN.md for the whole public API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .client import AuraClient
+from .credentials import ClientCredentials, credentials_configured, resolve_credentials
+from .display import ModelList
+from .errors import (
+    AmbiguousName,
+    ApiError,
+    AuraError,
+    AuthenticationFailed,
+    BadRequest,
+    ConfigurationError,
+    Conflict,
+    CreateResponseLost,
+    CredentialsUnavailable,
+    Forbidden,
+    InstanceStatusUnreachable,
+    InstanceWaitError,
+    InstanceWaitTimeout,
+    InvalidInstanceSpec,
+    NameNotFound,
+    NotFound,
+    RateLimited,
+    ServerError,
+    TransportError,
+    Unauthorized,
+    VaultEntryNotFound,
+    VaultError,
+    VaultWriteFailed,
+    WaitCancelled,
+    WaitIncomplete,
+)
+from .history import Exchange, History
+from .models import (
+    CreatedInstance,
+    Instance,
+    InstanceConfiguration,
+    InstanceSpec,
+    InstanceSummary,
+    Snapshot,
+    Tenant,
+    TenantSummary,
+    allowed_choices,
+)
+from .session import connect
+from .vault import Vault, VaultEntry
+from .waiting import WaitProgress
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "connect",
+    "AuraClient",
+    "ClientCredentials",
+    "resolve_credentials",
+    "credentials_configured",
+    "allowed_choices",
+    "TenantSummary",
+    "Tenant",
+    "InstanceConfiguration",
+    "InstanceSummary",
+    "Instance",
+    "CreatedInstance",
+    "Snapshot",
+    "InstanceSpec",
+    "ModelList",
+    "Vault",
+    "VaultEntry",
+    "Exchange",
+    "History",
+    "WaitProgress",
+    "AuraError",
+    "ConfigurationError",
+    "CredentialsUnavailable",
+    "AuthenticationFailed",
+    "TransportError",
+    "ApiError",
+    "BadRequest",
+    "Unauthorized",
+    "Forbidden",
+    "NotFound",
+    "NameNotFound",
+    "Conflict",
+    "RateLimited",
+    "ServerError",
+    "AmbiguousName",
+    "CreateResponseLost",
+    "InstanceWaitError",
+    "InstanceWaitTimeout",
+    "InstanceStatusUnreachable",
+    "WaitCancelled",
+    "WaitIncomplete",
+    "InvalidInstanceSpec",
+    "VaultError",
+    "VaultEntryNotFound",
+    "VaultWriteFailed",
+    "load_ipython_extension",
+    "unload_ipython_extension",
+]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext aura_nb``: register the ``%aura`` magics (imported only now, so the core
+    never needs IPython)."""
+    from . import magics
+
+    magics.load_ipython_extension(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """``%unload_ext aura_nb``: remove what `load_ipython_extension` registered."""
+    from . import magics
+
+    magics.unload_ipython_extension(ipython)

@@ -1,0 +1,176 @@
+"""Every environment variable aura_nb reads, with its default, in one place.
+
+Values are read per call (never at import), from the process environment first and then from a
+``.env`` file found from the current directory upwards (python-dotenv; the file never overrides
+the environment and is never copied into ``os.environ``). Use `describe_variables()` for a
+table of what can be set.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from dotenv import dotenv_values, find_dotenv
+
+from .errors import ConfigurationError
+
+__all__ = [
+    "Variable",
+    "VARIABLES",
+    "DEFAULT_BASE_URL",
+    "dotenv_path",
+    "lookup",
+    "get",
+    "base_url",
+    "tenant",
+    "nb_home",
+    "vault_dir",
+    "timeout",
+    "rate_limit",
+    "simulator_speed",
+    "describe_variables",
+]
+
+DEFAULT_BASE_URL = "https://api.neo4j.io"
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One setting: its environment variable, accepted aliases, default and meaning."""
+
+    name: str
+    meaning: str
+    default: str | None = None
+    aliases: tuple[str, ...] = ()
+    secret: bool = False
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The variable's name followed by its aliases, in lookup order."""
+        return (self.name, *self.aliases)
+
+
+VARIABLES: dict[str, Variable] = {
+    v.name: v
+    for v in (
+        Variable("AURA_CLIENT_ID", "API client id (Aura console > API keys)", None,
+                 ("AURA_API_CLIENT_ID",)),
+        Variable("AURA_CLIENT_SECRET", "API client secret", None, ("AURA_API_CLIENT_SECRET",),
+                 secret=True),
+        Variable("AURA_BASE_URL", "API host without /v1", DEFAULT_BASE_URL),
+        Variable("AURA_TENANT", "tenant (project) name or id used when a call needs one", None),
+        Variable("AURA_NB_HOME", "folder for the vault, hand-outs and simulator state",
+                 "~/.aura_nb"),
+        Variable("AURA_VAULT_DIR", "where one-time instance credentials are written",
+                 "$AURA_NB_HOME/vault"),
+        Variable("AURA_TIMEOUT", "seconds to wait for one HTTP response", "30"),
+        Variable("AURA_RATE_LIMIT", "requests per minute the client allows itself (0 = off)",
+                 "125"),
+        Variable("AURA_SIMULATOR_SPEED", "speed factor of a simulator the kit starts itself", "10"),
+    )
+}
+
+
+def dotenv_path() -> Path | None:
+    """The ``.env`` file that would be read (searched from the current directory upwards), or
+    ``None`` when there is none."""
+    found = find_dotenv(usecwd=True)
+    return Path(found) if found else None
+
+
+def _dotenv_values() -> dict[str, str]:
+    path = dotenv_path()
+    if path is None:
+        return {}
+    return {k: v for k, v in dotenv_values(path).items() if v is not None}
+
+
+def lookup(
+    name: str, environ: Mapping[str, str] | None = None, dotenv: Mapping[str, str] | None = None
+) -> tuple[str | None, str | None]:
+    """Find a variable (or one of its aliases): ``(value, source)`` where source is
+    ``"environment"`` or ``".env"``, or ``(None, None)`` when unset. Empty values count as unset.
+
+    ``environ``/``dotenv`` replace ``os.environ`` and the ``.env`` file (for tests)."""
+    names = VARIABLES[name].names if name in VARIABLES else (name,)
+    env = os.environ if environ is None else environ
+    for candidate in names:
+        value = (env.get(candidate) or "").strip()
+        if value:
+            return value, "environment"
+    file_values = _dotenv_values() if dotenv is None else dotenv
+    for candidate in names:
+        value = (file_values.get(candidate) or "").strip()
+        if value:
+            return value, ".env"
+    return None, None
+
+
+def get(name: str) -> str | None:
+    """The value of a setting from the environment or ``.env``, else its default (or ``None``)."""
+    value, _ = lookup(name)
+    if value is not None:
+        return value
+    return VARIABLES[name].default if name in VARIABLES else None
+
+
+def _number(name: str, minimum: float) -> float:
+    raw = get(name)
+    try:
+        value = float(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ConfigurationError(
+            f"{name} must be a number, got {raw!r}; unset it to use the default "
+            f"{VARIABLES[name].default}"
+        ) from None
+    if value < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum:g}, got {raw!r}")
+    return value
+
+
+def base_url() -> str:
+    """``AURA_BASE_URL`` or ``https://api.neo4j.io`` (not yet validated; see credentials)."""
+    return get("AURA_BASE_URL") or DEFAULT_BASE_URL
+
+
+def tenant() -> str | None:
+    """``AURA_TENANT``: the tenant (project) name or id to use when a call needs one."""
+    return get("AURA_TENANT")
+
+
+def nb_home() -> Path:
+    """``AURA_NB_HOME`` (default ``~/.aura_nb``), user-expanded."""
+    return Path(os.path.expanduser(get("AURA_NB_HOME") or "~/.aura_nb"))
+
+
+def vault_dir() -> Path:
+    """``AURA_VAULT_DIR`` (default ``$AURA_NB_HOME/vault``), user-expanded."""
+    value, _ = lookup("AURA_VAULT_DIR")
+    return Path(os.path.expanduser(value)) if value else nb_home() / "vault"
+
+
+def timeout() -> float:
+    """``AURA_TIMEOUT`` in seconds (default 30). Raises `ConfigurationError` if not > 0."""
+    return _number("AURA_TIMEOUT", 0.001)
+
+
+def rate_limit() -> int:
+    """``AURA_RATE_LIMIT`` in requests per minute (default 125, 0 = no pacing).
+    Raises `ConfigurationError` when negative or not a number."""
+    return int(_number("AURA_RATE_LIMIT", 0))
+
+
+def simulator_speed() -> float:
+    """``AURA_SIMULATOR_SPEED`` (default 10). Raises `ConfigurationError` if not > 0."""
+    return _number("AURA_SIMULATOR_SPEED", 0.001)
+
+
+def describe_variables() -> list[tuple[str, str, str]]:
+    """Rows ``(name and aliases, meaning, default)`` for every setting, for documentation."""
+    return [
+        (" / ".join(v.names), v.meaning, v.default or "")
+        for v in VARIABLES.values()
+    ]

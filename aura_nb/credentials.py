@@ -1,0 +1,158 @@
+"""API client credentials and where they come from: explicit argument -> environment -> ``.env``.
+
+`ClientCredentials` never shows its secret (its repr masks it); `resolve_credentials` raises
+`CredentialsUnavailable` naming every variable and place it looked at, never a value.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from . import config
+from .errors import ConfigurationError, CredentialsUnavailable
+
+__all__ = [
+    "ClientCredentials",
+    "resolve_credentials",
+    "credentials_configured",
+    "normalize_base_url",
+    "is_loopback_url",
+    "mask_client_id",
+]
+
+MASK = "********"
+
+
+def mask_client_id(client_id: str) -> str:
+    """A client id shortened for display: its first 4 characters and an ellipsis."""
+    if not client_id:
+        return ""
+    return client_id if len(client_id) <= 4 else client_id[:4] + "…"
+
+
+def is_loopback_url(url: str) -> bool:
+    """True when the URL's host is ``localhost`` or a loopback address (the local simulator)."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def normalize_base_url(url: str) -> str:
+    """Check and tidy an API base URL: scheme and host only, no trailing slash or ``/v1``.
+
+    Raises `ConfigurationError` for anything else, and for plain ``http://`` to a non-loopback
+    host (the client secret must never travel unencrypted)."""
+    raw = (url or "").strip()
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            f"AURA_BASE_URL must look like https://api.neo4j.io (scheme and host), got {raw!r}"
+        )
+    path = parts.path.rstrip("/")
+    if path in ("/v1",):
+        path = ""
+    if path or parts.query or parts.fragment:
+        raise ConfigurationError(
+            f"AURA_BASE_URL must be the API host without a path (like https://api.neo4j.io), "
+            f"got {raw!r}"
+        )
+    if parts.username or parts.password:
+        raise ConfigurationError("AURA_BASE_URL must not contain a user name or password")
+    if parts.scheme == "http" and not is_loopback_url(raw):
+        raise ConfigurationError(
+            f"AURA_BASE_URL {parts.scheme}://{parts.netloc} uses plain http; use https:// "
+            "(plain http is accepted only for a local simulator on 127.0.0.1)"
+        )
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@dataclass(frozen=True)
+class ClientCredentials:
+    """An API client id and secret plus the base URL they belong to.
+
+    ``source`` says where they were found (``"argument"``, ``"environment"``, ``".env"``).
+    The repr masks the secret and shortens the id."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+    base_url: str = config.DEFAULT_BASE_URL
+    source: str = "argument"
+
+    @property
+    def mode(self) -> str:
+        """``"simulator"`` when the base URL is a loopback address, else ``"real"``."""
+        return "simulator" if is_loopback_url(self.base_url) else "real"
+
+    def __repr__(self) -> str:
+        return (
+            f"ClientCredentials(client_id={mask_client_id(self.client_id)!r}, "
+            f"client_secret={MASK!r}, base_url={self.base_url!r}, source={self.source!r})"
+        )
+
+    __str__ = __repr__
+
+
+def _looked_for(name: str) -> str:
+    return "/".join(config.VARIABLES[name].names)
+
+
+def resolve_credentials(
+    client_id: str | None = None,
+    client_secret: str | None = None,
+    base_url: str | None = None,
+) -> ClientCredentials:
+    """Find the client id, secret and base URL: explicit argument, then the environment, then
+    ``.env`` (found from the current directory upwards), each value on its own.
+
+    Raises `CredentialsUnavailable` when the id or the secret is missing everywhere (the message
+    names the variables and places looked at), `ConfigurationError` for a malformed base URL."""
+    sources = []
+    values = {}
+    for name, explicit in (("AURA_CLIENT_ID", client_id), ("AURA_CLIENT_SECRET", client_secret)):
+        if explicit is not None and str(explicit).strip():
+            values[name], source = str(explicit).strip(), "argument"
+        else:
+            values[name], source = config.lookup(name)
+        sources.append(source)
+
+    missing = [name for name in ("AURA_CLIENT_ID", "AURA_CLIENT_SECRET") if not values[name]]
+    if missing:
+        dotenv = config.dotenv_path()
+        where = f".env at {dotenv}" if dotenv else "a .env file (none found from this folder up)"
+        what = " and ".join(_looked_for(n) for n in missing)
+        found = [n for n in ("AURA_CLIENT_ID", "AURA_CLIENT_SECRET") if n not in missing]
+        partial = f" ({found[0]} is set)" if found else ""
+        raise CredentialsUnavailable(
+            f"No Aura API credentials: looked for {what} as arguments, in the environment and in "
+            f"{where}{partial}. Set both, copy .env.example to .env and fill it in, or call "
+            "aura_nb.connect() with nothing configured to use the local simulator"
+        )
+
+    if base_url is not None and str(base_url).strip():
+        url = str(base_url)
+    else:
+        url = config.base_url()
+    distinct = sorted(set(s for s in sources if s))
+    return ClientCredentials(
+        client_id=values["AURA_CLIENT_ID"],
+        client_secret=values["AURA_CLIENT_SECRET"],
+        base_url=normalize_base_url(url),
+        source="+".join(distinct),
+    )
+
+
+def credentials_configured() -> bool:
+    """True when a client id and secret are available from the environment or ``.env``."""
+    try:
+        resolve_credentials()
+    except CredentialsUnavailable:
+        return False
+    except ConfigurationError:
+        return True  # configured, just malformed: let the caller see that error
+    return True

@@ -1,0 +1,85 @@
+"""`connect()`: a ready client for the configured API, or for an embedded simulator.
+
+With real credentials configured (arguments, environment or ``.env``) it returns a client for
+them. With nothing configured at all it starts one in-process simulator per Python process (a
+daemon thread, speed ``AURA_SIMULATOR_SPEED``) and returns a client for that, so every notebook
+works offline. ``client.describe()`` says which mode is active.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+from typing import Any
+
+import requests
+
+from . import config
+from .client import AuraClient
+from .errors import CredentialsUnavailable
+from .credentials import resolve_credentials
+
+__all__ = ["connect", "embedded_simulator"]
+
+log = logging.getLogger("aura_nb")
+
+_embedded: Any = None
+_embedded_lock = threading.Lock()
+
+
+def embedded_simulator() -> Any:
+    """The process's embedded `aura_nb.simulator.Simulator`, started on first use (seed 0,
+    speed ``AURA_SIMULATOR_SPEED``, on 127.0.0.1 with a free port) and stopped at exit."""
+    global _embedded
+    with _embedded_lock:
+        if _embedded is None:
+            from .simulator import Simulator
+
+            _embedded = Simulator(seed=0, speed=config.simulator_speed()).start()
+            atexit.register(_embedded.stop)
+            log.info("started an embedded Aura API simulator at %s", _embedded.base_url)
+        return _embedded
+
+
+def _simulator_speed(base_url: str) -> float:
+    """Ask a local simulator for its speed factor (``GET /_simulator/clock``); fall back to
+    ``AURA_SIMULATOR_SPEED`` when it does not say."""
+    try:
+        answer = requests.get(base_url + "/_simulator/clock", timeout=2)
+        speed = float(answer.json().get("speed"))
+        if speed > 0:
+            return speed
+    except (requests.RequestException, ValueError, TypeError, AttributeError):
+        pass
+    return config.simulator_speed()
+
+
+def connect(**overrides: Any) -> AuraClient:
+    """A ready `AuraClient`. Keyword arguments go to `AuraClient` (``client_id``,
+    ``client_secret``, ``base_url``, ``timeout``, ``rate_limit``, ``speed``, ``vault_dir``...).
+
+    Credentials resolve explicit -> environment -> ``.env``. When neither a client id nor a
+    secret is configured anywhere, an embedded simulator is started (once per process) and the
+    client talks to it. For a local simulator URL the speed factor is asked from the simulator.
+    Raises `CredentialsUnavailable` when only one of id/secret is configured (a half-finished
+    setup is reported, never silently replaced by the simulator), `ConfigurationError` for bad
+    settings."""
+    client_id = overrides.pop("client_id", None)
+    client_secret = overrides.pop("client_secret", None)
+    base_url = overrides.pop("base_url", None)
+    try:
+        credentials = resolve_credentials(client_id, client_secret, base_url)
+    except CredentialsUnavailable:
+        partly = client_id or client_secret or config.lookup("AURA_CLIENT_ID")[0] \
+            or config.lookup("AURA_CLIENT_SECRET")[0]
+        if partly:
+            raise
+        sim = embedded_simulator()
+        overrides.setdefault("speed", sim.clock.speed)
+        return AuraClient(sim.client_id, sim.client_secret, sim.base_url,
+                          note="no real credentials configured", **overrides)
+    if credentials.mode == "simulator" and "speed" not in overrides:
+        overrides["speed"] = _simulator_speed(credentials.base_url)
+    return AuraClient(credentials.client_id, credentials.client_secret, credentials.base_url,
+                      **overrides)

@@ -1,0 +1,199 @@
+"""The vault: where the one-time password of each created instance is written and read back.
+
+One file per instance, ``<instance_id>-<safe-name>.txt``, in the format of the credentials file
+the Aura console offers for download (``NEO4J_URI``, ``NEO4J_USERNAME``, ``NEO4J_PASSWORD``,
+``AURA_INSTANCEID``, ``AURA_INSTANCENAME``) plus ``AURA_TENANTID`` and ``AURA_CREATED_AT``. Files
+are written atomically (temporary file in the same folder, fsync, ``os.replace``) with mode 0600
+in a folder with mode 0700. Such a file can be passed to python-dotenv or ``neo4j`` tools as is.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+from dotenv import dotenv_values
+
+from . import config, display
+from .errors import VaultEntryNotFound
+
+__all__ = ["Vault", "VaultEntry"]
+
+log = logging.getLogger("aura_nb")
+
+_KEYS = (
+    ("NEO4J_URI", "uri"),
+    ("NEO4J_USERNAME", "username"),
+    ("NEO4J_PASSWORD", "password"),
+    ("AURA_INSTANCEID", "instance_id"),
+    ("AURA_INSTANCENAME", "instance_name"),
+    ("AURA_TENANTID", "tenant_id"),
+    ("AURA_CREATED_AT", "created_at"),
+)
+
+
+def _safe_name(name: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", name or "").strip("-.")
+    return cleaned[:40] or "instance"
+
+
+def _quote(value: str) -> str:
+    """A value as python-dotenv reads it back unchanged: bare when plain, else single-quoted."""
+    if re.fullmatch(r"[A-Za-z0-9_@%+=:,./~-]*", value):
+        return value
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+@dataclass(frozen=True)
+class VaultEntry:
+    """Credentials read back from one vault file. The password is masked in repr/str/HTML."""
+
+    instance_id: str
+    instance_name: str
+    uri: str
+    username: str
+    password: str = field(repr=False)
+    tenant_id: str = ""
+    created_at: str = ""
+    path: Path | None = None
+
+    _display_fields = ("instance_id", "instance_name", "uri", "username", "password",
+                       "tenant_id", "created_at", "path")
+
+    def _display_value(self, name: str) -> Any:
+        return display.mask(self.password) if name == "password" else getattr(self, name)
+
+    def __repr__(self) -> str:
+        return (f"VaultEntry(instance_id={self.instance_id!r}, instance_name="
+                f"{self.instance_name!r}, uri={self.uri!r}, username={self.username!r}, "
+                f"password='{display.mask(self.password)}', path={str(self.path)!r})")
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        return display.record(self, title=f"Vault entry {self.instance_id}")
+
+    def as_env(self) -> dict[str, str]:
+        """The entry as the console file's variables (includes the password: do not print)."""
+        return {key: str(getattr(self, attr) or "") for key, attr in _KEYS}
+
+
+class Vault:
+    """A folder of credentials files, one per created instance.
+
+    ``Vault()`` uses ``AURA_VAULT_DIR`` (default ``$AURA_NB_HOME/vault``). The folder is created
+    with mode 0700 on first write."""
+
+    def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
+        self.directory = Path(directory) if directory is not None else config.vault_dir()
+
+    def __repr__(self) -> str:
+        return f"Vault({str(self.directory)!r})"
+
+    def path_for(self, instance_id: str, name: str | None = None) -> Path:
+        """The file for an instance: the existing one if the vault has it, else (when ``name``
+        is given) where `save` would write it. Raises `VaultEntryNotFound` otherwise."""
+        existing = sorted(self.directory.glob(f"{_glob_escape(instance_id)}-*.txt"))
+        if existing:
+            return existing[0]
+        if name is not None:
+            return self.directory / f"{instance_id}-{_safe_name(name)}.txt"
+        raise VaultEntryNotFound(
+            f"the vault at {self.directory} has no credentials for instance {instance_id}")
+
+    def save(self, created: Any) -> Path:
+        """Write a `CreatedInstance`'s credentials to its file, atomically and with mode 0600,
+        and return the path. Overwrites an older file for the same instance id.
+
+        Raises ``OSError`` when the folder or file cannot be written."""
+        created_at = created.created_at or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        values = {
+            "uri": created.connection_url or "",
+            "username": created.username or "",
+            "password": created.password or "",
+            "instance_id": created.id,
+            "instance_name": created.name or "",
+            "tenant_id": created.tenant_id or "",
+            "created_at": created_at,
+        }
+        lines = ["# Aura instance credentials, written by aura_nb when the instance was created.",
+                 "# The password is shown only once by the API: keep this file private."]
+        lines += [f"{key}={_quote(str(values[attr]))}" for key, attr in _KEYS]
+        text = "\n".join(lines) + "\n"
+
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            os.chmod(self.directory, 0o700)
+        except OSError:  # a folder we do not own: keep going, the file itself is 0600
+            pass
+        target = self.directory / f"{created.id}-{_safe_name(created.name)}.txt"
+        tmp = self.directory / f".{target.name}.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+        for old in self.directory.glob(f"{_glob_escape(created.id)}-*.txt"):
+            if old != target:
+                old.unlink(missing_ok=True)
+        _fsync_dir(self.directory)
+        log.info("saved credentials of instance %s to %s", created.id, target)
+        return target
+
+    def load(self, instance_id: str) -> VaultEntry:
+        """Read an instance's credentials back. Raises `VaultEntryNotFound` when absent."""
+        return self._read(self.path_for(instance_id))
+
+    def entries(self) -> list[VaultEntry]:
+        """Every entry in the vault, oldest file first (empty when the folder does not exist)."""
+        if not self.directory.is_dir():
+            return display.ModelList(caption="vault entries")
+        paths = sorted(self.directory.glob("*-*.txt"), key=lambda p: p.stat().st_mtime)
+        return display.ModelList((self._read(p) for p in paths), caption="vault entries")
+
+    def __iter__(self) -> Iterator[VaultEntry]:
+        return iter(self.entries())
+
+    def __contains__(self, instance_id: object) -> bool:
+        try:
+            self.path_for(str(instance_id))
+        except VaultEntryNotFound:
+            return False
+        return True
+
+    @staticmethod
+    def _read(path: Path) -> VaultEntry:
+        values = dotenv_values(path)
+        data = {attr: values.get(key) or "" for key, attr in _KEYS}
+        return VaultEntry(path=path, **data)
+
+
+def _glob_escape(text: str) -> str:
+    """Escape glob wildcards in an id so it only matches itself."""
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

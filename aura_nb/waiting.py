@@ -1,0 +1,528 @@
+"""Waiting for instances and snapshots: polling with capped backoff, and a scheduler for many.
+
+Aura's lifecycle calls are asynchronous: they answer at once with a transitional status
+(``creating``, ``pausing``...) and the client polls ``GET /v1/instances/{id}`` until the status
+it wants. Everything here goes through the client, so polls are paced and counted like any
+other request.
+
+Times: ``timeout`` and ``poll_interval`` are *real* seconds (what you wait in front of the
+screen). Instance timestamps and learned durations are *server* seconds, read from the API's
+``created_at`` and ``Date``; the client's ``speed`` converts between the two (1 for the real API,
+the speed factor of a simulator).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping
+
+from .errors import (
+    AuraError,
+    InstanceStatusUnreachable,
+    InstanceWaitError,
+    InstanceWaitTimeout,
+    NotFound,
+    RateLimited,
+    ServerError,
+    TransportError,
+    WaitCancelled,
+    WaitIncomplete,
+)
+from .models import parse_timestamp
+
+__all__ = [
+    "WaitProgress",
+    "wait_for_instance",
+    "wait_for_instances",
+    "wait_for_snapshot",
+    "can_reach",
+    "DEFAULT_POLL_INTERVAL",
+]
+
+log = logging.getLogger("aura_nb")
+
+#: Default longest gap between two status requests for one instance, in server seconds.
+DEFAULT_POLL_INTERVAL = 10.0
+
+#: Where each transitional status leads when nothing else happens ("deleted" = 404).
+NEXT_STATUS = {
+    "creating": "running",
+    "pausing": "paused",
+    "resuming": "running",
+    "updating": "running",
+    "overwriting": "running",
+    "restoring": "running",
+    "loading": "running",
+    "upgrading": "running",
+    "suspending": "suspended",
+    "destroying": "deleted",
+}
+#: Statuses that stay as they are until someone acts.
+SETTLED = frozenset({"running", "paused", "suspended", "loading failed", "deleted"})
+#: Which status each client action leads to, to recognise an action still "in flight".
+ACTION_TARGET = {"create": "running", "resume": "running", "resize": "running",
+                 "overwrite": "running", "restore": "running", "pause": "paused",
+                 "delete": "deleted"}
+_TRANSIENT = (TransportError, ServerError, RateLimited)
+
+
+@dataclass(frozen=True)
+class WaitProgress:
+    """One progress event: ``instance_id``, the ``status`` just seen (``None`` if the poll
+    failed), real seconds ``elapsed`` since the wait began, status requests (``polls``) spent on
+    this instance, and ``done`` (True on the last event for that instance)."""
+
+    instance_id: str
+    status: str | None
+    elapsed: float
+    polls: int
+    done: bool
+    target: str = "running"
+    message: str = ""
+
+
+def can_reach(status: str, target: str) -> bool:
+    """True when ``status`` leads to ``target`` without anyone acting (``creating`` reaches
+    ``running``; ``destroying`` reaches ``deleted``; ``paused`` reaches nothing). Unknown
+    statuses count as transitional (True) so that new API states never fail a wait."""
+    seen: set[str] = set()
+    current: str | None = status
+    while current is not None and current not in seen:
+        if current == target:
+            return True
+        seen.add(current)
+        if current not in NEXT_STATUS and current not in SETTLED:
+            return True
+        current = NEXT_STATUS.get(current)
+    return False
+
+
+def _unreachable_message(instance_id: str, status: str, target: str) -> str:
+    if status == "deleted":
+        return f"instance {instance_id} no longer exists (404), so it will never be {target}"
+    hint = {
+        ("paused", "running"): "; resume it with client.resume_instance()",
+        ("suspended", "running"): "; resume it with client.resume_instance()",
+        ("pausing", "running"): "; wait for paused, then resume it",
+        ("running", "paused"): "; pause it with client.pause_instance()",
+        ("loading failed", "running"): "; check the data load in the Aura console",
+    }.get((status, target), "")
+    return f"instance {instance_id} is {status!r} and cannot become {target!r} on its own{hint}"
+
+
+class _Pause:
+    """Sleeps that wake up early when ``cancel`` is set, and raise `WaitCancelled` then."""
+
+    def __init__(self, cancel: threading.Event | None, sleep: Callable[[float], None] | None,
+                 instance_id: str = "", target: str = "") -> None:
+        self.cancel = cancel
+        self.sleep = sleep
+        self.instance_id = instance_id
+        self.target = target
+
+    def check(self, status: str | None = None) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise WaitCancelled(
+                f"waiting for {self.instance_id or 'the instances'} to be {self.target} was "
+                "cancelled", instance_id=self.instance_id, status=status, target=self.target)
+
+    def __call__(self, seconds: float, status: str | None = None) -> None:
+        if seconds > 0:
+            if self.sleep is not None:
+                self.sleep(seconds)
+            elif self.cancel is not None:
+                self.cancel.wait(seconds)
+            else:
+                time.sleep(seconds)
+        self.check(status)
+
+
+def _judge(client: Any, instance_id: str, status: str, target: str) -> str | None:
+    """``None`` to keep waiting, else why the target cannot come."""
+    if status == target or can_reach(status, target):
+        return None
+    action = client.recent_action(instance_id) if hasattr(client, "recent_action") else None
+    if action and ACTION_TARGET.get(action) == target and status != "deleted":
+        return None  # the action we sent may not show in GET yet
+    return _unreachable_message(instance_id, status, target)
+
+
+def _notify(on_progress: Callable[[WaitProgress], None] | None, event: WaitProgress) -> None:
+    if on_progress is None:
+        return
+    try:
+        on_progress(event)
+    except Exception:  # a broken progress display must not break the wait
+        log.exception("on_progress callback failed")
+
+
+def _poll_until(fetch: Callable[[], tuple[str, Any]], *, label: str, key: str, target: str,
+                judge: Callable[[str], str | None], timeout: float,
+                on_progress: Callable[[WaitProgress], None] | None, cap: float, first: float,
+                cancel: threading.Event | None, sleep: Callable[[float], None] | None,
+                clock: Callable[[], float], max_errors: int) -> Any:
+    """Poll ``fetch`` with capped exponential backoff until ``judge`` says done or never."""
+    pause = _Pause(cancel, sleep, key, target)
+    start = clock()
+    interval = first
+    polls = errors = 0
+    status: str | None = None
+    while True:
+        pause.check(status)
+        try:
+            status, value = fetch()
+            polls += 1
+            errors = 0
+        except _TRANSIENT as exc:
+            polls += 1
+            errors += 1
+            if errors > max_errors:
+                raise
+            log.info("polling %s failed (%s); trying again", label, type(exc).__name__)
+            value = None
+        elapsed = clock() - start
+        if value is not None or status == "deleted":
+            if status == target:
+                _notify(on_progress, WaitProgress(key, status, elapsed, polls, True, target))
+                return value
+            why = judge(status)  # type: ignore[arg-type]
+            if why:
+                _notify(on_progress, WaitProgress(key, status, elapsed, polls, True, target, why))
+                raise InstanceStatusUnreachable(why, instance_id=key, status=status,
+                                                target=target)
+        _notify(on_progress, WaitProgress(key, status, elapsed, polls, False, target))
+        if elapsed >= timeout:
+            message = (f"gave up waiting for {label} to be {target!r} after {elapsed:.0f} s "
+                       f"({polls} status requests); last status {status!r}")
+            _notify(on_progress, WaitProgress(key, status, elapsed, polls, True, target, message))
+            raise InstanceWaitTimeout(message, instance_id=key, status=status, target=target)
+        pause(min(interval, max(0.0, timeout - elapsed)), status)
+        interval = min(cap, interval * 1.5)
+
+
+def wait_for_instance(
+    client: Any,
+    instance_id: str,
+    status: str = "running",
+    timeout: float = 1200,
+    on_progress: Callable[[WaitProgress], None] | None = None,
+    *,
+    poll_interval: float | None = None,
+    first_interval: float | None = None,
+    cancel: threading.Event | None = None,
+    sleep: Callable[[float], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    max_errors: int = 3,
+) -> Any:
+    """Poll ``GET /v1/instances/{instanceId}`` until the instance is ``status`` and return it.
+
+    Intervals start at ``first_interval`` (default 1 server second) and grow by 1.5x up to
+    ``poll_interval`` (default 10 server seconds), in real seconds. ``status="deleted"`` waits
+    until the instance is gone and returns ``None``. ``on_progress`` gets a `WaitProgress` after
+    every poll; setting ``cancel`` (a ``threading.Event``) stops the wait. Up to ``max_errors``
+    failed polls in a row (connection problems, 5xx, 429) are tolerated.
+
+    Raises `InstanceStatusUnreachable` at once when the status cannot come (``loading failed``;
+    ``destroying`` or gone when waiting for running; ``paused`` without a resume sent by this
+    client...), `InstanceWaitTimeout` with the last status after ``timeout`` real seconds,
+    `WaitCancelled`."""
+    speed = getattr(client, "speed", 1.0)
+    cap = poll_interval if poll_interval is not None else DEFAULT_POLL_INTERVAL / speed
+    first = min(cap, first_interval if first_interval is not None else 1.0 / speed)
+
+    def fetch() -> tuple[str, Any]:
+        try:
+            instance = client.get_instance(instance_id)
+        except NotFound:
+            return "deleted", None
+        return instance.status, instance
+
+    result = _poll_until(
+        fetch, label=f"instance {instance_id}", key=instance_id, target=status,
+        judge=lambda seen: _judge(client, instance_id, seen, status), timeout=timeout,
+        on_progress=on_progress, cap=cap, first=first, cancel=cancel, sleep=sleep, clock=clock,
+        max_errors=max_errors)
+    return result
+
+
+def wait_for_snapshot(
+    client: Any,
+    instance_id: str,
+    snapshot_id: str,
+    timeout: float = 600,
+    on_progress: Callable[[WaitProgress], None] | None = None,
+    *,
+    poll_interval: float | None = None,
+    cancel: threading.Event | None = None,
+    sleep: Callable[[float], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    max_errors: int = 3,
+) -> Any:
+    """Poll ``GET /v1/instances/{instanceId}/snapshots/{snapshotId}`` until ``Completed`` and
+    return the `Snapshot`. Options as for `wait_for_instance` (progress events carry the
+    snapshot id). Raises `InstanceStatusUnreachable` for ``Failed``/``Cancelled``, `NotFound`
+    for an unknown snapshot, `InstanceWaitTimeout`, `WaitCancelled`."""
+    speed = getattr(client, "speed", 1.0)
+    cap = poll_interval if poll_interval is not None else DEFAULT_POLL_INTERVAL / speed
+
+    def fetch() -> tuple[str, Any]:
+        snapshot = client.get_snapshot(instance_id, snapshot_id)
+        return snapshot.status, snapshot
+
+    def judge(seen: str) -> str | None:
+        if seen in ("Failed", "Cancelled"):
+            return f"snapshot {snapshot_id} of instance {instance_id} is {seen}; take a new one"
+        return None
+
+    return _poll_until(
+        fetch, label=f"snapshot {snapshot_id}", key=snapshot_id, target="Completed", judge=judge,
+        timeout=timeout, on_progress=on_progress, cap=cap, first=min(cap, 1.0 / speed),
+        cancel=cancel, sleep=sleep, clock=clock, max_errors=max_errors)
+
+
+# --- many instances under one budget ---------------------------------------------------------
+
+@dataclass
+class _Tracked:
+    """What the scheduler knows about one instance (times in server seconds)."""
+
+    id: str
+    created: float | None
+    polls: int = 0
+    errors: int = 0
+    last_poll: float | None = None
+    last_not_ready: float | None = None
+    status: str | None = None
+
+
+class _Fleet:
+    """The scheduling rule of `wait_for_instances` (pure: no I/O, unit-testable).
+
+    Each instance's creation time comes from ``created_at``; the creation *duration* is learned
+    from the instances seen ready. A ready instance k gives a lower bound on its duration: the
+    age at its last not-ready poll (or, if it was ready at its first poll, that age minus one
+    interval). ``floor`` is the smallest such bound: no instance is expected to become ready
+    younger than that.
+
+    * Before any instance is ready (and without ``expected_duration``) only the oldest pending
+      instance, the scout, is polled, with backoff from 1 s up to half the interval.
+    * Then each pending instance is first polled one interval after it reaches ``floor`` (an
+      instance ready at ``floor`` is reported within one interval), then every ``interval``
+      while it is not ready: whenever it turns ready it is seen within one interval.
+    * The instance whose poll is due earliest (the one most likely ready) goes first; the client's
+      pacing decides how fast polls may go.
+    """
+
+    def __init__(self, tracked: Iterable[_Tracked], interval: float,
+                 expected_duration: float | None = None) -> None:
+        self.pending: dict[str, _Tracked] = {t.id: t for t in tracked}
+        self.interval = interval
+        self.lower_bounds: list[float] = []
+        if expected_duration is not None:
+            self.lower_bounds.append(max(0.0, expected_duration - interval))
+
+    @property
+    def floor(self) -> float | None:
+        """Shortest creation duration considered possible, or ``None`` while still scouting."""
+        return min(self.lower_bounds) if self.lower_bounds else None
+
+    def scout(self) -> _Tracked | None:
+        known = [t for t in self.pending.values() if t.created is not None]
+        if not known:
+            return None
+        return min(known, key=lambda t: (t.created, t.id))
+
+    def due(self, item: _Tracked, now: float) -> float:
+        """Server time at which ``item`` should be polled next."""
+        if item.created is None:
+            return now if item.last_poll is None else item.last_poll + self.interval
+        floor = self.floor
+        if floor is None:
+            if item is not self.scout():
+                return float("inf")
+            if item.last_poll is None:
+                return now
+            age = item.last_poll - item.created
+            return item.last_poll + min(self.interval / 2, max(1.0, 0.25 * age))
+        first = item.created + floor + self.interval
+        if item.last_poll is None:
+            return first
+        return max(first, item.last_poll + self.interval)
+
+    def next(self, now: float) -> tuple[_Tracked, float] | None:
+        """The pending instance to poll next and when (server time)."""
+        best: tuple[float, float, str] | None = None
+        chosen = None
+        for item in self.pending.values():
+            due = self.due(item, now)
+            rank = (due, item.created if item.created is not None else now, item.id)
+            if best is None or rank < best:
+                best, chosen = rank, item
+        return None if chosen is None else (chosen, best[0])  # type: ignore[index]
+
+    def observe(self, item: _Tracked, now: float, status: str | None, ready: bool) -> None:
+        """Record a poll of ``item`` at server time ``now``."""
+        item.polls += 1
+        item.last_poll = now
+        item.status = status
+        if ready:
+            if item.created is not None:
+                if item.last_not_ready is not None:
+                    bound = item.last_not_ready - item.created
+                else:
+                    bound = now - item.created - self.interval
+                self.lower_bounds.append(max(0.0, bound))
+        elif status is not None:
+            item.last_not_ready = now
+
+
+def _created_times(client: Any, ids: list[Any], created_at: Mapping[str, Any] | None
+                   ) -> dict[str, float | None]:
+    found: dict[str, float | None] = {}
+    for entry in ids:
+        key = entry if isinstance(entry, str) else getattr(entry, "id", str(entry))
+        stamp = parse_timestamp((created_at or {}).get(key))
+        if stamp is None and not isinstance(entry, str):
+            stamp = parse_timestamp(getattr(entry, "created_at", None))
+        found[key] = stamp.timestamp() if stamp else None
+    if any(v is None for v in found.values()):
+        try:
+            for summary in client.list_instances():
+                if summary.id in found and found[summary.id] is None:
+                    stamp = parse_timestamp(summary.created_at)
+                    found[summary.id] = stamp.timestamp() if stamp else None
+        except AuraError as exc:  # the polls will fill them in
+            log.info("could not list instances for their creation times (%s)", exc)
+    return found
+
+
+def wait_for_instances(
+    client: Any,
+    ids: Iterable[Any],
+    status: str = "running",
+    timeout: float = 1800,
+    on_progress: Callable[[WaitProgress], None] | None = None,
+    *,
+    poll_interval: float | None = None,
+    created_at: Mapping[str, Any] | None = None,
+    expected_duration: float | None = None,
+    cancel: threading.Event | None = None,
+    sleep: Callable[[float], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    max_errors: int = 3,
+    raise_on_failure: bool = True,
+) -> dict[str, Any]:
+    """Wait until every instance has ``status`` and return ``{id: Instance}``, spending status
+    requests (``GET /v1/instances/{instanceId}``, one per status: the list has none) where they
+    are likely to pay off and never faster than the client's pacing allows.
+
+    ``ids``: instance ids, or objects with ``id`` and ``created_at`` (``CreatedInstance``,
+    ``InstanceSummary``). Creation times come from those, from ``created_at`` (id -> RFC 3339
+    string or datetime), else from one ``GET /v1/instances``. ``expected_duration``: a known
+    typical creation time in server seconds (skips scouting). ``poll_interval`` (real seconds;
+    default 10 server seconds): once instances like it have been seen ready, an instance is
+    polled at least this often, so it is reported at most this long after it turned ready,
+    as long as it did not turn ready sooner after creation than any instance seen so far (see
+    `_Fleet` for the rule). Choose it at least ``len(ids) * 60 / rate_limit`` server seconds so
+    the budget can keep up. ``on_progress``, ``cancel``, ``sleep``, ``clock``, ``max_errors`` as
+    in `wait_for_instance`.
+
+    Raises `WaitIncomplete` (with ``ready`` and ``failures``) when some instances failed or
+    timed out (unless ``raise_on_failure=False``: then they are left out of the result),
+    `WaitCancelled` (its ``ready`` attribute holds what was ready) when cancelled."""
+    entries = list(ids)
+    if not entries:
+        return {}
+    speed = float(getattr(client, "speed", 1.0))
+    interval = (poll_interval * speed) if poll_interval is not None else DEFAULT_POLL_INTERVAL
+    created = _created_times(client, entries, created_at)
+    fleet = _Fleet((_Tracked(i, c) for i, c in created.items()), interval, expected_duration)
+    results: dict[str, Any] = {}
+    failures: dict[str, InstanceWaitError] = {}
+    pause = _Pause(cancel, sleep, "", status)
+    start = clock()
+
+    def finish(item: _Tracked, error: InstanceWaitError | None, value: Any, elapsed: float,
+               message: str = "") -> None:
+        fleet.pending.pop(item.id, None)
+        if error is None:
+            results[item.id] = value
+        else:
+            failures[item.id] = error
+        _notify(on_progress, WaitProgress(item.id, item.status, elapsed, item.polls, True,
+                                          status, message))
+
+    try:
+        while fleet.pending:
+            pause.check()
+            elapsed = clock() - start
+            if elapsed >= timeout:
+                for item in list(fleet.pending.values()):
+                    message = (f"gave up waiting for instance {item.id} to be {status!r} after "
+                               f"{elapsed:.0f} s ({item.polls} status requests); last status "
+                               f"{item.status!r}")
+                    finish(item, InstanceWaitTimeout(message, instance_id=item.id,
+                                                     status=item.status, target=status),
+                           None, elapsed, message)
+                break
+            now = client.server_now()
+            choice = fleet.next(now)
+            if choice is None:
+                break
+            item, due = choice
+            if due > now:
+                pause(min((due - now) / speed, max(0.0, timeout - elapsed)))
+                continue
+            delay = client.pacer.delay() if hasattr(client, "pacer") else 0.0
+            if delay > 0:  # wait for the slot, then pick again: something else may be riper
+                pause(delay)
+                continue
+            _poll_one(client, fleet, item, status, finish, clock() - start, max_errors,
+                      on_progress)
+    except WaitCancelled as exc:
+        exc.ready = dict(results)  # type: ignore[attr-defined]
+        raise
+
+    if failures and raise_on_failure:
+        shown = "; ".join(str(e) for e in list(failures.values())[:3])
+        more = f" (and {len(failures) - 3} more)" if len(failures) > 3 else ""
+        raise WaitIncomplete(
+            f"{len(failures)} of {len(entries)} instances did not reach {status!r}: {shown}{more}",
+            ready=results, failures=failures, target=status)
+    return results
+
+
+def _poll_one(client: Any, fleet: _Fleet, item: _Tracked, target: str,
+              finish: Callable[..., None], elapsed: float, max_errors: int,
+              on_progress: Callable[[WaitProgress], None] | None) -> None:
+    try:
+        instance = client.get_instance(item.id)
+        seen, value = instance.status, instance
+        if item.created is None:
+            stamp = parse_timestamp(instance.created_at)
+            item.created = stamp.timestamp() if stamp else None
+    except NotFound:
+        seen, value = "deleted", None
+    except _TRANSIENT as exc:
+        item.errors += 1
+        fleet.observe(item, client.server_now(), None, False)
+        if item.errors > max_errors:
+            finish(item, InstanceWaitError(
+                f"polling instance {item.id} failed {item.errors} times in a row: {exc}",
+                instance_id=item.id, status=item.status, target=target), None, elapsed)
+        return
+    item.errors = 0
+    now = client.server_now()
+    fleet.observe(item, now, seen, seen == target)
+    if seen == target:
+        finish(item, None, value, elapsed)
+        return
+    why = _judge(client, item.id, seen, target)
+    if why:
+        finish(item, InstanceStatusUnreachable(why, instance_id=item.id, status=seen,
+                                               target=target), None, elapsed, why)
+        return
+    _notify(on_progress, WaitProgress(item.id, seen, elapsed, item.polls, False, target))
