@@ -1,0 +1,142 @@
+"""Pieces every aura_nb form shares: the one-line status, the busy button, callbacks, repr.
+
+A form shows its outcome by setting the value of one private ``HTML`` widget. That is the only
+output method used in ``aura_nb.widgets``: it looks the same in JupyterLab, Notebook 7, nbconvert
+and nbval, unlike ``with out: print(...)`` (see shared/TESTING.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import logging
+from typing import Any, Callable, Iterator
+
+import ipywidgets as widgets
+
+from aura_nb.errors import AuraError
+
+log = logging.getLogger("aura_nb.widgets")
+
+_COLOURS = {"ok": "#1b7f3b", "error": "#b3261e", "warn": "#8a5a00", "info": "#444444"}
+_MARKS = {"ok": "\u2713 ", "error": "\u2717 ", "warn": "! ", "info": ""}
+_MAX_LINE = 400
+
+
+def error_line(exc: BaseException) -> str:
+    """Return one line a learner can act on for ``exc``, never a traceback.
+
+    The kit's own errors already carry such a line as their ``str()`` (without headers or
+    secrets); anything else is prefixed with its class name so it is recognisable as unexpected.
+    """
+    text = " ".join(str(exc).split())
+    if not isinstance(exc, AuraError):
+        text = f"Unexpected {type(exc).__name__}: {text}" if text else f"Unexpected {type(exc).__name__}"
+    if len(text) > _MAX_LINE:
+        text = text[: _MAX_LINE - 1] + "\u2026"
+    return text or type(exc).__name__
+
+
+def status_html(kind: str, text: str) -> str:
+    """Render ``text`` as one escaped, coloured line; ``kind`` is ok, error, warn or info."""
+    colour = _COLOURS.get(kind, _COLOURS["info"])
+    return (
+        f'<span class="aura-nb-status aura-nb-{kind}" style="color:{colour}">'
+        f"{_MARKS.get(kind, '')}{html.escape(text)}</span>"
+    )
+
+
+class Form(widgets.VBox):
+    """Base of the aura_nb forms: a ``VBox`` with a status line, ``state`` and ``on_submit``.
+
+    Subclasses build their private children, call ``super().__init__(children=...)`` and
+    implement ``value`` and ``submit()``. ``state`` is a short word shown in the repr
+    (``ready``, ``working``, ``error`` ...). Nothing secret may ever go into a child widget.
+    """
+
+    def __init__(self, children: list[widgets.Widget], **kwargs: Any) -> None:
+        self._status = widgets.HTML(value="")
+        self._callbacks: list[Callable[[Any], Any]] = []
+        self._state = "ready"
+        self._status_text = ""
+        super().__init__(children=[*children, self._status], **kwargs)
+
+    # -- public surface shared by every form -------------------------------------------------
+    @property
+    def state(self) -> str:
+        """A short word describing where the form is (``ready``, ``working``, ``error`` ...)."""
+        return self._state
+
+    @property
+    def status_text(self) -> str:
+        """The text of the status line, without markup (handy in tests and scripts)."""
+        return self._status_text
+
+    def on_submit(self, callback: Callable[[Any], Any], remove: bool = False) -> None:
+        """Register ``callback(value)`` to run after each successful submit (``remove`` undoes it).
+
+        A callback that raises does not break the form: its error is shown on the status line.
+        """
+        if remove:
+            self._callbacks = [cb for cb in self._callbacks if cb is not callback]
+        else:
+            self._callbacks.append(callback)
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{key}={val!r}" for key, val in self._repr_fields())
+        return f"{type(self).__name__}({fields})"
+
+    # -- helpers for subclasses ----------------------------------------------------------------
+    def _repr_fields(self) -> list[tuple[str, Any]]:
+        return [("state", self._state)]
+
+    def _show(self, kind: str, text: str) -> None:
+        self._status_text = text
+        self._status.value = status_html(kind, text)
+
+    def _fail(self, exc: BaseException, state: str = "error") -> None:
+        """Show ``exc`` as one line and move to ``state``; logs the class only, never the text."""
+        log.debug("%s: %s raised by an action", type(self).__name__, type(exc).__name__)
+        self._state = state
+        self._show("error", error_line(exc))
+
+    def _notify(self, value: Any) -> None:
+        for callback in list(self._callbacks):
+            try:
+                callback(value)
+            except Exception as exc:  # a learner's callback must not leave the form half-updated
+                self._show("error", f"on_submit callback failed: {error_line(exc)}")
+
+    @contextlib.contextmanager
+    def _working(self, button: widgets.Button, message: str) -> Iterator[None]:
+        """Disable ``button`` and show ``message`` while the body runs; re-enable it after."""
+        button.disabled = True
+        self._state = "working"
+        self._show("info", message)
+        try:
+            yield
+        finally:
+            button.disabled = not self._can_submit()
+
+    def _can_submit(self) -> bool:
+        return True
+
+
+def short_duration(seconds: float) -> str:
+    """Format a duration as ``45 s``, ``3 min 05 s``, ``2 h 04 min`` or ``3 days``."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+    return f"{seconds // 86400} days"
+
+
+def gigabytes(size: str) -> float:
+    """``"16GB"`` -> 16.0, for sorting sizes; anything unparsable sorts last."""
+    try:
+        return float(size.upper().removesuffix("GB"))
+    except (AttributeError, ValueError):
+        return float("inf")

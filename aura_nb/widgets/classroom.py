@@ -1,0 +1,223 @@
+"""ClassTable: the instructor's view of a workshop (attendee, instance, status, age; bulk actions).
+
+A thin front-end over ``aura_nb.workshop.Workshop``: every button calls one workshop method and
+shows its one-line outcome on the status line. Teardown asks for the workshop prefix to be typed
+before anything is deleted.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import ipywidgets as widgets
+
+from aura_nb.widgets._base import Form
+
+__all__ = ["ClassTable"]
+
+_HEADERS = ("Attendee", "Instance", "Id", "Status", "Age")
+_STATUS_COLOURS = {"running": "#1b7f3b", "paused": "#555555", "failed": "#b3261e", "missing": "#b3261e",
+                   "deleted": "#888888"}
+
+
+class ClassTable(Form):
+    """The class at a glance: one row per attendee with instance, status and age.
+
+    ``ClassTable(workshop)`` shows the rows (refreshing statuses with one
+    ``GET /v1/instances/{id}`` per instance unless ``load=False``). Buttons: Refresh, Pause all,
+    Resume all (``workshop.pause_all``/``resume_all``; with ``wait=False``, the default, they
+    return once the requests are sent and the table shows ``pausing``/``resuming``), and Teardown,
+    which first lists what would be deleted and then needs the workshop prefix typed to delete.
+    ``value`` is the tuple of ``StatusRow``; ``submit()`` refreshes; ``on_submit(cb)`` is called
+    with the rows after each refresh or action. Errors show as one line; nothing secret is shown.
+    """
+
+    def __init__(self, workshop: Any, *, load: bool = True, wait: bool = False) -> None:
+        self._workshop = workshop
+        self._wait = wait
+        self._rows: tuple[Any, ...] = ()
+        self._heading = widgets.HTML(value="")
+        self._refresh_button = widgets.Button(description="Refresh", icon="refresh")
+        self._pause_button = widgets.Button(description="Pause all", icon="pause")
+        self._resume_button = widgets.Button(description="Resume all", icon="play")
+        self._teardown_button = widgets.Button(description="Teardown…", icon="trash", button_style="warning")
+        self._table = widgets.HTML(value="")
+        self._confirm_prompt = widgets.HTML(value="")
+        self._confirm_text = widgets.Text(placeholder="workshop prefix", continuous_update=True)
+        self._confirm_button = widgets.Button(description="Delete all", button_style="danger", icon="trash",
+                                              disabled=True)
+        self._cancel_button = widgets.Button(description="Keep them")
+        self._confirm_box = widgets.HBox([self._confirm_prompt, self._confirm_text, self._confirm_button,
+                                          self._cancel_button])
+        self._confirm_box.layout.display = "none"
+        self._refresh_button.on_click(self._on_refresh_click)
+        self._pause_button.on_click(self._on_pause_click)
+        self._resume_button.on_click(self._on_resume_click)
+        self._teardown_button.on_click(self._on_teardown_click)
+        self._confirm_text.observe(self._on_confirm_change, names="value")
+        self._confirm_button.on_click(self._on_confirm_click)
+        self._cancel_button.on_click(self._on_cancel_click)
+        self._buttons = [self._refresh_button, self._pause_button, self._resume_button, self._teardown_button]
+        super().__init__([
+            self._heading,
+            widgets.HBox(self._buttons),
+            self._table,
+            self._confirm_box,
+        ])
+        self._heading.value = f"<b>Workshop {html.escape(workshop.prefix)}</b>"
+        if load:
+            self.refresh()
+        else:
+            self._render(workshop.status(refresh=False))
+
+    # -- public API ----------------------------------------------------------------------------
+    @property
+    def value(self) -> tuple[Any, ...]:
+        """The rows shown (``aura_nb.workshop.StatusRow``), one per attendee."""
+        return self._rows
+
+    def submit(self) -> tuple[Any, ...]:
+        """Same as :meth:`refresh`."""
+        return self.refresh()
+
+    def refresh(self) -> tuple[Any, ...]:
+        """Fetch every instance's status (one ``GET /v1/instances/{id}`` each) and redraw.
+        On failure the previous rows stay and the error is on the status line."""
+        return self._run(self._refresh_button, "Refreshing statuses…", self._do_refresh)
+
+    def pause_all(self) -> tuple[Any, ...]:
+        """Pause every instance of the workshop (see ``Workshop.pause_all``), then redraw."""
+        return self._run(self._pause_button, "Pausing every instance…", lambda: self._bulk("pause"))
+
+    def resume_all(self) -> tuple[Any, ...]:
+        """Resume every instance of the workshop (see ``Workshop.resume_all``), then redraw."""
+        return self._run(self._resume_button, "Resuming every instance…", lambda: self._bulk("resume"))
+
+    def ask_teardown(self) -> Any:
+        """List what teardown would delete (a dry run, nothing deleted) and ask for the prefix."""
+        return self._run(self._teardown_button, "Listing what teardown would delete…", self._dry_run)
+
+    def confirm_teardown(self, typed: str) -> Any:
+        """Delete the workshop's instances if ``typed`` is the workshop prefix (as the box does)."""
+        self._confirm_text.value = typed
+        if self._confirm_button.disabled:
+            self._show("warn", f"Type {self._workshop.prefix!r} exactly to delete; nothing was deleted.")
+            return None
+        return self._run(self._confirm_button, "Deleting the workshop's instances…", self._delete)
+
+    # -- handlers ------------------------------------------------------------------------------
+    def _on_refresh_click(self, _button: Any) -> None:
+        self.refresh()
+
+    def _on_pause_click(self, _button: Any) -> None:
+        self.pause_all()
+
+    def _on_resume_click(self, _button: Any) -> None:
+        self.resume_all()
+
+    def _on_teardown_click(self, _button: Any) -> None:
+        self.ask_teardown()
+
+    def _on_confirm_change(self, change: dict) -> None:
+        self._confirm_button.disabled = change["new"] != self._workshop.prefix
+
+    def _on_confirm_click(self, _button: Any) -> None:
+        self.confirm_teardown(self._confirm_text.value)
+
+    def _on_cancel_click(self, _button: Any) -> None:
+        self._hide_confirm()
+        self._state = "ready"
+        self._show("info", "Teardown cancelled; nothing was deleted.")
+
+    # -- work ----------------------------------------------------------------------------------
+    def _run(self, button: widgets.Button, message: str, work: Any) -> Any:
+        for other in self._buttons:
+            other.disabled = True
+        try:
+            with self._working(button, message):
+                result = work()
+        except Exception as exc:  # shown as one line in the widget, never a traceback
+            self._fail(exc)
+            return None
+        finally:
+            for other in self._buttons:
+                other.disabled = False
+            self._confirm_button.disabled = self._confirm_text.value != self._workshop.prefix
+        self._notify(self._rows)
+        return result
+
+    def _do_refresh(self) -> tuple[Any, ...]:
+        self._render(self._workshop.status(refresh=True))
+        self._state = "ready"
+        self._show("ok", self._counts())
+        return self._rows
+
+    def _bulk(self, action: str) -> Any:
+        method = self._workshop.pause_all if action == "pause" else self._workshop.resume_all
+        report = method(wait=self._wait)
+        self._render(self._workshop.status(refresh=False))
+        self._state = "error" if report.failed else "ready"
+        kind = "warn" if report.failed else "ok"
+        failed = "; ".join(f"{a}: {r}" for a, r in list(report.failed.items())[:3])
+        self._show(kind, report.summary() + (f" ({failed})" if failed else ""))
+        return report
+
+    def _dry_run(self) -> Any:
+        report = self._workshop.teardown(yes=False)
+        self._state = "confirm"
+        prefix = html.escape(self._workshop.prefix)
+        orphans = f" {len(report.orphans)} orphan(s) with the prefix are not in the manifest and stay." \
+            if report.orphans else ""
+        self._confirm_prompt.value = (
+            f"Delete {len(report.planned)} instance(s) of workshop <b>{prefix}</b>? Their data cannot be "
+            f"recovered.{html.escape(orphans)} Type <code>{prefix}</code> to confirm:"
+        )
+        self._confirm_text.value = ""
+        self._confirm_button.disabled = True
+        self._confirm_box.layout.display = "flex"
+        self._show("warn", report.summary() + "; waiting for the typed confirmation")
+        return report
+
+    def _delete(self) -> Any:
+        report = self._workshop.teardown(yes=True)
+        self._hide_confirm()
+        self._render(self._workshop.status(refresh=False))
+        self._state = "error" if report.failed else "done"
+        self._show("warn" if report.failed else "ok", report.summary())
+        return report
+
+    def _hide_confirm(self) -> None:
+        self._confirm_text.value = ""
+        self._confirm_button.disabled = True
+        self._confirm_box.layout.display = "none"
+
+    # -- drawing -------------------------------------------------------------------------------
+    def _counts(self) -> str:
+        counts: dict[str, int] = {}
+        for row in self._rows:
+            counts[row.status] = counts.get(row.status, 0) + 1
+        detail = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no attendees"
+        return f"{len(self._rows)} attendees: {detail}"
+
+    def _render(self, rows: Any) -> None:
+        self._rows = tuple(rows)
+        head = "".join(f"<th style='text-align:left;padding:2px 8px'>{h}</th>" for h in _HEADERS)
+        body = []
+        for row in self._rows:
+            colour = _STATUS_COLOURS.get(row.status, "#8a5a00")
+            cells = (
+                html.escape(row.attendee),
+                html.escape(row.instance_name),
+                f"<code>{html.escape(row.instance_id or '-')}</code>",
+                f"<span style='color:{colour}'>{html.escape(row.status)}</span>",
+                html.escape(row.age_text),
+            )
+            body.append("<tr>" + "".join(f"<td style='padding:2px 8px'>{c}</td>" for c in cells) + "</tr>")
+        self._table.value = (
+            "<table class='aura-nb-class-table'><thead><tr>" + head + "</tr></thead><tbody>"
+            + "".join(body) + "</tbody></table>"
+        )
+
+    def _repr_fields(self) -> list[tuple[str, Any]]:
+        return [("prefix", self._workshop.prefix), ("attendees", len(self._rows)), ("state", self._state)]

@@ -1,0 +1,353 @@
+"""CreateInstanceForm: name plus cascading choices that only offer what the tenant allows."""
+
+from __future__ import annotations
+
+import html
+import json
+import threading
+from typing import Any
+
+import ipywidgets as widgets
+
+from aura_nb.models import InstanceSpec, allowed_choices
+from aura_nb.widgets._base import Form, error_line, status_html
+
+LEVELS = ("type", "cloud_provider", "region", "memory", "version")
+_LABELS = {
+    "type": "Type",
+    "cloud_provider": "Cloud",
+    "region": "Region",
+    "memory": "Memory",
+    "version": "Version",
+}
+MASK = "\u2022" * 8
+NAME_MAX = 30
+
+
+def name_problem(name: str) -> str | None:
+    """Return why ``name`` is not a valid instance name (1-30 chars, no outer spaces), or None."""
+    if not name:
+        return "Type a name for the instance (1-30 characters)."
+    if len(name) > NAME_MAX:
+        return f"The name is {len(name)} characters long; use at most {NAME_MAX}."
+    if name != name.strip():
+        return "Remove the spaces at the start or end of the name."
+    return None
+
+
+class CreateInstanceForm(Form):
+    """Create an Aura instance: a validated name and dropdowns built from the tenant's offer.
+
+    The dropdowns cascade type -> cloud provider -> region -> memory (storage shown) -> version;
+    each one offers only what the tenant's ``instance_configurations`` allow given the choices
+    above it (the core's ``allowed_choices``), so an invalid combination cannot be picked. A
+    summary shows the request body. Create (``POST /v1/instances`` through
+    ``client.create_instance``, which writes the one-time password to the vault before it
+    returns) then shows the id, connection URL, username, the masked password and the vault path.
+    The password can be revealed for ``reveal_seconds``; after that (or on Hide) it is blanked, so
+    outside that window no widget holds it.
+
+    ``tenant`` is a ``Tenant``, a tenant name or id, or None (``AURA_TENANT`` or the only tenant).
+    ``value`` is the ``CreatedInstance`` (None until one is created); ``on_submit(cb)`` calls
+    ``cb(created)`` after each creation. Errors are shown in the form, never raised by a click.
+    """
+
+    def __init__(self, client: Any, tenant: Any = None, *, name: str = "", reveal_seconds: float = 20.0) -> None:
+        self._client = client
+        self._tenant = None
+        self._created = None
+        self._cascading = False
+        self._reveal_seconds = reveal_seconds
+        self._reveal_timer: threading.Timer | None = None
+        self._reveal_lock = threading.Lock()
+
+        self._name = widgets.Text(value=name, description="Name", placeholder="1-30 characters",
+                                  continuous_update=True)
+        self._name_hint = widgets.HTML(value="")
+        self._tenant_label = widgets.HTML(value="")
+        self._dropdowns = {
+            level: widgets.Dropdown(options=[], description=_LABELS[level]) for level in LEVELS
+        }
+        self._summary = widgets.HTML(value="")
+        self._create_button = widgets.Button(description="Create", button_style="primary",
+                                             icon="plus", disabled=True)
+        self._result = widgets.HTML(value="")
+        self._password = widgets.HTML(value="")
+        self._reveal_button = widgets.Button(description="Reveal password", icon="eye",
+                                             tooltip=f"Shows the password for {reveal_seconds:g} s")
+        self._result_box = widgets.VBox([self._result, widgets.HBox([self._password, self._reveal_button])])
+        self._result_box.layout.display = "none"
+
+        self._name.observe(self._on_name_change, names="value")
+        self._dropdowns["type"].observe(self._on_type_change, names="value")
+        self._dropdowns["cloud_provider"].observe(self._on_cloud_change, names="value")
+        self._dropdowns["region"].observe(self._on_region_change, names="value")
+        self._dropdowns["memory"].observe(self._on_memory_change, names="value")
+        self._dropdowns["version"].observe(self._on_version_change, names="value")
+        self._create_button.on_click(self._on_create_click)
+        self._reveal_button.on_click(self._on_reveal_click)
+
+        super().__init__([
+            self._tenant_label,
+            self._name,
+            self._name_hint,
+            *self._dropdowns.values(),
+            self._summary,
+            self._create_button,
+            self._result_box,
+        ])
+        self._on_name_change(None)
+        self.set_tenant(tenant)
+
+    # -- public API ----------------------------------------------------------------------------
+    @property
+    def value(self) -> Any:
+        """The ``CreatedInstance`` from the last successful Create, or None."""
+        return self._created
+
+    @property
+    def tenant(self) -> Any:
+        """The ``Tenant`` whose configurations the dropdowns offer (None if none could be loaded)."""
+        return self._tenant
+
+    @property
+    def choices(self) -> dict[str, Any]:
+        """The current pick at every level, e.g. ``{"type": "free-db", ..., "version": "5"}``."""
+        return {level: self._dropdowns[level].value for level in LEVELS}
+
+    def set_tenant(self, tenant: Any) -> None:
+        """Offer ``tenant``'s configurations (a ``Tenant``, a name or id, or None for the default).
+
+        Loading by name or id uses ``GET /v1/tenants`` and ``GET /v1/tenants/{tenantId}``; a
+        failure is shown in the form and leaves it without a tenant (Create stays disabled).
+        """
+        try:
+            if tenant is None or isinstance(tenant, str):
+                tenant = self._client.find_tenant(tenant)
+            elif not hasattr(tenant, "instance_configurations"):  # a TenantSummary
+                tenant = self._client.get_tenant(tenant.id)
+        except Exception as exc:
+            self._tenant = None
+            self._tenant_label.value = ""
+            self._fill_from(0)
+            self._fail(exc)
+            return
+        self._tenant = tenant
+        count = len(tenant.instance_configurations)
+        self._tenant_label.value = (
+            f"<b>Tenant</b> {html.escape(tenant.name)} <code>{html.escape(tenant.id)}</code>"
+            f" \u2014 {count} configuration{'s' if count != 1 else ''} offered"
+        )
+        self._fill_from(0)
+        if count:
+            self._state = "ready"
+            self._show("info", "Pick a name and a configuration, then click Create.")
+        else:
+            self._state = "error"
+            self._show("error", f"Tenant {tenant.name!r} offers no instance configurations.")
+
+    def spec(self) -> Any:
+        """The ``InstanceSpec`` the current fields describe (the name as typed, unchecked)."""
+        picks = self.choices
+        return InstanceSpec(
+            name=self._name.value,
+            tenant_id=self._tenant.id if self._tenant else "",
+            type=picks["type"],
+            cloud_provider=picks["cloud_provider"],
+            region=picks["region"],
+            memory=picks["memory"],
+            version=picks["version"],
+            storage=self._storage_for(picks),
+        )
+
+    def submit(self) -> Any:
+        """Create the instance the form describes; same as clicking Create.
+
+        Uses ``client.validate_spec`` (nothing sent when invalid) and then
+        ``client.create_instance`` (``POST /v1/instances``). Returns the ``CreatedInstance`` or
+        None; errors (invalid spec, refused credentials, 5xx, a lost response) are shown in the
+        form, not raised.
+        """
+        problem = name_problem(self._name.value)
+        if self._tenant is None or problem:
+            self._state = "error"
+            self._show("error", problem or "No tenant loaded: fix the error above, then call set_tenant().")
+            return None
+        self._hide_password()
+        self._result_box.layout.display = "none"
+        spec = self.spec()
+        created = None
+        with self._working(self._create_button, f"Creating {spec.name!r}\u2026"):
+            try:
+                self._client.validate_spec(spec, tenant=self._tenant)
+                created = self._client.create_instance(spec)
+            except Exception as exc:
+                self._fail(exc)
+            else:
+                self._created = created
+                self._show_created(created)
+                self._state = "created"
+                self._show("ok", f"Created {created.name!r} ({created.id}); its password is in the vault.")
+        if created is not None:
+            self._notify(created)
+        return created
+
+    def reveal_password(self) -> None:
+        """Show the new instance's password for ``reveal_seconds``, then blank it again.
+
+        The password is read back from the vault file (``client.vault.load``), which also proves
+        it was saved. While shown it lives in one HTML widget; it is blanked by a timer, by Hide or
+        by the next Create, so widget state saved outside that window never contains it.
+        """
+        created = self._created
+        if created is None:
+            return
+        try:
+            password = self._client.vault.load(created.id).password
+        except Exception as exc:
+            self._show("error", f"Could not read the password back from the vault: {error_line(exc)}")
+            return
+        with self._reveal_lock:
+            self._cancel_timer()
+            self._password.value = (
+                f"<b>Password</b> <code>{html.escape(password)}</code> "
+                f"<i>(hidden again in {self._reveal_seconds:g} s)</i>"
+            )
+            self._reveal_button.description = "Hide password"
+            self._reveal_button.icon = "eye-slash"
+            self._reveal_timer = threading.Timer(self._reveal_seconds, self._hide_password)
+            self._reveal_timer.daemon = True
+            self._reveal_timer.start()
+
+    # -- handlers --------------------------------------------------------------------------------
+    def _on_name_change(self, change: Any) -> None:
+        problem = name_problem(self._name.value)
+        self._name_hint.value = status_html("warn", problem) if problem else ""
+        self._create_button.disabled = not self._can_submit()
+        self._update_summary()
+
+    def _on_type_change(self, change: Any) -> None:
+        if not self._cascading:
+            self._fill_from(1)
+
+    def _on_cloud_change(self, change: Any) -> None:
+        if not self._cascading:
+            self._fill_from(2)
+
+    def _on_region_change(self, change: Any) -> None:
+        if not self._cascading:
+            self._fill_from(3)
+
+    def _on_memory_change(self, change: Any) -> None:
+        if not self._cascading:
+            self._fill_from(4)
+
+    def _on_version_change(self, change: Any) -> None:
+        if not self._cascading:
+            self._update_summary()
+
+    def _on_create_click(self, button: widgets.Button) -> None:
+        self.submit()
+
+    def _on_reveal_click(self, button: widgets.Button) -> None:
+        if self._reveal_timer is not None:
+            self._hide_password()
+        else:
+            self.reveal_password()
+
+    # -- internals ---------------------------------------------------------------------------------
+    def _can_submit(self) -> bool:
+        return (
+            self._tenant is not None
+            and name_problem(self._name.value) is None
+            and all(self._dropdowns[level].value is not None for level in LEVELS)
+        )
+
+    def _fill_from(self, start: int) -> None:
+        """Rebuild the dropdowns from level ``start`` down, keeping picks that stay valid.
+
+        Observers are muted while options and values are set programmatically, so one user
+        choice recomputes the cascade exactly once.
+        """
+        picks = {level: self._dropdowns[level].value for level in LEVELS[:start]}
+        self._cascading = True
+        try:
+            for level in LEVELS[start:]:
+                if self._tenant is None or any(value is None for value in picks.values()):
+                    offered: tuple[str, ...] = ()
+                else:
+                    offered = tuple(allowed_choices(self._tenant, **picks)[level])
+                dropdown = self._dropdowns[level]
+                keep = dropdown.value if dropdown.value in offered else (offered[0] if offered else None)
+                dropdown.options = [(self._label(level, value, picks), value) for value in offered]
+                dropdown.value = keep
+                picks[level] = keep
+        finally:
+            self._cascading = False
+        self._create_button.disabled = not self._can_submit()
+        self._update_summary()
+
+    def _label(self, level: str, value: str, picks: dict[str, Any]) -> str:
+        if level == "region":
+            return self._tenant.region_name(picks["cloud_provider"], value)
+        if level == "memory":
+            storages = self._storages(dict(picks, memory=value))
+            if storages:
+                return f"{value} memory, {' or '.join(storages)} storage"
+        return value
+
+    def _storages(self, picks: dict[str, Any]) -> tuple[str, ...]:
+        above = {level: picks[level] for level in LEVELS[:4] if level in picks}
+        return allowed_choices(self._tenant, **above)["storage"]
+
+    def _storage_for(self, picks: dict[str, Any]) -> str | None:
+        if self._tenant is None or any(picks[level] is None for level in LEVELS):
+            return None
+        storages = self._storages(picks)
+        return storages[0] if len(storages) == 1 else None
+
+    def _update_summary(self) -> None:
+        if self._tenant is None or not self._can_submit():
+            self._summary.value = ""
+            return
+        body = self.spec().to_api()
+        self._summary.value = (
+            "<b>Request</b> <code>POST /v1/instances</code>"
+            f"<pre style='margin:2px 0'>{html.escape(json.dumps(body, indent=2))}</pre>"
+        )
+
+    def _show_created(self, created: Any) -> None:
+        rows = [
+            ("Instance id", created.id),
+            ("Name", created.name),
+            ("Connection URL", created.connection_url),
+            ("Username", created.username),
+            ("Credentials file", str(created.vault_path)),
+        ]
+        cells = "".join(
+            f"<tr><th style='text-align:left;padding-right:1em'>{html.escape(k)}</th>"
+            f"<td><code>{html.escape(str(v))}</code></td></tr>"
+            for k, v in rows
+        )
+        self._result.value = f"<table>{cells}</table>"
+        self._password.value = f"<b>Password</b> <code>{MASK}</code>"
+        self._result_box.layout.display = None
+
+    def _cancel_timer(self) -> None:
+        if self._reveal_timer is not None:
+            self._reveal_timer.cancel()
+            self._reveal_timer = None
+
+    def _hide_password(self) -> None:
+        with self._reveal_lock:
+            self._cancel_timer()
+            self._password.value = f"<b>Password</b> <code>{MASK}</code>" if self._created else ""
+            self._reveal_button.description = "Reveal password"
+            self._reveal_button.icon = "eye"
+
+    def _repr_fields(self) -> list[tuple[str, Any]]:
+        fields: list[tuple[str, Any]] = [("tenant", self._tenant.name if self._tenant else None)]
+        if self._created is not None:
+            fields.append(("instance", self._created.id))
+        return fields + [("state", self._state)]
+

@@ -1,0 +1,171 @@
+"""InstanceStatus: a live view while the client waits for an instance to reach a status."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import ipywidgets as widgets
+
+from aura_nb.errors import InstanceWaitTimeout, WaitCancelled
+from aura_nb.widgets._base import Form, error_line, short_duration
+
+
+class InstanceStatus(Form):
+    """Watch an instance until it reaches ``status`` (default ``running``), with a cancel button.
+
+    It drives the core's ``client.wait_for_instance`` (which polls ``GET /v1/instances/{id}``)
+    and updates its widgets from ``on_progress``: current status, elapsed time and a progress bar
+    showing how much of the ``timeout`` budget has been used. Aura gives no percentage, so the
+    bar measures time, not work. It ends on one clear line: success, failure, timeout or cancel.
+
+    ``start()`` waits in a background thread so the kernel stays responsive (JupyterLab);
+    ``run()`` waits in the calling thread, so the final state is fixed when the cell ends (tests,
+    nbval). Both return the widget. ``value`` is the final ``Instance`` (None until success);
+    ``on_submit(cb)`` calls ``cb(instance)`` on success.
+    """
+
+    def __init__(self, client: Any, instance_id: str, *, status: str = "running",
+                 timeout: float = 1200, **wait_options: Any) -> None:
+        self._client = client
+        self._instance_id = getattr(instance_id, "id", instance_id)
+        self._target = status
+        self._timeout = timeout
+        self._wait_options = wait_options
+        self._instance = None
+        self._last_status: str | None = None
+        self._cancel_event = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+        self._title = widgets.HTML(
+            value=f"Instance <code>{self._instance_id}</code>: waiting for <b>{status}</b>"
+        )
+        self._current = widgets.HTML(value="status: not checked yet")
+        self._progress = widgets.FloatProgress(value=0.0, min=0.0, max=float(timeout),
+                                               description="elapsed", bar_style="info")
+        self._elapsed = widgets.Label(value="0 s")
+        self._cancel_button = widgets.Button(description="Cancel", icon="stop", disabled=True)
+        self._cancel_button.on_click(self._on_cancel_click)
+        super().__init__([
+            self._title,
+            widgets.HBox([self._current]),
+            widgets.HBox([self._progress, self._elapsed, self._cancel_button]),
+        ])
+        self._state = "idle"
+
+    # -- public API ----------------------------------------------------------------------------
+    @property
+    def value(self) -> Any:
+        """The ``Instance`` once it reached the target status, else None."""
+        return self._instance
+
+    @property
+    def instance_id(self) -> str:
+        """The id of the instance being watched."""
+        return self._instance_id
+
+    def start(self) -> "InstanceStatus":
+        """Wait in a background daemon thread and return at once; a no-op if already waiting."""
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return self
+            self._begin()
+            self._thread = threading.Thread(target=self._wait, name=f"aura-nb-wait-{self._instance_id}",
+                                            daemon=True)
+            self._thread.start()
+        return self
+
+    def run(self) -> "InstanceStatus":
+        """Wait in the calling thread until success, failure, timeout or cancel; return self."""
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                raise RuntimeError("This InstanceStatus is already waiting in the background; call join().")
+            self._begin()
+        self._wait()
+        return self
+
+    def submit(self) -> "InstanceStatus":
+        """Same as ``start()``: begin waiting in the background."""
+        return self.start()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Block until a background wait ends (or ``timeout`` seconds pass); True when it ended."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+            return not thread.is_alive()
+        return True
+
+    def cancel(self) -> None:
+        """Ask the wait to stop at its next check (same as the Cancel button)."""
+        self._cancel_event.set()
+
+    # -- handlers --------------------------------------------------------------------------------
+    def _on_cancel_click(self, button: widgets.Button) -> None:
+        self.cancel()
+        button.disabled = True
+        self._show("info", "Cancelling\u2026")
+
+    def _on_wait_progress(self, event: Any) -> None:
+        self._last_status = event.status
+        self._current.value = f"status: <b>{event.status}</b> (check {event.polls})"
+        self._progress.value = min(float(event.elapsed), self._progress.max)
+        self._elapsed.value = short_duration(event.elapsed)
+
+    # -- internals ---------------------------------------------------------------------------------
+    def _begin(self) -> None:
+        self._cancel_event.clear()
+        self._instance = None
+        self._state = "waiting"
+        self._progress.bar_style = "info"
+        self._cancel_button.disabled = False
+        self._show("info", f"Waiting for {self._instance_id} to be {self._target}\u2026")
+
+    def _wait(self) -> None:
+        started = time.monotonic()
+        instance = None
+        try:
+            instance = self._client.wait_for_instance(
+                self._instance_id,
+                status=self._target,
+                timeout=self._timeout,
+                on_progress=self._on_wait_progress,
+                cancel=self._cancel_event,
+                **self._wait_options,
+            )
+        except InstanceWaitTimeout as exc:
+            self._end("timeout", "warning", "warn", error_line(exc))
+        except WaitCancelled:
+            self._end("cancelled", "warning", "warn", self._cancelled_line())
+        except Exception as exc:
+            self._end("failed", "danger", "error", error_line(exc))
+        else:
+            took = short_duration(time.monotonic() - started)
+            self._instance = instance
+            self._progress.value = self._progress.max
+            if instance is None:  # waiting for "deleted" ends with the instance gone
+                self._current.value = "status: <b>deleted</b>"
+                self._end("done", "success", "ok", f"{self._instance_id} is gone (waited {took}).")
+            else:
+                self._current.value = f"status: <b>{instance.status}</b>"
+                self._end("done", "success", "ok",
+                          f"{instance.name!r} ({instance.id}) is {instance.status} (waited {took}).")
+        finally:
+            self._cancel_button.disabled = True
+        if self._state == "done":
+            self._notify(instance)
+
+    def _cancelled_line(self) -> str:
+        seen = f" (last status: {self._last_status})" if self._last_status else ""
+        return (f"Stopped waiting for {self._instance_id}{seen}. Aura carries on; "
+                "run or start() again to keep watching.")
+
+    def _end(self, state: str, bar_style: str, kind: str, text: str) -> None:
+        self._state = state
+        self._progress.bar_style = bar_style
+        self._show(kind, text)
+
+    def _repr_fields(self) -> list[tuple[str, Any]]:
+        return [("instance", self._instance_id), ("target", self._target), ("state", self._state)]

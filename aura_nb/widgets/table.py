@@ -1,0 +1,277 @@
+"""InstanceTable: a tenant's instances with per-row pause, resume and guarded delete."""
+
+from __future__ import annotations
+
+import functools
+import html
+from datetime import datetime, timezone
+from typing import Any
+
+import ipywidgets as widgets
+
+from aura_nb.errors import NotFound
+from aura_nb.widgets._base import Form, error_line, short_duration
+
+COLUMNS = ("Name", "Id", "Status", "Type", "Memory", "Region", "Age", "Actions")
+_GRID = "minmax(8em,2fr) 6em 8em 9em 5em minmax(8em,2fr) 6em 15em"
+
+
+class InstanceTable(Form):
+    """The instances of one tenant with status, type, memory, region and age; refresh; actions.
+
+    ``GET /v1/instances?tenantId=`` returns summaries only (id, name, created_at ...), so every
+    row's status, type, memory and region cost one ``GET /v1/instances/{id}``. A refresh fetches
+    details for at most ``max_details`` instances (oldest first) and says when it stopped there;
+    the client's pacing keeps the calls within the rate limit.
+
+    Row buttons pause (``POST /v1/instances/{id}/pause``), resume (``.../resume``) or delete
+    (``DELETE /v1/instances/{id}``) an instance; delete asks for the instance name to be typed
+    before it is sent. ``value`` is a tuple of the rows (``Instance`` where fetched, else the
+    summary); ``submit()`` refreshes; ``on_submit(cb)`` calls ``cb(value)`` after each refresh or
+    action.
+    """
+
+    def __init__(self, client: Any, tenant: Any = None, *, max_details: int = 25, load: bool = True) -> None:
+        self._client = client
+        self._tenant = None
+        self._max_details = max_details
+        self._rows: list[Any] = []
+        self._pending: Any = None  # the row waiting for a typed delete confirmation
+
+        self._heading = widgets.HTML(value="")
+        self._refresh_button = widgets.Button(description="Refresh", icon="refresh")
+        self._refresh_button.on_click(self._on_refresh_click)
+        self._grid = widgets.GridBox(layout=widgets.Layout(grid_template_columns=_GRID, grid_gap="2px 8px"))
+        self._confirm_prompt = widgets.HTML(value="")
+        self._confirm_text = widgets.Text(placeholder="instance name", continuous_update=True)
+        self._confirm_button = widgets.Button(description="Delete", button_style="danger", icon="trash",
+                                              disabled=True)
+        self._keep_button = widgets.Button(description="Keep it")
+        self._confirm_text.observe(self._on_confirm_change, names="value")
+        self._confirm_button.on_click(self._on_confirm_click)
+        self._keep_button.on_click(self._on_keep_click)
+        self._confirm_box = widgets.HBox([self._confirm_prompt, self._confirm_text, self._confirm_button,
+                                          self._keep_button])
+        self._confirm_box.layout.display = "none"
+        super().__init__([
+            widgets.HBox([self._heading, self._refresh_button]),
+            self._grid,
+            self._confirm_box,
+        ])
+        self._resolve_tenant(tenant)
+        if load and self._tenant is not None:
+            self.refresh()
+
+    # -- public API ----------------------------------------------------------------------------
+    @property
+    def value(self) -> tuple[Any, ...]:
+        """The rows shown: an ``Instance`` per row where fetched, else its ``InstanceSummary``."""
+        return tuple(self._rows)
+
+    def set_tenant(self, tenant: Any) -> None:
+        """Show ``tenant``'s instances (a ``Tenant``/summary, name, id or None) and refresh."""
+        self._resolve_tenant(tenant)
+        if self._tenant is not None:
+            self.refresh()
+
+    def refresh(self) -> tuple[Any, ...]:
+        """Reload the rows: one list call plus one detail call per instance (up to ``max_details``).
+
+        On failure the previous rows stay and the error is shown on the status line.
+        """
+        if self._tenant is None:
+            self._show("error", "No tenant: pass one to set_tenant().")
+            return self.value
+        with self._working(self._refresh_button, "Loading instances\u2026"):
+            try:
+                rows, skipped = self._load_rows()
+            except Exception as exc:
+                self._fail(exc)
+                return self.value
+            self._rows = rows
+            self._close_confirm()
+            self._render()
+            self._state = "ready"
+            note = f"; status shown for the first {self._max_details} only" if skipped else ""
+            self._show("ok", f"{len(rows)} instance{'s' if len(rows) != 1 else ''} in "
+                             f"{self._tenant.name!r}{note}.")
+        self._notify(self.value)
+        return self.value
+
+    def submit(self) -> tuple[Any, ...]:
+        """Same as Refresh."""
+        return self.refresh()
+
+    def pause(self, instance_id: str) -> None:
+        """Pause one instance (``POST /v1/instances/{id}/pause``); the outcome shows in the table."""
+        self._act(instance_id, "pause", self._client.pause_instance, "Pausing")
+
+    def resume(self, instance_id: str) -> None:
+        """Resume one instance (``POST /v1/instances/{id}/resume``); the outcome shows in the table."""
+        self._act(instance_id, "resume", self._client.resume_instance, "Resuming")
+
+    def ask_delete(self, instance_id: str) -> None:
+        """Open the delete confirmation for one row (same as its Delete button)."""
+        row = self._row(instance_id)
+        if row is None:
+            return
+        self._pending = row
+        self._confirm_prompt.value = (
+            f"Type <b>{html.escape(row.name)}</b> to delete <code>{html.escape(row.id)}</code>:"
+        )
+        self._confirm_text.value = ""
+        self._confirm_button.disabled = True
+        self._confirm_box.layout.display = None
+
+    # -- handlers --------------------------------------------------------------------------------
+    def _on_refresh_click(self, button: widgets.Button) -> None:
+        self.refresh()
+
+    def _on_pause_click(self, instance_id: str, button: widgets.Button) -> None:
+        self.pause(instance_id)
+
+    def _on_resume_click(self, instance_id: str, button: widgets.Button) -> None:
+        self.resume(instance_id)
+
+    def _on_delete_click(self, instance_id: str, button: widgets.Button) -> None:
+        self.ask_delete(instance_id)
+
+    def _on_confirm_change(self, change: Any) -> None:
+        self._confirm_button.disabled = not self._confirmed()
+
+    def _on_confirm_click(self, button: widgets.Button) -> None:
+        row = self._pending
+        if row is None or not self._confirmed():
+            self._show("error", "Type the instance name exactly to confirm the delete.")
+            return
+        self._close_confirm()
+        self._act(row.id, "delete", self._client.delete_instance, "Deleting")
+
+    def _on_keep_click(self, button: widgets.Button) -> None:
+        self._close_confirm()
+        self._show("info", "Nothing deleted.")
+
+    # -- internals ---------------------------------------------------------------------------------
+    def _resolve_tenant(self, tenant: Any) -> None:
+        try:
+            if tenant is None or isinstance(tenant, str):
+                tenant = self._client.find_tenant(tenant)
+        except Exception as exc:
+            self._tenant = None
+            self._heading.value = ""
+            self._fail(exc)
+            return
+        self._tenant = tenant
+        self._heading.value = f"<b>Instances in {html.escape(tenant.name)}</b>"
+
+    def _load_rows(self) -> tuple[list[Any], int]:
+        summaries = sorted(self._client.list_instances(tenant_id=self._tenant.id),
+                           key=lambda s: (str(s.created_at), s.name, s.id))
+        rows: list[Any] = []
+        for index, summary in enumerate(summaries):
+            if index >= self._max_details:
+                rows.append(summary)
+                continue
+            try:
+                rows.append(self._client.get_instance(summary.id))
+            except NotFound:  # deleted between the list and the detail call
+                continue
+        return rows, max(0, len(summaries) - self._max_details)
+
+    def _row(self, instance_id: str) -> Any:
+        return next((row for row in self._rows if row.id == instance_id), None)
+
+    def _confirmed(self) -> bool:
+        return self._pending is not None and self._confirm_text.value == self._pending.name
+
+    def _close_confirm(self) -> None:
+        self._pending = None
+        self._confirm_text.value = ""
+        self._confirm_box.layout.display = "none"
+
+    def _act(self, instance_id: str, action: str, call: Any, verb: str) -> None:
+        row = self._row(instance_id)
+        if row is None:
+            self._show("error", f"No instance {instance_id!r} in this table; click Refresh.")
+            return
+        self._state = "working"
+        self._set_buttons_disabled(True)
+        self._show("info", f"{verb} {row.name!r} ({row.id})\u2026")
+        try:
+            result = call(instance_id)
+            if result is None:  # some 202 answers carry no body: read the instance back
+                result = self._client.get_instance(instance_id)
+        except Exception as exc:
+            self._fail(exc)
+            self._render()
+            return
+        self._rows = [result if r.id == instance_id else r for r in self._rows]
+        self._render()
+        self._state = "ready"
+        self._show("ok", f"{action.capitalize()} accepted: {result.name!r} ({result.id}) is now "
+                         f"{getattr(result, 'status', 'changing')}.")
+        self._notify(self.value)
+
+    def _set_buttons_disabled(self, disabled: bool) -> None:
+        for child in self._grid.children:
+            if isinstance(child, widgets.HBox):
+                for button in child.children:
+                    button.disabled = disabled
+
+    def _render(self) -> None:
+        now = _server_now(self._client)
+        cells: list[widgets.Widget] = [widgets.HTML(value=f"<b>{name}</b>") for name in COLUMNS]
+        for row in self._rows:
+            status = getattr(row, "status", None)
+            region = getattr(row, "region", None)
+            values = (
+                row.name,
+                row.id,
+                status or "\u2026",
+                getattr(row, "type", None) or "",
+                getattr(row, "memory", None) or "",
+                region or "",
+                _age(row.created_at, now),
+            )
+            cells.extend(widgets.Label(value=str(v)) for v in values)
+            cells.append(self._row_buttons(row.id, status))
+        old = self._grid.children
+        self._grid.children = cells
+        for cell in old:  # drop the replaced widgets from the kernel's widget registry
+            for part in getattr(cell, "children", ()):
+                part.close()
+            cell.close()
+
+    def _row_buttons(self, instance_id: str, status: str | None) -> widgets.HBox:
+        small = widgets.Layout(width="4.8em")
+        pause = widgets.Button(description="Pause", layout=small, disabled=status != "running")
+        resume = widgets.Button(description="Resume", layout=small, disabled=status != "paused")
+        delete = widgets.Button(description="Delete", layout=small, button_style="danger",
+                                disabled=status in ("destroying", "deleting"))
+        pause.on_click(functools.partial(self._on_pause_click, instance_id))
+        resume.on_click(functools.partial(self._on_resume_click, instance_id))
+        delete.on_click(functools.partial(self._on_delete_click, instance_id))
+        return widgets.HBox([pause, resume, delete])
+
+    def _repr_fields(self) -> list[tuple[str, Any]]:
+        return [("tenant", self._tenant.name if self._tenant else None),
+                ("instances", len(self._rows)), ("state", self._state)]
+
+
+def _server_now(client: Any) -> datetime:
+    """The API's clock (the simulator's is virtual), estimated from its last ``Date`` header."""
+    server_time = getattr(client, "server_time", None)
+    return server_time() if callable(server_time) else datetime.now(timezone.utc)
+
+
+def _age(created_at: Any, now: datetime) -> str:
+    if isinstance(created_at, str):
+        try:
+            created_at = datetime.fromisoformat(created_at.replace("Z", "+00:00"))
+        except ValueError:
+            return ""
+    if not isinstance(created_at, datetime):
+        return ""
+    if created_at.tzinfo is None:
+        created_at = created_at.replace(tzinfo=timezone.utc)
+    return short_duration((now - created_at).total_seconds())
