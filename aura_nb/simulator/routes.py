@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 from . import state
 from .state import World
@@ -185,5 +186,5 @@ class Router:
         for regex, template, methods in self._routes:
             found = regex.match(path)
             if found:
-                return template, methods, found.groupdict()
+                return template, methods, {k: unquote(v) for k, v in found.groupdict().items()}
         return None

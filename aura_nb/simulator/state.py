@@ -59,7 +59,8 @@ class Tenant:
 
 @dataclass
 class Instance:
-    """One database. ``until``/``then``: the in-flight transition ends at ``until`` with ``then``."""
+    """One database. ``since``: when the current status began; ``until``/``then``: the in-flight
+    transition ends at virtual time ``until`` with status ``then``."""
     id: str
     name: str
     tenant_id: str
@@ -72,6 +73,7 @@ class Instance:
     version: str
     created_at: float
     status: str
+    since: float = 0.0
     until: float | None = None
     then: str | None = None
     ops: int = 0
@@ -247,6 +249,7 @@ class World:
         if state.get("format") != STATE_FORMAT:
             raise ValueError(f"unsupported simulator state format {state.get('format')!r}")
         with self.lock:
+            self.seed = state["seed"]
             version, internal, gauss = state["rng"]
             self._rng.setstate((version, tuple(internal), gauss))
             self.user_ids = dict(state["user_ids"])
@@ -301,7 +304,8 @@ class World:
 
     def _begin(self, inst: Instance, status: str) -> None:
         """Start a transition: ``status`` now, the next status after a drawn duration."""
-        inst.until = self.now() + self._draw(status, inst.id, inst.ops)
+        inst.since = self.now()
+        inst.until = inst.since + self._draw(status, inst.id, inst.ops)
         inst.ops += 1
         inst.status = status
         inst.then = NEXT_STATUS[status]
@@ -313,8 +317,19 @@ class World:
                 del self.instances[inst.id]
                 self.snapshots.pop(inst.id, None)
                 return None
-            inst.status, inst.until, inst.then = inst.then, None, None
+            inst.status, inst.since, inst.until, inst.then = inst.then, inst.until, None, None
         return inst
+
+    def status_since(self, instance_id: str) -> tuple[str, float] | None:
+        """``(status, virtual time it began)`` of an instance, ``None`` once it is gone.
+
+        For tests: when did this instance really become ``running``?
+        """
+        with self.lock:
+            inst = self.instances.get(instance_id)
+            if inst is None or self._settle(inst) is None:
+                return None
+            return inst.status, inst.since
 
     def transition_end(self, instance_id: str) -> float | None:
         """Virtual time at which the instance's current operation ends (``None`` if idle/unknown).
@@ -702,6 +717,9 @@ class World:
             source = self._instance(role, source_id, "source_instance_id")
             if snapshot_id is not None:
                 self._usable_snapshot(source, snapshot_id)
+            elif source.id == target.id:
+                raise bad_request("An instance cannot overwrite itself; to roll back, restore one "
+                                  "of its snapshots", "source_instance_id")
             elif source.until is not None:
                 raise busy(source.status)
             if gb(target.memory) < gb(source.memory):

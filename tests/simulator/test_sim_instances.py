@@ -51,10 +51,12 @@ def test_lifecycle_creating_running_pausing_paused_resuming_running(api, sim):
     detail = api.get(f"/v1/instances/{iid}").json()["data"]
     assert DETAIL_FIELDS <= set(detail)
     assert detail["status"] == "creating"
+    ready_at = sim.world.transition_end(iid)
     sim.advance(60)
     assert api.status(iid) == "creating"       # creation takes 90-150 virtual seconds
     sim.advance(100)
     assert api.status(iid) == "running"
+    assert sim.world.status_since(iid) == ("running", ready_at)   # the exact moment it became so
     r = api.post(f"/v1/instances/{iid}/pause")
     assert r.status_code == 202 and r.json()["data"]["status"] == "pausing"
     api.finish(iid)
@@ -269,6 +271,8 @@ def test_overwrite_errors(api):
     assert r.status_code == 404 and error_of(r)["field"] == "source_instance_id"
     r = api.post(f"/v1/instances/{big}/overwrite", {})
     assert r.status_code == 400 and error_of(r)["field"] == "source_instance_id"
+    r = api.post(f"/v1/instances/{big}/overwrite", {"source_instance_id": big})
+    assert r.status_code == 400 and "restore" in error_of(r)["message"]
     r = api.post(f"/v1/instances/{big}/overwrite",
                  {"source_instance_id": small, "source_snapshot_id": "nope"})
     assert r.status_code == 404 and error_of(r)["reason"] == "snapshot-not-found"
