@@ -585,6 +585,13 @@ class World:
 
     # ----------------------------------------------------------------- instances: changes
 
+    @staticmethod
+    def _require(inst: Instance, status: str, action: str, field_name: str | None = None) -> None:
+        """400 unless the instance is in ``status`` (e.g. only a running instance can be paused)."""
+        if inst.status != status:
+            raise bad_request(f"Instance {inst.id} is {inst.status}; {action} needs a {status} "
+                              "instance", field_name, reason=f"instance-not-{status}")
+
     def _idle(self, role: str, instance_id: str) -> Instance:
         inst = self._instance(role, instance_id)
         if inst.until is not None:
@@ -617,9 +624,7 @@ class World:
             if resize:
                 if inst.type == "free-db":
                     raise bad_request("free-db instances cannot be resized", "memory")
-                if inst.status != "running":
-                    raise bad_request(f"Instance {inst.id} is {inst.status}; resize it once it is "
-                                      "running", "memory")
+                self._require(inst, "running", "a resize", "memory")
                 config = self._size_config(inst, inst.type, memory, storage)
             self._check_features(inst.type, config["memory"] if resize else inst.memory,
                                  vector, plugin)
@@ -677,25 +682,21 @@ class World:
             self._begin(inst, "destroying")
             return self.instance_view(inst)
 
-    def pause_instance(self, role: str, instance_id: str) -> dict:
-        """``POST /v1/instances/{id}/pause``: 202 body in ``pausing``. 400 unless running; 404; 409."""
+    def _start(self, role: str, instance_id: str, required: str, status: str, action: str) -> dict:
+        """Begin transition ``status`` on an idle instance that is in ``required``."""
         with self.lock:
             inst = self._idle(role, instance_id)
-            if inst.status != "running":
-                raise bad_request(f"Instance {inst.id} is {inst.status}; only a running instance "
-                                  "can be paused", reason="instance-not-running")
-            self._begin(inst, "pausing")
+            self._require(inst, required, action)
+            self._begin(inst, status)
             return self.instance_view(inst)
+
+    def pause_instance(self, role: str, instance_id: str) -> dict:
+        """``POST /v1/instances/{id}/pause``: 202 body in ``pausing``. 400 unless running; 404; 409."""
+        return self._start(role, instance_id, "running", "pausing", "pause")
 
     def resume_instance(self, role: str, instance_id: str) -> dict:
         """``POST /v1/instances/{id}/resume``: 202 body in ``resuming``. 400 unless paused; 404; 409."""
-        with self.lock:
-            inst = self._idle(role, instance_id)
-            if inst.status != "paused":
-                raise bad_request(f"Instance {inst.id} is {inst.status}; only a paused instance "
-                                  "can be resumed", reason="instance-not-paused")
-            self._begin(inst, "resuming")
-            return self.instance_view(inst)
+        return self._start(role, instance_id, "paused", "resuming", "resume")
 
     def overwrite_instance(self, role: str, instance_id: str, body: dict) -> dict:
         """``POST /v1/instances/{id}/overwrite``: 202 body in ``overwriting``.
@@ -711,9 +712,7 @@ class World:
                 raise ApiError(420, "action-unsupported", "Action unsupported for this tier")
             if target.until is not None:
                 raise busy(target.status)
-            if target.status != "running":
-                raise bad_request(f"Instance {target.id} is {target.status}; overwrite it once "
-                                  "it is running", reason="instance-not-running")
+            self._require(target, "running", "overwrite")
             source = self._instance(role, source_id, "source_instance_id")
             if snapshot_id is not None:
                 self._usable_snapshot(source, snapshot_id)
@@ -744,9 +743,7 @@ class World:
             if inst.type != "professional-db":
                 raise bad_request(f"Only professional-db instances can be upgraded; {inst.id} is "
                                   f"{inst.type}", "type")
-            if inst.status != "running":
-                raise bad_request(f"Instance {inst.id} is {inst.status}; upgrade it once it is "
-                                  "running", reason="instance-not-running")
+            self._require(inst, "running", "upgrade")
             config = self._size_config(inst, "business-critical", memory, storage)
             inst.type, inst.memory, inst.storage = "business-critical", config["memory"], config["storage"]
             inst.cdc_enrichment_mode = inst.cdc_enrichment_mode or "OFF"
@@ -803,9 +800,7 @@ class World:
         """``POST /v1/instances/{id}/snapshots``: ``{snapshot_id}``. 400 unless running; 404; 409."""
         with self.lock:
             inst = self._idle(role, instance_id)
-            if inst.status != "running":
-                raise bad_request(f"Instance {inst.id} is {inst.status}; take snapshots of a "
-                                  "running instance", reason="instance-not-running")
+            self._require(inst, "running", "a snapshot")
             now = self.now()
             snap = Snapshot(snapshot_id=self._uuid(), instance_id=inst.id, profile="AdHoc",
                             started=now, done_at=now + self._draw("snapshot", inst.id, inst.ops))
@@ -828,9 +823,7 @@ class World:
             snap = self._snapshot(inst, snapshot_id)
             if inst.until is not None:
                 raise busy(inst.status)
-            if inst.status != "running":
-                raise bad_request(f"Instance {inst.id} is {inst.status}; restore it once it is "
-                                  "running", reason="instance-not-running")
+            self._require(inst, "running", "restore")
             if self.snapshot_status(snap) != "Completed":
                 raise bad_request(f"Snapshot {snapshot_id} is not completed yet",
                                   reason="snapshot-not-completed")
