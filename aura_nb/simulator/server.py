@@ -6,6 +6,7 @@ import hmac
 import json
 import os
 import socket
+import sys
 import threading
 from http.server import ThreadingHTTPServer
 
@@ -43,6 +44,12 @@ class _Server(ThreadingHTTPServer):
         finally:
             with self._connections_lock:
                 self._connections.pop(threading.current_thread(), None)
+
+    def handle_error(self, request, client_address):
+        """A client that hangs up is normal; only real bugs are printed (to stderr)."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
 
     def close_connections(self, timeout: float = 5.0) -> None:
         """Shut down every open connection and wait for its thread."""
