@@ -1,0 +1,107 @@
+"""Fixtures for the headless widget tests (the simulator/client ones come from tests/conftest.py).
+
+``widget_states(*roots)``
+    The JSON of every widget state a notebook could save: each root's own tree (children,
+    layout and style resolved through their ``IPY_MODEL_`` references, as a front-end would)
+    and every widget alive in the kernel (JupyterLab's "save widget state" saves them all).
+``assert_no_secrets(sim, *roots, texts=())``
+    Fails when any secret value the simulator knows (client secrets, issued tokens, instance
+    passwords) appears in the roots' reprs and status lines, in any widget state, in ``texts``,
+    or in what the test printed or logged so far.
+``wclient``
+    The shared ``client`` fixture with the environment cleaned (no ``AURA_*``, empty cwd).
+``spec_for(client, tenant_name, name)``
+    A valid ``InstanceSpec`` (the tenant's first professional-db offer, else its first offer).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Callable
+
+import ipywidgets as widgets
+import pytest
+from ipywidgets.widgets.widget import _instances
+
+from aura_nb.models import InstanceSpec
+
+_REF = "IPY_MODEL_"
+
+
+def _tree_states(root: widgets.Widget) -> list[dict[str, Any]]:
+    """States of ``root`` and of every widget it references, recursively."""
+    seen: set[str] = set()
+    states: list[dict[str, Any]] = []
+    todo: list[widgets.Widget] = [root]
+    while todo:
+        widget = todo.pop()
+        if widget.model_id in seen:
+            continue
+        seen.add(widget.model_id)
+        state = widget.get_state()
+        states.append(state)
+        for value in state.values():
+            refs = value if isinstance(value, (list, tuple)) else [value]
+            for ref in refs:
+                if isinstance(ref, str) and ref.startswith(_REF) and ref[len(_REF):] in _instances:
+                    todo.append(_instances[ref[len(_REF):]])
+    return states
+
+
+@pytest.fixture
+def widget_states() -> Callable[..., str]:
+    """``widget_states(*roots)``: one JSON text with every saveable widget state (see module doc)."""
+
+    def collect(*roots: widgets.Widget) -> str:
+        states = [state for root in roots for state in _tree_states(root)]
+        states += [w.get_state() for w in list(_instances.values())]
+        return json.dumps(states, default=str)
+
+    return collect
+
+
+@pytest.fixture
+def assert_no_secrets(simulator_secrets, widget_states, capfd, caplog) -> Callable[..., None]:
+    """``assert_no_secrets(sim, *roots, texts=())``: no secret anywhere a learner could see."""
+    caplog.set_level(logging.DEBUG)
+
+    def check(sim: Any, *roots: widgets.Widget, texts: tuple[str, ...] = ()) -> None:
+        secrets = simulator_secrets(sim)
+        assert secrets, "the simulator reported no secrets: the scan would prove nothing"
+        out, err = capfd.readouterr()
+        places = {
+            "repr": " ".join(repr(root) for root in roots),
+            "status": " ".join(getattr(root, "status_text", "") for root in roots),
+            "widget state": widget_states(*roots),
+            "stdout/stderr": out + err,
+            "log": "\n".join(record.getMessage() for record in caplog.records),
+            "texts": "\n".join(texts),
+        }
+        for where, text in places.items():
+            leaked = [s for s in secrets if s in text]
+            assert not leaked, f"{len(leaked)} secret value(s) found in {where}"
+
+    return check
+
+
+@pytest.fixture
+def wclient(clean_env, client):
+    """The shared simulator client, with no ``AURA_*`` variables and an empty working folder."""
+    return client
+
+
+@pytest.fixture
+def spec_for() -> Callable[..., InstanceSpec]:
+    """``spec_for(client, tenant_name, name)``: a valid spec for that tenant."""
+
+    def make(client: Any, tenant_name: str, name: str) -> InstanceSpec:
+        tenant = client.find_tenant(tenant_name)
+        configs = tenant.instance_configurations
+        config = next((c for c in configs if c.type == "professional-db"), configs[0])
+        return InstanceSpec(name=name, tenant_id=tenant.id, type=config.type,
+                            cloud_provider=config.cloud_provider, region=config.region,
+                            memory=config.memory, version=config.version or "5",
+                            storage=config.storage)
+
+    return make

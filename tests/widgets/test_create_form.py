@@ -1,0 +1,211 @@
+"""CreateInstanceForm driven as a learner would: set values, click buttons."""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+
+import pytest
+
+from aura_nb.client import AuraClient
+from aura_nb.simulator.catalog import OTHER_CLIENT
+from aura_nb.widgets import CreateInstanceForm
+from aura_nb.widgets.create import LEVELS, MASK
+
+
+def walk_offers(form):
+    """Every full combination the dropdowns offer, found by choosing every option at every level.
+
+    Yields ((type, cloud, region, memory, version), storage, region label, memory label)."""
+
+    def walk(depth):
+        dropdown = form._dropdowns[LEVELS[depth]]
+        for _label, value in tuple(dropdown.options):
+            dropdown.value = value
+            if depth == len(LEVELS) - 1:
+                picks = form.choices
+                yield (tuple(picks[level] for level in LEVELS), form.spec().storage,
+                       form._dropdowns["region"].label, form._dropdowns["memory"].label)
+            else:
+                yield from walk(depth + 1)
+
+    yield from walk(0)
+
+
+def test_cascade_offers_exactly_the_configurations_of_every_tenant(simulator, make_client, clean_env):
+    clients = [make_client(simulator),
+               make_client(simulator, client_id=OTHER_CLIENT[0], client_secret=OTHER_CLIENT[1])]
+    tenants_seen = 0
+    for client in clients:
+        for summary in client.list_tenants():
+            tenant = client.get_tenant(summary.id)
+            form = CreateInstanceForm(client, tenant, name="walker")
+            configs = {(c.type, c.cloud_provider, c.region, c.memory, c.version): c
+                       for c in tenant.instance_configurations}
+            offered = {}
+            for combo, storage, region_label, memory_label in walk_offers(form):
+                assert combo in configs, f"{tenant.name}: offered {combo}, which the tenant lacks"
+                config = configs[combo]
+                assert storage == config.storage
+                assert region_label == config.region_name
+                assert memory_label == f"{config.memory} memory, {config.storage} storage"
+                client.validate_spec(form.spec(), tenant=tenant)  # the core agrees: valid
+                offered[combo] = True
+            missing = set(configs) - set(offered)
+            assert not missing, f"{tenant.name}: {len(missing)} configurations unreachable"
+            tenants_seen += 1
+    assert tenants_seen == 4  # Learning, Workshop, Enterprise and the other client's tenant
+
+
+def test_one_choice_recomputes_the_cascade_once(wclient):
+    form = CreateInstanceForm(wclient, "Learning Project", name="once")
+    assert form.choices["type"] == "free-db"
+    changes = {level: 0 for level in LEVELS}
+    summaries = []
+    for level in LEVELS:
+        form._dropdowns[level].observe(
+            lambda change, level=level: changes.__setitem__(level, changes[level] + 1), names="options")
+    form._summary.observe(lambda change: summaries.append(change["new"]), names="value")
+
+    form._dropdowns["type"].value = "professional-db"
+
+    # each lower dropdown got its options at most once (version's stay ("5",): no event at all)
+    assert changes == {"type": 0, "cloud_provider": 1, "region": 1, "memory": 1, "version": 0}
+    assert len(summaries) == 1 and "professional-db" in summaries[0]
+    assert len(form._dropdowns["memory"].options) == 7  # 1GB..64GB for the first pro region
+
+
+def test_picks_that_stay_valid_are_kept_when_an_upper_choice_changes(wclient):
+    form = CreateInstanceForm(wclient, "Learning Project", name="keep")
+    form._dropdowns["type"].value = "professional-db"
+    form._dropdowns["memory"].value = "8GB"
+    form._dropdowns["cloud_provider"].value = "aws"
+    assert form.choices["memory"] == "8GB"  # aws regions offer 8GB too
+    assert form.choices["region"] in {value for _, value in form._dropdowns["region"].options}
+    assert all(value.startswith(("us-", "eu-")) for _, value in form._dropdowns["region"].options)
+
+
+@pytest.mark.parametrize("name, hint", [
+    ("", "Type a name"),
+    ("x" * 31, "at most 30"),
+    (" padded", "spaces"),
+    ("padded ", "spaces"),
+])
+def test_invalid_names_disable_create_and_send_nothing(wclient, simulator, name, hint):
+    form = CreateInstanceForm(wclient, "Learning Project", name=name)
+    before = simulator.stats_snapshot()["requests"].get("POST /v1/instances", 0)
+    assert form._create_button.disabled
+    assert hint in form._name_hint.value
+    assert form._summary.value == ""
+    assert form.submit() is None
+    assert hint in form.status_text and form.state == "error"
+    assert simulator.stats_snapshot()["requests"].get("POST /v1/instances", 0) == before
+    form._name.value = "fine name"
+    assert not form._create_button.disabled and form._name_hint.value == ""
+
+
+def test_create_writes_the_vault_0600_before_showing_the_result(wclient, simulator, simulator_secrets,
+                                                                  widget_states):
+    form = CreateInstanceForm(wclient, "Learning Project", name="vault-first")
+    form._dropdowns["type"].value = "professional-db"
+    seen_when_shown = []
+    seen_in_callback = []
+
+    def on_result_shown(change):
+        path = form.value.vault_path
+        seen_when_shown.append((path.exists(), stat.S_IMODE(os.stat(path).st_mode)))
+
+    def on_created(created):
+        seen_in_callback.append((created.vault_path.exists(),
+                                 stat.S_IMODE(os.stat(created.vault_path).st_mode)))
+
+    form._result.observe(on_result_shown, names="value")
+    form.on_submit(on_created)
+    assert form._result_box.layout.display == "none"
+
+    form._create_button.click()
+
+    created = form.value
+    assert seen_when_shown == [(True, 0o600)]
+    assert seen_in_callback == [(True, 0o600)]
+    assert form.state == "created" and not form._create_button.disabled
+    assert form._result_box.layout.display is None
+    for shown in (created.id, created.connection_url, created.username, str(created.vault_path)):
+        assert shown in form._result.value
+    assert MASK in form._password.value
+    stored = wclient.vault.load(created.id).password
+    assert stored in simulator_secrets(simulator)  # the vault holds the real one-time password
+    assert stored not in widget_states(form)
+    assert simulator.world.instances[created.id].name == "vault-first"
+    assert repr(form) == f"CreateInstanceForm(tenant='Learning Project', instance='{created.id}', state='created')"
+
+
+def test_reveal_shows_the_password_only_for_a_while(simulator, make_client, clean_env, widget_states):
+    client = make_client(simulator)
+    form = CreateInstanceForm(client, "Learning Project", name="peek", reveal_seconds=0.2)
+    form.submit()
+    password = client.vault.load(form.value.id).password
+    assert password not in widget_states(form)
+
+    form._reveal_button.click()
+    assert password in form._password.value and form._reveal_button.description == "Hide password"
+    deadline = time.monotonic() + 5
+    while password in form._password.value and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert password not in widget_states(form)
+    assert MASK in form._password.value and form._reveal_button.description == "Reveal password"
+
+    form.reveal_password()
+    form._reveal_button.click()  # Hide at once
+    assert password not in widget_states(form)
+
+
+def test_server_error_on_create_is_shown_and_nothing_is_half_done(wclient, simulator):
+    form = CreateInstanceForm(wclient, "Learning Project", name="unlucky")
+    simulator.set_faults(script=[{"method": "POST", "path": "/v1/instances", "action": "status",
+                                  "status": 503}])
+    before = set(simulator.world.instances)
+
+    assert form.submit() is None
+
+    assert form.state == "error" and "503" in form.status_text and "\n" not in form.status_text
+    assert form.value is None and form._result_box.layout.display == "none"
+    assert form._result.value == "" and not form._create_button.disabled
+    assert set(simulator.world.instances) == before
+    assert not wclient.vault.entries()
+    assert simulator.stats_snapshot()["requests"]["POST /v1/instances"] == 1  # never resent
+
+
+def test_lost_create_response_is_explained_without_a_result(wclient, simulator):
+    form = CreateInstanceForm(wclient, "Learning Project", name="lost")
+    simulator.set_faults(script=[{"method": "POST", "path": "/v1/instances",
+                                  "action": "lose_response"}])
+
+    form._create_button.click()
+
+    assert form.state == "error" and form.value is None
+    assert "password could not be captured" in form.status_text
+    assert form._result_box.layout.display == "none"
+    assert [i.name for i in simulator.world.instances.values()] == ["lost"]  # created once
+    assert not wclient.vault.entries()
+
+
+def test_refused_credentials_show_in_the_form_and_disable_create(simulator, clean_env, tmp_path):
+    client = AuraClient(simulator.client_id, "not-the-secret", simulator.base_url,
+                        speed=simulator.clock.speed, vault_dir=tmp_path / "vault")
+    form = CreateInstanceForm(client, "Learning Project", name="nope")
+    assert form.tenant is None and form.state == "error"
+    assert "401" in form.status_text
+    assert form._create_button.disabled
+    assert all(not dropdown.options for dropdown in form._dropdowns.values())
+    assert repr(form) == "CreateInstanceForm(tenant=None, state='error')"
+
+
+def test_tenant_chosen_later_through_set_tenant(wclient):
+    form = CreateInstanceForm(wclient, "No Such Project", name="later")
+    assert form.state == "error" and "No Such Project" in form.status_text
+    form.set_tenant("Workshop Project")
+    assert form.state == "ready" and form.tenant.name == "Workshop Project"
+    assert {v for _, v in form._dropdowns["type"].options} == {"professional-db", "business-critical"}
+    assert not form._create_button.disabled

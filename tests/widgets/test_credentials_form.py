@@ -1,0 +1,152 @@
+"""CredentialsForm: pre-fill, Connect, errors in the form, save to .env."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from dotenv import dotenv_values
+
+from aura_nb.widgets import CredentialsForm
+
+
+def fill(form, simulator, secret=None):
+    form._client_id.value = simulator.client_id
+    form._secret.value = simulator.client_secret if secret is None else secret
+
+
+def test_prefills_id_and_url_and_only_says_whether_a_secret_is_set(clean_env, monkeypatch, widget_states):
+    monkeypatch.setenv("AURA_CLIENT_ID", "env-client")
+    monkeypatch.setenv("AURA_CLIENT_SECRET", "env-secret-value")
+    monkeypatch.setenv("AURA_BASE_URL", "https://api.example.test")
+    form = CredentialsForm()
+    assert form._client_id.value == "env-client"
+    assert form._base_url.value == "https://api.example.test"
+    assert form._secret.value == "" and "set" in form._secret_hint.value
+    assert "not set" not in form._secret_hint.value
+    assert not form._simulator.value  # real credentials are configured
+    assert "env-secret-value" not in widget_states(form) + repr(form)
+    assert repr(form) == "CredentialsForm(mode='real', state='ready')"
+
+
+def test_prefills_from_dotenv_and_defaults_to_the_simulator_when_nothing_is_set(clean_env):
+    assert CredentialsForm()._simulator.value  # nothing configured anywhere
+    (clean_env / ".env").write_text("AURA_CLIENT_ID=file-client\n")
+    form = CredentialsForm()
+    assert form._client_id.value == "file-client" and "not set" in form._secret_hint.value
+    assert not form._simulator.value
+
+
+def test_connect_gives_a_ready_client_and_blanks_the_secret(simulator, clean_env, assert_no_secrets):
+    form = CredentialsForm(base_url=simulator.base_url)
+    received = []
+    form.on_submit(received.append)
+    fill(form, simulator)
+
+    form._connect_button.click()
+
+    assert form._secret.value == ""
+    assert form.state == "connected" and form.client is not None and received == [form.client]
+    assert form.client.mode == "simulator" and "3 tenants" in form.status_text
+    assert [t.name for t in form.client.list_tenants()][0] == "Learning Project"
+    assert form.client.token_requests == 1
+    assert not form._connect_button.disabled
+    assert repr(form) == "CredentialsForm(mode='simulator', state='connected')"
+    assert_no_secrets(simulator, form)
+
+
+def test_wrong_secret_is_reported_in_the_form_and_leaves_no_client(simulator, clean_env, assert_no_secrets):
+    form = CredentialsForm(base_url=simulator.base_url)
+    fill(form, simulator)
+    form.submit()
+    assert form.client is not None
+    fill(form, simulator, secret="definitely-wrong")
+
+    assert form.submit() is None
+
+    assert form.client is None and form.value is None and form.state == "error"
+    assert "401" in form.status_text and "AURA_CLIENT_SECRET" in form.status_text
+    assert "\n" not in form.status_text and "Traceback" not in form.status_text
+    assert form._secret.value == "" and not form._connect_button.disabled
+    assert_no_secrets(simulator, form, texts=(form.status_text,))
+
+
+def test_missing_credentials_and_bad_url_are_one_line_errors(clean_env):
+    form = CredentialsForm(base_url="https://api.example.test")
+    form.submit()
+    assert form.state == "error" and "AURA_CLIENT_ID" in form.status_text
+    form._client_id.value = "someone"
+    form._secret.value = "something"
+    form._base_url.value = "http://example.test"  # plain http off loopback
+    form.submit()
+    assert form.state == "error" and "https" in form.status_text and form._secret.value == ""
+
+
+def test_token_endpoint_faults_show_in_the_form(simulator, clean_env):
+    form = CredentialsForm(base_url=simulator.base_url)
+    for action, expected in (("status", "503"), ("drop", "")):
+        simulator.set_faults(script=[{"method": "POST", "path": "/oauth/token", "action": action,
+                                      "status": 503, "times": 5}])
+        fill(form, simulator)
+        form._connect_button.click()
+        assert form.state == "error" and form.client is None, action
+        assert expected in form.status_text and form.status_text
+        assert form._secret.value == ""
+    simulator.set_faults(script=[])
+    fill(form, simulator)
+    form._connect_button.click()
+    assert form.state == "connected"
+
+
+def test_save_to_dotenv_keeps_other_lines_and_sets_mode_0600(simulator, clean_env, simulator_secrets):
+    env_file = clean_env / ".env"
+    env_file.write_text("# my settings\nOTHER_TOOL=keep me\nAURA_CLIENT_ID=old-id\n")
+    os.chmod(env_file, 0o644)
+    form = CredentialsForm(base_url=simulator.base_url)
+    assert form._client_id.value == "old-id"
+    fill(form, simulator)
+    form._save.value = True
+
+    form._connect_button.click()
+
+    assert form.state == "connected"
+    assert stat.S_IMODE(os.stat(env_file).st_mode) == 0o600
+    text = env_file.read_text()
+    assert text.startswith("# my settings\nOTHER_TOOL=keep me\n")
+    values = dotenv_values(env_file)
+    assert values["OTHER_TOOL"] == "keep me"
+    assert values["AURA_CLIENT_ID"] == simulator.client_id
+    assert values["AURA_CLIENT_SECRET"] == simulator.client_secret
+    assert values["AURA_BASE_URL"] == simulator.base_url
+    assert sorted(p.name for p in clean_env.iterdir()) == [".env"]  # no temporary file left
+    assert str(env_file) in form.status_text
+    assert not any(secret in form.status_text for secret in simulator_secrets(simulator))
+
+
+def test_failed_connect_never_writes_dotenv(simulator, clean_env):
+    env_file = clean_env / ".env"
+    env_file.write_text("OTHER_TOOL=1\n")
+    form = CredentialsForm(base_url=simulator.base_url)
+    fill(form, simulator, secret="wrong")
+    form._save.value = True
+    form.submit()
+    assert form.state == "error" and env_file.read_text() == "OTHER_TOOL=1\n"
+
+
+def test_new_dotenv_is_created_0600(simulator, clean_env):
+    form = CredentialsForm(base_url=simulator.base_url, env_file=clean_env / "sub.env")
+    fill(form, simulator)
+    form._save.value = True
+    form.submit()
+    assert stat.S_IMODE(os.stat(clean_env / "sub.env").st_mode) == 0o600
+    assert dotenv_values(clean_env / "sub.env")["AURA_CLIENT_SECRET"] == simulator.client_secret
+
+
+def test_local_simulator_switch_uses_the_embedded_simulator(clean_env):
+    form = CredentialsForm(use_simulator=True)
+    assert form._client_id.disabled and form._secret.disabled and form._save.disabled
+    form._connect_button.click()
+    assert form.state == "connected" and form.client.mode == "simulator"
+    assert "simulator" in form.status_text.lower()
+    form._simulator.value = False
+    assert not form._client_id.disabled

@@ -1,0 +1,86 @@
+"""InstanceStatus: synchronous and background waits, cancel, timeout, failure."""
+
+from __future__ import annotations
+
+import time
+
+from aura_nb.widgets import InstanceStatus
+
+
+def wait_until(predicate, seconds=10.0):
+    deadline = time.monotonic() + seconds
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return predicate()
+
+
+def test_run_waits_in_the_cell_and_ends_in_success(wclient, simulator, spec_for):
+    created = wclient.create_instance(spec_for(wclient, "Learning Project", "status-sync"))
+    status = InstanceStatus(wclient, created.id)
+    done = []
+    status.on_submit(done.append)
+    assert repr(status) == f"InstanceStatus(instance='{created.id}', target='running', state='idle')"
+    simulator.advance(200)  # past the longest creation time
+
+    assert status.run() is status
+
+    assert status.state == "done" and status.value.status == "running" and done == [status.value]
+    assert "is running" in status.status_text and "'status-sync'" in status.status_text
+    assert status._progress.bar_style == "success" and status._progress.value == status._progress.max
+    assert status._cancel_button.disabled
+    assert repr(status) == f"InstanceStatus(instance='{created.id}', target='running', state='done')"
+
+
+def test_start_waits_in_the_background_and_updates_the_widgets(wclient, simulator, spec_for):
+    created = wclient.create_instance(spec_for(wclient, "Learning Project", "status-bg"))
+    status = InstanceStatus(wclient, created.id)
+    seen = []
+    status._current.observe(lambda change: seen.append(change["new"]), names="value")
+
+    status.start()
+    assert status.state == "waiting" and not status._cancel_button.disabled
+    assert wait_until(lambda: any("creating" in text for text in seen))
+    simulator.advance(200)
+
+    assert status.join(10)
+    assert status.state == "done" and status.value.id == created.id
+    assert any("running" in text for text in seen)
+    assert status._elapsed.value.endswith("s")
+
+
+def test_cancel_button_stops_the_wait(wclient, spec_for):
+    created = wclient.create_instance(spec_for(wclient, "Learning Project", "status-cancel"))
+    status = InstanceStatus(wclient, created.id).start()
+    assert wait_until(lambda: status._last_status == "creating")
+
+    status._cancel_button.click()
+
+    assert status.join(5)
+    assert status.state == "cancelled" and status.value is None
+    assert "Stopped waiting" in status.status_text and "creating" in status.status_text
+    assert status._progress.bar_style == "warning" and status._cancel_button.disabled
+
+
+def test_timeout_is_a_clear_message(wclient, spec_for):
+    created = wclient.create_instance(spec_for(wclient, "Learning Project", "status-slow"))
+    status = InstanceStatus(wclient, created.id, timeout=0.2).run()
+    assert status.state == "timeout" and status.value is None
+    assert "gave up waiting" in status.status_text and "'creating'" in status.status_text
+
+
+def test_an_instance_being_deleted_fails_fast(wclient, simulator, spec_for):
+    created = wclient.create_instance(spec_for(wclient, "Learning Project", "status-doomed"))
+    simulator.advance(200)
+    wclient.delete_instance(created.id)
+    status = InstanceStatus(wclient, created.id).run()
+    assert status.state == "failed" and status._progress.bar_style == "danger"
+    assert "destroying" in status.status_text and "\n" not in status.status_text
+
+
+def test_waiting_for_deleted_ends_when_it_is_gone(wclient, simulator, spec_for):
+    created = wclient.create_instance(spec_for(wclient, "Learning Project", "status-gone"))
+    simulator.advance(200)
+    wclient.delete_instance(created.id)
+    simulator.advance(60)
+    status = InstanceStatus(wclient, created.id, status="deleted").run()
+    assert status.state == "done" and "is gone" in status.status_text

@@ -1,0 +1,145 @@
+"""InstanceTable: rows and their cost, refresh, pause/resume, guarded delete, errors."""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import pytest
+
+from aura_nb.widgets import InstanceTable
+from aura_nb.widgets.table import COLUMNS
+
+DETAIL = "GET /v1/instances/{instanceId}"
+
+
+def row_cells(table, instance_id):
+    """The cells of the row showing ``instance_id``: texts by column name, and its buttons."""
+    cells = table._grid.children
+    width = len(COLUMNS)
+    for start in range(width, len(cells), width):
+        row = cells[start:start + width]
+        if row[1].value == instance_id:
+            texts = {name: cell.value for name, cell in zip(COLUMNS[:-1], row[:-1])}
+            buttons = {b.description: b for b in row[-1].children}
+            return texts, buttons
+    raise AssertionError(f"no row for {instance_id}")
+
+
+@pytest.fixture
+def two_running(wclient, simulator, spec_for):
+    first = wclient.create_instance(spec_for(wclient, "Learning Project", "table-one"))
+    second = wclient.create_instance(spec_for(wclient, "Learning Project", "table-two"))
+    simulator.advance(200)
+    return first, second
+
+
+def detail_requests(simulator):
+    return simulator.stats_snapshot()["requests"].get(DETAIL, 0)
+
+
+def test_rows_show_status_type_memory_region_and_age_at_one_get_each(wclient, simulator, two_running):
+    before = detail_requests(simulator)
+    shown = []
+    table = InstanceTable(wclient, "Learning Project")
+    table.on_submit(shown.append)
+    assert detail_requests(simulator) - before == 2  # the list has no status: one GET per row
+
+    first, second = two_running
+    assert [row.name for row in table.value] == ["table-one", "table-two"]
+    texts, buttons = row_cells(table, first.id)
+    detail = wclient.get_instance(first.id)
+    assert texts["Status"] == "running" and texts["Type"] == detail.type
+    assert texts["Memory"] == detail.memory and texts["Region"] == detail.region
+    assert texts["Age"].endswith(("s", "min")) and texts["Age"] != "0 s"
+    assert not buttons["Pause"].disabled and buttons["Resume"].disabled
+    assert repr(table) == "InstanceTable(tenant='Learning Project', instances=2, state='ready')"
+    table._refresh_button.click()
+    assert len(shown) == 1 and shown[0] == table.value
+
+
+def test_detail_requests_are_bounded(wclient, simulator, two_running):
+    before = detail_requests(simulator)
+    table = InstanceTable(wclient, "Learning Project", max_details=1)
+    assert detail_requests(simulator) - before == 1
+    assert "first 1 only" in table.status_text
+    texts, buttons = row_cells(table, two_running[1].id)
+    assert texts["Status"] == "\u2026" and buttons["Pause"].disabled
+
+
+def test_pause_then_resume_from_the_row_buttons(wclient, simulator, two_running):
+    first, _ = two_running
+    table = InstanceTable(wclient, "Learning Project")
+
+    row_cells(table, first.id)[1]["Pause"].click()
+
+    assert row_cells(table, first.id)[0]["Status"] == "pausing"
+    assert simulator.world.instances[first.id].status == "pausing"
+    assert "Pause accepted" in table.status_text
+    simulator.advance(60)
+    table.refresh()
+    texts, buttons = row_cells(table, first.id)
+    assert texts["Status"] == "paused" and buttons["Pause"].disabled and not buttons["Resume"].disabled
+
+    buttons["Resume"].click()
+    assert row_cells(table, first.id)[0]["Status"] == "resuming"
+
+
+def test_delete_needs_the_exact_name_typed(wclient, simulator, two_running):
+    first, second = two_running
+    table = InstanceTable(wclient, "Learning Project")
+    row_cells(table, first.id)[1]["Delete"].click()
+    assert table._confirm_box.layout.display is None and "table-one" in table._confirm_prompt.value
+    assert table._confirm_button.disabled
+
+    table._confirm_text.value = "table-one "  # close is not enough
+    assert table._confirm_button.disabled
+    table._confirm_button.click()  # even a forced click sends nothing
+    assert simulator.world.instances[first.id].status == "running"
+    assert "exactly" in table.status_text
+
+    table._confirm_text.value = "table-one"
+    assert not table._confirm_button.disabled
+    table._confirm_button.click()
+
+    assert simulator.world.instances[first.id].status == "destroying"
+    assert simulator.world.instances[second.id].status == "running"
+    texts, buttons = row_cells(table, first.id)
+    assert texts["Status"] == "destroying" and buttons["Delete"].disabled
+    assert table._confirm_box.layout.display == "none" and table._confirm_text.value == ""
+
+
+def test_keep_it_cancels_the_delete(wclient, simulator, two_running):
+    first, _ = two_running
+    table = InstanceTable(wclient, "Learning Project")
+    table.ask_delete(first.id)
+    table._confirm_text.value = "table-one"
+    table._keep_button.click()
+    assert table._confirm_box.layout.display == "none" and "Nothing deleted" in table.status_text
+    assert simulator.world.instances[first.id].status == "running"
+
+
+def test_refused_action_is_one_line_and_rows_stay(wclient, simulator, spec_for):
+    created = wclient.create_instance(spec_for(wclient, "Learning Project", "still-creating"))
+    table = InstanceTable(wclient, "Learning Project")
+    assert row_cells(table, created.id)[0]["Status"] == "creating"
+    table.pause(created.id)  # the button is disabled; the API refuses too
+    assert table.state == "error" and table.status_text[:3] in {"400", "409"}
+    assert "\n" not in table.status_text
+    assert row_cells(table, created.id)[0]["Status"] == "creating"
+
+
+def test_refresh_failure_keeps_the_previous_rows(wclient, simulator, two_running):
+    table = InstanceTable(wclient, "Learning Project")
+    simulator.set_faults(error_rate=1.0)
+    table.refresh()
+    assert table.state == "error" and len(table.value) == 2
+    assert table.status_text.split()[0] in {"500", "502", "503", "504"}
+    simulator.set_faults(error_rate=0.0)
+    assert len(table.refresh()) == 2 and table.state == "ready"
+
+
+def test_replaced_row_widgets_are_closed(wclient, two_running):
+    table = InstanceTable(wclient, "Learning Project")
+    old = list(table._grid.children)
+    table.refresh()
+    assert all(cell.comm is None for cell in old if isinstance(cell, widgets.Widget))
+    assert all(cell.comm is not None for cell in table._grid.children)

@@ -1,0 +1,54 @@
+"""End to end through every widget: no secret value in any repr, widget state, output or log."""
+
+from __future__ import annotations
+
+from aura_nb.widgets import (CreateInstanceForm, CredentialsForm, InstanceStatus, InstanceTable,
+                             TenantPicker)
+
+
+def test_a_whole_session_leaves_no_secret_behind(simulator, clean_env, assert_no_secrets,
+                                                 simulator_secrets, widget_states, tmp_path,
+                                                 monkeypatch):
+    monkeypatch.setenv("AURA_VAULT_DIR", str(tmp_path / "vault"))
+    creds = CredentialsForm(base_url=simulator.base_url)
+    picker = TenantPicker()
+    creds.on_submit(picker.set_client)
+    creds._client_id.value = simulator.client_id
+    creds._secret.value = simulator.client_secret
+    creds._connect_button.click()
+    client = creds.client
+    picker._dropdown.label = "Learning Project"
+
+    form = CreateInstanceForm(client, picker.value, name="secret-scan", reveal_seconds=30)
+    form._dropdowns["type"].value = "professional-db"
+    form._create_button.click()
+    password = client.vault.load(form.value.id).password
+    form._reveal_button.click()
+    assert password in widget_states(form)  # shown on request ...
+    form._reveal_button.click()
+    assert password not in widget_states(form)  # ... and gone again
+
+    simulator.advance(200)
+    status = InstanceStatus(client, form.value.id).run()
+    table = InstanceTable(client, picker.value)
+    table.pause(form.value.id)
+    print(creds, picker, form, status, table)  # what a cell showing them would print
+
+    secrets = simulator_secrets(simulator)
+    assert simulator.client_secret in secrets and password in secrets
+    assert any(len(s) > 20 and s not in (simulator.client_secret, password) for s in secrets)  # a token
+    texts = tuple(w.status_text for w in (creds, picker, form, status, table))
+    assert_no_secrets(simulator, creds, picker, form, status, table, texts=texts)
+
+
+def test_the_scan_finds_a_planted_secret(simulator, assert_no_secrets):
+    import ipywidgets as widgets
+    import pytest
+
+    planted = widgets.VBox([widgets.HBox([widgets.Label(value=f"oops {simulator.client_secret}")])])
+    with pytest.raises(AssertionError, match="widget state"):
+        assert_no_secrets(simulator, planted)
+    planted.children[0].children[0].close()
+    print(simulator.client_secret)
+    with pytest.raises(AssertionError, match="stdout"):
+        assert_no_secrets(simulator, planted)
