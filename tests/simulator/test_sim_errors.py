@@ -2,6 +2,8 @@
 
 import re
 import socket
+import struct
+import time
 from email.utils import parsedate_to_datetime
 
 import pytest
@@ -141,3 +143,15 @@ def test_wrong_types_in_query_and_path_are_not_500(api):
     assert api.get("/v1/instances/%00%ff").status_code == 404
     assert api.get("/v1/tenants/..%2F..").status_code == 404
     assert api.get("/v1/instances", params={"tenantId": ["a", "b"]}).status_code == 404
+
+
+def test_a_client_hanging_up_mid_request_prints_nothing(sim, capfd):
+    for _ in range(3):
+        sock = socket.create_connection(("127.0.0.1", sim.port))
+        sock.sendall(b"GET /v1/tenants HTTP/1.1\r\nHost: x\r\n")     # headers never finished
+        time.sleep(0.02)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()                                                  # connection reset
+    assert requests.get(f"{sim.base_url}/_simulator/health").status_code == 200
+    captured = capfd.readouterr()
+    assert captured.err == "" and captured.out == ""
