@@ -45,10 +45,12 @@ def test_the_scan_finds_a_planted_secret(simulator, assert_no_secrets):
     import ipywidgets as widgets
     import pytest
 
-    planted = widgets.VBox([widgets.HBox([widgets.Label(value=f"oops {simulator.client_secret}")])])
+    root = widgets.Button(description="innocent")
+    planted = widgets.Label(value=f"oops {simulator.client_secret}")  # any live widget counts
     with pytest.raises(AssertionError, match="widget state"):
-        assert_no_secrets(simulator, planted)
-    planted.children[0].children[0].close()
+        assert_no_secrets(simulator, root)
+    planted.close()
+    assert_no_secrets(simulator, root)
     print(simulator.client_secret)
     with pytest.raises(AssertionError, match="stdout"):
-        assert_no_secrets(simulator, planted)
+        assert_no_secrets(simulator, root)
