@@ -86,10 +86,12 @@ class Stats:
         self.responses: Counter = Counter()
 
     def count_request(self, key: str) -> None:
+        """Count one request, e.g. ``GET /v1/instances/{instanceId}``."""
         with self._lock:
             self.requests[key] += 1
 
     def count_response(self, status: int) -> None:
+        """Count one answer by status code."""
         with self._lock:
             self.responses[str(status)] += 1
 
@@ -99,6 +101,7 @@ class Stats:
             return {"requests": dict(self.requests), "responses": dict(self.responses)}
 
     def reset(self) -> None:
+        """Zero every counter."""
         with self._lock:
             self.requests.clear()
             self.responses.clear()
@@ -189,6 +192,7 @@ class Handler(BaseHTTPRequestHandler):
     # -- dispatch -------------------------------------------------------------------------
 
     def do_GET(self):
+        """Every method goes through the same :meth:`_handle`."""
         self._handle()
 
     do_POST = do_PATCH = do_DELETE = do_PUT = do_HEAD = do_OPTIONS = do_GET

@@ -36,108 +36,134 @@ def _accepted(data):
 # Handlers, in the order of the spec's paths. -----------------------------------------------
 
 def list_tenants(c: Call):
+    """``GET /v1/tenants``."""
     return _ok(c.world.list_tenants(c.role))
 
 
 def get_tenant(c: Call):
+    """``GET /v1/tenants/{tenantId}``."""
     return _ok(c.world.get_tenant(c.role, c.params["tenantId"]))
 
 
 def get_metrics_integration(c: Call):
+    """``GET /v1/tenants/{tenantId}/metrics-integration``."""
     return _ok(c.world.metrics_integration(c.role, c.params["tenantId"]))
 
 
 def list_instances(c: Call):
+    """``GET /v1/instances``."""
     return _ok(c.world.list_instances(c.role, c.query.get("tenantId")))
 
 
 def create_instance(c: Call):
+    """``POST /v1/instances``."""
     return _accepted(c.world.create_instance(c.role, c.body))
 
 
 def instance_sizing(c: Call):
+    """``POST /v1/instances/sizing``."""
     return _ok(state.instance_sizing(c.body))
 
 
 def get_instance(c: Call):
+    """``GET /v1/instances/{instanceId}``."""
     return _ok(c.world.get_instance(c.role, c.params["instanceId"]))
 
 
 def update_instance(c: Call):
+    """``PATCH /v1/instances/{instanceId}``."""
     return c.world.update_instance(c.role, c.params["instanceId"], c.body)
 
 
 def delete_instance(c: Call):
+    """``DELETE /v1/instances/{instanceId}``."""
     return _accepted(c.world.delete_instance(c.role, c.params["instanceId"]))
 
 
 def pause_instance(c: Call):
+    """``POST /v1/instances/{instanceId}/pause``."""
     return _accepted(c.world.pause_instance(c.role, c.params["instanceId"]))
 
 
 def resume_instance(c: Call):
+    """``POST /v1/instances/{instanceId}/resume``."""
     return _accepted(c.world.resume_instance(c.role, c.params["instanceId"]))
 
 
 def overwrite_instance(c: Call):
+    """``POST /v1/instances/{instanceId}/overwrite``."""
     return _accepted(c.world.overwrite_instance(c.role, c.params["instanceId"], c.body))
 
 
 def upgrade_instance(c: Call):
+    """``POST /v1/instances/{instanceId}/upgrade``."""
     return _ok(c.world.upgrade_instance(c.role, c.params["instanceId"], c.body))
 
 
 def list_snapshots(c: Call):
+    """``GET /v1/instances/{instanceId}/snapshots``."""
     return _ok(c.world.list_snapshots(c.role, c.params["instanceId"], c.query.get("date")))
 
 
 def create_snapshot(c: Call):
+    """``POST /v1/instances/{instanceId}/snapshots``."""
     return _accepted(c.world.create_snapshot(c.role, c.params["instanceId"]))
 
 
 def get_snapshot(c: Call):
+    """``GET /v1/instances/{instanceId}/snapshots/{snapshotId}``."""
     return _ok(c.world.get_snapshot(c.role, c.params["instanceId"], c.params["snapshotId"]))
 
 
 def restore_snapshot(c: Call):
+    """``POST /v1/instances/{instanceId}/snapshots/{snapshotId}/restore``."""
     return _accepted(c.world.restore_snapshot(c.role, c.params["instanceId"],
                                               c.params["snapshotId"]))
 
 
 def list_keys(c: Call):
+    """``GET /v1/customer-managed-keys``."""
     return _ok(c.world.list_keys(c.role, c.query.get("tenantId")))
 
 
 def create_key(c: Call):
+    """``POST /v1/customer-managed-keys``."""
     return _accepted(c.world.create_key(c.role, c.body))
 
 
 def get_key(c: Call):
+    """``GET /v1/customer-managed-keys/{customerManagedKeyId}``."""
     return _ok(c.world.get_key(c.role, c.params["customerManagedKeyId"]))
 
 
 def delete_key(c: Call):
+    """``DELETE /v1/customer-managed-keys/{customerManagedKeyId}``."""
     c.world.delete_key(c.role, c.params["customerManagedKeyId"])
     return 204, None
 
 
 def list_sessions(c: Call):
+    """``GET /v1/graph-analytics/sessions``."""
     return _ok(c.world.list_sessions(c.role, c.query.get("instanceId"), c.query.get("tenantId")))
 
 
 def create_session(c: Call):
+    """``POST /v1/graph-analytics/sessions``."""
     return c.world.create_session(c.role, c.body)
 
 
 def session_sizing(c: Call):
+    """``POST /v1/graph-analytics/sessions/sizing``."""
     return _ok(state.session_sizing(c.body))
 
 
 def get_session(c: Call):
+    """``GET /v1/graph-analytics/sessions/{sessionId}``."""
     return _ok(c.world.get_session(c.role, c.params["sessionId"]))
 
 
 def delete_session(c: Call):
+    """``DELETE /v1/graph-analytics/sessions/{sessionId}``."""
     return _accepted(c.world.delete_session(c.role, c.params["sessionId"]))
 
 

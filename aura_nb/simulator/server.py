@@ -31,6 +31,7 @@ class _Server(ThreadingHTTPServer):
         super().__init__(address, Handler)
 
     def process_request(self, request, client_address):
+        """Serve the new connection in its own daemon thread, remembered for ``stop()``."""
         thread = threading.Thread(target=self.process_request_thread,
                                   args=(request, client_address),
                                   name="aura-simulator-connection", daemon=True)
@@ -39,6 +40,7 @@ class _Server(ThreadingHTTPServer):
         thread.start()
 
     def process_request_thread(self, request, client_address):
+        """Serve one connection, then forget it."""
         try:
             super().process_request_thread(request, client_address)
         finally:
