@@ -11,14 +11,19 @@ import ipywidgets as widgets
 from aura_nb.errors import InstanceWaitTimeout, WaitCancelled
 from aura_nb.widgets._base import Form, error_line, short_duration
 
+#: Typical server seconds to reach a status, only for drawing the progress bar.
+TYPICAL_SECONDS = {"running": 180.0}
+
 
 class InstanceStatus(Form):
     """Watch an instance until it reaches ``status`` (default ``running``), with a cancel button.
 
     It drives the core's ``client.wait_for_instance`` (which polls ``GET /v1/instances/{id}``)
-    and updates its widgets from ``on_progress``: current status, elapsed time and a progress bar
-    showing how much of the ``timeout`` budget has been used. Aura gives no percentage, so the
-    bar measures time, not work. It ends on one clear line: success, failure, timeout or cancel.
+    and updates its widgets from ``on_progress``: current status, elapsed time and a progress bar.
+    Aura reports no percentage, so the bar measures time against a typical duration (``typical``
+    server seconds, default 3 min for ``running``, 1 min otherwise, scaled by the client's speed)
+    and stretches when an operation takes longer. It ends on one clear line: success, failure,
+    timeout or cancel.
 
     ``start()`` waits in a background thread so the kernel stays responsive (JupyterLab);
     ``run()`` waits in the calling thread, so the final state is fixed when the cell ends (tests,
@@ -27,7 +32,7 @@ class InstanceStatus(Form):
     """
 
     def __init__(self, client: Any, instance_id: str, *, status: str = "running",
-                 timeout: float = 1200, **wait_options: Any) -> None:
+                 timeout: float = 1200, typical: float | None = None, **wait_options: Any) -> None:
         self._client = client
         self._instance_id = getattr(instance_id, "id", instance_id)
         self._target = status
@@ -43,7 +48,10 @@ class InstanceStatus(Form):
             value=f"Instance <code>{self._instance_id}</code>: waiting for <b>{status}</b>"
         )
         self._current = widgets.HTML(value="status: not checked yet")
-        self._progress = widgets.FloatProgress(value=0.0, min=0.0, max=float(timeout),
+        if typical is None:
+            typical = TYPICAL_SECONDS.get(status, 60.0)
+        self._typical = min(float(timeout), typical / float(getattr(client, "speed", 1.0) or 1.0))
+        self._progress = widgets.FloatProgress(value=0.0, min=0.0, max=self._typical,
                                                description="elapsed", bar_style="info")
         self._elapsed = widgets.Label(value="0 s")
         self._cancel_button = widgets.Button(description="Cancel", icon="stop", disabled=True)
@@ -111,8 +119,11 @@ class InstanceStatus(Form):
     def _on_wait_progress(self, event: Any) -> None:
         self._last_status = event.status
         self._current.value = f"status: <b>{event.status}</b> (check {event.polls})"
-        self._progress.value = min(float(event.elapsed), self._progress.max)
-        self._elapsed.value = short_duration(event.elapsed)
+        elapsed = float(event.elapsed)
+        if elapsed > 0.9 * self._progress.max:  # slower than usual: stretch, never fill up
+            self._progress.max = elapsed / 0.9
+        self._progress.value = elapsed
+        self._elapsed.value = short_duration(elapsed)
 
     # -- internals ---------------------------------------------------------------------------------
     def _begin(self) -> None:
@@ -120,6 +131,8 @@ class InstanceStatus(Form):
         self._instance = None
         self._state = "waiting"
         self._progress.bar_style = "info"
+        self._progress.max = self._typical
+        self._progress.value = 0.0
         self._cancel_button.disabled = False
         self._show("info", f"Waiting for {self._instance_id} to be {self._target}\u2026")
 

@@ -66,6 +66,7 @@ def test_timeout_is_a_clear_message(wclient, spec_for):
     status = InstanceStatus(wclient, created.id, timeout=0.2).run()
     assert status.state == "timeout" and status.value is None
     assert "gave up waiting" in status.status_text and "'creating'" in status.status_text
+    assert 0 < status._progress.value < status._progress.max  # slower than usual: the bar stretched
 
 
 def test_an_instance_being_deleted_fails_fast(wclient, simulator, spec_for):
