@@ -214,6 +214,7 @@ class World:
             self.snapshots: dict[str, list[Snapshot]] = {}
             self.cmks: dict[str, CustomerManagedKey] = {}
             self.sessions: dict[str, Session] = {}
+            self.used_instance_ids: set[str] = set()
             self.user_ids = {"primary": self._uuid(), "other": self._uuid()}
             for owner, name, configurations in catalog.SEEDED_TENANTS:
                 tenant = Tenant(self._uuid(), name, owner, [dict(c) for c in configurations])
@@ -235,6 +236,7 @@ class World:
                 "snapshots": [asdict(s) for snaps in self.snapshots.values() for s in snaps],
                 "cmks": [asdict(k) for k in self.cmks.values()],
                 "sessions": [asdict(s) for s in self.sessions.values()],
+                "used_instance_ids": sorted(self.used_instance_ids),
                 "tokens": {h: list(v) for h, v in self.tokens.items()},
                 "tokens_issued": self.tokens_issued,
             }
@@ -260,6 +262,7 @@ class World:
                 self.snapshots.setdefault(s["instance_id"], []).append(Snapshot(**s))
             self.cmks = {k["id"]: CustomerManagedKey(**k) for k in state["cmks"]}
             self.sessions = {s["id"]: Session(**s) for s in state["sessions"]}
+            self.used_instance_ids = set(state["used_instance_ids"])
             self.tokens = {h: (v[0], v[1]) for h, v in state["tokens"].items()}
             self.tokens_issued = state.get("tokens_issued", 0)
             downtime = max(0.0, time.time() - state["saved_at"])
@@ -291,11 +294,19 @@ class World:
     def _hex(self, digits: int) -> str:
         return f"{self._rng.getrandbits(4 * digits):0{digits}x}"
 
-    def _new_instance_id(self) -> str:
+    def _new_instance_id(self, tenant_id: str, name: str) -> str:
+        """8 hex characters derived from the seed, the tenant and the name, never reused.
+
+        Keyed by name rather than drawn in sequence, so a notebook that creates "tutorial-db"
+        gets the same id whether or not other notebooks ran before it in this world."""
+        n = 0
         while True:
-            candidate = self._hex(8)
-            if candidate not in self.instances:
+            key = f"{self.seed}/{tenant_id}/{name}/{n}".encode()
+            candidate = hashlib.sha256(key).hexdigest()[:8]
+            if candidate not in self.used_instance_ids:
+                self.used_instance_ids.add(candidate)
                 return candidate
+            n += 1
 
     def _draw(self, kind: str, key: str, n: int) -> float:
         """A duration for operation ``n`` of ``key``: the same for the same seed, whatever the order."""
@@ -526,7 +537,7 @@ class World:
                                "You have reached the maximum number of free instances (1) for this "
                                "account; delete the existing free instance first")
             inst = Instance(
-                id=self._new_instance_id(), name=body["name"], tenant_id=tenant.id, owner=role,
+                id=self._new_instance_id(tenant.id, body["name"]), name=body["name"], tenant_id=tenant.id, owner=role,
                 cloud_provider=config["cloud_provider"], region=config["region"],
                 type=config["type"], memory=config["memory"], storage=config["storage"],
                 version=config["version"], created_at=self.now(), status="creating",

@@ -348,3 +348,20 @@ def test_speed_makes_lifecycles_faster_in_real_time():
         assert end - fast.clock.now() > 80          # still minutes of virtual time
         time.sleep(0.2)                            # = 200 virtual seconds
         assert caller.status(iid) == "running"
+
+
+def test_instance_ids_follow_the_name_not_the_order_and_are_never_reused(api):
+    first = api.create(name="tutorial-db")["id"]
+    with Simulator(seed=0, rate_limit=0) as other:
+        other_api = Api(other)
+        other_api.create(name="something-else")               # a different history before it
+        assert other_api.create(name="tutorial-db")["id"] == first
+    with Simulator(seed=1, rate_limit=0) as reseeded:
+        assert Api(reseeded).create(name="tutorial-db")["id"] != first
+    again = api.create(name="tutorial-db")["id"]                # same name twice: a new id
+    assert again != first
+    api.finish(first)
+    assert api.delete(f"/v1/instances/{first}").status_code == 202
+    api.finish(first)                                            # destroyed and gone
+    assert api.get(f"/v1/instances/{first}").status_code == 404
+    assert api.create(name="tutorial-db")["id"] not in {first, again}

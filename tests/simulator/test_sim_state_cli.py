@@ -146,12 +146,12 @@ def test_state_survives_a_restart_with_state(tmp_path):
         assert snap["status"] == "Completed"
         second_free = Caller(again.base).create(type="free-db", memory="1GB")
         assert second_free.status_code == 405                    # the free-db count survived
-        next_id = Caller(again.base).create().json()["data"]["id"]
+        next_id = Caller(again.base).create(name="kept").json()["data"]["id"]
     finally:
         code, _, err = again.stop()
     assert code == 0, err
 
-    # The id sequence continued exactly as in a world that was never restarted.
+    # Ids continue exactly as in a world that was never restarted.
     with Simulator(rate_limit=0) as sim:
         uninterrupted = Api(sim)
         scenario_before_restart(Caller(sim.base_url), sim.advance)
