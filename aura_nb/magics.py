@@ -378,6 +378,8 @@ class AuraMagics(Magics):
 
     def _do_instances(self, args: argparse.Namespace) -> Any:
         instances = self.client.list_instances(self._tenant_id(args.tenant))
+        if args.tenant is None:  # the whole list: forget names of instances now gone
+            self._instance_names.clear()
         self._remember(instances)
         return instances
 
@@ -424,6 +426,7 @@ class AuraMagics(Magics):
 
     def _do_wait(self, args: argparse.Namespace) -> Any:
         summary = self._find(args)
+        print(f"waiting for {summary.id} ({summary.name}) to be {args.status}")
         instance = self.client.wait_for_instance(summary.id, status=args.status,
                                                  timeout=args.timeout)
         if instance is None:  # status "deleted": the instance is gone
@@ -434,16 +437,18 @@ class AuraMagics(Magics):
         return instance
 
     def _do_pause(self, args: argparse.Namespace) -> Any:
-        summary = self._find(args)
-        instance = self._fresh(self.client.pause_instance(summary.id), summary.id)
-        print(f"pausing {summary.id} ({summary.name}); "
-              f"%aura wait {summary.id} --status paused waits for it")
-        return instance
+        return self._lifecycle(args, self.client.pause_instance, "pausing", "paused")
 
     def _do_resume(self, args: argparse.Namespace) -> Any:
+        return self._lifecycle(args, self.client.resume_instance, "resuming", "running")
+
+    def _lifecycle(self, args: argparse.Namespace, action: Callable[[str], Any], doing: str,
+                   target: str) -> Any:
+        """Send a pause/resume for the named instance and say how to wait for its outcome."""
         summary = self._find(args)
-        instance = self._fresh(self.client.resume_instance(summary.id), summary.id)
-        print(f"resuming {summary.id} ({summary.name}); %aura wait {summary.id} waits for it")
+        instance = self._fresh(action(summary.id), summary.id)
+        flag = "" if target == "running" else f" --status {target}"
+        print(f"{doing} {summary.id} ({summary.name}); %aura wait {summary.id}{flag} waits for it")
         return instance
 
     def _do_delete(self, args: argparse.Namespace) -> Any:

@@ -1,0 +1,219 @@
+"""Every %aura sub-command that talks to the API, against the simulator: results are the core's
+models (assignable, HTML tables), bad input is one line, nothing is created or deleted by a
+failed command, and no secret reaches the output (checked after each test by the fixture)."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from IPython.core.error import StdinNotImplementedError
+
+from aura_nb import CreatedInstance, Instance, InstanceSummary, Snapshot, Tenant
+
+
+def instances_in(sim) -> dict:
+    """The simulator's own view of the instances (id -> status)."""
+    with sim.world.lock:
+        return {i.id: i.status for i in sim.world.instances.values()}
+
+
+def test_tenants_are_assignable_and_shown_as_a_table(aura):
+    aura.ok("x = %aura tenants")
+    tenants = aura.shell.user_ns["x"]
+    assert [t.name for t in tenants] == ["Learning Project", "Workshop Project",
+                                         "Enterprise Project"]
+    assert "<table" in tenants._repr_html_() and "Workshop Project" in tenants._repr_html_()
+
+
+def test_tenant_by_name_or_id_shows_its_configurations(aura):
+    tenant = aura.ok("%aura tenant 'Workshop Project'")
+    assert isinstance(tenant, Tenant) and tenant.name == "Workshop Project"
+    html = tenant._repr_html_()
+    assert "instance configurations" in html and "business-critical" in html
+    assert aura.ok(f"%aura tenant {tenant.id}") == tenant
+
+
+def test_unknown_tenant_lists_the_existing_ones(aura):
+    line = aura.fails("%aura tenant 'No Such Project'")
+    assert "NameNotFound" in line and "'Learning Project'" in line
+
+
+def test_instances_of_one_tenant_or_all(aura):
+    aura.ok("%aura create here --type free-db")
+    aura.ok("%aura create there --tenant 'Workshop Project' --type professional-db --cloud aws "
+            "--region us-east-1 --memory 1GB")
+    assert sorted(i.name for i in aura.ok("%aura instances")) == ["here", "there"]
+    only = aura.ok("%aura instances --tenant 'Workshop Project'")
+    assert [i.name for i in only] == ["there"]
+    assert isinstance(only[0], InstanceSummary)
+    assert "NameNotFound" in aura.fails("%aura instances --tenant Nowhere")
+
+
+def test_create_with_flags_fills_the_only_choices_and_saves_the_password(aura, sim):
+    outcome = aura.run("%aura create solo --type free-db")
+    created = outcome.value
+    assert isinstance(created, CreatedInstance)
+    assert (created.cloud_provider, created.region) == ("gcp", "europe-west1")
+    assert created.vault_path.exists() and str(created.vault_path) in outcome.out
+    assert f"%aura wait {created.id}" in outcome.out
+    password = sim.issued_secrets()["passwords"][-1]
+    assert f"NEO4J_PASSWORD={password}" in created.vault_path.read_text()
+    assert password not in created._repr_html_()  # the fixture scans all output as well
+    assert instances_in(sim) == {created.id: "creating"}
+
+
+def test_create_asks_for_the_first_missing_choice(aura, sim):
+    assert "choose --cloud from: gcp, aws, azure" in aura.fails(
+        "%aura create db --type professional-db")
+    assert "choose --region from: us-east-1, eu-west-1" in aura.fails(
+        "%aura create db --type professional-db --cloud aws")
+    assert "choose --memory from: 1GB, 2GB" in aura.fails(
+        "%aura create db --type professional-db --cloud aws --region us-east-1")
+    assert instances_in(sim) == {}
+
+
+@pytest.mark.parametrize("flags, complaint", [
+    ("--type professional-db --cloud gcp --region europe-west1 --memory 3GB",
+     "memory '3GB' is not offered"),
+    ("--type graph-db --cloud gcp --region europe-west1 --memory 1GB",
+     "type 'graph-db' is not offered"),
+    ("--type professional-db --cloud gcp --region mars-north1 --memory 1GB",
+     "region 'mars-north1' is not offered"),
+    ("--type graph-db", "type 'graph-db' is not offered"),
+])
+def test_invalid_spec_is_rejected_before_anything_is_sent(aura, sim, flags, complaint):
+    line = aura.fails(f"%aura create db {flags}")
+    assert "InvalidInstanceSpec" in line and complaint in line
+    assert "POST /v1/instances" not in sim.stats_snapshot()["requests"]
+
+
+def test_create_name_is_checked(aura, sim):
+    line = aura.fails(f"%aura create {'x' * 31} --type free-db")
+    assert "must be 1-30 characters" in line
+    assert instances_in(sim) == {}
+
+
+def test_create_without_a_default_tenant_says_how_to_pick_one(aura, monkeypatch, sim):
+    monkeypatch.delenv("AURA_TENANT")
+    line = aura.fails("%aura create db --type free-db")
+    assert "AmbiguousName" in line and "AURA_TENANT" in line
+    assert instances_in(sim) == {}
+
+
+def test_create_without_flags_opens_the_creation_form(aura):
+    from aura_nb.widgets import CreateInstanceForm
+
+    form = aura.ok("%aura create my-graph --tenant 'Workshop Project'")
+    assert isinstance(form, CreateInstanceForm)
+    assert form.tenant.name == "Workshop Project"
+    assert form._name.value == "my-graph"
+
+
+def test_create_without_flags_explains_when_the_widgets_are_missing(aura, monkeypatch):
+    monkeypatch.setitem(sys.modules, "aura_nb.widgets", None)  # import now raises ImportError
+    line = aura.fails("%aura create my-graph")
+    assert "creation form needs aura_nb.widgets" in line and "--type" in line
+
+
+def test_instance_by_name_or_id_gives_its_details(aura, running):
+    assert isinstance(running, Instance) and running.status == "running"
+    by_name = aura.ok("%aura instance prod-db")
+    assert by_name.id == running.id and by_name.memory == "2GB"
+    assert aura.ok(f"%aura instance {running.id}").name == "prod-db"
+    assert "<table" in by_name._repr_html_()
+
+
+def test_unknown_instance_is_one_line_listing_names(aura, running):
+    line = aura.fails("%aura instance prod")
+    assert "NameNotFound: no instance named 'prod'" in line and "'prod-db'" in line
+
+
+def test_ambiguous_name_lists_the_ids(aura, sim):
+    spec = "--type professional-db --cloud gcp --region europe-west1 --memory 1GB"
+    first = aura.ok(f"%aura create twin {spec}")
+    second = aura.ok(f"%aura create twin {spec}")
+    for command in ("instance", "pause", "delete", "wait", "snapshots"):
+        line = aura.fails(f"%aura {command} twin")
+        assert "AmbiguousName" in line and first.id in line and second.id in line
+    assert aura.ok(f"%aura instance {second.id}").name == "twin"
+    assert set(instances_in(sim)) == {first.id, second.id}
+
+
+def test_wait_pause_and_resume(aura, running, sim):
+    paused = aura.run("%aura pause prod-db")
+    assert paused.value.status == "pausing"
+    assert f"%aura wait {running.id} --status paused" in paused.out
+    assert aura.ok("%aura wait prod-db --status paused").status == "paused"
+    refused = aura.fails("%aura pause prod-db")  # already paused: the API refuses
+    assert "BadRequest: 400" in refused and "pause needs a running instance" in refused
+    resumed = aura.run("%aura resume prod-db")
+    assert resumed.value.status == "resuming"
+    assert f"%aura wait {running.id} waits for it" in resumed.out
+    assert aura.ok("%aura wait prod-db").status == "running"
+
+
+def test_delete_asks_and_keeps_the_instance_on_no(aura, running, sim, monkeypatch):
+    questions = []
+    monkeypatch.setattr("builtins.input", lambda q="": questions.append(q) or "n")
+    outcome = aura.run("%aura delete prod-db")
+    assert outcome.error is None and outcome.value is None
+    assert questions and running.id in questions[0] and "[y/N]" in questions[0]
+    assert "not deleted" in outcome.out
+    assert instances_in(sim)[running.id] == "running"
+
+
+def test_delete_after_yes(aura, running, sim, monkeypatch):
+    monkeypatch.setattr("builtins.input", lambda q="": "y")
+    deleted = aura.ok("%aura delete prod-db")
+    assert deleted.id == running.id and deleted.status == "destroying"
+    gone = aura.run("%aura wait prod-db --status deleted")
+    assert gone.value.id == running.id and "is deleted" in gone.out
+    assert running.id not in instances_in(sim)
+
+
+def _no_stdin(prompt=""):
+    raise StdinNotImplementedError("raw_input was called, but this frontend does not support "
+                                   "input requests.")
+
+
+@pytest.mark.parametrize("kernel_input", [_no_stdin, None], ids=["ipykernel", "closed-stdin"])
+def test_delete_refuses_without_yes_where_nobody_can_answer(
+        aura, running, sim, monkeypatch, kernel_input):
+    if kernel_input is not None:  # what ipykernel does when the frontend allows no input
+        monkeypatch.setattr("builtins.input", kernel_input)
+    line = aura.fails("%aura delete prod-db")  # else pytest's captured stdin refuses to read
+    assert "add --yes" in line
+    assert instances_in(sim)[running.id] == "running"
+    assert aura.ok("%aura delete prod-db --yes").status == "destroying"
+
+
+def test_delete_unknown_instance_changes_nothing(aura, running, sim):
+    assert "NameNotFound" in aura.fails("%aura delete nothing-here --yes")
+    assert instances_in(sim) == {running.id: "running"}
+
+
+def test_snapshot_and_snapshots(aura, running):
+    started = aura.run("%aura snapshot prod-db")
+    assert isinstance(started.value, Snapshot) and started.value.instance_id == running.id
+    assert f"%aura snapshots {running.id}" in started.out
+    done = aura.ok("%aura snapshot prod-db --wait")
+    assert done.status == "Completed"
+    listed = aura.ok("%aura snapshots prod-db")
+    assert {s.snapshot_id for s in listed} >= {started.value.snapshot_id, done.snapshot_id}
+    assert "<table" in listed._repr_html_()
+    assert aura.ok("%aura snapshots prod-db --date 2001-01-01") == []
+
+
+def test_no_secret_in_output_after_a_full_session(aura, sim, simulator_secrets):
+    """A whole session of commands, then an explicit scan (the fixture scans again)."""
+    aura.ok("%aura create solo --type free-db")
+    aura.ok("%aura wait solo")
+    for line in ("%aura tenants", "%aura instance solo", "%aura whoami", "%aura http -n 50",
+                 "%aura snapshots solo", "%aura delete solo --yes"):
+        aura.ok(line)
+    text = "\n".join(aura.seen)
+    secrets = simulator_secrets(sim)
+    assert sim.issued_secrets()["passwords"] and sim.issued_secrets()["access_tokens"]
+    assert sim.client_secret in secrets
+    assert [s for s in secrets if s in text] == []
