@@ -1,0 +1,169 @@
+"""Helpers the teaching notebooks share, composed from aura_nb's public API.
+
+The notebooks are one learner's journey (notebook 03 creates the instance that 04-06 use), yet
+each must also run on its own, and twice in a row. These helpers make that possible without a
+``def`` in a notebook: they find the tutorial's instances by name or create them
+(get-or-create), bring them back to ``running``, and clean up everything the notebooks made.
+
+Every instance the notebooks create has a name starting with ``nb-`` (`NOTEBOOK_PREFIX`), so
+`delete_notebook_instances` (notebook 99) knows exactly what to remove.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import config
+from .client import AuraClient
+from .errors import InvalidInstanceSpec, VaultEntryNotFound
+from .models import CHOICE_FIELDS, Instance, InstanceSpec, Tenant, allowed_choices
+
+__all__ = [
+    "NOTEBOOK_PREFIX",
+    "TUTORIAL_NAME",
+    "SIMULATOR_TENANT",
+    "tenant",
+    "tutorial_spec",
+    "find_by_name",
+    "get_or_create",
+    "ready_instance",
+    "tutorial_instance",
+    "notebook_instances",
+    "delete_notebook_instances",
+    "creation_form",
+]
+
+#: Every instance a notebook creates is named with this prefix.
+NOTEBOOK_PREFIX = "nb-"
+#: The instance notebook 03 creates and 04-06 use.
+TUTORIAL_NAME = "nb-tutorial"
+#: The simulator's tenant the notebooks use when ``AURA_TENANT`` is not set.
+SIMULATOR_TENANT = "Learning Project"
+#: What the tutorial instance is, where the tenant offers it: small, hence cheap on the real API.
+PREFERRED = {"type": "professional-db", "cloud_provider": "gcp", "region": "europe-west1",
+             "memory": "1GB", "version": "5"}
+
+
+def tenant(client: AuraClient) -> Tenant:
+    """The tenant (project) the notebooks work in: ``AURA_TENANT`` when set, else in simulator
+    mode the ``Learning Project``, else the account's only tenant.
+    ``GET /v1/tenants`` then ``GET /v1/tenants/{tenantId}``.
+    Raises `NameNotFound` or `AmbiguousName` (set ``AURA_TENANT`` to choose)."""
+    if config.tenant() or client.default_tenant or client.mode != "simulator":
+        return client.find_tenant()
+    return client.find_tenant(SIMULATOR_TENANT)
+
+
+def tutorial_spec(tenant: Tenant, name: str = TUTORIAL_NAME, **choices: str) -> InstanceSpec:
+    """A spec for a small instance the tenant offers: `PREFERRED`, overridden by ``choices``
+    (``memory="2GB"``...), each level falling back to the first offered value when the tenant
+    lacks it (smallest memory first). Sends nothing. Raises `InvalidInstanceSpec` when the
+    tenant offers no configuration at all."""
+    picks: dict[str, str] = {}
+    for level in CHOICE_FIELDS:
+        offered = allowed_choices(tenant, **{k: v for k, v in picks.items() if k != "version"})
+        if not offered[level]:
+            raise InvalidInstanceSpec(f"tenant {tenant.name!r} offers no {level} to choose",
+                                      field=level)
+        wanted = choices.get(level, PREFERRED[level])
+        picks[level] = wanted if wanted in offered[level] else offered[level][0]
+    return InstanceSpec(name=name, tenant_id=tenant.id, **picks)
+
+
+def find_by_name(client: AuraClient, name: str, tenant_id: str | None = None) -> Instance | None:
+    """The live instance called ``name`` (one being deleted does not count), or ``None``.
+    ``GET /v1/instances?tenantId=`` then ``GET /v1/instances/{instanceId}`` per match.
+    Raises `AmbiguousName` when several live instances have that name."""
+    from .errors import AmbiguousName, NotFound
+
+    live = []
+    for summary in client.list_instances(tenant_id):
+        if summary.name != name:
+            continue
+        try:
+            instance = client.get_instance(summary.id)
+        except NotFound:
+            continue  # gone between the list and the get
+        if instance.status != "destroying":
+            live.append(instance)
+    if len(live) > 1:
+        ids = ", ".join(i.id for i in live)
+        raise AmbiguousName(f"{len(live)} instances are named {name!r} (ids {ids}); delete the "
+                            "extra ones (notebook 99 deletes every nb- instance)",
+                            candidates=[i.id for i in live])
+    return live[0] if live else None
+
+
+def get_or_create(client: AuraClient, spec: InstanceSpec) -> Instance:
+    """The instance named ``spec.name`` in ``spec.tenant_id``: found by name if a previous run
+    made it, else created with ``client.create_instance(spec)`` (``POST /v1/instances``; the
+    one-time password goes to the vault before that returns). Does not wait.
+    Raises what `find_by_name` and ``create_instance`` raise."""
+    found = find_by_name(client, spec.name, spec.tenant_id)
+    if found is not None:
+        return found
+    created = client.create_instance(spec)
+    return client.get_instance(created.id)
+
+
+def ready_instance(client: AuraClient, spec: InstanceSpec, timeout: float = 1200) -> Instance:
+    """`get_or_create`, then bring the instance to ``running``: resume it if it is paused (or
+    pausing), wait while it is busy. ``POST /v1/instances/{id}/resume``, polls
+    ``GET /v1/instances/{id}``. Raises `InstanceWaitTimeout`, `InstanceStatusUnreachable`."""
+    instance = get_or_create(client, spec)
+    if instance.status == "pausing":
+        instance = client.wait_for_instance(instance.id, "paused", timeout)
+    if instance.status == "paused":
+        client.resume_instance(instance.id)
+    return client.wait_for_instance(instance.id, "running", timeout)
+
+
+def tutorial_instance(client: AuraClient, timeout: float = 1200) -> Instance:
+    """The tutorial instance (`TUTORIAL_NAME` in `tenant`), running: the one notebook 03
+    created, or created now when a notebook runs on its own. See `ready_instance`."""
+    return ready_instance(client, tutorial_spec(tenant(client)), timeout)
+
+
+def notebook_instances(client: AuraClient) -> list[str]:
+    """Names of the instances the notebooks made (`NOTEBOOK_PREFIX`) that still exist, in every
+    tenant, sorted. ``GET /v1/instances``."""
+    return sorted(i.name for i in client.list_instances() if i.name.startswith(NOTEBOOK_PREFIX))
+
+
+def delete_notebook_instances(client: AuraClient, timeout: float = 600) -> list[str]:
+    """Delete every instance whose name starts with `NOTEBOOK_PREFIX` (in every tenant), wait
+    until they are gone, and remove their credentials files from the vault. Returns the names
+    deleted, sorted. ``GET /v1/instances``, ``DELETE /v1/instances/{id}``, polls
+    ``GET /v1/instances/{id}``. Raises `Conflict` when one is busy for longer than ``timeout``
+    allows, `InstanceWaitTimeout`."""
+    doomed = [i for i in client.list_instances() if i.name.startswith(NOTEBOOK_PREFIX)]
+    for summary in doomed:
+        instance = client.get_instance(summary.id)
+        if instance.status == "destroying":
+            continue
+        if instance.status not in ("running", "paused"):  # busy: 409 until it settles
+            client.wait_for_instance(instance.id, "paused" if instance.status == "pausing"
+                                     else "running", timeout)
+        client.delete_instance(instance.id)
+    client.wait_for_instances([i.id for i in doomed], status="deleted", timeout=timeout)
+    for summary in doomed:
+        try:
+            client.vault.path_for(summary.id).unlink()
+        except (VaultEntryNotFound, FileNotFoundError):
+            pass
+    return sorted(i.name for i in doomed)
+
+
+def creation_form(client: AuraClient, tenant: Tenant, name: str = "") -> Any:
+    """The `CreateInstanceForm` with, below it, an `InstanceStatus` for each instance it
+    creates (waiting in the background until ``running``). Returns the ``VBox`` holding both.
+    Needs ipywidgets (imported here, not at module import)."""
+    import ipywidgets as widgets
+
+    from .widgets import CreateInstanceForm, InstanceStatus
+
+    form = CreateInstanceForm(client, tenant, name=name)
+    progress = widgets.Output()
+    form.on_submit(lambda created: progress.append_display_data(
+        InstanceStatus(client, created.id).start()))
+    return widgets.VBox([form, progress])
