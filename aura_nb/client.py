@@ -184,7 +184,6 @@ class AuraClient:
         self.history = History(history_size)
         self.vault = vault if vault is not None else Vault(vault_dir)
         self.max_429_resends = max_429_resends
-        self._clock = clock
         self._sleep = sleep
         self._tokens = TokenCache(self._fetch_token, clock=clock)
         self._auth = BearerAuth(self._tokens)
@@ -232,8 +231,9 @@ class AuraClient:
         """One line saying which API this client talks to; never contains the secret."""
         who = f"as client {mask_client_id(self.client_id)}"
         if self.mode == "simulator":
-            extra = f" ({self.note})" if self.note else f" {who}"
-            return f"Simulator mode: local Aura API simulator at {self.base_url}{extra}."
+            if self.note:
+                return f"Simulator mode: local Aura API simulator at {self.base_url} ({self.note})."
+            return f"Simulator mode: local Aura API simulator at {self.base_url} {who}"
         return f"Real mode: {self.base_url} {who}"
 
     def __repr__(self) -> str:
@@ -261,7 +261,7 @@ class AuraClient:
             return
         # Date has whole seconds: the server's clock is somewhere in [stamp, stamp + 1).
         with self._lock:
-            self._server_offset = stamp + 0.5 - self.speed * self._clock()
+            self._server_offset = stamp + 0.5 - self.speed * time.monotonic()
 
     def server_now(self) -> float:
         """Estimated server time (POSIX seconds) from the last ``Date`` header, advanced at
@@ -270,7 +270,7 @@ class AuraClient:
             offset = self._server_offset
         if offset is None:
             return time.time()
-        return offset + self.speed * self._clock()
+        return offset + self.speed * time.monotonic()
 
     def server_time(self) -> datetime:
         """`server_now` as an aware UTC ``datetime``."""

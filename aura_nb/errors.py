@@ -130,7 +130,7 @@ class ApiError(AuraError):
     def _compose(self) -> str:
         head = " ".join(p for p in (str(self.status_code or ""), self.reason) if p)
         text = "; ".join(self.messages) or "no error message in the response"
-        if self.field and self.field not in text:
+        if self.field:
             text += f" (field {self.field})"
         line = f"{head}: {text}" if head else text
         if self.method or self.path:

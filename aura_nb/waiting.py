@@ -46,6 +46,10 @@ log = logging.getLogger("aura_nb")
 
 #: Default longest gap between two status requests for one instance, in server seconds.
 DEFAULT_POLL_INTERVAL = 10.0
+#: `wait_for_instances` schedules polls this fraction of the interval apart, to keep its promise.
+JITTER_SAFETY = 0.9
+#: With ``goal="all"``, the most intervals one instance's next poll may be put off.
+SKIP_LIMIT = 3
 
 #: Where each transitional status leads when nothing else happens ("deleted" = 404).
 NEXT_STATUS = {
@@ -317,10 +321,17 @@ class _Fleet:
     """
 
     def __init__(self, tracked: Iterable[_Tracked], interval: float,
-                 expected_duration: float | None = None) -> None:
+                 expected_duration: float | None = None, goal: str = "each") -> None:
+        if goal not in ("each", "all"):
+            raise ValueError("goal must be 'each' or 'all'")
+        self.goal = goal
+        self.samples: list[tuple[float, bool]] = []  # (age at poll, ready?) for every poll
         self.pending: dict[str, _Tracked] = {t.id: t for t in tracked}
-        self.interval = interval
+        # Aim a little under the promised interval: the Date header has whole seconds and a poll
+        # leaves a moment after it is due.
+        self.interval = interval * JITTER_SAFETY
         self.lower_bounds: list[float] = []
+        self.seen_ready = 0
         if expected_duration is not None:
             self.lower_bounds.append(max(0.0, expected_duration - interval))
 
@@ -346,11 +357,40 @@ class _Fleet:
             if item.last_poll is None:
                 return now
             age = item.last_poll - item.created
-            return item.last_poll + min(self.interval / 2, max(1.0, 0.25 * age))
+            return item.last_poll + min(self.interval / 2, max(1.0, 0.5 * age))
         first = item.created + floor + self.interval
-        if item.last_poll is None:
-            return first
-        return max(first, item.last_poll + self.interval)
+        if self.seen_ready == 1:
+            # One instance seen ready says little about the spread: others may have turned
+            # ready before it did, so those as old are polled half an interval sooner.
+            first -= self.interval / 2
+        due = first if item.last_poll is None else max(first, item.last_poll + self.interval)
+        if self.goal == "all" and self.seen_ready >= 2:
+            end = self.end_estimate()
+            if end is not None:
+                # Only the last instance's report matters: skip polls an instance would most
+                # likely answer "not yet", but never skip more than a few intervals at once.
+                limit = (item.last_poll if item.last_poll is not None else first) \
+                    + SKIP_LIMIT * self.interval
+                due = max(due, min(item.created + end - self.interval / 2, limit))
+        return due
+
+    def end_estimate(self) -> float | None:
+        """Estimated longest creation duration, from every poll so far: with creation times
+        spread evenly above ``floor``, a poll at age t finds the instance ready with chance
+        (t - floor) / width, so width = sum of (t - floor) over polls / ready answers (ages
+        clipped at the width, refined a few times). ``None`` until some poll above ``floor``
+        answered "not yet" (no spread seen)."""
+        floor = self.floor
+        if floor is None:
+            return None
+        spans = [age - floor for age, _ in self.samples if age > floor]
+        ready = sum(1 for age, done in self.samples if done and age > floor)
+        if not ready or all(done for age, done in self.samples if age > floor):
+            return None
+        width = sum(spans) / ready
+        for _ in range(5):
+            width = sum(min(span, width) for span in spans) / ready
+        return floor + width
 
     def next(self, now: float) -> tuple[_Tracked, float] | None:
         """The pending instance to poll next and when (server time)."""
@@ -368,7 +408,10 @@ class _Fleet:
         item.polls += 1
         item.last_poll = now
         item.status = status
+        if item.created is not None and status is not None:
+            self.samples.append((now - item.created, ready))
         if ready:
+            self.seen_ready += 1
             if item.created is not None:
                 if item.last_not_ready is not None:
                     bound = item.last_not_ready - item.created
@@ -414,6 +457,7 @@ def wait_for_instances(
     clock: Callable[[], float] = time.monotonic,
     max_errors: int = 3,
     raise_on_failure: bool = True,
+    goal: str = "each",
 ) -> dict[str, Any]:
     """Wait until every instance has ``status`` and return ``{id: Instance}``, spending status
     requests (``GET /v1/instances/{instanceId}``, one per status: the list has none) where they
@@ -439,7 +483,8 @@ def wait_for_instances(
     speed = float(getattr(client, "speed", 1.0))
     interval = (poll_interval * speed) if poll_interval is not None else DEFAULT_POLL_INTERVAL
     created = _created_times(client, entries, created_at)
-    fleet = _Fleet((_Tracked(i, c) for i, c in created.items()), interval, expected_duration)
+    fleet = _Fleet((_Tracked(i, c) for i, c in created.items()), interval, expected_duration,
+                   goal)
     results: dict[str, Any] = {}
     failures: dict[str, InstanceWaitError] = {}
     pause = _Pause(cancel, sleep, "", status)

@@ -1,0 +1,214 @@
+"""Faults: 429 bursts, 5xx, dropped connections, timeouts, token expiry, lost create answers.
+
+Whatever happens, a create is never sent twice unless the server refused it before doing
+anything (429), so no duplicate instance can appear.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from aura_nb.errors import (
+    AuthenticationFailed,
+    CreateResponseLost,
+    RateLimited,
+    ServerError,
+    TransportError,
+)
+from client_helpers import instances_named, sim_requests
+
+
+def script(sim, *entries):
+    sim.set_faults(script=[dict(e) for e in entries])
+
+
+def test_get_is_retried_through_a_429_burst(simulator, client):
+    client.list_tenants()
+    script(simulator, {"method": "GET", "path": "/v1/tenants", "action": "status", "status": 429,
+                       "times": 2})
+    assert len(client.list_tenants()) == 3
+    assert sim_requests(simulator, "GET /v1/tenants") == 4
+    assert simulator.stats_snapshot()["responses"]["429"] == 2
+
+
+def test_create_refused_with_429_is_sent_again_and_creates_one_instance(simulator, client,
+                                                                        make_spec):
+    spec = make_spec("after-429")
+    client.find_tenant("Learning Project")
+    script(simulator, {"method": "POST", "path": "/v1/instances", "action": "status",
+                       "status": 429, "times": 1})
+    created = client.create_instance(spec)
+    assert sim_requests(simulator, "POST /v1/instances") == 2
+    assert [i.id for i in instances_named(simulator, "after-429")] == [created.id]
+
+
+def test_post_429_gives_up_after_the_allowed_resends(simulator, make_client, make_spec):
+    client = make_client(simulator, max_429_resends=0)
+    created = client.create_instance(make_spec("first"))
+    script(simulator, {"method": "POST", "path": "/v1/instances/{instanceId}/pause",
+                       "action": "status", "status": 429, "times": 1})
+    with pytest.raises(RateLimited) as info:
+        client.pause_instance(created.id)
+    assert info.value.retry_after == 1
+    assert str(info.value).startswith("429: API rate limit exceeded (POST /v1/instances/")
+
+
+def test_get_is_retried_on_503_and_dropped_connections(simulator, client):
+    client.list_tenants()
+    script(simulator,
+           {"method": "GET", "path": "/v1/tenants", "action": "status", "status": 503, "times": 1},
+           {"method": "GET", "path": "/v1/tenants", "action": "drop", "times": 1},
+           {"method": "GET", "path": "/v1/tenants", "action": "status", "status": 502, "times": 1})
+    assert len(client.list_tenants()) == 3
+    assert sim_requests(simulator, "GET /v1/tenants") >= 4
+
+
+def test_get_500_is_not_retried(simulator, client):
+    client.list_tenants()
+    script(simulator, {"method": "GET", "path": "/v1/tenants", "action": "status", "status": 500})
+    with pytest.raises(ServerError, match="500 simulated-fault"):
+        client.list_tenants()
+    assert sim_requests(simulator, "GET /v1/tenants") == 2
+
+
+def test_post_5xx_is_never_resent(simulator, client, make_spec):
+    spec = make_spec("no-resend")
+    client.find_tenant("Learning Project")
+    script(simulator, {"method": "POST", "path": "/v1/instances", "action": "status",
+                       "status": 503, "times": 1})
+    with pytest.raises(ServerError) as info:
+        client.create_instance(spec)
+    assert info.value.status_code == 503 and "(POST /v1/instances)" in str(info.value)
+    assert sim_requests(simulator, "POST /v1/instances") == 1
+    assert instances_named(simulator, "no-resend") == []
+
+
+def test_dropped_connection_on_a_post_is_not_resent(simulator, client, make_spec):
+    created = client.create_instance(make_spec())
+    simulator.advance(200)
+    script(simulator, {"method": "POST", "path": "/v1/instances/{instanceId}/pause",
+                       "action": "drop"})
+    with pytest.raises(TransportError) as info:
+        client.pause_instance(created.id)
+    assert "closed before an answer" in str(info.value)
+    assert f"(POST /v1/instances/{created.id}/pause)" in str(info.value)
+    assert isinstance(info.value.__cause__, Exception)
+    assert sim_requests(simulator, "POST /v1/instances/{instanceId}/pause") == 1
+
+
+def test_lost_create_answer_finds_the_instance_and_never_duplicates(simulator, client,
+                                                                    make_spec):
+    spec = make_spec("lost-answer")
+    client.find_tenant("Learning Project")
+    script(simulator, {"method": "POST", "path": "/v1/instances", "action": "lose_response"})
+    with pytest.raises(CreateResponseLost) as info:
+        client.create_instance(spec)
+    made = instances_named(simulator, "lost-answer")
+    assert len(made) == 1
+    error = info.value
+    assert error.instance is not None and error.instance.id == made[0].id
+    assert (error.name, error.tenant_id) == ("lost-answer", spec.tenant_id)
+    text = str(error)
+    assert "may have succeeded" in text and made[0].id in text
+    assert "one-time password could not be captured" in text and "Aura console" in text
+    assert "\n" not in text
+    assert sim_requests(simulator, "POST /v1/instances") == 1
+    assert made[0].id not in client.vault
+    assert client.history[-1].url.endswith(f"/v1/instances?tenantId={spec.tenant_id}")
+
+
+def test_lost_create_ignores_old_instances_with_the_same_name(simulator, client, make_spec):
+    old = client.create_instance(make_spec("same-name"))
+    simulator.advance(1500)  # older than the search window (1000 s here), token still valid
+    script(simulator, {"method": "POST", "path": "/v1/instances", "action": "lose_response"})
+    with pytest.raises(CreateResponseLost) as info:
+        client.create_instance(make_spec("same-name"))
+    assert info.value.instance is not None and info.value.instance.id != old.id
+    assert len(instances_named(simulator, "same-name")) == 2
+
+
+def test_create_dropped_before_the_server_acted_reports_nothing_found(simulator, client,
+                                                                      make_spec):
+    spec = make_spec("dropped")
+    client.find_tenant("Learning Project")
+    script(simulator, {"method": "POST", "path": "/v1/instances", "action": "drop"})
+    with pytest.raises(CreateResponseLost) as info:
+        client.create_instance(spec)
+    assert info.value.instance is None
+    assert "No instance named 'dropped'" in str(info.value)
+    assert "password could not be captured" in str(info.value)
+    assert instances_named(simulator, "dropped") == []
+    assert sim_requests(simulator, "POST /v1/instances") == 1
+
+
+def test_create_timeout_is_not_resent_even_when_the_check_fails(simulator, make_client,
+                                                                make_spec):
+    client = make_client(simulator, timeout=0.2, max_retries=0)
+    spec = make_spec("slow")
+    client.find_tenant("Learning Project")
+    simulator.set_faults(latency=0.4)
+    with pytest.raises(CreateResponseLost) as info:
+        client.create_instance(spec)
+    assert "within 0.2 s" in str(info.value) and "Checking for it failed too" in str(info.value)
+    simulator.set_faults(latency=0)
+    import time
+    time.sleep(0.5)  # let the server finish the request it was still holding
+    assert len(instances_named(simulator, "slow")) == 1
+    assert sim_requests(simulator, "POST /v1/instances") == 1
+
+
+def test_unreachable_server_is_a_transport_error_and_create_is_known_unsent(make_simulator,
+                                                                           make_client,
+                                                                           make_spec):
+    sim = make_simulator()
+    client = make_client(sim, max_retries=1)
+    client.list_tenants()
+    sim.stop()
+    with pytest.raises(TransportError) as info:
+        client.list_tenants()
+    assert "could not connect" in str(info.value) and info.value.sent is False
+    with pytest.raises(TransportError):
+        client.create_instance(make_spec(), validate=False)
+
+
+def test_expired_token_mid_session_is_replaced_once(simulator, client, make_spec):
+    created = client.create_instance(make_spec())
+    simulator.advance(3700)  # the server's token lifetime is over; the client cannot know
+    assert client.get_instance(created.id).status == "running"
+    assert client.token_requests == 2
+    assert [e.status for e in client.history][-3:] == [403, 200, 200]
+    simulator.advance(3700)
+    assert client.pause_instance(created.id).status == "pausing"  # POSTs too, exactly once
+    assert sim_requests(simulator, "POST /v1/instances/{instanceId}/pause") == 2
+    assert client.token_requests == 3
+
+
+def test_short_lived_tokens_are_renewed_before_they_expire(make_simulator, make_client):
+    sim = make_simulator(token_ttl=100)  # 2 real seconds at speed 50
+
+    class Clock:
+        now = 0.0
+
+        def __call__(self):
+            return self.now
+
+    clock = Clock()
+    client = make_client(sim, clock=clock)
+    client.list_tenants()
+    clock.now = 0.9  # before the refresh point (half of 2 s)
+    client.list_tenants()
+    assert client.token_requests == 1
+    clock.now = 1.0
+    client.list_tenants()
+    assert client.token_requests == 2
+    assert 403 not in [e.status for e in client.history]
+
+
+def test_wrong_secret_is_authentication_failed_without_the_secret(simulator, make_client):
+    client = make_client(simulator, client_secret="not-the-secret-42")
+    with pytest.raises(AuthenticationFailed) as info:
+        client.list_tenants()
+    text = str(info.value)
+    assert "not-the-secret-42" not in text and "simulator-client" not in text
+    assert "refused client id simu…" in text and "401" in text
+    assert "AURA_CLIENT_SECRET" in text and info.value.status_code == 401

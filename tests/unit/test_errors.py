@@ -1,0 +1,103 @@
+"""Error mapping: every status and every documented error body shape -> one clear line."""
+
+from __future__ import annotations
+
+import pytest
+
+from aura_nb import errors
+from aura_nb.errors import error_for, parse_error_body
+
+
+@pytest.mark.parametrize("status, cls", [
+    (400, errors.BadRequest), (401, errors.Unauthorized), (403, errors.Forbidden),
+    (404, errors.NotFound), (409, errors.Conflict), (429, errors.RateLimited),
+    (500, errors.ServerError), (502, errors.ServerError), (503, errors.ServerError),
+    (504, errors.ServerError), (308, errors.ApiError), (402, errors.ApiError),
+    (405, errors.ApiError), (415, errors.ApiError), (420, errors.ApiError),
+])
+def test_each_status_maps_to_its_class(status, cls):
+    error = error_for(status, {"errors": [{"message": "m", "reason": "r"}]}, method="GET",
+                      path="/v1/x")
+    assert type(error) is cls
+    assert isinstance(error, errors.ApiError) and isinstance(error, errors.AuraError)
+    assert error.status_code == status
+    assert str(error).startswith(f"{status} r: m (GET /v1/x)")
+
+
+def test_standard_shape_renders_the_documented_line():
+    error = error_for(404, {"errors": [{"message": "DB not found: 1a2b3c4d",
+                                        "reason": "db-not-found"}]},
+                      method="GET", path="/v1/instances/1a2b3c4d", request_id="8a35/1238")
+    assert str(error) == ("404 db-not-found: DB not found: 1a2b3c4d "
+                          "(GET /v1/instances/1a2b3c4d) [request id 8a35/1238]")
+    assert error.reason == "db-not-found"
+    assert error.messages == ("DB not found: 1a2b3c4d",)
+    assert error.request_id == "8a35/1238"
+
+
+@pytest.mark.parametrize("body, reason, messages, field", [
+    ({"errors": [{"message": "bad region", "reason": "invalid", "field": "region"}]},
+     "invalid", ["bad region"], "region"),
+    ({"error": "Token is expired"}, "", ["Token is expired"], None),
+    ({"data": None, "errors": [{"id": "", "message": "session with id `x` not found",
+                                "reason": ""}]}, "", ["session with id `x` not found"], None),
+    ({"message": "Not allowed", "reason": "multi-db-only"}, "multi-db-only", ["Not allowed"], None),
+    ({"errors": {"name": ["is too long"]}, "message": "The request body contains validation errors",
+      "reason": "validation-error"}, "validation-error",
+     ["The request body contains validation errors", "name: is too long"], "name"),
+    ("upstream connect error", "", ["upstream connect error"], None),
+    (b'{"error": "invalid_client", "error_description": "Bad secret"}', "",
+     ["invalid_client", "Bad secret"], None),
+    ("", "", [], None),
+    (None, "", [], None),
+    ([{"message": "a", "reason": "b"}], "b", ["a"], None),
+])
+def test_every_body_shape_is_parsed(body, reason, messages, field):
+    assert parse_error_body(body) == (reason, messages, field)
+
+
+def test_several_messages_and_field_stay_on_one_line():
+    error = error_for(400, {"errors": [
+        {"message": "memory is not offered\nfor this region", "reason": "invalid-memory",
+         "field": "memory"},
+        {"message": "second problem", "reason": "other"}]}, method="POST", path="/v1/instances")
+    text = str(error)
+    assert "\n" not in text
+    assert text == ("400 invalid-memory: memory is not offered for this region; second problem "
+                    "(field memory) (POST /v1/instances)")
+    assert error.field == "memory"
+
+
+def test_html_pages_are_cut_short_and_flattened():
+    page = "<html>\n<body>" + "x" * 5000 + "</body></html>"
+    text = str(error_for(502, page, method="GET", path="/v1/tenants"))
+    assert "\n" not in text and len(text) < 400
+    assert text.startswith("502: <html> <body>xxx")
+
+
+def test_empty_body_falls_back_to_the_http_phrase_and_hints_help():
+    assert str(error_for(503, None, method="GET", path="/v1/tenants")) == \
+        "503: Service Unavailable (GET /v1/tenants)"
+    assert "Content-Type: application/json" in str(error_for(415, {"error": "x"}))
+    assert "instance limit" in str(error_for(405, {}))
+
+
+def test_rate_limited_keeps_retry_after():
+    error = error_for(429, {"error": "slow down"}, retry_after=7.0)
+    assert isinstance(error, errors.RateLimited) and error.retry_after == 7.0
+
+
+def test_local_lookup_errors_fit_the_tree():
+    error = errors.NameNotFound("no tenant is named 'X'; this client sees: 'A'", candidates=["A"])
+    assert isinstance(error, errors.NotFound)
+    assert str(error) == "no tenant is named 'X'; this client sees: 'A'"
+    assert error.candidates == ("A",)
+    ambiguous = errors.AmbiguousName("2 instances are named 'db'", candidates=["a", "b"])
+    assert ambiguous.candidates == ("a", "b")
+
+
+def test_wait_errors_carry_the_last_status():
+    error = errors.InstanceWaitTimeout("gave up", instance_id="1a2b3c4d", status="creating",
+                                       target="running")
+    assert isinstance(error, errors.InstanceWaitError)
+    assert (error.instance_id, error.status, error.target) == ("1a2b3c4d", "creating", "running")

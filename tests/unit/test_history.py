@@ -1,0 +1,70 @@
+"""History: redaction at record time and curl rendering with placeholders."""
+
+from __future__ import annotations
+
+from aura_nb.history import Exchange, History, body_for_record, redact, select_headers
+
+
+def test_redact_replaces_secret_values_at_any_depth():
+    data = {"data": {"id": "x", "password": "pw1", "nested": [{"access_token": "tok"}]},
+            "client_secret": "cs", "name": "keep", "password_hint": "keep too", "token": ""}
+    assert redact(data) == {
+        "data": {"id": "x", "password": "<redacted>", "nested": [{"access_token": "<redacted>"}]},
+        "client_secret": "<redacted>", "name": "keep", "password_hint": "keep too", "token": ""}
+
+
+def test_headers_keep_the_scheme_only():
+    headers = select_headers({"authorization": "Bearer abc.def", "Content-Type": "x/y",
+                              "Cookie": "c=1", "X-Other": "no"}, ("Authorization", "Content-Type"))
+    assert headers == {"Authorization": "Bearer <redacted>", "Content-Type": "x/y"}
+    assert select_headers({"Authorization": "Basic dXNlcjpwdw=="}, ("Authorization",)) == \
+        {"Authorization": "Basic <redacted>"}
+
+
+def test_bodies_are_parsed_and_redacted():
+    assert body_for_record(b'{"access_token": "t", "expires_in": 3600}', "application/json") == \
+        {"access_token": "<redacted>", "expires_in": 3600}
+    assert body_for_record("grant_type=client_credentials&client_secret=s",
+                           "application/x-www-form-urlencoded") == \
+        {"grant_type": "client_credentials", "client_secret": "<redacted>"}
+    assert body_for_record(b"", "") is None
+    assert body_for_record(b"plain text", "text/plain") == "plain text"
+
+
+def test_curl_for_an_api_call_uses_the_token_placeholder():
+    exchange = Exchange("POST", "https://api.neo4j.io/v1/instances", 202,
+                        {"Authorization": "Bearer <redacted>", "Content-Type": "application/json"},
+                        {"name": "it's mine", "memory": "2GB"})
+    assert exchange.as_curl() == (
+        "curl -X POST https://api.neo4j.io/v1/instances -H \"Authorization: Bearer $AURA_TOKEN\" "
+        "-H 'Content-Type: application/json' -d '{\"name\": \"it'\"'\"'s mine\", \"memory\": \"2GB\"}'")
+
+
+def test_curl_for_the_token_request_uses_credential_placeholders():
+    exchange = Exchange("POST", "https://api.neo4j.io/oauth/token", 200,
+                        {"Authorization": "Basic <redacted>",
+                         "Content-Type": "application/x-www-form-urlencoded"},
+                        {"grant_type": "client_credentials"},
+                        response_body={"access_token": "<redacted>"})
+    assert exchange.as_curl() == (
+        "curl -X POST https://api.neo4j.io/oauth/token -u \"$AURA_CLIENT_ID:$AURA_CLIENT_SECRET\" "
+        "-H 'Content-Type: application/x-www-form-urlencoded' -d grant_type=client_credentials")
+    assert exchange.is_token_request
+
+
+def test_history_keeps_the_last_n_and_indexes_like_a_list():
+    history = History(3)
+    for i in range(5):
+        history.append(Exchange("GET", f"https://h/v1/{i}", 200))
+    assert len(history) == 3
+    assert history[-1].url.endswith("/4") and history[0].url.endswith("/2")
+    assert [e.url[-1] for e in history] == ["2", "3", "4"]
+    assert "3 of the last 3" in repr(history)
+    assert history._repr_html_().count("<tr>") == 4
+    history.clear()
+    assert len(history) == 0
+
+
+def test_failed_exchange_renders_without_status():
+    exchange = Exchange("GET", "https://h/v1/tenants", None, error="timed out")
+    assert "no answer" in repr(exchange) and "timed out" in str(exchange)
