@@ -74,6 +74,7 @@ class CreateInstanceForm(Form):
         self._result = widgets.HTML(value="")
         self._password = widgets.HTML(value="")
         self._reveal_button = widgets.Button(description="Reveal password", icon="eye",
+                                             layout=widgets.Layout(width="auto"),
                                              tooltip=f"Shows the password for {reveal_seconds:g} s")
         self._result_box = widgets.VBox([self._result, widgets.HBox([self._password, self._reveal_button])])
         self._result_box.layout.display = "none"

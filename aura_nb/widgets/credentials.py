@@ -60,13 +60,16 @@ class CredentialsForm(Form):
         if use_simulator is None:
             use_simulator = not (found["client_id"] or found["secret_set"]) and base_url is None
 
+        wide = widgets.Layout(width="28em")
         self._client_id = widgets.Text(value=found["client_id"] or "", description="Client id",
-                                       placeholder="from the Aura console, API keys")
+                                       placeholder="from the Aura console, API keys",
+                                       layout=wide)
         self._secret = widgets.Password(value="", description="Secret",
-                                        placeholder="leave blank to use the configured one")
+                                        placeholder="blank: use the configured one",
+                                        layout=wide)
         self._secret_hint = widgets.HTML(value=self._secret_note(found["secret_set"]))
         self._base_url = widgets.Text(value=base_url or found["base_url"] or "", description="Base URL",
-                                      placeholder="https://api.neo4j.io")
+                                      placeholder="https://api.neo4j.io", layout=wide)
         self._simulator = widgets.Checkbox(value=bool(use_simulator), description="Use the local simulator",
                                            indent=False)
         self._save = widgets.Checkbox(value=False, indent=False,

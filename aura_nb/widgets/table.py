@@ -13,7 +13,7 @@ from aura_nb.errors import NotFound
 from aura_nb.widgets._base import Form, error_line, short_duration
 
 COLUMNS = ("Name", "Id", "Status", "Type", "Memory", "Region", "Age", "Actions")
-_GRID = "minmax(8em,2fr) 6em 8em 9em 5em minmax(8em,2fr) 6em 15em"
+_GRID = "minmax(8em,2fr) 6em 8em 9em 5em minmax(8em,2fr) 6em 19em"
 
 
 class InstanceTable(Form):
@@ -243,7 +243,7 @@ class InstanceTable(Form):
             cell.close()
 
     def _row_buttons(self, instance_id: str, status: str | None) -> widgets.HBox:
-        small = widgets.Layout(width="4.8em")
+        small = widgets.Layout(width="6em")
         pause = widgets.Button(description="Pause", layout=small, disabled=status != "running")
         resume = widgets.Button(description="Resume", layout=small, disabled=status != "paused")
         delete = widgets.Button(description="Delete", layout=small, button_style="danger",
