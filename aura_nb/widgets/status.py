@@ -28,7 +28,8 @@ class InstanceStatus(Form):
     ``start()`` waits in a background thread so the kernel stays responsive (JupyterLab);
     ``run()`` waits in the calling thread, so the final state is fixed when the cell ends (tests,
     nbval). Both return the widget. ``value`` is the final ``Instance`` (None until success);
-    ``on_submit(cb)`` calls ``cb(instance)`` on success.
+    ``on_submit(cb)`` calls ``cb(instance)`` on success, in the waiting thread after ``start()``.
+    ``wait_options`` go to ``wait_for_instance`` (``poll_interval``, ``sleep``...).
     """
 
     def __init__(self, client: Any, instance_id: str, *, status: str = "running",

@@ -1,0 +1,35 @@
+"""The shared pieces: one-line errors, durations, callbacks that fail."""
+
+from __future__ import annotations
+
+from aura_nb.errors import Conflict
+from aura_nb.widgets import TenantPicker
+from aura_nb.widgets._base import error_line, short_duration
+
+
+def test_error_lines_are_single_lines_and_name_unexpected_errors():
+    assert error_line(ValueError("first\n  second")) == "Unexpected ValueError: first second"
+    assert error_line(KeyError()) == "Unexpected KeyError"
+    kit_error = Conflict(409, "ongoing-database-operation", ["busy"], method="POST", path="/v1/x")
+    assert error_line(kit_error) == str(kit_error) and not error_line(kit_error).startswith("Unexpected")
+    assert len(error_line(RuntimeError("x" * 1000))) == 400
+
+
+def test_short_durations():
+    assert [short_duration(s) for s in (-3, 0, 59, 60, 3599, 3600, 2 * 86400 + 5)] == [
+        "0 s", "0 s", "59 s", "1 min 00 s", "59 min 59 s", "1 h 00 min", "2 days"]
+
+
+def test_a_failing_callback_is_reported_in_the_widget(wclient):
+    picker = TenantPicker(wclient)
+
+    def broken(tenant):
+        raise RuntimeError("my callback broke")
+
+    picker.on_submit(broken)
+    picker._dropdown.label = "Workshop Project"
+    assert picker.value.name == "Workshop Project"
+    assert picker.status_text == "on_submit callback failed: Unexpected RuntimeError: my callback broke"
+    picker.on_submit(broken, remove=True)
+    picker._dropdown.label = "Learning Project"
+    assert picker.status_text == "Using tenant 'Learning Project'."
