@@ -1,0 +1,61 @@
+"""aura_nb.connect(): real credentials, a configured local simulator, or an embedded one."""
+
+from __future__ import annotations
+
+import pytest
+
+import aura_nb
+from aura_nb.errors import CredentialsUnavailable
+
+
+def test_nothing_configured_starts_one_embedded_simulator(clean_env):
+    client = aura_nb.connect()
+    assert client.mode == "simulator"
+    assert client.describe() == (f"Simulator mode: local Aura API simulator at {client.base_url} "
+                                 "(no real credentials configured).")
+    assert client.base_url.startswith("http://127.0.0.1:")
+    assert [t.name for t in client.list_tenants()][0] == "Learning Project"
+    again = aura_nb.connect(rate_limit=0)
+    assert again.base_url == client.base_url and again.pacer.rate == 0
+    assert client.speed == aura_nb.session.embedded_simulator().clock.speed
+
+
+def test_real_credentials_give_real_mode_without_sending_anything(clean_env, monkeypatch):
+    monkeypatch.setenv("AURA_CLIENT_ID", "abcd1234efgh")
+    monkeypatch.setenv("AURA_CLIENT_SECRET", "real-secret-do-not-show")
+    client = aura_nb.connect()
+    assert client.mode == "real" and client.speed == 1.0
+    assert client.describe() == "Real mode: https://api.neo4j.io as client abcd…"
+    assert "real-secret-do-not-show" not in repr(client) + client.describe()
+    assert len(client.history) == 0 and client.token_requests == 0
+
+
+def test_dotenv_credentials_are_used(clean_env):
+    (clean_env / ".env").write_text("AURA_API_CLIENT_ID=from-dotenv\nAURA_API_CLIENT_SECRET=x\n")
+    assert aura_nb.connect().client_id == "from-dotenv"
+
+
+def test_half_configured_credentials_are_reported_not_replaced(clean_env, monkeypatch):
+    monkeypatch.setenv("AURA_CLIENT_ID", "only-the-id")
+    with pytest.raises(CredentialsUnavailable, match="AURA_CLIENT_SECRET"):
+        aura_nb.connect()
+    with pytest.raises(CredentialsUnavailable, match="AURA_CLIENT_SECRET"):
+        aura_nb.AuraClient(client_id="explicit-id")
+
+
+def test_configured_local_simulator_reports_its_speed(clean_env, monkeypatch, make_simulator):
+    sim = make_simulator(speed=37)
+    monkeypatch.setenv("AURA_BASE_URL", sim.base_url)
+    monkeypatch.setenv("AURA_CLIENT_ID", sim.client_id)
+    monkeypatch.setenv("AURA_CLIENT_SECRET", sim.client_secret)
+    client = aura_nb.connect(vault_dir=clean_env / "vault")
+    assert client.speed == 37 and client.pacer.window == pytest.approx(60 / 37)
+    assert client.describe() == f"Simulator mode: local Aura API simulator at {sim.base_url} " \
+                                "as client simu…"
+
+
+def test_public_api_lists_what_other_modules_call():
+    for name in ("connect", "AuraClient", "InstanceSpec", "allowed_choices", "CreatedInstance",
+                 "Vault", "WaitProgress", "CreateResponseLost", "AmbiguousName",
+                 "load_ipython_extension", "unload_ipython_extension"):
+        assert name in aura_nb.__all__ and hasattr(aura_nb, name)

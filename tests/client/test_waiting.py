@@ -1,0 +1,193 @@
+"""Waiting for one instance, a snapshot, and many instances under one budget."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from aura_nb.errors import (
+    InstanceStatusUnreachable,
+    InstanceWaitTimeout,
+    WaitCancelled,
+    WaitIncomplete,
+)
+from aura_nb.models import InstanceSpec, allowed_choices
+
+FAST = {"creating": (20, 30), "pausing": (5, 10), "resuming": (5, 10), "destroying": (5, 10)}
+
+
+@pytest.fixture
+def sim(make_simulator):
+    """A simulator whose lifecycle takes well under a second of real time."""
+    return make_simulator(durations=FAST)
+
+
+@pytest.fixture
+def api(sim, make_client):
+    return make_client(sim)
+
+
+def spec(client, name):
+    tenant = client.find_tenant("Learning Project")
+    memory = allowed_choices(tenant, "professional-db", "gcp", "europe-west1")["memory"][0]
+    return InstanceSpec(name, tenant.id, "professional-db", "gcp", "europe-west1", memory)
+
+
+def test_wait_reports_progress_and_running_within_one_interval(sim, api):
+    created = api.create_instance(spec(api, "waited"))
+    ready_at = sim.world.transition_end(created.id)
+    events, seen_at = [], []
+
+    def progress(event):
+        events.append(event)
+        seen_at.append(sim.clock.now())
+
+    instance = api.wait_for_instance(created.id, on_progress=progress, poll_interval=5 / sim.clock.speed)
+    assert instance.status == "running"
+    assert [e.polls for e in events] == list(range(1, len(events) + 1))
+    assert all(e.status == "creating" and not e.done for e in events[:-1])
+    assert events[-1].done and events[-1].status == "running"
+    assert 0 <= seen_at[-1] - ready_at <= 5
+
+
+def test_paused_without_resume_fails_fast_with_a_hint(sim, api):
+    created = api.create_instance(spec(api, "paused"))
+    sim.advance(60)
+    api.pause_instance(created.id)
+    with pytest.raises(InstanceStatusUnreachable) as pausing:
+        api.wait_for_instance(created.id)
+    assert pausing.value.status == "pausing"
+    sim.advance(30)
+    events = []
+    with pytest.raises(InstanceStatusUnreachable) as paused:
+        api.wait_for_instance(created.id, on_progress=events.append)
+    assert paused.value.status == "paused" and "resume it" in str(paused.value)
+    assert len(events) == 1 and events[0].done
+
+
+def test_resume_in_flight_is_waited_for(sim, api):
+    created = api.create_instance(spec(api, "resumed"))
+    sim.advance(60)
+    api.pause_instance(created.id)
+    assert api.wait_for_instance(created.id, "paused").status == "paused"
+    api.resume_instance(created.id)
+    assert api.wait_for_instance(created.id).status == "running"
+
+
+def test_deleted_instances_fail_fast_and_deletion_can_be_awaited(sim, api):
+    created = api.create_instance(spec(api, "doomed"))
+    sim.advance(60)
+    api.delete_instance(created.id)
+    with pytest.raises(InstanceStatusUnreachable) as destroying:
+        api.wait_for_instance(created.id)
+    assert destroying.value.status == "destroying"
+    assert api.wait_for_instance(created.id, "deleted") is None
+    with pytest.raises(InstanceStatusUnreachable, match="no longer exists"):
+        api.wait_for_instance(created.id)
+
+
+def test_timeout_names_the_last_status(make_simulator, make_client):
+    sim = make_simulator(durations={"creating": (5000, 5000)})
+    client = make_client(sim)
+    created = client.create_instance(spec(client, "slow"))
+
+    class Clock:
+        now = 0.0
+
+    def fake_sleep(seconds):
+        Clock.now += seconds
+
+    with pytest.raises(InstanceWaitTimeout) as info:
+        client.wait_for_instance(created.id, timeout=60, poll_interval=10, sleep=fake_sleep,
+                                 clock=lambda: Clock.now)
+    error = info.value
+    assert error.status == "creating" and error.instance_id == created.id
+    assert "last status 'creating'" in str(error) and "after 60 s" in str(error)
+
+
+def test_cancel_event_stops_the_wait(sim, api):
+    created = api.create_instance(spec(api, "cancelled"))
+    cancel = threading.Event()
+
+    def progress(event):
+        if event.polls == 2:
+            cancel.set()
+
+    with pytest.raises(WaitCancelled) as info:
+        api.wait_for_instance(created.id, on_progress=progress, cancel=cancel,
+                              poll_interval=10)  # would take 10 s per poll without cancel
+    assert info.value.status == "creating"
+
+
+def test_wait_for_snapshot(make_simulator, make_client):
+    sim = make_simulator(durations={"creating": (5, 5), "snapshot": (20, 30)})
+    client = make_client(sim)
+    created = client.create_instance(spec(client, "snapped"))
+    sim.advance(10)
+    snapshot_id = client.create_snapshot(created.id)
+    snapshot = client.wait_for_snapshot(created.id, snapshot_id)
+    assert snapshot.status == "Completed" and snapshot.snapshot_id == snapshot_id
+
+
+def test_twenty_instances_cost_at_most_two_polls_each_once_one_is_ready(make_simulator,
+                                                                        make_client):
+    # Instances created together whose creation times are similar (as they are for one
+    # project and region); the budget, the interval and the token count are checked.
+    sim = make_simulator(durations={"creating": (100, 104)}, rate_limit=125)
+    client = make_client(sim)
+    interval = 10.0  # server seconds
+    made = [client.create_instance(spec(client, f"class-{i:02d}")) for i in range(20)]
+    ready_at = {c.id: sim.world.transition_end(c.id) for c in made}
+    first_ready = min(ready_at.values())
+    polls, reported = [], {}
+
+    def progress(event):
+        now = sim.clock.now()
+        polls.append(now)
+        if event.done:
+            reported[event.instance_id] = now
+
+    result = client.wait_for_instances(made, poll_interval=interval / sim.clock.speed,
+                                       on_progress=progress)
+    assert sorted(result) == sorted(ready_at)
+    assert all(i.status == "running" for i in result.values())
+    late = {i: reported[i] - ready_at[i] for i in ready_at}
+    assert all(0 <= x <= interval for x in late.values()), late
+    after_first = sum(1 for t in polls if t >= first_ready)
+    assert after_first / 20 <= 2.0
+    assert client.token_requests == 1
+    assert sim.stats_snapshot()["responses"].get("429", 0) == 0
+
+
+def test_many_waits_report_failures_and_keep_the_rest(sim, api):
+    made = [api.create_instance(spec(api, f"mixed-{i}")) for i in range(3)]
+    sim.advance(60)
+    api.delete_instance(made[1].id)
+    with pytest.raises(WaitIncomplete) as info:
+        api.wait_for_instances([c.id for c in made])
+    error = info.value
+    assert set(error.ready) == {made[0].id, made[2].id}
+    assert set(error.failures) == {made[1].id}
+    assert isinstance(error.failures[made[1].id], InstanceStatusUnreachable)
+    assert "1 of 3 instances did not reach 'running'" in str(error)
+    kept = api.wait_for_instances([c.id for c in made], raise_on_failure=False)
+    assert set(kept) == {made[0].id, made[2].id}
+
+
+def test_many_waits_can_be_cancelled_and_say_what_was_ready(sim, api):
+    made = [api.create_instance(spec(api, f"stop-{i}")) for i in range(3)]
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(WaitCancelled) as info:
+        api.wait_for_instances(made, cancel=cancel)
+    assert info.value.ready == {}
+
+
+def test_goal_all_waits_for_everything_and_respects_the_rate_limit(make_simulator, make_client):
+    sim = make_simulator(durations={"creating": (60, 90)}, rate_limit=40)
+    client = make_client(sim, rate_limit=40)
+    made = [client.create_instance(spec(client, f"all-{i:02d}")) for i in range(12)]
+    result = client.wait_for_instances(made, goal="all", poll_interval=15 / sim.clock.speed)
+    assert len(result) == 12 and all(i.status == "running" for i in result.values())
+    assert sim.stats_snapshot()["responses"].get("429", 0) == 0

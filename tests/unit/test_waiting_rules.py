@@ -1,0 +1,104 @@
+"""The waiting rules without any I/O: reachability and the many-instance schedule."""
+
+from __future__ import annotations
+
+import pytest
+
+from aura_nb.waiting import JITTER_SAFETY, _Fleet, _Tracked, can_reach
+
+
+@pytest.mark.parametrize("status, target, expected", [
+    ("creating", "running", True), ("running", "running", True), ("resuming", "running", True),
+    ("updating", "running", True), ("pausing", "paused", True), ("destroying", "deleted", True),
+    ("loading failed", "running", False), ("destroying", "running", False),
+    ("deleted", "running", False), ("paused", "running", False), ("pausing", "running", False),
+    ("running", "paused", False), ("suspended", "running", False),
+    ("some-new-state", "running", True),
+])
+def test_can_reach(status, target, expected):
+    assert can_reach(status, target) is expected
+
+
+def fleet(ages, interval=10.0, **kwargs):
+    """Instances created at server time -age (now is 0)."""
+    return _Fleet([_Tracked(f"i{n}", -age) for n, age in enumerate(ages)], interval, **kwargs)
+
+
+def test_only_the_oldest_is_polled_before_anything_is_ready():
+    f = fleet([100, 99, 98])
+    scout = f.pending["i0"]
+    assert f.next(0.0) == (scout, 0.0)
+    assert f.due(f.pending["i1"], 0.0) == float("inf")
+    f.observe(scout, 0.0, "creating", False)
+    # backoff grows with age, capped at half the (safety-reduced) interval
+    assert f.due(scout, 0.0) == pytest.approx(10 * JITTER_SAFETY / 2)
+
+
+def test_young_scout_backs_off_from_one_second():
+    f = fleet([2])
+    scout = f.pending["i0"]
+    f.observe(scout, 0.0, "creating", False)
+    assert f.due(scout, 0.0) == pytest.approx(1.0)
+
+
+def test_after_the_scout_is_ready_its_cohort_is_polled_half_an_interval_early():
+    f = fleet([100, 99])
+    scout, other = f.pending["i0"], f.pending["i1"]
+    f.observe(scout, -5.0, "creating", False)   # not ready at age 95
+    f.observe(scout, 0.0, "running", True)      # ready at age 100
+    f.pending.pop("i0")
+    step = 10 * JITTER_SAFETY
+    assert f.floor == pytest.approx(95)
+    # created at -99, floor 95, one interval later minus half an interval
+    assert f.due(other, 0.0) == pytest.approx(-99 + 95 + step / 2)
+
+
+def test_with_more_instances_seen_polls_start_one_interval_after_the_floor():
+    f = fleet([100, 99, 50])
+    a, b, young = f.pending["i0"], f.pending["i1"], f.pending["i2"]
+    f.observe(a, -5.0, "creating", False)
+    f.observe(a, 0.0, "running", True)
+    f.observe(b, 0.0, "running", True)
+    step = 10 * JITTER_SAFETY
+    # b was ready at its first poll (age 99): it may have been ready up to one interval sooner
+    assert f.floor == pytest.approx(99 - step)
+    assert f.due(young, 0.0) == pytest.approx(-50 + 99 - step + step)
+    f.observe(young, 50.0, "creating", False)
+    assert f.due(young, 50.0) == pytest.approx(50.0 + step)
+
+
+def test_expected_duration_skips_scouting():
+    f = fleet([10, 5], expected_duration=60)
+    step = 10 * JITTER_SAFETY
+    assert f.floor == pytest.approx(50)
+    assert f.due(f.pending["i1"], 0.0) == pytest.approx(-5 + 50 + step)
+
+
+def test_end_estimate_fits_an_even_spread():
+    f = fleet([0], goal="all")
+    f.lower_bounds.append(100.0)
+    # durations spread evenly over 100-160: polls at ages 130 find half ready
+    for n in range(20):
+        f.samples.append((130.0, n % 2 == 0))
+    assert f.end_estimate() == pytest.approx(160.0)
+    assert fleet([0]).end_estimate() is None
+
+
+def test_goal_all_puts_off_polls_until_near_the_estimated_end():
+    f = fleet([130, 130, 130], goal="all")
+    first, second, third = f.pending.values()
+    f.lower_bounds.append(100.0)
+    f.seen_ready = 2
+    for n in range(20):
+        f.samples.append((130.0, n % 2 == 0))
+    f.observe(third, 0.0, "creating", False)
+    f.samples = [(130.0, n % 2 == 0) for n in range(20)]
+    step = 10 * JITTER_SAFETY
+    # estimated end at age 160 -> poll half an interval before: age 155.5 -> time 25.5
+    assert f.due(third, 0.0) == pytest.approx(-130 + 160 - step / 2)
+    # ...but never more than SKIP_LIMIT intervals after its last poll
+    f.samples = [(130.0, n % 10 == 0) for n in range(20)]
+    assert f.due(third, 0.0) == pytest.approx(3 * step)
+    assert fleet([1], goal="each").goal == "each"
+    with pytest.raises(ValueError):
+        fleet([1], goal="some")
