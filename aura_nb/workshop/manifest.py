@@ -201,8 +201,9 @@ class Manifest:
         with self._lock:
             return self.records.setdefault(record.attendee, record)
 
-    def update(self, attendee: str, **changes: Any) -> AttendeeRecord:
-        """Change fields of one attendee's record and save the manifest at once.
+    def update(self, attendee: str, *, save: bool = True, **changes: Any) -> AttendeeRecord:
+        """Change fields of one attendee's record and save the manifest at once (unless ``save``
+        is False: the caller saves after a batch of updates that can be redone).
 
         ``note="..."`` appends a note instead of replacing the list.
         """
@@ -215,7 +216,8 @@ class Manifest:
                 setattr(record, key, value)
             if note:
                 record.note(note)
-            self.save()
+            if save:
+                self.save()
             return record
 
     def by_instance_id(self) -> dict[str, AttendeeRecord]:

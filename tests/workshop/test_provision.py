@@ -1,0 +1,171 @@
+"""Provisioning a class against the simulator, with faults switched on, and guardrails."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from conftest import SPEED, make_client, prefixed, requests_made
+
+from aura_nb.simulator import Simulator
+from aura_nb.workshop import (
+    LOST_PASSWORD_NOTE,
+    ClassSpec,
+    Guardrails,
+    GuardrailViolation,
+    Workshop,
+    WorkshopError,
+    read_roster,
+)
+
+SPEC = ClassSpec(type="professional-db", cloud_provider="gcp", region="europe-west1", memory="2GB")
+
+
+def _secrets(sim: Simulator) -> list[str]:
+    found = sim.issued_secrets()
+    return [s for key in ("client_secrets", "access_tokens", "passwords") for s in found[key] if s]
+
+
+def test_class_of_30_with_faults_gets_one_running_instance_and_handout_each(tmp_path, home, roster_file, caplog):
+    caplog.set_level(logging.DEBUG)
+    faults = {
+        "error_rate": 0.04, "rate_429": 0.04, "drop_rate": 0.03,
+        # one create is carried out but its answer never arrives: the API lost that password
+        "script": [{"method": "POST", "path": "/v1/instances", "action": "lose_response", "times": 1}],
+    }
+    # Tokens live 150 virtual seconds (1.5 s real): they expire while the class is being created.
+    with Simulator(seed=11, speed=SPEED, rate_limit=125, token_ttl=150, faults=faults) as sim:
+        client = make_client(sim, tmp_path)
+        workshop = Workshop(client, "gds-0612", retry_delay=0.05)
+        events = []
+        report = workshop.provision(roster_file(30), SPEC, guardrails=Guardrails(max_instances=30),
+                                    on_progress=events.append)
+
+        attendees = [a.name for a in read_roster(roster_file(30))]
+        assert report.ok, report.summary()
+        assert sorted(report.ready) == sorted(attendees)
+        # exactly one instance per attendee in the simulated service: no duplicate ever
+        world = prefixed(sim, "gds-0612")
+        names = sorted(i.name for i in world)
+        assert len(world) == 30 and len(set(names)) == 30
+        assert names == sorted(r.name for r in workshop.manifest)
+        assert {i.status for i in world} == {"running"}
+        assert {i.id for i in world} == {r.instance_id for r in workshop.manifest}
+        passwords = sim.issued_secrets()["passwords"]
+        assert len(passwords) == 30  # one create carried out per attendee, no more
+
+        # the one lost password is reported by name; every other one is in its hand-out
+        lost = [r for r in workshop.manifest if not r.password_captured]
+        assert len(lost) == 1 and report.lost_passwords == [lost[0].attendee]
+        assert LOST_PASSWORD_NOTE in lost[0].notes and lost[0].attendee in report.summary()
+        handed_out = set()
+        for record in workshop.manifest:
+            text = (workshop.handouts_folder / f"{record.name}.txt").read_text()
+            assert f"AURA_INSTANCEID={record.instance_id}" in text
+            assert f"NEO4J_URI=neo4j+s://{record.instance_id}.databases.neo4j.io" in text
+            password = text.split("NEO4J_PASSWORD=")[1].split("\n")[0]
+            if record is lost[0]:
+                assert password == "" and "lost" in text
+            else:
+                assert password in passwords
+                assert client.vault.load(record.instance_id).password == password
+                handed_out.add(password)
+        assert len(handed_out) == 29
+
+        # the service really misbehaved, and the token really expired mid-run
+        stats = sim.stats_snapshot()
+        assert stats["tokens_issued"] >= 2
+        assert stats["responses"].get("429", 0) >= 1
+        assert sum(n for code, n in stats["responses"].items() if code.startswith("5")) >= 1
+
+        # no secret outside the vault and the attendee's own hand-out
+        shown = [repr(report), report.summary(), *map(str, events), *(r.getMessage() for r in caplog.records),
+                 workshop.manifest.path.read_text(), report.handouts.summary_csv.read_text(),
+                 report.handouts.summary_md.read_text(), repr(workshop), repr(workshop.manifest)]
+        for secret in _secrets(sim):
+            assert not any(secret in text for text in shown)
+
+        # re-running is a no-op: nothing created, manifest unchanged
+        before = json.loads(workshop.manifest.path.read_text())
+        posts = requests_made(sim).get("POST /v1/instances", 0)
+        again = Workshop(client, "gds-0612").provision(roster_file(30), guardrails=Guardrails(max_instances=30))
+        assert again.created == [] and again.adopted == [] and again.ok
+        assert requests_made(sim).get("POST /v1/instances", 0) == posts
+        assert json.loads(workshop.manifest.path.read_text()) == before
+        assert len(prefixed(sim, "gds-0612")) == 30
+
+
+def test_provision_after_interruption_adopts_instead_of_duplicating(sim, client, home, roster_file):
+    workshop = Workshop(client, "ws")
+    first = workshop.provision(roster_file(4), SPEC, wait=False, handouts=False)
+    assert len(first.created) == 4
+    # Lose the manifest's memory of one attendee (as if the process died right after its create).
+    victim = workshop.manifest.records["Attendee 00"].instance_id
+    workshop.manifest.update("Attendee 00", instance_id="", status="planned", vault_path="",
+                             password_captured=False)
+    again = Workshop(client, "ws").provision(roster_file(4))
+    assert again.adopted == ["Attendee 00"] and again.created == [] and again.ok
+    assert len(prefixed(sim, "ws")) == 4
+    record = Workshop(client, "ws").manifest.records["Attendee 00"]
+    assert record.instance_id == victim
+    assert record.password_captured  # the vault still had it
+    assert requests_made(sim)["POST /v1/instances"] == 4
+
+
+def test_a_vanished_instance_is_created_again(sim, client, home, roster_file):
+    workshop = Workshop(client, "ws")
+    workshop.provision(roster_file(2), SPEC, wait=False, handouts=False)
+    gone = workshop.manifest.records["Zoë Núñez"].instance_id
+    sim.advance(200)
+    client.delete_instance(gone)
+    sim.advance(30)
+    report = Workshop(client, "ws").provision(roster_file(2))
+    assert report.created == ["Zoë Núñez"] and report.ok
+    record = Workshop(client, "ws").manifest.records["Zoë Núñez"]
+    assert record.instance_id != gone and any("vanished" in note for note in record.notes)
+
+
+@pytest.mark.parametrize(
+    "spec, rails, message",
+    [
+        (SPEC, Guardrails(max_instances=5), "6 attendees need 6 instances but the limit is 5"),
+        (ClassSpec(type="business-critical"), Guardrails(max_instances=10), "'business-critical' is not allowed"),
+        (ClassSpec(memory="16GB"), Guardrails(max_instances=10), "above this workshop's limit of 8GB"),
+        (ClassSpec(type="free-db"), Guardrails(max_instances=10, allowed_types=()), "free-db allows one"),
+    ],
+)
+def test_guardrails_refuse_before_any_request(sim, client, home, roster_file, spec, rails, message):
+    with pytest.raises(GuardrailViolation) as info:
+        Workshop(client, "ws").provision(roster_file(6), spec, guardrails=rails)
+    assert message in str(info.value) and "\n" not in str(info.value)
+    assert requests_made(sim) == {} and client.token_requests == 0
+    assert not (home / "workshops" / "ws" / "manifest.json").exists()
+
+
+def test_settings_the_tenant_lacks_are_refused_before_any_create(sim, client, home, roster_file):
+    from aura_nb import InvalidInstanceSpec
+
+    with pytest.raises(InvalidInstanceSpec, match="region 'mars-north1' is not offered"):
+        Workshop(client, "ws").provision(roster_file(3), ClassSpec(cloud_provider="gcp", region="mars-north1"))
+    assert "POST /v1/instances" not in requests_made(sim)
+
+
+def test_clones_from_a_seed_and_resets_one_attendee(sim, client, home, roster_file):
+    from aura_nb import InstanceSpec
+
+    tenant = client.find_tenant()
+    seed = client.create_instance(InstanceSpec("seed-data", tenant.id, "professional-db", "gcp",
+                                                "europe-west1", "2GB"))
+    client.wait_for_instance(seed.id)
+    workshop = Workshop(client, "ws", retry_delay=0.05)
+    with pytest.raises(WorkshopError, match="has 2GB, more than the 1GB"):
+        workshop.provision(roster_file(3), ClassSpec(memory="1GB"), seed_instance_id=seed.id)
+    report = workshop.provision(roster_file(3), SPEC, seed_instance_id=seed.id)
+    assert report.ok and workshop.manifest.seed_instance_id == seed.id
+
+    record = workshop.reset("zoe nunez")  # spelling and case do not matter
+    assert record.status == "running"
+    assert requests_made(sim)["POST /v1/instances/{instanceId}/overwrite"] == 1
+    with pytest.raises(WorkshopError, match="no seed instance"):
+        Workshop(client, "other").reset("anyone")
