@@ -192,7 +192,7 @@ class AuraClient:
         self._actions: dict[str, tuple[str, float]] = {}
         self._tenant_cache: dict[str, tuple[Tenant, float]] = {}
 
-        retry = PacedRetry(
+        retry_options: dict[str, Any] = dict(
             total=max_retries,
             connect=max_retries,
             read=max_retries,
@@ -208,6 +208,11 @@ class AuraClient:
             raise_on_redirect=False,
             pacer=self.pacer,
         )
+        try:
+            retry = PacedRetry(**retry_options)
+        except TypeError:  # urllib3 1.26 has no backoff_max argument (its cap is 120 s)
+            del retry_options["backoff_max"]
+            retry = PacedRetry(**retry_options)
         self._session = requests.Session()
         self._session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
         self._session.trust_env = False  # no proxies or .netrc credentials sneaking in

@@ -235,6 +235,7 @@ def wait_for_instance(
     `WaitCancelled`."""
     speed = getattr(client, "speed", 1.0)
     cap = poll_interval if poll_interval is not None else DEFAULT_POLL_INTERVAL / speed
+    cap *= JITTER_SAFETY  # aim under the promised gap: a poll leaves a moment after it is due
     first = min(cap, first_interval if first_interval is not None else 1.0 / speed)
 
     def fetch() -> tuple[str, Any]:

@@ -43,12 +43,16 @@ def test_wait_reports_progress_and_running_within_one_interval(sim, api):
         events.append(event)
         seen_at.append(sim.clock.now())
 
-    instance = api.wait_for_instance(created.id, on_progress=progress, poll_interval=5 / sim.clock.speed)
+    instance = api.wait_for_instance(created.id, on_progress=progress,
+                                     poll_interval=5 / sim.clock.speed)
     assert instance.status == "running"
     assert [e.polls for e in events] == list(range(1, len(events) + 1))
     assert all(e.status == "creating" and not e.done for e in events[:-1])
     assert events[-1].done and events[-1].status == "running"
-    assert 0 <= seen_at[-1] - ready_at <= 5
+    # reported within one interval (5 server s); 1 s more (20 ms real) for the answer's trip
+    assert 0 <= seen_at[-1] - ready_at <= 5 + 1
+    gaps = [b - a for a, b in zip(seen_at, seen_at[1:])]
+    assert max(gaps) <= 5 + 1
 
 
 def test_paused_without_resume_fails_fast_with_a_hint(sim, api):
@@ -153,7 +157,8 @@ def test_twenty_instances_cost_at_most_two_polls_each_once_one_is_ready(make_sim
     assert sorted(result) == sorted(ready_at)
     assert all(i.status == "running" for i in result.values())
     late = {i: reported[i] - ready_at[i] for i in ready_at}
-    assert all(0 <= x <= interval for x in late.values()), late
+    # "reported" is read after the answer came back: allow 1 server s (20 ms real) for that trip
+    assert all(0 <= x <= interval + 1 for x in late.values()), late
     after_first = sum(1 for t in polls if t >= first_ready)
     assert after_first / 20 <= 2.0
     assert client.token_requests == 1
