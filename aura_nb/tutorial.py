@@ -44,14 +44,14 @@ PREFERRED = {"type": "professional-db", "cloud_provider": "gcp", "region": "euro
              "memory": "1GB", "version": "5"}
 
 
-def tenant(client: AuraClient) -> Tenant:
-    """The tenant (project) the notebooks work in: ``AURA_TENANT`` when set, else in simulator
-    mode the ``Learning Project``, else the account's only tenant.
+def tenant(client: AuraClient, simulator_tenant: str = SIMULATOR_TENANT) -> Tenant:
+    """The tenant (project) a notebook works in: ``AURA_TENANT`` when set, else in simulator
+    mode ``simulator_tenant`` (the ``Learning Project``), else the account's only tenant.
     ``GET /v1/tenants`` then ``GET /v1/tenants/{tenantId}``.
     Raises `NameNotFound` or `AmbiguousName` (set ``AURA_TENANT`` to choose)."""
     if config.tenant() or client.default_tenant or client.mode != "simulator":
         return client.find_tenant()
-    return client.find_tenant(SIMULATOR_TENANT)
+    return client.find_tenant(simulator_tenant)
 
 
 def tutorial_spec(tenant: Tenant, name: str = TUTORIAL_NAME, **choices: str) -> InstanceSpec:

@@ -89,8 +89,9 @@ def main(argv: list[str] | None = None) -> int:
                 nb = execute(path)
             except Exception as exc:  # noqa: BLE001 - report and go on with the next notebook
                 failed += 1
-                print(f"FAILED  {path.name}: {type(exc).__name__}: "
-                      f"{str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}")
+                detail = f"{getattr(exc, 'ename', '')}: {getattr(exc, 'evalue', '')}" \
+                    if hasattr(exc, "ename") else str(exc).strip()
+                print(f"FAILED  {path.name}: {type(exc).__name__}: {detail}")
                 continue
             findings = scan_notebook(nb, path.name, secret_values(admin.issued_secrets()))
             if findings:
