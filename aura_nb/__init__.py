@@ -6,6 +6,7 @@ simulator when no credentials are configured. See docs/DESIGN.md for the whole p
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from .client import AuraClient
@@ -55,6 +56,10 @@ from .vault import Vault, VaultEntry
 from .waiting import WaitProgress
 
 __version__ = "0.1.0"
+
+# A library leaves logging output to the application; `logging.basicConfig(level="DEBUG")` shows
+# every request line (never a secret).
+logging.getLogger("aura_nb").addHandler(logging.NullHandler())
 
 __all__ = [
     "connect",

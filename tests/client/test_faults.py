@@ -11,6 +11,7 @@ import pytest
 from aura_nb.errors import (
     AuthenticationFailed,
     CreateResponseLost,
+    NotFound,
     RateLimited,
     ServerError,
     TransportError,
@@ -212,3 +213,16 @@ def test_wrong_secret_is_authentication_failed_without_the_secret(simulator, mak
     assert "not-the-secret-42" not in text and "simulator-client" not in text
     assert "refused client id simu…" in text and "401" in text
     assert "AURA_CLIENT_SECRET" in text and info.value.status_code == 401
+
+
+def test_delete_whose_answer_was_lost_is_retried_and_404_counts_as_done(simulator, client,
+                                                                       make_spec):
+    created = client.create_instance(make_spec("lost-delete"))
+    simulator.advance(200)
+    script(simulator, {"method": "DELETE", "path": "/v1/instances/{instanceId}",
+                       "action": "lose_response"})
+    assert client.delete_instance(created.id) is None
+    assert sim_requests(simulator, "DELETE /v1/instances/{instanceId}") == 2
+    simulator.advance(100)
+    with pytest.raises(NotFound):
+        client.get_instance(created.id)
