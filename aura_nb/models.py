@@ -77,6 +77,9 @@ def _number(value: Any) -> int | None:
         return None
 
 
+_FEATURE_FLAGS = {"vector_optimized": _flag, "graph_analytics_plugin": _flag}
+
+
 class _Model:
     """Shared behaviour: tolerant construction from an API dict and notebook display."""
 
@@ -215,11 +218,7 @@ class Instance(_Model):
     graph_analytics_plugin: bool | None = field(default=None, repr=False)
     extra: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
-    _converters: ClassVar[Mapping[str, Any]] = {
-        "secondaries_count": _number,
-        "vector_optimized": _flag,
-        "graph_analytics_plugin": _flag,
-    }
+    _converters: ClassVar[Mapping[str, Any]] = {"secondaries_count": _number, **_FEATURE_FLAGS}
 
 
 @dataclass(frozen=True)
@@ -244,11 +243,7 @@ class CreatedInstance(_Model):
     vault_path: Path | None = field(default=None, compare=False)
     extra: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
-    _converters: ClassVar[Mapping[str, Any]] = {
-        "vector_optimized": _flag,
-        "graph_analytics_plugin": _flag,
-        "vault_path": lambda v: None,
-    }
+    _converters: ClassVar[Mapping[str, Any]] = {"vault_path": lambda v: None, **_FEATURE_FLAGS}
     _display_fields: ClassVar[tuple[str, ...]] = (
         "id", "name", "tenant_id", "type", "cloud_provider", "region", "connection_url",
         "username", "password", "created_at",

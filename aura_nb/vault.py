@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,7 +23,7 @@ from dotenv import dotenv_values
 from . import config, display
 from .errors import VaultEntryNotFound
 
-__all__ = ["Vault", "VaultEntry"]
+__all__ = ["Vault", "VaultEntry", "write_private"]
 
 log = logging.getLogger("aura_nb")
 
@@ -126,30 +127,11 @@ class Vault:
         lines += [f"{key}={_quote(str(values[attr]))}" for key, attr in _KEYS]
         text = "\n".join(lines) + "\n"
 
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        try:
-            os.chmod(self.directory, 0o700)
-        except OSError:  # a folder we do not own: keep going, the file itself is 0600
-            pass
         target = self.directory / f"{created.id}-{_safe_name(created.name)}.txt"
-        tmp = self.directory / f".{target.name}.{os.getpid()}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_private(target, text)
         for old in self.directory.glob(f"{_glob_escape(created.id)}-*.txt"):
             if old != target:
                 old.unlink(missing_ok=True)
-        _fsync_dir(self.directory)
         log.info("saved credentials of instance %s to %s", created.id, target)
         return target
 
@@ -179,6 +161,38 @@ class Vault:
         values = dotenv_values(path)
         data = {attr: values.get(key) or "" for key, attr in _KEYS}
         return VaultEntry(path=path, **data)
+
+
+def write_private(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` to ``path`` so that it is complete or absent, and readable by its owner only.
+
+    The folder is created with mode 0700; the text goes to a temporary file in the same folder
+    created with mode 0600 (``os.open``), is flushed to disk (fsync), then renamed over ``path``
+    (``os.replace``, atomic) and the folder entry is synced. Raises ``OSError``; on failure the
+    temporary file is removed and an older ``path`` is left as it was."""
+    target = Path(path)
+    folder = target.parent
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        os.chmod(folder, 0o700)
+    except OSError:  # a folder we do not own: keep going, the file itself is 0600
+        pass
+    tmp = folder / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _fsync_dir(folder)
+    return target
 
 
 def _glob_escape(text: str) -> str:

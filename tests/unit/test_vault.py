@@ -82,3 +82,20 @@ def test_write_failure_leaves_no_partial_file(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         vault.save(created())
     assert list(tmp_path.iterdir()) == []
+
+
+def test_write_private_from_many_threads_leaves_one_complete_file(tmp_path):
+    import threading
+
+    from aura_nb.vault import write_private
+
+    target = tmp_path / "deep" / "file.txt"
+    texts = [f"version {n}\n" * 1000 for n in range(8)]
+    threads = [threading.Thread(target=write_private, args=(target, t)) for t in texts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert target.read_text() in texts
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert [p.name for p in target.parent.iterdir()] == ["file.txt"]
