@@ -189,7 +189,7 @@ class AuraClient:
         self._auth = BearerAuth(self._tokens)
         self._lock = threading.Lock()
         self._server_offset: float | None = None
-        self._actions: dict[str, tuple[str, float]] = {}
+        self._actions: dict[str, tuple[str, float, float]] = {}  # action, monotonic, server
         self._tenant_cache: dict[str, tuple[Tenant, float]] = {}
 
         retry_options: dict[str, Any] = dict(
@@ -276,6 +276,12 @@ class AuraClient:
         if offset is None:
             return time.time()
         return offset + self.speed * time.monotonic()
+
+    @property
+    def server_clock_known(self) -> bool:
+        """True once an answer's ``Date`` header has told the server's time."""
+        with self._lock:
+            return self._server_offset is not None
 
     def server_time(self) -> datetime:
         """`server_now` as an aware UTC ``datetime``."""
@@ -577,8 +583,9 @@ class AuraClient:
         check_spec(spec, tenant)
 
     def _note_action(self, instance_id: str, action: str) -> None:
+        server = self.server_now()  # takes the lock itself
         with self._lock:
-            self._actions[instance_id] = (action, time.monotonic())
+            self._actions[instance_id] = (action, time.monotonic(), server)
 
     def recent_action(self, instance_id: str, within: float | None = None) -> str | None:
         """The last lifecycle action this client sent for the instance (``"resume"``,
@@ -590,6 +597,13 @@ class AuraClient:
         if entry and time.monotonic() - entry[1] <= within:
             return entry[0]
         return None
+
+    def last_action(self, instance_id: str) -> tuple[str, float] | None:
+        """``(action, server time it was sent)`` for the last lifecycle action this client sent
+        for the instance, or ``None``. Waiting uses it as the start of the transition."""
+        with self._lock:
+            entry = self._actions.get(instance_id)
+        return (entry[0], entry[2]) if entry else None
 
     def create_instance(self, spec: InstanceSpec, *, validate: bool = True) -> CreatedInstance:
         """Create an instance. ``POST /v1/instances``.

@@ -295,7 +295,7 @@ class _Tracked:
     """What the scheduler knows about one instance (times in server seconds)."""
 
     id: str
-    created: float | None
+    start: float | None
     polls: int = 0
     errors: int = 0
     last_poll: float | None = None
@@ -306,8 +306,9 @@ class _Tracked:
 class _Fleet:
     """The scheduling rule of `wait_for_instances` (pure: no I/O, unit-testable).
 
-    Each instance's creation time comes from ``created_at``; the creation *duration* is learned
-    from the instances seen ready. A ready instance k gives a lower bound on its duration: the
+    Each instance's transition ``start`` is its creation time when waiting for a create, else
+    when this client sent the action (or when the wait began); the *duration* is learned from
+    the instances seen ready. Below, "age" is time since ``start``. A ready instance k gives a lower bound on its duration: the
     age at its last not-ready poll (or, if it was ready at its first poll, that age minus one
     interval). ``floor`` is the smallest such bound: no instance is expected to become ready
     younger than that.
@@ -342,14 +343,14 @@ class _Fleet:
         return min(self.lower_bounds) if self.lower_bounds else None
 
     def scout(self) -> _Tracked | None:
-        known = [t for t in self.pending.values() if t.created is not None]
+        known = [t for t in self.pending.values() if t.start is not None]
         if not known:
             return None
-        return min(known, key=lambda t: (t.created, t.id))
+        return min(known, key=lambda t: (t.start, t.id))
 
     def due(self, item: _Tracked, now: float) -> float:
         """Server time at which ``item`` should be polled next."""
-        if item.created is None:
+        if item.start is None:
             return now if item.last_poll is None else item.last_poll + self.interval
         floor = self.floor
         if floor is None:
@@ -357,9 +358,9 @@ class _Fleet:
                 return float("inf")
             if item.last_poll is None:
                 return now
-            age = item.last_poll - item.created
+            age = item.last_poll - item.start
             return item.last_poll + min(self.interval / 2, max(1.0, 0.5 * age))
-        first = item.created + floor + self.interval
+        first = item.start + floor + self.interval
         if self.seen_ready == 1:
             # One instance seen ready says little about the spread: others may have turned
             # ready before it did, so those as old are polled half an interval sooner.
@@ -372,7 +373,7 @@ class _Fleet:
                 # likely answer "not yet", but never skip more than a few intervals at once.
                 limit = (item.last_poll if item.last_poll is not None else first) \
                     + SKIP_LIMIT * self.interval
-                due = max(due, min(item.created + end - self.interval / 2, limit))
+                due = max(due, min(item.start + end - self.interval / 2, limit))
         return due
 
     def end_estimate(self) -> float | None:
@@ -399,7 +400,7 @@ class _Fleet:
         chosen = None
         for item in self.pending.values():
             due = self.due(item, now)
-            rank = (due, item.created if item.created is not None else now, item.id)
+            rank = (due, item.start if item.start is not None else now, item.id)
             if best is None or rank < best:
                 best, chosen = rank, item
         return None if chosen is None else (chosen, best[0])  # type: ignore[index]
@@ -409,38 +410,64 @@ class _Fleet:
         item.polls += 1
         item.last_poll = now
         item.status = status
-        if item.created is not None and status is not None:
-            self.samples.append((now - item.created, ready))
+        if item.start is not None and status is not None:
+            self.samples.append((now - item.start, ready))
         if ready:
             self.seen_ready += 1
-            if item.created is not None:
+            if item.start is not None:
                 if item.last_not_ready is not None:
-                    bound = item.last_not_ready - item.created
+                    bound = item.last_not_ready - item.start
                 else:
-                    bound = now - item.created - self.interval
+                    bound = now - item.start - self.interval
                 self.lower_bounds.append(max(0.0, bound))
         elif status is not None:
             item.last_not_ready = now
 
 
-def _created_times(client: Any, ids: list[Any], created_at: Mapping[str, Any] | None
-                   ) -> dict[str, float | None]:
-    found: dict[str, float | None] = {}
+#: A "running" wait treats instances created longer ago than this (server seconds) as being
+#: resumed or updated, not created: their transition is timed from the start of the wait.
+STALE_CREATION = 1800.0
+
+
+def _list_or_none(client: Any) -> list[Any] | None:
+    try:
+        return client.list_instances()
+    except AuraError as exc:  # the polls will fill in what the list would have told
+        log.info("could not list instances for their creation times (%s)", exc)
+        return None
+
+
+def _start_times(client: Any, ids: list[Any], created_at: Mapping[str, Any] | None,
+                 target: str) -> dict[str, float | None]:
+    """When each instance's transition began (server time), ``None`` where unknown yet."""
+    listed = None
+    if not getattr(client, "server_clock_known", True):
+        # Server time is read from answers: a client that has not had one yet asks once.
+        listed = _list_or_none(client)
+    now = client.server_now()
+    starts: dict[str, float | None] = {}
     for entry in ids:
         key = entry if isinstance(entry, str) else getattr(entry, "id", str(entry))
+        action = client.last_action(key) if hasattr(client, "last_action") else None
+        if action and ACTION_TARGET.get(action[0]) == target and action[1]:
+            starts[key] = action[1]
+            continue
+        if target != "running":
+            starts[key] = now
+            continue
         stamp = parse_timestamp((created_at or {}).get(key))
         if stamp is None and not isinstance(entry, str):
             stamp = parse_timestamp(getattr(entry, "created_at", None))
-        found[key] = stamp.timestamp() if stamp else None
-    if any(v is None for v in found.values()):
-        try:
-            for summary in client.list_instances():
-                if summary.id in found and found[summary.id] is None:
-                    stamp = parse_timestamp(summary.created_at)
-                    found[summary.id] = stamp.timestamp() if stamp else None
-        except AuraError as exc:  # the polls will fill them in
-            log.info("could not list instances for their creation times (%s)", exc)
-    return found
+        starts[key] = stamp.timestamp() if stamp else None
+    if any(v is None for v in starts.values()):
+        for summary in (listed if listed is not None else _list_or_none(client)) or ():
+            if summary.id in starts and starts[summary.id] is None:
+                stamp = parse_timestamp(summary.created_at)
+                starts[summary.id] = stamp.timestamp() if stamp else None
+    for key, start in starts.items():
+        if start is not None and now - start > STALE_CREATION:
+            starts[key] = now
+    return starts
 
 
 def wait_for_instances(
@@ -483,8 +510,8 @@ def wait_for_instances(
         return {}
     speed = float(getattr(client, "speed", 1.0))
     interval = (poll_interval * speed) if poll_interval is not None else DEFAULT_POLL_INTERVAL
-    created = _created_times(client, entries, created_at)
-    fleet = _Fleet((_Tracked(i, c) for i, c in created.items()), interval, expected_duration,
+    starts = _start_times(client, entries, created_at, status)
+    fleet = _Fleet((_Tracked(i, c) for i, c in starts.items()), interval, expected_duration,
                    goal)
     results: dict[str, Any] = {}
     failures: dict[str, InstanceWaitError] = {}
@@ -547,9 +574,10 @@ def _poll_one(client: Any, fleet: _Fleet, item: _Tracked, target: str,
     try:
         instance = client.get_instance(item.id)
         seen, value = instance.status, instance
-        if item.created is None:
+        if item.start is None:
             stamp = parse_timestamp(instance.created_at)
-            item.created = stamp.timestamp() if stamp else None
+            fresh = stamp is not None and client.server_now() - stamp.timestamp() < STALE_CREATION
+            item.start = stamp.timestamp() if fresh else client.server_now()
     except NotFound:
         seen, value = "deleted", None
     except _TRANSIENT as exc:

@@ -196,3 +196,26 @@ def test_goal_all_waits_for_everything_and_respects_the_rate_limit(make_simulato
     result = client.wait_for_instances(made, goal="all", poll_interval=15 / sim.clock.speed)
     assert len(result) == 12 and all(i.status == "running" for i in result.values())
     assert sim.stats_snapshot()["responses"].get("429", 0) == 0
+
+
+def test_many_waits_time_other_transitions_from_the_action_not_the_creation(sim, make_client,
+                                                                            api):
+    old = api.create_instance(spec(api, "old"))
+    sim.advance(7200)
+    young = api.create_instance(spec(api, "young"))
+    sim.advance(60)
+    for item in (old, young):
+        api.delete_instance(item.id)
+    gone = api.wait_for_instances([old.id, young.id], status="deleted", timeout=10)
+    assert gone == {old.id: None, young.id: None}
+    # another client, which sent no action itself, resumes instances created long ago
+    again = [api.create_instance(spec(api, f"again-{i}")) for i in range(2)]
+    sim.advance(7200)
+    for item in again:
+        api.pause_instance(item.id)
+    sim.advance(60)
+    for item in again:
+        api.resume_instance(item.id)
+    other = make_client(sim)
+    ready = other.wait_for_instances([i.id for i in again], timeout=10)
+    assert {i.status for i in ready.values()} == {"running"}
