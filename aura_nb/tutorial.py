@@ -30,6 +30,7 @@ __all__ = [
     "tutorial_instance",
     "notebook_instances",
     "delete_notebook_instances",
+    "forget_deleted_credentials",
     "creation_form",
 ]
 
@@ -132,7 +133,8 @@ def notebook_instances(client: AuraClient) -> list[str]:
 
 def delete_notebook_instances(client: AuraClient, timeout: float = 600) -> list[str]:
     """Delete every instance whose name starts with `NOTEBOOK_PREFIX` (in every tenant), wait
-    until they are gone, and remove their credentials files from the vault. Returns the names
+    until they are gone, and remove the vault's credentials files of notebook instances that no
+    longer exist (`forget_deleted_credentials`). Returns the names
     deleted, sorted. ``GET /v1/instances``, ``DELETE /v1/instances/{id}``, polls
     ``GET /v1/instances/{id}``. Raises `Conflict` when one is busy for longer than ``timeout``
     allows, `InstanceWaitTimeout`."""
@@ -146,12 +148,23 @@ def delete_notebook_instances(client: AuraClient, timeout: float = 600) -> list[
                                      else "running", timeout)
         client.delete_instance(instance.id)
     client.wait_for_instances([i.id for i in doomed], status="deleted", timeout=timeout)
-    for summary in doomed:
-        try:
-            client.vault.path_for(summary.id).unlink()
-        except (VaultEntryNotFound, FileNotFoundError):
-            pass
+    forget_deleted_credentials(client)
     return sorted(i.name for i in doomed)
+
+
+def forget_deleted_credentials(client: AuraClient) -> int:
+    """Remove the vault's credentials files of notebook instances (`NOTEBOOK_PREFIX`) that no
+    longer exist; returns how many. ``GET /v1/instances``. Files of other instances stay."""
+    live = {i.id for i in client.list_instances()}
+    removed = 0
+    for entry in client.vault.entries():
+        if entry.instance_name.startswith(NOTEBOOK_PREFIX) and entry.instance_id not in live:
+            try:
+                client.vault.path_for(entry.instance_id).unlink()
+                removed += 1
+            except (VaultEntryNotFound, FileNotFoundError):
+                pass
+    return removed
 
 
 def creation_form(client: AuraClient, tenant: Tenant, name: str = "") -> Any:
