@@ -184,6 +184,7 @@ class AuraClient:
         self.history = History(history_size)
         self.vault = vault if vault is not None else Vault(vault_dir)
         self.max_429_resends = max_429_resends
+        self.max_retries = max_retries
         self._sleep = sleep
         self._tokens = TokenCache(self._fetch_token, clock=clock)
         self._auth = BearerAuth(self._tokens)
@@ -454,16 +455,30 @@ class AuraClient:
     def _fetch_token(self, obtained_at: float) -> Token:
         """``POST /oauth/token`` with HTTP Basic client id/secret (form body
         ``grant_type=client_credentials``). Raises `AuthenticationFailed` when refused."""
+        # Unlike POST /v1/instances, asking for a token changes nothing on the server: a second
+        # token only replaces the first. So this POST is sent again after a 5xx or a lost
+        # connection too (with backoff), not only after a 429.
         url = self.base_url + "/oauth/token"
-        resends = 0
+        resends = failures = 0
         while True:
-            response = self._exchange(
-                "POST", url, "/oauth/token", body={"grant_type": "client_credentials"},
-                content_type="application/x-www-form-urlencoded",
-                auth=(self.credentials.client_id, self.credentials.client_secret))
+            try:
+                response = self._exchange(
+                    "POST", url, "/oauth/token", body={"grant_type": "client_credentials"},
+                    content_type="application/x-www-form-urlencoded",
+                    auth=(self.credentials.client_id, self.credentials.client_secret))
+            except TransportError:
+                failures += 1
+                if failures > self.max_retries:
+                    raise
+                self._sleep(0.5 / self.speed * 2 ** failures)
+                continue
             if response.status_code == 429 and resends < self.max_429_resends:
                 resends += 1
                 self._sleep(self._retry_after(response))
+                continue
+            if response.status_code >= 500 and failures < self.max_retries:
+                failures += 1
+                self._sleep(0.5 / self.speed * 2 ** failures)
                 continue
             break
         if response.status_code in (400, 401, 403):

@@ -226,3 +226,12 @@ def test_delete_whose_answer_was_lost_is_retried_and_404_counts_as_done(simulato
     simulator.advance(100)
     with pytest.raises(NotFound):
         client.get_instance(created.id)
+
+
+def test_token_request_is_sent_again_after_5xx_and_dropped_connections(simulator, client):
+    script(simulator,
+           {"method": "POST", "path": "/oauth/token", "action": "status", "status": 503},
+           {"method": "POST", "path": "/oauth/token", "action": "drop"})
+    assert len(client.list_tenants()) == 3
+    assert sim_requests(simulator, "POST /oauth/token") == 3
+    assert client.token_requests == 1
