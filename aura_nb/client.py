@@ -639,7 +639,8 @@ class AuraClient:
         except TransportError as exc:
             if not getattr(exc, "sent", True):
                 raise  # the connection never opened: nothing can have been created
-            raise self._lost_create(spec, str(exc)) from exc
+            why = str(exc).removesuffix(f" ({exc.method} {exc.path})")
+            raise self._lost_create(spec, why) from exc
         created = CreatedInstance.from_api(data)
         if not created.id:
             raise ApiError(202, "", ["the create answer has no instance id"],
@@ -659,7 +660,7 @@ class AuraClient:
         window = max(300.0, 2 * self.timeout * self.speed)  # server seconds
         base = (f"The create request for {spec.name!r} got no answer ({why}), so it may have "
                 "succeeded; it was not resent.")
-        password = ("Its one-time password could not be captured: reset it in the Aura console "
+        password = ("one-time password could not be captured: reset it in the Aura console "
                     "(or delete the instance and create it again).")
         try:
             response = self._send("GET", "/instances", params={"tenantId": spec.tenant_id})
@@ -669,7 +670,7 @@ class AuraClient:
         except (AuraError, KeyError, TypeError, ValueError) as exc:
             return CreateResponseLost(
                 f"{base} Checking for it failed too ({type(exc).__name__}): list the instances "
-                f"of tenant {spec.tenant_id} before creating it again. {password}",
+                f"of tenant {spec.tenant_id} before creating it again. If it was created, its {password}",
                 name=spec.name, tenant_id=spec.tenant_id)
         now = server_now.timestamp() if server_now else self.server_now()
         found = []
@@ -683,14 +684,14 @@ class AuraClient:
             return CreateResponseLost(
                 f"{base} No instance named {spec.name!r} created in the last "
                 f"{window / 60:.0f} minutes is listed in tenant {spec.tenant_id} yet: list the "
-                f"instances again in a minute before creating it again. If it appears, {password[4:]}",
+                f"instances again in a minute before creating it again. If it appears, its "
+                f"{password}",
                 name=spec.name, tenant_id=spec.tenant_id)
         instance = found[-1][1]
-        self._note_action(instance.id, "create")
         more = f" ({len(found)} recent instances have that name)" if len(found) > 1 else ""
         return CreateResponseLost(
             f"{base} Found instance {instance.id} {instance.name!r} created at "
-            f"{instance.created_at} in tenant {spec.tenant_id}{more}. {password}",
+            f"{instance.created_at} in tenant {spec.tenant_id}{more}. Its {password}",
             name=spec.name, tenant_id=spec.tenant_id, instance=instance)
 
     @staticmethod
