@@ -18,11 +18,14 @@ import requests
 from . import config
 from .client import AuraClient
 from .errors import CredentialsUnavailable
-from .credentials import resolve_credentials
+from .credentials import is_loopback_url, normalize_base_url, resolve_credentials
 
 __all__ = ["connect", "embedded_simulator"]
 
 log = logging.getLogger("aura_nb")
+
+#: The client the simulator knows by default (docs/DESIGN.md, "Default world").
+DEFAULT_SIMULATOR_CLIENT = ("simulator-client", "simulator-secret")
 
 _embedded: Any = None
 _embedded_lock = threading.Lock()
@@ -60,8 +63,9 @@ def connect(**overrides: Any) -> AuraClient:
     ``client_secret``, ``base_url``, ``timeout``, ``rate_limit``, ``speed``, ``vault_dir``...).
 
     Credentials resolve explicit -> environment -> ``.env``. When neither a client id nor a
-    secret is configured anywhere, an embedded simulator is started (once per process) and the
-    client talks to it. For a local simulator URL the speed factor is asked from the simulator.
+    secret is configured anywhere, the client talks to the local simulator at ``AURA_BASE_URL``
+    (if that is a loopback address) with the simulator's default client, else to an embedded
+    simulator started once per process. For a local simulator URL the speed factor is asked from the simulator.
     Raises `CredentialsUnavailable` when only one of id/secret is configured (a half-finished
     setup is reported, never silently replaced by the simulator), `ConfigurationError` for bad
     settings."""
@@ -75,6 +79,13 @@ def connect(**overrides: Any) -> AuraClient:
             or config.lookup("AURA_CLIENT_SECRET")[0]
         if partly:
             raise
+        url = base_url or config.lookup("AURA_BASE_URL")[0]
+        if url and is_loopback_url(url):
+            # A simulator of one's own (python -m aura_nb.simulator) with its default client.
+            overrides.setdefault("speed", _simulator_speed(normalize_base_url(url)))
+            return AuraClient(DEFAULT_SIMULATOR_CLIENT[0], DEFAULT_SIMULATOR_CLIENT[1], url,
+                              note="no credentials configured: the simulator's default client",
+                              **overrides)
         sim = embedded_simulator()
         overrides.setdefault("speed", sim.clock.speed)
         return AuraClient(sim.client_id, sim.client_secret, sim.base_url,

@@ -59,3 +59,13 @@ def test_public_api_lists_what_other_modules_call():
                  "Vault", "WaitProgress", "CreateResponseLost", "AmbiguousName",
                  "load_ipython_extension", "unload_ipython_extension"):
         assert name in aura_nb.__all__ and hasattr(aura_nb, name)
+
+
+def test_local_simulator_url_without_credentials_uses_its_default_client(clean_env, monkeypatch,
+                                                                         make_simulator):
+    sim = make_simulator(speed=20)
+    monkeypatch.setenv("AURA_BASE_URL", sim.base_url + "/")
+    client = aura_nb.connect(vault_dir=clean_env / "vault")
+    assert client.base_url == sim.base_url and client.speed == 20
+    assert "default client" in client.describe()
+    assert client.list_tenants()
