@@ -16,7 +16,7 @@ from aura_nb.errors import (
     NotFound,
 )
 from aura_nb.models import CreatedInstance, Instance, InstanceSummary, Snapshot, Tenant
-from client_helpers import instances_named, sim_requests
+from client_helpers import sim_requests
 
 
 def running(sim, client, spec):

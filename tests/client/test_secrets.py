@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import logging
 
-import pytest
-
 from aura_nb.errors import AuraError
 from aura_nb.models import InstanceSpec, allowed_choices
 
