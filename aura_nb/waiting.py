@@ -307,19 +307,26 @@ class _Fleet:
     """The scheduling rule of `wait_for_instances` (pure: no I/O, unit-testable).
 
     Each instance's transition ``start`` is its creation time when waiting for a create, else
-    when this client sent the action (or when the wait began); the *duration* is learned from
-    the instances seen ready. Below, "age" is time since ``start``. A ready instance k gives a lower bound on its duration: the
-    age at its last not-ready poll (or, if it was ready at its first poll, that age minus one
-    interval). ``floor`` is the smallest such bound: no instance is expected to become ready
-    younger than that.
+    when this client sent the action (or when the wait began); "age" is the time since then.
+    The *duration* of the transition is learned from the instances seen ready: a ready instance
+    gives a lower bound on its duration, the age at its last not-ready poll (or, if it was ready
+    at its first poll, that age minus one interval). ``floor`` is the smallest such bound: no
+    instance is expected to become ready younger than that.
 
     * Before any instance is ready (and without ``expected_duration``) only the oldest pending
-      instance, the scout, is polled, with backoff from 1 s up to half the interval.
-    * Then each pending instance is first polled one interval after it reaches ``floor`` (an
-      instance ready at ``floor`` is reported within one interval), then every ``interval``
-      while it is not ready: whenever it turns ready it is seen within one interval.
-    * The instance whose poll is due earliest (the one most likely ready) goes first; the client's
-      pacing decides how fast polls may go.
+      instance, the scout, is polled, with backoff from 1 s (half its age) up to half the
+      interval.
+    * When the scout is ready, nothing is known of the spread yet: instances as old are polled
+      half an interval sooner than the next rule says.
+    * Each pending instance is first polled one interval after it reaches ``floor`` (an
+      instance ready at ``floor`` is reported within one interval), then every interval while
+      it is not ready: whenever it turns ready it is seen within one interval.
+    * ``goal="all"``: only the last report matters, so a pending instance's next poll may be put
+      off (at most ``SKIP_LIMIT`` intervals) until shortly before the estimated longest duration
+      (`end_estimate`).
+    * The instance whose poll is due earliest (the one most likely ready) goes first; the
+      client's pacing decides how fast polls may go. Intervals are ``JITTER_SAFETY`` times the
+      promised one, to absorb timing noise.
     """
 
     def __init__(self, tracked: Iterable[_Tracked], interval: float,
