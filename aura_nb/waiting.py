@@ -494,24 +494,27 @@ def wait_for_instances(
     raise_on_failure: bool = True,
     goal: str = "each",
 ) -> dict[str, Any]:
-    """Wait until every instance has ``status`` and return ``{id: Instance}``, spending status
-    requests (``GET /v1/instances/{instanceId}``, one per status: the list has none) where they
-    are likely to pay off and never faster than the client's pacing allows.
+    """Wait until every instance has ``status`` and return ``{id: Instance}`` (``None`` values
+    for ``status="deleted"``), spending status requests (``GET /v1/instances/{instanceId}``, one
+    per status: the list has none) where they are likely to pay off, never faster than the
+    client's pacing allows.
 
     ``ids``: instance ids, or objects with ``id`` and ``created_at`` (``CreatedInstance``,
-    ``InstanceSummary``). Creation times come from those, from ``created_at`` (id -> RFC 3339
-    string or datetime), else from one ``GET /v1/instances``. ``expected_duration``: a known
-    typical creation time in server seconds (skips scouting). ``poll_interval`` (real seconds;
-    default 10 server seconds): once instances like it have been seen ready, an instance is
-    polled at least this often, so it is reported at most this long after it turned ready,
-    as long as it did not turn ready sooner after creation than any instance seen so far (see
-    `_Fleet` for the rule). Choose it at least ``len(ids) * 60 / rate_limit`` server seconds so
-    the budget can keep up. ``on_progress``, ``cancel``, ``sleep``, ``clock``, ``max_errors`` as
-    in `wait_for_instance`.
+    ``InstanceSummary``). For a create, creation times come from those, from ``created_at``
+    (id -> RFC 3339 string or datetime), else from one ``GET /v1/instances``.
+    ``expected_duration``: the shortest transition time you expect, in server seconds (for
+    example from an earlier run); it replaces scouting. ``poll_interval`` (real seconds; default
+    10 server seconds): with ``goal="each"`` an instance is reported at most this long after it
+    turned ready, provided it did not turn ready faster than every instance seen before it;
+    with ``goal="all"`` only the last instance is, and fewer requests are spent (provisioning a
+    class). Choose at least ``len(ids) * 60 / rate_limit`` server seconds so the budget keeps
+    up. ``on_progress``, ``cancel``, ``sleep``, ``clock``, ``max_errors`` as in
+    `wait_for_instance`. The rule is described in `_Fleet`; ``benchmarks/waiting.py`` measures it.
 
     Raises `WaitIncomplete` (with ``ready`` and ``failures``) when some instances failed or
     timed out (unless ``raise_on_failure=False``: then they are left out of the result),
-    `WaitCancelled` (its ``ready`` attribute holds what was ready) when cancelled."""
+    `WaitCancelled` (its ``ready`` attribute holds what was ready) when cancelled, ``ValueError``
+    for an unknown ``goal``."""
     entries = list(ids)
     if not entries:
         return {}
