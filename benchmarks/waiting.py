@@ -10,7 +10,14 @@ Creates N instances together on an in-process simulator, waits for all of them, 
 * token requests and 429 answers.
 
 Usage: python benchmarks/waiting.py [--n 20] [--speed 50] [--interval 10] [--creating 90,150]
-       [--runs 3] [--expected SECONDS]
+       [--runs 3] [--expected SECONDS] [--goal each|all]
+
+Figures seen on a 2-core machine (3 runs each):
+  20 instances, creating 100-104 s, interval 10 s, goal each: 1.0-1.1 status requests per
+    instance after the first was ready (2.2-2.3 in all), latest report 8.2 s after ready.
+  50 instances, creating 90-150 s, interval 20 s, goal all: 1.4-1.7 status requests per
+    instance, 2.4-2.8 requests per instance in all (creates and token included), last one
+    reported at 1.02-1.10 x the floor (the moment the last one became ready).
 """
 
 from __future__ import annotations
