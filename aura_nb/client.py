@@ -639,8 +639,7 @@ class AuraClient:
         except TransportError as exc:
             if not getattr(exc, "sent", True):
                 raise  # the connection never opened: nothing can have been created
-            why = str(exc).removesuffix(f" ({exc.method} {exc.path})")
-            raise self._lost_create(spec, why) from exc
+            raise self._lost_create(spec, str(exc)) from exc
         created = CreatedInstance.from_api(data)
         if not created.id:
             raise ApiError(202, "", ["the create answer has no instance id"],
