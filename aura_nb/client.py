@@ -216,7 +216,8 @@ class AuraClient:
             retry = PacedRetry(**retry_options)
         self._session = requests.Session()
         self._session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
-        self._session.trust_env = False  # no proxies or .netrc credentials sneaking in
+        # The real API may sit behind a corporate proxy (HTTPS_PROXY); the local simulator never.
+        self._session.trust_env = self.mode == "real"
         adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=32)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
