@@ -35,6 +35,8 @@ class NotASimulator(ValueError):
 
 
 def _is_loopback(host: str) -> bool:
+    # Same rule as aura_nb.credentials.is_loopback_url, restated: this package imports nothing
+    # from the client side.
     if host == "localhost":
         return True
     try:

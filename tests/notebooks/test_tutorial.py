@@ -1,0 +1,94 @@
+"""The notebooks' get-or-create helpers (aura_nb.tutorial) against an in-process simulator.
+
+The simulator's clock is advanced past each transition instead of sleeping through it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import aura_nb
+from aura_nb import tutorial
+
+
+@pytest.fixture
+def sim(make_simulator):
+    return make_simulator(speed=500)
+
+
+@pytest.fixture
+def client(sim, make_client):
+    return make_client(sim)
+
+
+def learning(client):
+    return client.find_tenant(tutorial.SIMULATOR_TENANT)
+
+
+def settle(sim):
+    """Let every operation in flight finish (the longest, overwriting, takes 120 s)."""
+    sim.advance(200)
+
+
+def test_get_or_create_creates_once_then_finds_the_same_instance(sim, client):
+    spec = tutorial.tutorial_spec(learning(client), "nb-once")
+    first = tutorial.get_or_create(client, spec)
+    again = tutorial.get_or_create(client, spec)
+    assert again.id == first.id
+    assert [i.name for i in sim.world.instances.values()].count("nb-once") == 1
+    assert first.id in client.vault
+
+
+def test_ready_instance_resumes_a_paused_instance(sim, client):
+    spec = tutorial.tutorial_spec(learning(client), "nb-paused")
+    created = tutorial.get_or_create(client, spec)
+    settle(sim)
+    client.pause_instance(created.id)
+    settle(sim)
+    assert client.get_instance(created.id).status == "paused"
+    ready = tutorial.ready_instance(client, spec, timeout=30)
+    assert (ready.id, ready.status) == (created.id, "running")
+
+
+def test_find_by_name_skips_instances_being_deleted_and_refuses_twins(sim, client):
+    spec = tutorial.tutorial_spec(learning(client), "nb-twin")
+    one = client.create_instance(spec)
+    two = client.create_instance(spec)
+    settle(sim)
+    with pytest.raises(aura_nb.AmbiguousName, match="2 instances are named 'nb-twin'"):
+        tutorial.find_by_name(client, "nb-twin")
+    client.delete_instance(one.id)  # destroying: no longer counts
+    assert tutorial.find_by_name(client, "nb-twin").id == two.id
+    assert tutorial.find_by_name(client, "nb-nobody") is None
+
+
+def test_tutorial_spec_prefers_the_small_professional_db_and_falls_back_to_what_is_offered(client):
+    spec = tutorial.tutorial_spec(learning(client))
+    assert (spec.name, spec.type, spec.cloud_provider, spec.region, spec.memory) == (
+        "nb-tutorial", "professional-db", "gcp", "europe-west1", "1GB")
+    enterprise = tutorial.tutorial_spec(client.find_tenant("Enterprise Project"), "nb-x")
+    client.validate_spec(enterprise)  # only enterprise types there: the smallest offered
+    assert (enterprise.type, enterprise.memory) == ("enterprise-db", "4GB")
+    bigger = tutorial.tutorial_spec(learning(client), memory="2GB", region="nowhere-1")
+    assert (bigger.memory, bigger.region) == ("2GB", "europe-west1")
+
+
+def test_tenant_uses_aura_tenant_before_the_simulator_default(client, monkeypatch):
+    monkeypatch.delenv("AURA_TENANT", raising=False)
+    assert tutorial.tenant(client).name == "Learning Project"
+    assert tutorial.tenant(client, simulator_tenant="Workshop Project").name == "Workshop Project"
+    monkeypatch.setenv("AURA_TENANT", "Enterprise Project")
+    assert tutorial.tenant(client).name == "Enterprise Project"
+
+
+def test_delete_notebook_instances_removes_only_prefixed_ones_and_their_credentials(sim, client):
+    tenant = learning(client)
+    keep = client.create_instance(tutorial.tutorial_spec(tenant, "keep-me"))
+    for name in ("nb-a", "nb-b"):
+        client.create_instance(tutorial.tutorial_spec(tenant, name))
+    assert tutorial.notebook_instances(client) == ["nb-a", "nb-b"]
+    # Still creating: the helper waits for them to settle before deleting (else 409).
+    assert tutorial.delete_notebook_instances(client, timeout=60) == ["nb-a", "nb-b"]
+    assert tutorial.notebook_instances(client) == []
+    assert [i.name for i in client.list_instances()] == ["keep-me"]
+    assert [e.instance_id for e in client.vault.entries()] == [keep.id]
