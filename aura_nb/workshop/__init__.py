@@ -18,7 +18,7 @@ The core here knows nothing of widgets; ``aura_nb.widgets.classroom.ClassTable``
 """
 
 from .handouts import Handouts
-from .manifest import AttendeeRecord, Manifest, ManifestError, workshop_dir
+from .manifest import DELETED, FAILED, PLANNED, AttendeeRecord, Manifest, ManifestError, workshop_dir
 from .operations import (
     LOST_PASSWORD_NOTE,
     BulkReport,
@@ -39,12 +39,15 @@ __all__ = [
     "AttendeeRecord",
     "BulkReport",
     "ClassSpec",
+    "DELETED",
+    "FAILED",
     "Guardrails",
     "GuardrailViolation",
     "Handouts",
     "LOST_PASSWORD_NOTE",
     "Manifest",
     "ManifestError",
+    "PLANNED",
     "ProvisionReport",
     "RosterError",
     "StatusRow",

@@ -397,10 +397,24 @@ class Workshop:
             pool.shutdown(wait=True, cancel_futures=True)
         return events
 
+    def _read(self, call: Callable[..., Any], *args: Any) -> Any:
+        """Run a read-only client call (GET), trying again after one server second when the
+        service answered 5xx or the connection failed, up to ``max_attempts`` times: safe for a
+        read, and the client itself resends GETs only on 429/502/503/504."""
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                return call(*args)
+            except (ServerError, TransportError) as exc:
+                if attempt == self.max_attempts:
+                    raise
+                log.info("workshop %s: a read failed (%s); trying again", self.prefix, type(exc).__name__)
+                self._sleep(1.0 / float(getattr(self.client, "speed", 1.0)))
+        raise AssertionError("unreachable")
+
     def _tenant(self, tenant: str | None) -> Any:
         """The workshop's tenant: ``tenant`` (name or id), else the manifest's, else the default."""
         wanted = tenant or self.manifest.tenant_id or None
-        found = self.client.find_tenant(wanted)
+        found = self._read(self.client.find_tenant, wanted)
         if self.manifest.tenant_id and found.id != self.manifest.tenant_id:
             raise WorkshopError(
                 f"workshop {self.prefix} lives in tenant {self.manifest.tenant_name or self.manifest.tenant_id!r}, "
@@ -420,18 +434,11 @@ class Workshop:
             return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
         return datetime.now(timezone.utc)
 
-    def _poll_interval(self, count: int) -> float:
+    def _poll_interval(self) -> float:
         """Real seconds between two status requests for an instance that is not ready yet:
-        ``poll_interval`` (server seconds) if set, else 10 server seconds; for the ``fleet``
-        strategy at least long enough that polling all ``count`` stays within the client's
-        request budget (``count`` requests per interval)."""
+        ``poll_interval`` server seconds (default 10, as the client's own waits)."""
         speed = float(getattr(self.client, "speed", 1.0))
-        interval = (self.poll_interval if self.poll_interval is not None else 10.0) / speed
-        if self.wait_strategy == "fleet" and self.poll_interval is None:
-            pacer = getattr(self.client, "pacer", None)
-            per_request = pacer.interval if pacer is not None and pacer.enabled else 0.0  # real seconds
-            interval = max(interval, count * per_request)
-        return interval
+        return (self.poll_interval if self.poll_interval is not None else 10.0) / speed
 
     def _wait_until_idle(self, instance_id: str, status: str, timeout: float) -> None:
         """After a 409 busy answer: wait for the operation in flight to finish when its end state
@@ -550,7 +557,7 @@ class Workshop:
     def _check_seed(self, seed: str, tenant_id: str, spec: ClassSpec) -> None:
         """The seed must be a running instance of the same tenant, not larger than the clones."""
         try:
-            instance = self.client.get_instance(seed)
+            instance = self._read(self.client.get_instance, seed)
         except NotFound:
             raise WorkshopError(f"seed instance {seed} does not exist; check its id with list_instances()") from None
         if instance.tenant_id != tenant_id:
@@ -567,7 +574,7 @@ class Workshop:
                on_progress: ProgressCallback | None) -> None:
         """One ``GET /v1/instances``: keep the manifest's instances that still exist, adopt
         instances that already carry an attendee's instance name, forget vanished ones."""
-        summaries = self.client.list_instances(self.manifest.tenant_id)
+        summaries = self._read(self.client.list_instances, self.manifest.tenant_id)
         live = {s.id: s for s in summaries}
         by_name: dict[str, list[Any]] = {}
         for summary in summaries:
@@ -610,7 +617,7 @@ class Workshop:
 
     def _find_by_name(self, name: str) -> Any | None:
         """The oldest instance of the tenant with exactly this name (``GET /v1/instances``)."""
-        matches = [s for s in self.client.list_instances(self.manifest.tenant_id) if s.name == name]
+        matches = [s for s in self._read(self.client.list_instances, self.manifest.tenant_id) if s.name == name]
         return min(matches, key=lambda s: s.created_at or "") if matches else None
 
     def _create_one(self, record: AttendeeRecord, spec: ClassSpec, tenant_id: str,
@@ -724,11 +731,12 @@ class Workshop:
                 on_progress(WorkshopEvent("waiting", record.attendee, update.instance_id, update.status or "",
                                           f"{record.attendee}: {update.status}", len(finished), total))
 
-        interval = self._poll_interval(len(ids))
+        interval = self._poll_interval()
         if self.wait_strategy == "fleet":
             try:
                 return self.client.wait_for_instances(ids, status=target, timeout=timeout, on_progress=progress,
-                                                      created_at=started, poll_interval=interval), {}
+                                                      created_at=started, poll_interval=interval,
+                                                      goal="all"), {}
             except WaitIncomplete as exc:
                 return exc.ready, exc.failures
         deadline = time.monotonic() + timeout
@@ -804,7 +812,7 @@ class Workshop:
 
     def _refresh_one(self, record: AttendeeRecord) -> WorkshopEvent:
         try:
-            instance = self.client.get_instance(record.instance_id)
+            instance = self._read(self.client.get_instance, record.instance_id)
         except NotFound:
             self.manifest.update(record.attendee, save=False, status="missing",
                                  note=f"instance {record.instance_id} not found: deleted outside this workshop?")
@@ -869,7 +877,7 @@ class Workshop:
         status = ""
         for _ in range(self.max_attempts):
             try:
-                status = self.client.get_instance(instance_id).status
+                status = self._read(self.client.get_instance, instance_id).status
                 self.manifest.update(attendee, status=status)
                 if status in (target, in_flight):
                     return WorkshopEvent("skipped", attendee, instance_id, status, f"{attendee}: already {status}")
@@ -916,7 +924,7 @@ class Workshop:
             except Conflict:
                 if attempt == self.max_attempts:
                     raise
-                status = self.client.get_instance(record.instance_id).status
+                status = self._read(self.client.get_instance, record.instance_id).status
                 self._wait_until_idle(record.instance_id, status, timeout)
         self.manifest.update(record.attendee, status="overwriting", note=None)
         self._emit(on_progress, WorkshopEvent("changed", record.attendee, record.instance_id, "overwriting",
@@ -933,7 +941,7 @@ class Workshop:
         """Instances whose name starts with ``<prefix>-`` but that the manifest does not know
         (``GET /v1/instances`` unless ``summaries`` is given)."""
         if summaries is None:
-            summaries = self.client.list_instances(self._tenant_id())
+            summaries = self._read(self.client.list_instances, self._tenant_id())
         known = self.manifest.by_instance_id()
         return [s for s in summaries if s.name.startswith(self.prefix + "-") and s.id not in known]
 
@@ -945,7 +953,7 @@ class Workshop:
         /v1/instances/{id}`` for each (404 counts as already gone; after a 409 busy answer it waits
         for the operation in flight and tries again); each deletion is recorded in the manifest at
         once, so an interrupted teardown re-run finishes the job."""
-        summaries = self.client.list_instances(self._tenant_id())
+        summaries = self._read(self.client.list_instances, self._tenant_id())
         live = {s.id for s in summaries}
         records = [r for r in self.manifest if r.has_instance]
         report = TeardownReport(
@@ -980,7 +988,7 @@ class Workshop:
             except Conflict:
                 if attempt < self.max_attempts:
                     try:
-                        status = self.client.get_instance(instance_id).status
+                        status = self._read(self.client.get_instance, instance_id).status
                         self._wait_until_idle(instance_id, status, 1800)
                     except NotFound:
                         continue

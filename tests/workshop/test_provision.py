@@ -104,6 +104,7 @@ def test_provision_after_interruption_adopts_instead_of_duplicating(sim, client,
     victim = workshop.manifest.records["Attendee 00"].instance_id
     workshop.manifest.update("Attendee 00", instance_id="", status="planned", vault_path="",
                              password_captured=False)
+    sim.advance(200)
     again = Workshop(client, "ws").provision(roster_file(4))
     assert again.adopted == ["Attendee 00"] and again.created == [] and again.ok
     assert len(prefixed(sim, "ws")) == 4
@@ -120,8 +121,8 @@ def test_a_vanished_instance_is_created_again(sim, client, home, roster_file):
     sim.advance(200)
     client.delete_instance(gone)
     sim.advance(30)
-    report = Workshop(client, "ws").provision(roster_file(2))
-    assert report.created == ["Zoë Núñez"] and report.ok
+    report = Workshop(client, "ws").provision(roster_file(2), wait=False)
+    assert report.created == ["Zoë Núñez"] and report.adopted == [] and not report.failed
     record = Workshop(client, "ws").manifest.records["Zoë Núñez"]
     assert record.instance_id != gone and any("vanished" in note for note in record.notes)
 
@@ -157,12 +158,16 @@ def test_clones_from_a_seed_and_resets_one_attendee(sim, client, home, roster_fi
     tenant = client.find_tenant()
     seed = client.create_instance(InstanceSpec("seed-data", tenant.id, "professional-db", "gcp",
                                                 "europe-west1", "2GB"))
-    client.wait_for_instance(seed.id)
+    sim.advance(200)
     workshop = Workshop(client, "ws", retry_delay=0.05)
     with pytest.raises(WorkshopError, match="has 2GB, more than the 1GB"):
         workshop.provision(roster_file(3), ClassSpec(memory="1GB"), seed_instance_id=seed.id)
-    report = workshop.provision(roster_file(3), SPEC, seed_instance_id=seed.id)
-    assert report.ok and workshop.manifest.seed_instance_id == seed.id
+    report = workshop.provision(roster_file(3), SPEC, seed_instance_id=seed.id, wait=False)
+    assert len(report.created) == 3 and workshop.manifest.seed_instance_id == seed.id
+    assert requests_made(sim)["POST /v1/instances"] == 4
+    creates = [e.request_body for e in client.history if e.method == "POST" and e.url.endswith("/v1/instances")]
+    assert [body["source_instance_id"] for body in creates[-3:]] == [seed.id] * 3
+    sim.advance(200)
 
     record = workshop.reset("zoe nunez")  # spelling and case do not matter
     assert record.status == "running"

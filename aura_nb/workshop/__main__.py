@@ -1,0 +1,191 @@
+"""Terminal front-end for workshops: ``python -m aura_nb.workshop <command> --prefix P ...``.
+
+Commands: ``provision`` (roster -> one running instance per attendee, hand-outs), ``status``,
+``pause``, ``resume``, ``reset`` (one attendee, from the seed instance), ``handouts`` (write them
+again) and ``teardown`` (a dry run unless ``--yes``). The API comes from the usual settings
+(``AURA_CLIENT_ID``/``AURA_CLIENT_SECRET``/``AURA_BASE_URL``, environment or ``.env``).
+
+Errors are one line on stderr, never a traceback: exit code 2 for bad input (roster, prefix,
+guardrails, settings), 1 when the API failed or some attendee was left without a running instance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, Sequence, TextIO
+
+from .. import config
+from ..errors import (
+    AmbiguousName,
+    AuraError,
+    ConfigurationError,
+    CredentialsUnavailable,
+    InvalidInstanceSpec,
+    NameNotFound,
+)
+from .manifest import ManifestError
+from .operations import ClassSpec, Guardrails, Workshop, WorkshopError, WorkshopEvent
+from .roster import RosterError, check_prefix
+
+BAD_INPUT = (RosterError, WorkshopError, ManifestError, InvalidInstanceSpec, ConfigurationError,
+             CredentialsUnavailable, NameNotFound, AmbiguousName, ValueError)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m aura_nb.workshop`` (argparse exits 2 on bad usage)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--prefix", required=True,
+                        help="workshop prefix: instance names are <prefix>-<attendee>, e.g. gds-0612")
+    common.add_argument("--home", help="folder holding workshops/<prefix>/ (default: $AURA_NB_HOME)")
+    common.add_argument("--tenant", help="tenant (project) name or id (default: AURA_TENANT or the only one)")
+    common.add_argument("--concurrency", type=int, default=4, help="worker threads (default 4)")
+    common.add_argument("--no-wait", action="store_true", help="do not wait for the instances to settle")
+    common.add_argument("--timeout", type=float, default=1800, help="seconds to wait at most (default 1800)")
+
+    parser = argparse.ArgumentParser(
+        prog="python -m aura_nb.workshop",
+        description="Run a class on Neo4j Aura: one instance per attendee, hand-outs, pause/resume, teardown.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    provision = commands.add_parser("provision", parents=[common],
+                                    help="create (or adopt) one instance per roster attendee and wait for them")
+    provision.add_argument("--roster", required=True, help="CSV with an 'attendee' (or 'name') column and optional 'email'")
+    provision.add_argument("--type", default=None, help="instance type (default: professional-db)")
+    provision.add_argument("--cloud-provider", help="gcp, aws or azure (default: the tenant's first)")
+    provision.add_argument("--region", help="region code, e.g. europe-west1 (default: the tenant's first)")
+    provision.add_argument("--memory", help="memory per instance, e.g. 2GB (default: the smallest offered)")
+    provision.add_argument("--storage", help="storage per instance (default: what goes with the memory)")
+    provision.add_argument("--version", default="5", help="Neo4j version (default 5)")
+    provision.add_argument("--seed-instance", help="clone every instance from this prepared instance id")
+    provision.add_argument("--max-instances", type=int, default=Guardrails.max_instances,
+                           help=f"guardrail: most instances this workshop may own (default {Guardrails.max_instances})")
+    provision.add_argument("--allow-type", action="append", dest="allowed_types",
+                           help="guardrail: an allowed instance type (repeatable; default professional-db)")
+    provision.add_argument("--max-memory", default=Guardrails.max_memory,
+                           help=f"guardrail: largest memory per instance (default {Guardrails.max_memory})")
+    commands.add_parser("status", parents=[common], help="fetch and show every attendee's instance status")
+    commands.add_parser("pause", parents=[common], help="pause every instance of the workshop (overnight)")
+    commands.add_parser("resume", parents=[common], help="resume every instance of the workshop (morning)")
+    reset = commands.add_parser("reset", parents=[common], help="overwrite one attendee's instance from the seed")
+    reset.add_argument("--attendee", required=True, help="the attendee's name as on the roster")
+    reset.add_argument("--seed-instance", help="instance to copy from (default: the workshop's seed)")
+    commands.add_parser("handouts", parents=[common], help="write the hand-out files and summary again")
+    teardown = commands.add_parser("teardown", parents=[common],
+                                   help="list (dry run) or, with --yes, delete the workshop's instances")
+    teardown.add_argument("--yes", action="store_true", help="really delete (without it: dry run)")
+    return parser
+
+
+def _say(stream: TextIO, text: str) -> None:
+    stream.write(text + "\n")
+    stream.flush()
+
+
+def _connect() -> Any:
+    """A client for the configured API (lazy import keeps ``--help`` fast)."""
+    import aura_nb
+
+    return aura_nb.connect()
+
+
+def _status_table(rows: Sequence[Any]) -> list[str]:
+    header = ("attendee", "instance", "id", "status", "age")
+    table = [header] + [(r.attendee, r.instance_name, r.instance_id or "-", r.status, r.age_text) for r in rows]
+    widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
+    return ["  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip() for row in table]
+
+
+def run(args: argparse.Namespace, out: TextIO, client: Any) -> int:
+    """Carry out one parsed command against ``client``; returns the exit code. Raises AuraError."""
+    workshop = Workshop(client, args.prefix, home=args.home, concurrency=args.concurrency)
+    wait = not args.no_wait
+
+    def progress(event: WorkshopEvent) -> None:
+        if event.kind != "waiting":
+            _say(out, str(event))
+
+    if args.command == "provision":
+        spec = None
+        if any(getattr(args, k) for k in ("type", "cloud_provider", "region", "memory", "storage")) \
+                or not workshop.manifest.spec:
+            spec = ClassSpec(type=args.type or "professional-db", cloud_provider=args.cloud_provider,
+                             region=args.region, memory=args.memory, version=args.version, storage=args.storage)
+        guardrails = Guardrails(max_instances=args.max_instances,
+                                allowed_types=tuple(args.allowed_types or Guardrails.allowed_types),
+                                max_memory=args.max_memory or None)
+        report = workshop.provision(args.roster, spec, tenant=args.tenant, guardrails=guardrails,
+                                    seed_instance_id=args.seed_instance, wait=wait, timeout=args.timeout,
+                                    on_progress=progress)
+        _say(out, report.summary())
+        for attendee, reason in {**report.failed, **report.not_ready}.items():
+            _say(out, f"  {attendee}: {reason}")
+        if report.handouts:
+            _say(out, f"hand-outs: {report.handouts.folder} (instructor summary: {report.handouts.summary_md.name})")
+        return 0 if (report.ok or not wait) and not report.failed else 1
+    if args.command == "status":
+        rows = workshop.status()
+        for line in _status_table(rows):
+            _say(out, line)
+        return 0
+    if args.command in ("pause", "resume"):
+        action = workshop.pause_all if args.command == "pause" else workshop.resume_all
+        report = action(wait=wait, timeout=args.timeout, on_progress=progress)
+        _say(out, report.summary())
+        for attendee, reason in report.failed.items():
+            _say(out, f"  {attendee}: {reason}")
+        return 1 if report.failed else 0
+    if args.command == "reset":
+        record = workshop.reset(args.attendee, source_instance_id=args.seed_instance, wait=wait,
+                                timeout=args.timeout, on_progress=progress)
+        _say(out, f"{record.attendee}: {record.instance_id} is {record.status}")
+        return 0
+    if args.command == "handouts":
+        result = workshop.write_handouts()
+        _say(out, f"wrote {len(result.files)} hand-outs to {result.folder}")
+        if result.missing:
+            _say(out, "no instance yet for: " + ", ".join(result.missing))
+        return 0
+    if args.command == "teardown":
+        report = workshop.teardown(yes=args.yes, on_progress=progress)
+        for line in report.lines():
+            _say(out, line)
+        if report.dry_run:
+            _say(out, "nothing was deleted; run again with --yes to delete the instances listed above")
+        return 1 if report.failed else 0
+    raise AssertionError(f"unhandled command {args.command}")  # argparse prevents this
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None,
+         client: Any = None) -> int:
+    """Entry point: parse ``argv``, run the command, print one-line errors; returns the exit code
+    (0 done, 1 API failure or attendees left without a running instance, 2 bad input)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    args = build_parser().parse_args(argv)
+    try:
+        check_prefix(args.prefix)
+        if args.command != "provision":  # say so before connecting to anything
+            home = Path(args.home) if args.home else config.nb_home()
+            path = home / "workshops" / args.prefix / "manifest.json"
+            if not path.exists():
+                raise ManifestError(f"no workshop {args.prefix!r} here (no {path}); run 'provision' first "
+                                    "or pass the --home it was provisioned with")
+        if client is None:
+            client = _connect()
+            _say(err, client.describe())
+        return run(args, out, client)
+    except BAD_INPUT as exc:
+        _say(err, f"error: {exc}")
+        return 2
+    except AuraError as exc:
+        _say(err, f"API error: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        _say(err, "interrupted: the manifest records what was done; run the same command again to finish")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover - exercised through subprocess tests
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""``python -m aura_nb.workshop``: commands, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import TENANT, prefixed, requests_made
+
+from aura_nb.workshop.__main__ import main
+
+
+@pytest.fixture
+def env(sim, tmp_path, home, monkeypatch):
+    """Settings pointing the CLI at the test simulator, as an instructor's .env would."""
+    monkeypatch.setenv("AURA_BASE_URL", sim.base_url)
+    monkeypatch.setenv("AURA_CLIENT_ID", sim.client_id)
+    monkeypatch.setenv("AURA_CLIENT_SECRET", sim.client_secret)
+    monkeypatch.setenv("AURA_TENANT", TENANT)
+    monkeypatch.setenv("AURA_VAULT_DIR", str(tmp_path / "vault"))
+    return sim
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_provision_status_pause_resume_and_teardown_from_the_terminal(env, roster_file, home):
+    sim = env
+    roster = str(roster_file(3))
+    code, out, err = run("provision", "--prefix", "cli", "--roster", roster, "--memory", "2GB",
+                         "--max-instances", "3")
+    assert code == 0, err
+    assert "Simulator mode" in err and "cli: 3/3 running; 3 created" in out
+    assert "Zoë Núñez: created" in out and "hand-outs:" in out
+    assert len(prefixed(sim, "cli")) == 3
+
+    code, out, _ = run("provision", "--prefix", "cli", "--roster", roster, "--max-instances", "3")
+    assert code == 0 and "0 created; 0 adopted" in out and requests_made(sim)["POST /v1/instances"] == 3
+
+    code, out, _ = run("status", "--prefix", "cli")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].split() == ["attendee", "instance", "id", "status", "age"]
+    assert len(lines) == 4 and all("running" in line for line in lines[1:])
+
+    code, out, _ = run("pause", "--prefix", "cli")
+    assert code == 0 and "pause: 3 sent, 0 already there" in out
+    assert {i.status for i in prefixed(sim, "cli")} == {"paused"}
+    code, out, _ = run("pause", "--prefix", "cli", "--no-wait")
+    assert code == 0 and "pause: 0 sent, 3 already there" in out
+    code, out, _ = run("resume", "--prefix", "cli")
+    assert code == 0 and {i.status for i in prefixed(sim, "cli")} == {"running"}
+
+    code, out, _ = run("teardown", "--prefix", "cli")
+    assert code == 0 and "dry run: would delete 3 instances" in out and "run again with --yes" in out
+    assert "DELETE /v1/instances/{instanceId}" not in requests_made(sim)
+    code, out, _ = run("teardown", "--prefix", "cli", "--yes")
+    assert code == 0 and "deleted 3, already gone 0; 0 orphans" in out
+    code, out, _ = run("teardown", "--prefix", "cli", "--yes")
+    assert code == 0 and "deleted 0" in out and requests_made(sim)["DELETE /v1/instances/{instanceId}"] == 3
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["provision", "--prefix", "Bad_Prefix", "--roster", "r.csv"], "prefix 'Bad_Prefix' is not usable"),
+        (["provision", "--prefix", "ok", "--roster", "missing.csv"], "cannot read roster"),
+        (["status", "--prefix", "never-made"], "no workshop 'never-made' here"),
+        (["provision", "--prefix", "ok", "--roster", "ROSTER", "--memory", "64GB"], "above this workshop's limit"),
+        (["provision", "--prefix", "ok", "--roster", "ROSTER", "--allow-type", "business-critical"],
+         "'professional-db' is not allowed"),
+    ],
+)
+def test_bad_input_is_one_line_with_exit_code_2_and_nothing_sent(env, roster_file, argv, message):
+    argv = [str(roster_file(3)) if a == "ROSTER" else a for a in argv]
+    code, out, err = run(*argv)
+    assert code == 2 and message in err
+    assert len(err.strip().splitlines()) <= 2 and "Traceback" not in err  # the mode line + the error
+    assert "POST /v1/instances" not in requests_made(env)
+
+
+def test_api_failure_exits_1_with_one_line(env, roster_file, monkeypatch):
+    monkeypatch.setenv("AURA_CLIENT_SECRET", "not-the-secret")
+    code, _, err = run("provision", "--prefix", "ok", "--roster", str(roster_file(2)))
+    assert code == 1 and err.splitlines()[-1].startswith("API error:") and "not-the-secret" not in err
+
+
+def test_module_runs_as_a_script_without_traceback(tmp_path):
+    environment = {**os.environ, "AURA_NB_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "aura_nb.workshop", "teardown", "--prefix", "nope"],
+                          capture_output=True, text=True, env=environment, timeout=60)
+    assert done.returncode == 2 and done.stderr.startswith("error: no workshop 'nope' here")
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    usage = subprocess.run([sys.executable, "-m", "aura_nb.workshop"], capture_output=True, text=True,
+                           env=environment, timeout=60)
+    assert usage.returncode == 2 and "provision" in usage.stderr
