@@ -1,41 +1,12 @@
-"""Fixtures for workshop tests: a fast in-process simulator, a paced client, a roster.
-
-The simulator runs ``SPEED`` times faster than the real service, so a creation (90-150 virtual
-seconds) takes 1-1.5 real seconds; the client paces itself on the same scale (125 requests per
-virtual minute) and polls on it.
-"""
+"""Fixtures for workshop tests: a fast in-process simulator, a paced client, a roster (helpers
+in ws_helpers.py)."""
 
 from __future__ import annotations
 
 import pytest
+from ws_helpers import SPEED, make_client
 
-from aura_nb import AuraClient
 from aura_nb.simulator import Simulator
-
-SPEED = 100.0
-TENANT = "Workshop Project"
-
-
-def make_client(sim: Simulator, tmp_path, **kwargs) -> AuraClient:
-    """A client for ``sim`` with its own vault under ``tmp_path`` (pacing on the simulator's scale)."""
-    return AuraClient(sim.client_id, sim.client_secret, sim.base_url, speed=SPEED, tenant=TENANT,
-                      vault_dir=tmp_path / "vault", **kwargs)
-
-
-def requests_made(sim: Simulator) -> dict[str, int]:
-    """Requests the simulator has received, by ``METHOD /template``."""
-    return dict(sim.stats_snapshot()["requests"])
-
-
-def prefixed(sim: Simulator, prefix: str) -> list:
-    """The simulator world's instances whose name starts with ``<prefix>-`` (status settled)."""
-    with sim.world.lock:
-        found = []
-        for instance in list(sim.world.instances.values()):
-            settled = sim.world._settle(instance)  # apply a finished transition, as a GET would
-            if settled is not None and settled.name.startswith(prefix + "-"):
-                found.append(settled)
-        return found
 
 
 @pytest.fixture

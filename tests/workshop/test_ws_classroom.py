@@ -7,8 +7,7 @@ import re
 
 import ipywidgets as widgets
 import pytest
-from conftest import prefixed, requests_made
-from test_provision import SPEC
+from ws_helpers import SPEC, prefixed, requests_made
 
 from aura_nb.widgets.classroom import ClassTable
 from aura_nb.workshop import Workshop

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import TENANT, prefixed, requests_made
+from ws_helpers import TENANT, prefixed, requests_made
 
 from aura_nb.workshop.__main__ import main
 

@@ -6,7 +6,7 @@ import json
 import logging
 
 import pytest
-from conftest import SPEED, make_client, prefixed, requests_made
+from ws_helpers import SPEC, SPEED, make_client, prefixed, requests_made
 
 from aura_nb.simulator import Simulator
 from aura_nb.workshop import (
@@ -18,8 +18,6 @@ from aura_nb.workshop import (
     WorkshopError,
     read_roster,
 )
-
-SPEC = ClassSpec(type="professional-db", cloud_provider="gcp", region="europe-west1", memory="2GB")
 
 
 def _secrets(sim: Simulator) -> list[str]:

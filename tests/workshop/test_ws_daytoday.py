@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import prefixed, requests_made
-from test_provision import SPEC
+from ws_helpers import SPEC, prefixed, requests_made
 
 from aura_nb import InstanceSpec
 from aura_nb.workshop import DELETED, Workshop
