@@ -308,6 +308,13 @@ class World:
                 return candidate
             n += 1
 
+    def _snapshot_id(self, instance_id: str) -> str:
+        """A UUID derived from the seed, the instance and how many snapshots it already has, so
+        it does not depend on what else happened in the world (snapshots are never deleted)."""
+        n = len(self.snapshots.get(instance_id, []))
+        digest = hashlib.sha256(f"{self.seed}/{instance_id}/snapshot/{n}".encode()).digest()
+        return str(uuid.UUID(bytes=digest[:16], version=4))
+
     def _draw(self, kind: str, key: str, n: int) -> float:
         """A duration for operation ``n`` of ``key``: the same for the same seed, whatever the order."""
         lo, hi = self.durations[kind]
@@ -813,7 +820,8 @@ class World:
             inst = self._idle(role, instance_id)
             self._require(inst, "running", "a snapshot")
             now = self.now()
-            snap = Snapshot(snapshot_id=self._uuid(), instance_id=inst.id, profile="AdHoc",
+            snap = Snapshot(snapshot_id=self._snapshot_id(inst.id), instance_id=inst.id,
+                            profile="AdHoc",
                             started=now, done_at=now + self._draw("snapshot", inst.id, inst.ops))
             inst.ops += 1
             self.snapshots.setdefault(inst.id, []).append(snap)

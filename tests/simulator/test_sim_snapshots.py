@@ -2,7 +2,8 @@
 
 import re
 
-from sim_helpers import error_of
+from aura_nb.simulator import Simulator
+from sim_helpers import Api, error_of
 
 SNAPSHOT_FIELDS = {"instance_id", "snapshot_id", "profile", "status", "timestamp", "exportable"}
 
@@ -80,3 +81,21 @@ def test_snapshots_disappear_with_their_instance(api):
     api.finish(iid)
     r = api.get(f"/v1/instances/{iid}/snapshots/{sid}")
     assert r.status_code == 404 and error_of(r)["reason"] == "db-not-found"
+
+
+def test_snapshot_ids_follow_the_instance_not_the_world_history(api, sim):
+    def first_two_snapshot_ids(caller, simulator, noise: bool):
+        if noise:                                   # other instances and snapshots before
+            other = caller.running(name="noise")["id"]
+            caller.post(f"/v1/instances/{other}/snapshots")
+        iid = caller.running(name="snap-db")["id"]
+        ids = []
+        for _ in range(2):
+            ids.append(caller.post(f"/v1/instances/{iid}/snapshots").json()["data"]["snapshot_id"])
+            simulator.advance(120)
+        return ids
+
+    quiet = first_two_snapshot_ids(api, sim, noise=False)
+    assert quiet[0] != quiet[1]
+    with Simulator(seed=0, rate_limit=0) as busy:
+        assert first_two_snapshot_ids(Api(busy), busy, noise=True) == quiet
