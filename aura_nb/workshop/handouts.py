@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .manifest import AttendeeRecord, _atomic_write
+from ..vault import write_private
+from .manifest import AttendeeRecord
 
 __all__ = ["Handouts", "write_handouts", "handout_text", "SUMMARY_COLUMNS"]
 
@@ -90,7 +91,7 @@ def write_handouts(
         secret = read_secret(record) if record.password_captured else None
         username, password = secret if secret else ("neo4j", None)
         path = folder / f"{record.name}.txt"
-        _atomic_write(path, handout_text(prefix, record, password, username))
+        write_private(path, handout_text(prefix, record, password, username))
         files[record.attendee] = path
         rows.append(
             {
@@ -107,7 +108,7 @@ def write_handouts(
     writer.writeheader()
     writer.writerows(rows)
     summary_csv = folder / "summary.csv"
-    _atomic_write(summary_csv, buffer.getvalue())
+    write_private(summary_csv, buffer.getvalue())
     md = [
         f"# Workshop {prefix}: hand-outs",
         "",
@@ -120,5 +121,5 @@ def write_handouts(
     if missing:
         md += ["", "No instance yet (run provision again): " + ", ".join(missing)]
     summary_md = folder / "summary.md"
-    _atomic_write(summary_md, "\n".join(md) + "\n")
+    write_private(summary_md, "\n".join(md) + "\n")
     return Handouts(folder, files, summary_csv, summary_md, tuple(missing))

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import threading
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Iterator
 
 from ..errors import AuraError
+from ..vault import write_private
 
 __all__ = ["AttendeeRecord", "Manifest", "ManifestError", "workshop_dir", "FORMAT_VERSION"]
 
@@ -45,26 +45,8 @@ def workshop_dir(prefix: str, home: str | os.PathLike | None = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     ignore = folder.parent / ".gitignore"
     if not ignore.exists():
-        _atomic_write(ignore, "# written by aura_nb: workshop manifests and hand-outs hold secrets\n*\n")
+        write_private(ignore, "# written by aura_nb: workshop manifests and hand-outs hold secrets\n*\n")
     return folder
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically with mode 0600 (temp file, fsync, rename)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 @dataclass
@@ -169,7 +151,7 @@ class Manifest:
         """Write the manifest atomically with mode 0600 (the folder is created 0700 if needed)."""
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            _atomic_write(self.path, json.dumps(self.to_dict(), indent=2) + "\n")
+            write_private(self.path, json.dumps(self.to_dict(), indent=2) + "\n")
 
     # -- records ---------------------------------------------------------------------------
     def __iter__(self) -> Iterator[AttendeeRecord]:

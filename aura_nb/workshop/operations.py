@@ -312,6 +312,16 @@ def _one_line(exc: BaseException) -> str:
     return str(exc) or exc.__class__.__name__
 
 
+def _tally(events: Iterable[WorkshopEvent], lists: dict[str, list[str]], failed: dict[str, str]) -> None:
+    """Sort per-attendee outcomes: attendees of the kinds in ``lists`` go to that list, the rest
+    (failures) to ``failed`` with their one-line message."""
+    for event in events:
+        if event.kind in lists:
+            lists[event.kind].append(event.attendee)
+        else:
+            failed[event.attendee] = event.message
+
+
 class Workshop:
     """One class's instances, tracked in a manifest.
 
@@ -523,13 +533,7 @@ class Workshop:
         events = self._parallel(
             missing, lambda r: self._create_one(r, resolved, tenant_obj.id, seed), on_progress
         )
-        for event in events:
-            if event.kind == "created":
-                report.created.append(event.attendee)
-            elif event.kind == "password-lost":
-                report.adopted.append(event.attendee)
-            elif event.kind == "failed":
-                report.failed[event.attendee] = event.message
+        _tally(events, {"created": report.created, "password-lost": report.adopted}, report.failed)
         report.lost_passwords = [r.attendee for r in records if r.has_instance and not r.password_captured]
 
         if wait:
@@ -848,13 +852,7 @@ class Workshop:
         sent_at: dict[str, datetime] = {}  # server time each request was sent: when waiting starts
         events = self._parallel(records, lambda r: self._lifecycle_one(action, r, timeout, sent_at), on_progress)
         now = self._server_now()
-        for event in events:
-            if event.kind == "changed":
-                report.changed.append(event.attendee)
-            elif event.kind == "skipped":
-                report.skipped.append(event.attendee)
-            else:
-                report.failed[event.attendee] = event.message
+        _tally(events, {"changed": report.changed, "skipped": report.skipped}, report.failed)
         if wait:
             by_id = {r.instance_id: r for r in records
                      if r.attendee not in report.failed and r.status != target}
@@ -968,13 +966,7 @@ class Workshop:
                 self.manifest.update(record.attendee, status=DELETED)
                 report.already_gone.append(record.attendee)
         events = self._parallel([r for r in records if r.instance_id in live], self._delete_one, on_progress)
-        for event in events:
-            if event.kind == "deleted":
-                report.deleted.append(event.attendee)
-            elif event.kind == "gone":
-                report.already_gone.append(event.attendee)
-            else:
-                report.failed[event.attendee] = event.message
+        _tally(events, {"deleted": report.deleted, "gone": report.already_gone}, report.failed)
         return report
 
     def _delete_one(self, record: AttendeeRecord) -> WorkshopEvent:
