@@ -29,8 +29,15 @@ def test_class_of_30_with_faults_gets_one_running_instance_and_handout_each(tmp_
     caplog.set_level(logging.DEBUG)
     faults = {
         "error_rate": 0.04, "rate_429": 0.04, "drop_rate": 0.03,
-        # one create is carried out but its answer never arrives: the API lost that password
-        "script": [{"method": "POST", "path": "/v1/instances", "action": "lose_response", "times": 1}],
+        "script": [
+            # one create is carried out but its answer never arrives: the API lost that password
+            {"method": "POST", "path": "/v1/instances", "action": "lose_response", "times": 1},
+            # then one create refused with 503 and one whose connection drops before anything is done
+            {"method": "POST", "path": "/v1/instances", "action": "status", "status": 503, "times": 1},
+            {"method": "POST", "path": "/v1/instances", "action": "drop", "times": 1},
+            # and a burst of 429s on the status requests
+            {"method": "GET", "path": "/v1/instances/{instanceId}", "action": "status", "status": 429, "times": 4},
+        ],
     }
     # Tokens live 150 virtual seconds (1.5 s real): they expire while the class is being created.
     with Simulator(seed=11, speed=SPEED, rate_limit=125, token_ttl=150, faults=faults) as sim:
@@ -74,7 +81,7 @@ def test_class_of_30_with_faults_gets_one_running_instance_and_handout_each(tmp_
         # the service really misbehaved, and the token really expired mid-run
         stats = sim.stats_snapshot()
         assert stats["tokens_issued"] >= 2
-        assert stats["responses"].get("429", 0) >= 1
+        assert stats["responses"].get("429", 0) >= 4
         assert sum(n for code, n in stats["responses"].items() if code.startswith("5")) >= 1
 
         # no secret outside the vault and the attendee's own hand-out
