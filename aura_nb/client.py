@@ -5,8 +5,9 @@ the cached bearer token, sends JSON with ``Content-Type: application/json`` (``{
 POSTs), records the exchange in ``client.history`` with secrets redacted, and turns failures into
 the exception tree of `aura_nb.errors`. Retries follow what is safe:
 
-* GET, DELETE and HEAD are retried by urllib3's ``Retry`` on 429/502/503/504 and on dropped
-  connections or read timeouts, with exponential backoff and honouring ``Retry-After``.
+* GET, DELETE and HEAD are retried by urllib3's ``Retry`` on 429/500/502/503/504 (the API
+  reference calls all five transient) and on dropped connections or read timeouts, with
+  exponential backoff and honouring ``Retry-After``.
 * A request that never left (the TCP connection could not be opened) is retried for any method:
   the server never saw it.
 * POST and PATCH are never resent after a 5xx, a timeout or a dropped connection: the server may
@@ -76,7 +77,7 @@ __all__ = ["AuraClient", "PacedRetry", "IDEMPOTENT_METHODS", "allowed_choices"]
 log = logging.getLogger("aura_nb")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "DELETE", "HEAD"})
-RETRY_STATUSES = (429, 502, 503, 504)
+RETRY_STATUSES = (429, 500, 502, 503, 504)
 USER_AGENT = "aura_nb/0.1 (+https://github.com/; python-requests)"
 
 

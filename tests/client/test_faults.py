@@ -64,12 +64,32 @@ def test_get_is_retried_on_503_and_dropped_connections(simulator, client):
     assert sim_requests(simulator, "GET /v1/tenants") >= 4
 
 
-def test_get_500_is_not_retried(simulator, client):
+def test_get_is_retried_on_500(simulator, client):
     client.list_tenants()
-    script(simulator, {"method": "GET", "path": "/v1/tenants", "action": "status", "status": 500})
+    script(simulator, {"method": "GET", "path": "/v1/tenants", "action": "status", "status": 500,
+                       "times": 2})
+    assert len(client.list_tenants()) == 3
+    assert sim_requests(simulator, "GET /v1/tenants") == 4
+
+
+def test_get_500_gives_up_after_max_retries(simulator, make_client):
+    client = make_client(simulator, max_retries=1)
+    client.list_tenants()
+    script(simulator, {"method": "GET", "path": "/v1/tenants", "action": "status", "status": 500,
+                       "times": 5})
     with pytest.raises(ServerError, match="500 simulated-fault"):
         client.list_tenants()
-    assert sim_requests(simulator, "GET /v1/tenants") == 2
+    assert sim_requests(simulator, "GET /v1/tenants") == 3
+
+
+def test_post_500_is_never_resent(simulator, client, make_spec):
+    created = client.create_instance(make_spec())
+    simulator.advance(200)
+    script(simulator, {"method": "POST", "path": "/v1/instances/{instanceId}/pause",
+                       "action": "status", "status": 500, "times": 1})
+    with pytest.raises(ServerError):
+        client.pause_instance(created.id)
+    assert sim_requests(simulator, "POST /v1/instances/{instanceId}/pause") == 1
 
 
 def test_post_5xx_is_never_resent(simulator, client, make_spec):
