@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import email.utils
+import importlib.metadata
 import json as jsonlib
 import logging
 import threading
@@ -78,7 +79,19 @@ log = logging.getLogger("aura_nb")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "DELETE", "HEAD"})
 RETRY_STATUSES = (429, 500, 502, 503, 504)
-USER_AGENT = "aura_nb/0.1 (+https://github.com/; python-requests)"
+
+
+def _package_version() -> str:
+    """The installed aura_nb version (from its package metadata), or ``"unknown"`` when the
+    package is imported from a source tree that was never installed."""
+    try:
+        return importlib.metadata.version("aura_nb")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+#: Sent on every request, so the API's operators can tell this kit's traffic apart.
+USER_AGENT = f"aura_nb/{_package_version()} python-requests/{requests.__version__}"
 
 
 class PacedRetry(Retry):
