@@ -39,7 +39,8 @@ from urllib3.util.retry import Retry
 
 from . import config, waiting
 from .auth import Token, TokenCache, BearerAuth
-from .credentials import ClientCredentials, mask_client_id, resolve_credentials
+from .credentials import ClientCredentials, mask_client_id, normalize_base_url, \
+    resolve_credentials
 from .display import ModelList
 from .errors import (
     AmbiguousName,
@@ -145,7 +146,10 @@ class AuraClient:
 
     Credentials come from the arguments, else ``AURA_CLIENT_ID``/``AURA_CLIENT_SECRET`` in the
     environment or ``.env`` (raises `CredentialsUnavailable` when there are none;
-    `aura_nb.connect` starts the simulator instead). Keyword settings default to `aura_nb.config`:
+    `aura_nb.connect` starts the simulator instead), or from ``credentials``, an already
+    resolved `ClientCredentials` whose ``source`` is kept (then pass no id, secret or base URL:
+    ``ValueError``). ``client.credentials.source`` says where they came from.
+    Keyword settings default to `aura_nb.config`:
 
     * ``tenant``: tenant name or id `find_tenant` uses by default (``AURA_TENANT``).
     * ``timeout``: seconds per HTTP request (``AURA_TIMEOUT``, 30).
@@ -179,9 +183,16 @@ class AuraClient:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         note: str = "",
+        credentials: ClientCredentials | None = None,
     ) -> None:
-        self.credentials: ClientCredentials = resolve_credentials(client_id, client_secret,
-                                                                  base_url)
+        if credentials is None:
+            credentials = resolve_credentials(client_id, client_secret, base_url)
+        elif client_id is not None or client_secret is not None or base_url is not None:
+            raise ValueError("pass either credentials or client_id/client_secret/base_url")
+        else:
+            credentials = dataclasses.replace(
+                credentials, base_url=normalize_base_url(credentials.base_url))
+        self.credentials: ClientCredentials = credentials
         self.base_url = self.credentials.base_url
         self.api_url = self.base_url + "/v1"
         self.mode = self.credentials.mode
@@ -249,13 +260,14 @@ class AuraClient:
         return self.credentials.client_id
 
     def describe(self) -> str:
-        """One line saying which API this client talks to; never contains the secret."""
+        """One line saying which API this client talks to (for the real API also where the
+        credentials came from); never contains the secret."""
         who = f"as client {mask_client_id(self.client_id)}"
         if self.mode == "simulator":
             if self.note:
                 return f"Simulator mode: local Aura API simulator at {self.base_url} ({self.note})."
             return f"Simulator mode: local Aura API simulator at {self.base_url} {who}"
-        return f"Real mode: {self.base_url} {who}"
+        return f"Real mode: {self.base_url} {who} ({self.credentials.source_text})"
 
     def __repr__(self) -> str:
         return f"<AuraClient {self.mode} {self.base_url} client {mask_client_id(self.client_id)}>"

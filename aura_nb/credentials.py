@@ -20,9 +20,19 @@ __all__ = [
     "normalize_base_url",
     "is_loopback_url",
     "mask_client_id",
+    "SOURCES",
 ]
 
 MASK = "********"
+
+#: Where credentials can come from (`ClientCredentials.source` joins several with ``+``), and
+#: how `ClientCredentials.source_text` words each.
+SOURCES = {
+    "argument": "arguments",
+    "environment": "the environment",
+    ".env": ".env",
+    "simulator default": "the simulator's default client",
+}
 
 
 def mask_client_id(client_id: str) -> str:
@@ -76,8 +86,10 @@ def normalize_base_url(url: str) -> str:
 class ClientCredentials:
     """An API client id and secret plus the base URL they belong to.
 
-    ``source`` says where they were found (``"argument"``, ``"environment"``, ``".env"``).
-    The repr masks the secret and shortens the id."""
+    ``source`` says where they were found: ``"argument"``, ``"environment"``, ``".env"`` (id
+    and secret from different places are joined with ``+``, like ``".env+environment"``), or
+    ``"simulator default"`` when `aura_nb.connect` picked a simulator's own default client
+    because nothing was configured. The repr masks the secret and shortens the id."""
 
     client_id: str
     client_secret: str = field(repr=False)
@@ -88,6 +100,15 @@ class ClientCredentials:
     def mode(self) -> str:
         """``"simulator"`` when the base URL is a loopback address, else ``"real"``."""
         return "simulator" if is_loopback_url(self.base_url) else "real"
+
+    @property
+    def source_text(self) -> str:
+        """`source` in words for a sentence: ``"credentials from the environment"``,
+        ``"credentials from arguments and .env"``, ``"the simulator's default client"``."""
+        if self.source == "simulator default":
+            return SOURCES[self.source]
+        places = [SOURCES.get(part, part) for part in self.source.split("+") if part]
+        return "credentials from " + " and ".join(places or ["an unknown place"])
 
     def __repr__(self) -> str:
         return (

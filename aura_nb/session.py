@@ -18,7 +18,8 @@ import requests
 from . import config
 from .client import AuraClient
 from .errors import CredentialsUnavailable
-from .credentials import is_loopback_url, normalize_base_url, resolve_credentials
+from .credentials import ClientCredentials, is_loopback_url, normalize_base_url, \
+    resolve_credentials
 
 __all__ = ["connect", "embedded_simulator"]
 
@@ -60,18 +61,25 @@ def _simulator_speed(base_url: str) -> float:
 
 def connect(**overrides: Any) -> AuraClient:
     """A ready `AuraClient`. Keyword arguments go to `AuraClient` (``client_id``,
-    ``client_secret``, ``base_url``, ``timeout``, ``rate_limit``, ``speed``, ``vault_dir``...).
+    ``client_secret``, ``base_url``, ``credentials``, ``timeout``, ``rate_limit``, ``speed``,
+    ``vault_dir``...).
 
-    Credentials resolve explicit -> environment -> ``.env``. When neither a client id nor a
-    secret is configured anywhere, the client talks to the local simulator at ``AURA_BASE_URL``
-    (if that is a loopback address) with the simulator's default client, else to an embedded
-    simulator started once per process. For a local simulator URL the speed factor is asked from the simulator.
-    Raises `CredentialsUnavailable` when only one of id/secret is configured (a half-finished
-    setup is reported, never silently replaced by the simulator), `ConfigurationError` for bad
-    settings."""
+    Credentials resolve explicit -> environment -> ``.env``; ``client.credentials.source`` says
+    which. When neither a client id nor a secret is configured anywhere, the client talks to the
+    local simulator at ``AURA_BASE_URL`` (if that is a loopback address) with the simulator's
+    default client, else to an embedded simulator started once per process (source
+    ``"simulator default"`` either way). For a local simulator URL the speed factor is asked
+    from the simulator. Raises `CredentialsUnavailable` when only one of id/secret is configured
+    (a half-finished setup is reported, never silently replaced by the simulator),
+    `ConfigurationError` for bad settings."""
     client_id = overrides.pop("client_id", None)
     client_secret = overrides.pop("client_secret", None)
     base_url = overrides.pop("base_url", None)
+    credentials = overrides.pop("credentials", None)
+    if credentials is not None:
+        if client_id is not None or client_secret is not None or base_url is not None:
+            raise ValueError("pass either credentials or client_id/client_secret/base_url")
+        return _client_for(credentials, overrides)
     try:
         credentials = resolve_credentials(client_id, client_secret, base_url)
     except CredentialsUnavailable:
@@ -82,15 +90,26 @@ def connect(**overrides: Any) -> AuraClient:
         url = base_url or config.lookup("AURA_BASE_URL")[0]
         if url and is_loopback_url(url):
             # A simulator of one's own (python -m aura_nb.simulator) with its default client.
-            overrides.setdefault("speed", _simulator_speed(normalize_base_url(url)))
-            return AuraClient(DEFAULT_SIMULATOR_CLIENT[0], DEFAULT_SIMULATOR_CLIENT[1], url,
-                              note="no credentials configured: the simulator's default client",
-                              **overrides)
+            return _client_for(
+                _simulator_default(*DEFAULT_SIMULATOR_CLIENT, normalize_base_url(url)),
+                overrides, note="no credentials configured: the simulator's default client")
         sim = embedded_simulator()
         overrides.setdefault("speed", sim.clock.speed)
-        return AuraClient(sim.client_id, sim.client_secret, sim.base_url,
-                          note="no real credentials configured", **overrides)
+        return _client_for(_simulator_default(sim.client_id, sim.client_secret, sim.base_url),
+                           overrides, note="no real credentials configured")
+    return _client_for(credentials, overrides)
+
+
+def _client_for(credentials: ClientCredentials, overrides: dict[str, Any], note: str = ""
+                ) -> AuraClient:
+    """The client for resolved credentials; a simulator's speed is asked from it unless given."""
     if credentials.mode == "simulator" and "speed" not in overrides:
-        overrides["speed"] = _simulator_speed(credentials.base_url)
-    return AuraClient(credentials.client_id, credentials.client_secret, credentials.base_url,
-                      **overrides)
+        overrides["speed"] = _simulator_speed(normalize_base_url(credentials.base_url))
+    if note:
+        overrides.setdefault("note", note)
+    return AuraClient(credentials=credentials, **overrides)
+
+
+def _simulator_default(client_id: str, client_secret: str, base_url: str) -> ClientCredentials:
+    """A simulator's own client, used because nothing was configured."""
+    return ClientCredentials(client_id, client_secret, base_url, source="simulator default")

@@ -10,7 +10,7 @@ from aura_nb.errors import CredentialsUnavailable
 
 def test_nothing_configured_starts_one_embedded_simulator(clean_env):
     client = aura_nb.connect()
-    assert client.mode == "simulator"
+    assert client.mode == "simulator" and client.credentials.source == "simulator default"
     assert client.describe() == (f"Simulator mode: local Aura API simulator at {client.base_url} "
                                  "(no real credentials configured).")
     assert client.base_url.startswith("http://127.0.0.1:")
@@ -25,14 +25,38 @@ def test_real_credentials_give_real_mode_without_sending_anything(clean_env, mon
     monkeypatch.setenv("AURA_CLIENT_SECRET", "real-secret-do-not-show")
     client = aura_nb.connect()
     assert client.mode == "real" and client.speed == 1.0
-    assert client.describe() == "Real mode: https://api.neo4j.io as client abcd…"
+    assert client.credentials.source == "environment"
+    assert client.describe() == ("Real mode: https://api.neo4j.io as client abcd… "
+                                 "(credentials from the environment)")
     assert "real-secret-do-not-show" not in repr(client) + client.describe()
     assert len(client.history) == 0 and client.token_requests == 0
 
 
-def test_dotenv_credentials_are_used(clean_env):
+def test_dotenv_credentials_are_used_and_reported_as_such(clean_env):
     (clean_env / ".env").write_text("AURA_API_CLIENT_ID=from-dotenv\nAURA_API_CLIENT_SECRET=x\n")
-    assert aura_nb.connect().client_id == "from-dotenv"
+    client = aura_nb.connect()
+    assert client.client_id == "from-dotenv" and client.credentials.source == ".env"
+    assert client.describe().endswith("as client from… (credentials from .env)")
+
+
+def test_credentials_source_says_where_each_value_came_from(clean_env, monkeypatch):
+    (clean_env / ".env").write_text("AURA_CLIENT_SECRET=from-file\n")
+    monkeypatch.setenv("AURA_CLIENT_ID", "env-id-1234")
+    assert aura_nb.connect().credentials.source == ".env+environment"
+    given = aura_nb.connect(client_id="arg-id", client_secret="arg-secret")
+    assert given.credentials.source == "argument"
+    assert given.describe().endswith("(credentials from arguments)")
+    resolved = aura_nb.resolve_credentials()
+    assert aura_nb.connect(credentials=resolved).credentials.source == ".env+environment"
+    assert aura_nb.AuraClient(credentials=resolved).credentials.source == ".env+environment"
+    with pytest.raises(ValueError, match="either credentials or"):
+        aura_nb.AuraClient("other-id", credentials=resolved)
+    with pytest.raises(ValueError, match="either credentials or"):
+        aura_nb.connect(client_id="other-id", credentials=resolved)
+    mixed = aura_nb.AuraClient(credentials=resolved)
+    assert mixed.describe().endswith("(credentials from .env and the environment)")
+    text = " ".join(repr(c) + c.describe() for c in (given, mixed))
+    assert "from-file" not in text and "arg-secret" not in text
 
 
 def test_half_configured_credentials_are_reported_not_replaced(clean_env, monkeypatch):
@@ -50,6 +74,7 @@ def test_configured_local_simulator_reports_its_speed(clean_env, monkeypatch, ma
     monkeypatch.setenv("AURA_CLIENT_SECRET", sim.client_secret)
     client = aura_nb.connect(vault_dir=clean_env / "vault")
     assert client.speed == 37 and client.pacer.window == pytest.approx(60 / 37)
+    assert client.credentials.source == "environment"
     assert client.describe() == f"Simulator mode: local Aura API simulator at {sim.base_url} " \
                                 "as client simu…"
 
@@ -67,5 +92,6 @@ def test_local_simulator_url_without_credentials_uses_its_default_client(clean_e
     monkeypatch.setenv("AURA_BASE_URL", sim.base_url + "/")
     client = aura_nb.connect(vault_dir=clean_env / "vault")
     assert client.base_url == sim.base_url and client.speed == 20
+    assert client.credentials.source == "simulator default"
     assert "default client" in client.describe()
     assert client.list_tenants()

@@ -99,6 +99,19 @@ def test_dotenv_location_is_named_when_it_exists_but_lacks_the_values(clean_env)
     assert str(clean_env / ".env") in str(info.value)
 
 
+@pytest.mark.parametrize("source, text", [
+    ("argument", "credentials from arguments"),
+    ("environment", "credentials from the environment"),
+    (".env", "credentials from .env"),
+    ("argument+environment", "credentials from arguments and the environment"),
+    ("simulator default", "the simulator's default client"),
+])
+def test_source_text_words_where_the_credentials_came_from(source, text):
+    creds = ClientCredentials("id", "secret-never-shown", source=source)
+    assert creds.source_text == text
+    assert "secret-never-shown" not in creds.source_text + repr(creds)
+
+
 def test_repr_masks_the_secret_and_shortens_the_id():
     creds = ClientCredentials("abcdefgh-1234", "very-secret-value", "https://api.neo4j.io")
     text = repr(creds) + str(creds)
