@@ -118,6 +118,12 @@ class TokenCache:
         """The cached token or ``None`` (no fetch)."""
         return self._token
 
+    def expires_in(self) -> float | None:
+        """Seconds, by this cache's clock, until the cached token expires (negative once it
+        has), or ``None`` when no token is cached. Fetches nothing."""
+        token = self._token
+        return None if token is None else token.expires_at - self._clock()
+
     def __repr__(self) -> str:
         state = "empty" if self._token is None else "holding a token"
         return f"TokenCache({state}, {self.requests} fetched)"

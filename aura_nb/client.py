@@ -255,6 +255,22 @@ class AuraClient:
         return self._tokens.requests
 
     @property
+    def token_expires_in(self) -> float | None:
+        """Seconds until the cached access token expires (by the client's ``clock``; negative
+        once it has expired and no request has replaced it yet), or ``None`` before the first
+        token. Read-only and sends nothing; the token itself is never exposed. The client renews
+        the token on its own shortly before this reaches 0."""
+        return self._tokens.expires_in()
+
+    @property
+    def request_count(self) -> int:
+        """How many HTTP requests this client has sent to ``/v1`` and to the token endpoint,
+        retries included (each one takes a slot from `pacer`, whether or not pacing is on).
+        A request whose connection could not be opened counts too; the simulator's admin
+        calls made by `aura_nb.connect` (``/_simulator/...``) do not. Read-only."""
+        return self.pacer.acquired
+
+    @property
     def client_id(self) -> str:
         """The API client id (not secret; shown shortened by `describe`)."""
         return self.credentials.client_id

@@ -25,7 +25,6 @@ import html
 import json
 import re
 import shlex
-import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
@@ -165,7 +164,8 @@ def _split(line: str) -> list[str]:
 class ConnectionInfo:
     """What ``%aura whoami`` answers: ``mode`` (real/simulator), ``base_url``, ``tenant`` (the
     configured default, or None), ``token`` (relative expiry of the cached token, in words),
-    ``requests`` (HTTP requests this client made) and ``token_requests`` (tokens fetched).
+    ``requests`` (HTTP requests the client sent, retries and token requests included: its
+    ``request_count``) and ``token_requests`` (tokens fetched).
     Holds no secret."""
 
     mode: str
@@ -349,20 +349,13 @@ class AuraMagics(Magics):
         from aura_nb import config
 
         client = self.client
-        # The core has no public token-expiry reading: use its TokenCache (never the token).
-        tokens = getattr(client, "_tokens", None)
-        token = getattr(tokens, "current", None)
-        if token is None:
-            expiry = "not fetched yet"
-        else:
-            remaining = token.expires_at - getattr(tokens, "_clock", time.monotonic)()
-            expiry = _expiry(remaining, client.speed)
+        remaining = client.token_expires_in
         return ConnectionInfo(
             mode=client.mode,
             base_url=client.base_url,
             tenant=client.default_tenant or config.tenant(),
-            token=expiry,
-            requests=client.pacer.acquired,  # every request sent, retries and tokens included
+            token="not fetched yet" if remaining is None else _expiry(remaining, client.speed),
+            requests=client.request_count,
             token_requests=client.token_requests,
         )
 

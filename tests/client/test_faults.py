@@ -255,3 +255,26 @@ def test_token_request_is_sent_again_after_5xx_and_dropped_connections(simulator
     assert len(client.list_tenants()) == 3
     assert sim_requests(simulator, "POST /oauth/token") == 3
     assert client.token_requests == 1
+
+
+def test_request_count_includes_token_requests_and_retries(simulator, make_client):
+    class Clock:
+        now = 100.0
+
+        def __call__(self):
+            return self.now
+
+    clock = Clock()
+    client = make_client(simulator, clock=clock)
+    assert client.request_count == 0 and client.token_expires_in is None
+    script(simulator, {"method": "GET", "path": "/v1/tenants", "action": "status", "status": 503,
+                       "times": 2})
+    client.list_tenants()
+    served = sum(simulator.stats_snapshot()["requests"].values())
+    assert client.request_count == served == 4  # the token, two 503s, then the list
+    assert client.token_expires_in == pytest.approx(3600 / simulator.clock.speed)
+    clock.now += 10
+    assert client.token_expires_in == pytest.approx(3600 / simulator.clock.speed - 10)
+    assert client.request_count == 4  # reading either sends nothing
+    with pytest.raises(AttributeError):
+        client.request_count = 0

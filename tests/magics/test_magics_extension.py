@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import types
 
 import pytest
 from IPython.core.completer import provisionalcompleter
@@ -119,6 +120,18 @@ def test_whoami_reports_mode_url_token_expiry_and_requests(aura, sim):
     assert info.requests == sum(stats["requests"].values()) == 2  # the token, then the list
     assert info.token_requests == stats["tokens_issued"] == 1
     assert "in server time at 1000x" in info._repr_html_()
+
+
+def test_whoami_reads_only_the_clients_public_properties(shell):
+    # A front-end of the core: whoami must work from the documented read-only properties alone
+    # (no _tokens, no pacer), with whatever the client reports.
+    public = types.SimpleNamespace(mode="real", base_url="https://api.neo4j.io",
+                                   default_tenant="T", speed=1.0, token_expires_in=1500.0,
+                                   request_count=7, token_requests=1)
+    info = AuraMagics(shell, client=public)._do_whoami(None)
+    assert (info.token, info.requests, info.token_requests) == ("expires in 25 min", 7, 1)
+    public.token_expires_in = None
+    assert AuraMagics(shell, client=public)._do_whoami(None).token == "not fetched yet"
 
 
 def test_connect_starts_a_fresh_client(aura, sim):

@@ -104,3 +104,15 @@ def test_token_repr_never_shows_the_token():
     cache, _ = make_cache(FakeClock())
     cache.get()
     assert "token-0" not in repr(cache)
+
+
+def test_expires_in_counts_down_by_the_cache_clock_and_fetches_nothing():
+    clock = FakeClock()
+    cache, issued = make_cache(clock, expires_in=600.0)
+    assert cache.expires_in() is None and issued == []
+    cache.get()
+    clock.now += 100
+    assert cache.expires_in() == pytest.approx(500.0)
+    clock.now += 700
+    assert cache.expires_in() == pytest.approx(-200.0)
+    assert len(issued) == 1
