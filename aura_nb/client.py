@@ -39,8 +39,8 @@ from urllib3.util.retry import Retry
 
 from . import config, waiting
 from .auth import Token, TokenCache, BearerAuth
-from .credentials import ClientCredentials, mask_client_id, normalize_base_url, \
-    resolve_credentials
+from .credentials import ClientCredentials, is_loopback_url, mask_client_id, \
+    normalize_base_url, resolve_credentials
 from .display import ModelList
 from .errors import (
     AmbiguousName,
@@ -161,6 +161,10 @@ class AuraClient:
     * ``vault_dir`` (or ``vault``): where one-time passwords go (``AURA_VAULT_DIR``).
     * ``history_size``: exchanges kept in `history` (50).
     * ``clock``/``sleep``: injectable for tests (token expiry, waiting).
+
+    ``mode`` is ``"simulator"`` for a loopback or plain-http base URL, else ``"real"``;
+    ``insecure`` is True for plain http beyond loopback (a room's shared simulator, allowed only
+    with ``AURA_ALLOW_HTTP=1``; one warning is logged when such a client is made).
     """
 
     def __init__(
@@ -196,6 +200,12 @@ class AuraClient:
         self.base_url = self.credentials.base_url
         self.api_url = self.base_url + "/v1"
         self.mode = self.credentials.mode
+        #: Plain http to a host beyond loopback (a room's shared simulator, AURA_ALLOW_HTTP=1).
+        self.insecure = self.base_url.startswith("http://") and not is_loopback_url(self.base_url)
+        if self.insecure:
+            log.warning("AURA_ALLOW_HTTP: talking plain http to %s; the client secret and access "
+                        "tokens cross the network unencrypted (use this only for a simulator on "
+                        "a trusted network)", self.base_url)
         if speed is None:
             speed = config.simulator_speed() if self.mode == "simulator" else 1.0
         if speed <= 0:
@@ -279,6 +289,9 @@ class AuraClient:
         """One line saying which API this client talks to (for the real API also where the
         credentials came from); never contains the secret."""
         who = f"as client {mask_client_id(self.client_id)}"
+        if self.insecure:
+            return (f"Simulator mode: shared Aura API simulator at {self.base_url} over plain "
+                    f"http (AURA_ALLOW_HTTP) {who}")
         if self.mode == "simulator":
             if self.note:
                 return f"Simulator mode: local Aura API simulator at {self.base_url} ({self.note})."

@@ -31,6 +31,7 @@ __all__ = [
     "timeout",
     "rate_limit",
     "simulator_speed",
+    "allow_http",
     "describe_variables",
 ]
 
@@ -70,6 +71,8 @@ VARIABLES: dict[str, Variable] = {
         Variable("AURA_RATE_LIMIT", "requests per minute the client allows itself (0 = off)",
                  "125"),
         Variable("AURA_SIMULATOR_SPEED", "speed factor of a simulator the kit starts itself", "10"),
+        Variable("AURA_ALLOW_HTTP", "1 = allow plain http to a non-loopback host (a room's "
+                 "shared simulator; the secret travels unencrypted)", "0"),
     )
 }
 
@@ -166,6 +169,22 @@ def rate_limit() -> int:
 def simulator_speed() -> float:
     """``AURA_SIMULATOR_SPEED`` (default 10). Raises `ConfigurationError` if not > 0."""
     return _number("AURA_SIMULATOR_SPEED", 0.001)
+
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def allow_http() -> bool:
+    """``AURA_ALLOW_HTTP`` (default off): True lets the client use plain ``http://`` to a host
+    that is not a loopback address, for a simulator shared by a room. Raises
+    `ConfigurationError` for a value that is not one of 1/0, true/false, yes/no, on/off."""
+    raw = (get("AURA_ALLOW_HTTP") or "0").strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ConfigurationError(f"AURA_ALLOW_HTTP must be 1 or 0, got {raw!r}")
 
 
 def describe_variables() -> list[tuple[str, str, str]]:

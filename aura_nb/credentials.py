@@ -19,6 +19,7 @@ __all__ = [
     "credentials_configured",
     "normalize_base_url",
     "is_loopback_url",
+    "is_simulator_url",
     "mask_client_id",
     "SOURCES",
 ]
@@ -53,11 +54,18 @@ def is_loopback_url(url: str) -> bool:
         return False
 
 
+def is_simulator_url(url: str) -> bool:
+    """True for a simulator's URL: a loopback host, or any plain ``http://`` URL (the real API is
+    https only; `normalize_base_url` accepts http beyond loopback only with AURA_ALLOW_HTTP=1)."""
+    return is_loopback_url(url) or urlsplit(url.strip()).scheme == "http"
+
+
 def normalize_base_url(url: str) -> str:
     """Check and tidy an API base URL: scheme and host only, no trailing slash or ``/v1``.
 
     Raises `ConfigurationError` for anything else, and for plain ``http://`` to a non-loopback
-    host (the client secret must never travel unencrypted)."""
+    host (the client secret must never travel unencrypted) unless ``AURA_ALLOW_HTTP=1`` opts in
+    for a room's shared simulator."""
     raw = (url or "").strip()
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -74,10 +82,11 @@ def normalize_base_url(url: str) -> str:
         )
     if parts.username or parts.password:
         raise ConfigurationError("AURA_BASE_URL must not contain a user name or password")
-    if parts.scheme == "http" and not is_loopback_url(raw):
+    if parts.scheme == "http" and not is_loopback_url(raw) and not config.allow_http():
         raise ConfigurationError(
             f"AURA_BASE_URL {parts.scheme}://{parts.netloc} uses plain http; use https:// "
-            "(plain http is accepted only for a local simulator on 127.0.0.1)"
+            "(plain http is accepted only for a local simulator on 127.0.0.1, or for a room's "
+            "shared simulator with AURA_ALLOW_HTTP=1)"
         )
     return f"{parts.scheme}://{parts.netloc}"
 
@@ -98,8 +107,9 @@ class ClientCredentials:
 
     @property
     def mode(self) -> str:
-        """``"simulator"`` when the base URL is a loopback address, else ``"real"``."""
-        return "simulator" if is_loopback_url(self.base_url) else "real"
+        """``"simulator"`` when the base URL is a loopback address or plain http (the real API
+        is https only), else ``"real"``."""
+        return "simulator" if is_simulator_url(self.base_url) else "real"
 
     @property
     def source_text(self) -> str:

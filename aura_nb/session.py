@@ -18,7 +18,7 @@ import requests
 from . import config
 from .client import AuraClient
 from .errors import CredentialsUnavailable
-from .credentials import ClientCredentials, is_loopback_url, normalize_base_url, \
+from .credentials import ClientCredentials, is_simulator_url, normalize_base_url, \
     resolve_credentials
 
 __all__ = ["connect", "embedded_simulator"]
@@ -47,10 +47,13 @@ def embedded_simulator() -> Any:
 
 
 def _simulator_speed(base_url: str) -> float:
-    """Ask a local simulator for its speed factor (``GET /_simulator/clock``); fall back to
-    ``AURA_SIMULATOR_SPEED`` when it does not say."""
+    """Ask a simulator for its speed factor (``GET /_simulator/clock``); fall back to
+    ``AURA_SIMULATOR_SPEED`` when it does not say (a shared simulator beyond loopback refuses
+    its admin surface to other machines)."""
     try:
-        answer = requests.get(base_url + "/_simulator/clock", timeout=2)
+        with requests.Session() as session:
+            session.trust_env = False  # a simulator is never behind the user's proxy
+            answer = session.get(base_url + "/_simulator/clock", timeout=2)
         speed = float(answer.json().get("speed"))
         if speed > 0:
             return speed
@@ -66,10 +69,10 @@ def connect(**overrides: Any) -> AuraClient:
 
     Credentials resolve explicit -> environment -> ``.env``; ``client.credentials.source`` says
     which. When neither a client id nor a secret is configured anywhere, the client talks to the
-    local simulator at ``AURA_BASE_URL`` (if that is a loopback address) with the simulator's
-    default client, else to an embedded simulator started once per process (source
-    ``"simulator default"`` either way). For a local simulator URL the speed factor is asked
-    from the simulator. Raises `CredentialsUnavailable` when only one of id/secret is configured
+    simulator at ``AURA_BASE_URL`` when that is a simulator's URL (loopback, or plain http, which
+    beyond loopback needs ``AURA_ALLOW_HTTP=1``) with its default client, else to an embedded
+    simulator started once per process (source ``"simulator default"`` either way). For a
+    simulator URL the speed factor is asked from the simulator. Raises `CredentialsUnavailable` when only one of id/secret is configured
     (a half-finished setup is reported, never silently replaced by the simulator),
     `ConfigurationError` for bad settings."""
     client_id = overrides.pop("client_id", None)
@@ -88,7 +91,7 @@ def connect(**overrides: Any) -> AuraClient:
         if partly:
             raise
         url = base_url or config.lookup("AURA_BASE_URL")[0]
-        if url and is_loopback_url(url):
+        if url and is_simulator_url(url):
             # A simulator of one's own (python -m aura_nb.simulator) with its default client.
             return _client_for(
                 _simulator_default(*DEFAULT_SIMULATOR_CLIENT, normalize_base_url(url)),

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import socket
+
 import pytest
+import requests
 
 import aura_nb
-from aura_nb.errors import CredentialsUnavailable
+from aura_nb.errors import ConfigurationError, CredentialsUnavailable
 
 
 def test_nothing_configured_starts_one_embedded_simulator(clean_env):
@@ -95,3 +99,49 @@ def test_local_simulator_url_without_credentials_uses_its_default_client(clean_e
     assert client.credentials.source == "simulator default"
     assert "default client" in client.describe()
     assert client.list_tenants()
+
+
+def _non_loopback_name_for(sim) -> str:
+    """A host name that reaches ``sim`` on this machine yet is not a loopback literal (so the
+    client treats it like a room simulator's address); the test is skipped when none works."""
+    port = sim.base_url.rsplit(":", 1)[1]
+    for host in (socket.gethostname(), "0.0.0.0"):
+        try:
+            requests.get(f"http://{host}:{port}/_simulator/health", timeout=2).raise_for_status()
+        except requests.RequestException:
+            continue
+        return f"http://{host}:{port}"
+    pytest.skip("no non-loopback name reaches a local server on this machine")
+
+
+def test_room_simulator_over_plain_http_needs_the_opt_in(clean_env, monkeypatch, make_simulator,
+                                                         caplog):
+    sim = make_simulator(speed=20)
+    url = _non_loopback_name_for(sim)
+    monkeypatch.setenv("AURA_BASE_URL", url)
+    monkeypatch.setenv("AURA_CLIENT_ID", sim.client_id)
+    monkeypatch.setenv("AURA_CLIENT_SECRET", sim.client_secret)
+    with pytest.raises(ConfigurationError) as info:
+        aura_nb.connect(vault_dir=clean_env / "vault")
+    assert "uses plain http" in str(info.value) and "AURA_ALLOW_HTTP=1" in str(info.value)
+    monkeypatch.setenv("AURA_ALLOW_HTTP", "1")
+    with caplog.at_level(logging.WARNING, logger="aura_nb"):
+        client = aura_nb.connect(vault_dir=clean_env / "vault")
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "AURA_ALLOW_HTTP" in warnings[0].getMessage()
+    assert client.mode == "simulator" and client.speed == 20
+    assert client.describe() == (f"Simulator mode: shared Aura API simulator at {url} over plain "
+                                 "http (AURA_ALLOW_HTTP) as client simu…")
+    assert [t.name for t in client.list_tenants()][0] == "Learning Project"
+    text = client.describe() + repr(client) + caplog.text
+    assert sim.client_secret not in text
+
+
+def test_room_simulator_url_without_credentials_is_not_replaced(clean_env, monkeypatch):
+    monkeypatch.setenv("AURA_BASE_URL", "http://192.0.2.10:8787")
+    with pytest.raises(ConfigurationError, match="AURA_ALLOW_HTTP=1"):
+        aura_nb.connect()  # an embedded simulator would hide the mistyped setting
+    monkeypatch.setenv("AURA_ALLOW_HTTP", "1")
+    client = aura_nb.connect(speed=5)  # nothing is sent before the first call
+    assert client.base_url == "http://192.0.2.10:8787"
+    assert client.credentials.source == "simulator default" and client.mode == "simulator"

@@ -143,6 +143,33 @@ def test_bad_base_urls_are_refused_with_a_configuration_error(raw):
     assert ":pw@" not in str(info.value)
 
 
+def test_plain_http_beyond_loopback_needs_aura_allow_http(clean_env, monkeypatch):
+    with pytest.raises(ConfigurationError) as info:
+        normalize_base_url("http://10.0.0.5:8787")
+    assert "AURA_ALLOW_HTTP=1" in str(info.value) and "\n" not in str(info.value)
+    monkeypatch.setenv("AURA_ALLOW_HTTP", "1")
+    assert normalize_base_url("http://10.0.0.5:8787/") == "http://10.0.0.5:8787"
+    creds = resolve_credentials("id", "secret", "http://room.example:8787")
+    assert creds.mode == "simulator"  # the real API is https only
+    assert resolve_credentials("id", "secret", "https://api.neo4j.io").mode == "real"
+    monkeypatch.setenv("AURA_ALLOW_HTTP", "0")
+    with pytest.raises(ConfigurationError, match="AURA_ALLOW_HTTP"):
+        resolve_credentials("id", "secret", "http://room.example:8787")
+
+
+@pytest.mark.parametrize("value, allowed", [("1", True), ("yes", True), ("TRUE", True),
+                                            ("0", False), ("off", False), ("", False)])
+def test_allow_http_reads_common_spellings(clean_env, monkeypatch, value, allowed):
+    monkeypatch.setenv("AURA_ALLOW_HTTP", value)
+    assert config.allow_http() is allowed
+
+
+def test_allow_http_refuses_other_values(clean_env, monkeypatch):
+    monkeypatch.setenv("AURA_ALLOW_HTTP", "please")
+    with pytest.raises(ConfigurationError, match="AURA_ALLOW_HTTP must be 1 or 0"):
+        config.allow_http()
+
+
 def test_loopback_detection():
     assert is_loopback_url("http://127.0.0.1:1")
     assert is_loopback_url("http://[::1]:1")
@@ -177,5 +204,5 @@ def test_every_variable_is_listed_once_with_its_aliases():
     names = " ".join(row[0] for row in rows)
     for name in ("AURA_CLIENT_ID / AURA_API_CLIENT_ID", "AURA_CLIENT_SECRET / AURA_API_CLIENT_SECRET",
                  "AURA_BASE_URL", "AURA_TENANT", "AURA_NB_HOME", "AURA_VAULT_DIR", "AURA_TIMEOUT",
-                 "AURA_RATE_LIMIT", "AURA_SIMULATOR_SPEED"):
+                 "AURA_RATE_LIMIT", "AURA_SIMULATOR_SPEED", "AURA_ALLOW_HTTP"):
         assert name in names
