@@ -4,8 +4,9 @@ Typical chain in a notebook::
 
     creds = CredentialsForm()                 # Connect -> creds.client
     picker = TenantPicker(); creds.on_submit(picker.set_client)
-    form = CreateInstanceForm(client, tenant) # or picker.on_submit(form.set_tenant)
-    InstanceStatus(client, form.value.id).start()
+    form = CreateInstanceForm(client, tenant, choices={"memory": "2GB"}, watch=True)
+                                              # or picker.on_submit(form.set_tenant)
+    InstanceStatus(client, form.value.id).start()   # what watch=True does after each create
     InstanceTable(client, tenant)
 
 Every form is a ``VBox`` with ``value``, ``submit()`` and ``on_submit(callback)``, shows its

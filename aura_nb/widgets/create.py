@@ -5,12 +5,13 @@ from __future__ import annotations
 import html
 import json
 import threading
-from typing import Any
+from typing import Any, Mapping
 
 import ipywidgets as widgets
 
 from aura_nb.models import InstanceSpec, allowed_choices
 from aura_nb.widgets._base import Form, error_line, status_html
+from aura_nb.widgets.status import InstanceStatus
 
 LEVELS = ("type", "cloud_provider", "region", "memory", "version")
 _LABELS = {
@@ -22,6 +23,13 @@ _LABELS = {
 }
 MASK = "\u2022" * 8
 NAME_MAX = 30
+#: The order the Type dropdown offers types in, so its default is the most useful one:
+#: databases before data science, the smaller paid tier first. ``free-db`` comes last (still
+#: offered) because an account may have only one, so a learner's second create would fail.
+#: Types not listed here go after the listed paid ones, in the tenant's order.
+TYPE_ORDER = ("professional-db", "business-critical", "enterprise-db", "professional-ds",
+              "enterprise-ds")
+_READY_LINE = "Pick a name and a configuration, then click Create."
 
 
 def name_problem(name: str) -> str | None:
@@ -33,6 +41,34 @@ def name_problem(name: str) -> str | None:
     if name != name.strip():
         return "Remove the spaces at the start or end of the name."
     return None
+
+
+def type_rank(instance_type: str) -> tuple[int, int]:
+    """Sort key for instance types: `TYPE_ORDER` first, unknown paid types next, ``free-db`` last."""
+    if instance_type == "free-db":
+        return (2, 0)
+    if instance_type in TYPE_ORDER:
+        return (0, TYPE_ORDER.index(instance_type))
+    return (1, 0)
+
+
+def preset_choices(choices: Any) -> dict[str, str]:
+    """Normalise a ``choices=`` preset to ``{level: value}`` (``None`` values dropped).
+
+    ``choices`` is a mapping with keys among ``type, cloud_provider, region, memory, version``,
+    an ``InstanceSpec`` (its five choice fields), or None. Raises ``TypeError`` naming an unknown
+    key (the values themselves are checked against the tenant by the form, not here).
+    """
+    if choices is None:
+        return {}
+    if isinstance(choices, InstanceSpec):
+        choices = {level: getattr(choices, level) for level in LEVELS}
+    elif not isinstance(choices, Mapping):
+        raise TypeError(f"choices must be a mapping or an InstanceSpec, not {type(choices).__name__}")
+    unknown = [key for key in choices if key not in LEVELS]
+    if unknown:
+        raise TypeError(f"unknown choice {', '.join(map(repr, unknown))}: use {', '.join(LEVELS)}")
+    return {level: str(value) for level, value in choices.items() if value is not None}
 
 
 class CreateInstanceForm(Form):
@@ -47,16 +83,36 @@ class CreateInstanceForm(Form):
     The password can be revealed for ``reveal_seconds``; after that (or on Hide) it is blanked, so
     outside that window no widget holds it.
 
+    Types are offered in `TYPE_ORDER`, so the default is a paid database type whenever the
+    tenant offers one (``free-db``, one per account, stays available further down).
+
     ``tenant`` is a ``Tenant``, a tenant name or id, or None (``AURA_TENANT`` or the only tenant).
+    ``choices`` presets the dropdowns (see `choose`): a mapping such as
+    ``{"type": "professional-db", "memory": "2GB"}`` or an ``InstanceSpec``; levels left out get
+    the usual defaults. It is applied again by each ``set_tenant``. A preset the tenant does not
+    offer leaves its dropdown empty and shows a one-line error naming the offered values; Create
+    stays disabled (nothing is sent) until a valid pick is made. An unknown key raises
+    ``TypeError``.
+
+    With ``watch=True`` every instance the form creates gets an `InstanceStatus` below the form,
+    waiting in the background until it is ``running`` (``watch_options`` go to
+    ``InstanceStatus``: ``status``, ``timeout``, ``poll_interval``...); see `watchers`.
+
     ``value`` is the ``CreatedInstance`` (None until one is created); ``on_submit(cb)`` calls
     ``cb(created)`` after each creation. Errors are shown in the form, never raised by a click.
     """
 
-    def __init__(self, client: Any, tenant: Any = None, *, name: str = "", reveal_seconds: float = 20.0) -> None:
+    def __init__(self, client: Any, tenant: Any = None, *, name: str = "",
+                 choices: Mapping[str, str] | InstanceSpec | None = None, watch: bool = False,
+                 watch_options: Mapping[str, Any] | None = None, reveal_seconds: float = 20.0) -> None:
         self._client = client
         self._tenant = None
         self._created = None
         self._cascading = False
+        self._presets = preset_choices(choices)
+        self._pending: dict[str, str] = {}
+        self._choice_problem: str | None = None
+        self._watch_options = dict(watch_options or {})
         self._reveal_seconds = reveal_seconds
         self._reveal_timer: threading.Timer | None = None
         self._reveal_lock = threading.Lock()
@@ -97,6 +153,10 @@ class CreateInstanceForm(Form):
             self._create_button,
             self._result_box,
         ])
+        self._watch_box: widgets.VBox | None = None
+        if watch:  # below the status line, one InstanceStatus per instance created
+            self._watch_box = widgets.VBox([])
+            self.children = (*self.children, self._watch_box)
         self._on_name_change(None)
         self.set_tenant(tenant)
 
@@ -113,8 +173,33 @@ class CreateInstanceForm(Form):
 
     @property
     def choices(self) -> dict[str, Any]:
-        """The current pick at every level, e.g. ``{"type": "free-db", ..., "version": "5"}``."""
+        """The current pick at every level, e.g. ``{"type": "professional-db", ..., "version": "5"}``.
+
+        A level with nothing picked (an invalid preset, or nothing offered) is None.
+        """
         return {level: self._dropdowns[level].value for level in LEVELS}
+
+    @property
+    def watchers(self) -> tuple[InstanceStatus, ...]:
+        """The `InstanceStatus` views of the instances created so far (empty unless ``watch=True``)."""
+        return tuple(self._watch_box.children) if self._watch_box is not None else ()
+
+    def choose(self, **choices: str) -> None:
+        """Pick values as a learner would in the dropdowns, e.g. ``choose(memory="2GB")``.
+
+        Keywords are levels (``type, cloud_provider, region, memory, version``). They go through
+        the same cascade as a click, top to bottom: the levels below the highest one given keep
+        their picks when still offered, else take the first offered. A value the tenant does not
+        offer given the picks above it leaves that dropdown empty (and the ones below it) and
+        shows a one-line error listing what is offered; Create stays disabled, nothing is sent.
+        The choices are also remembered as presets for a later ``set_tenant``. Sends no request.
+        Raises ``TypeError`` for an unknown keyword.
+        """
+        wanted = preset_choices(choices)
+        self._presets.update(wanted)
+        self._pending.update(wanted)
+        if wanted:
+            self._fill_from(min(LEVELS.index(level) for level in wanted))
 
     def set_tenant(self, tenant: Any) -> None:
         """Offer ``tenant``'s configurations (a ``Tenant``, a name or id, or None for the default).
@@ -130,6 +215,7 @@ class CreateInstanceForm(Form):
         except Exception as exc:
             self._tenant = None
             self._tenant_label.value = ""
+            self._choice_problem = None
             self._fill_from(0)
             self._fail(exc)
             return
@@ -139,13 +225,15 @@ class CreateInstanceForm(Form):
             f"<b>Tenant</b> {html.escape(tenant.name)} <code>{html.escape(tenant.id)}</code>"
             f" \u2014 {count} configuration{'s' if count != 1 else ''} offered"
         )
-        self._fill_from(0)
-        if count:
-            self._state = "ready"
-            self._show("info", "Pick a name and a configuration, then click Create.")
-        else:
+        self._choice_problem = None
+        self._pending = dict(self._presets)
+        self._fill_from(0)  # shows the error of a preset the tenant does not offer
+        if not count:
             self._state = "error"
             self._show("error", f"Tenant {tenant.name!r} offers no instance configurations.")
+        elif self._choice_problem is None:
+            self._state = "ready"
+            self._show("info", _READY_LINE)
 
     def spec(self) -> Any:
         """The ``InstanceSpec`` the current fields describe (the name as typed, unchecked)."""
@@ -169,7 +257,7 @@ class CreateInstanceForm(Form):
         None; errors (invalid spec, refused credentials, 5xx, a lost response) are shown in the
         form, not raised.
         """
-        problem = name_problem(self._name.value)
+        problem = name_problem(self._name.value) or self._choice_problem
         if self._tenant is None or problem:
             self._state = "error"
             self._show("error", problem or "No tenant loaded: fix the error above, then call set_tenant().")
@@ -190,6 +278,7 @@ class CreateInstanceForm(Form):
                 self._state = "created"
                 self._show("ok", f"Created {created.name!r} ({created.id}); its password is in the vault.")
         if created is not None:
+            self._watch(created)
             self._notify(created)
         return created
 
@@ -267,26 +356,60 @@ class CreateInstanceForm(Form):
     def _fill_from(self, start: int) -> None:
         """Rebuild the dropdowns from level ``start`` down, keeping picks that stay valid.
 
-        Observers are muted while options and values are set programmatically, so one user
-        choice recomputes the cascade exactly once.
+        A pending preset for a level is picked when offered; when not, that level is left empty
+        (so are the levels below it, whose presets stay pending) and its error is shown until a
+        later pick completes the cascade. Observers are muted while options and values are set
+        programmatically, so one user choice recomputes the cascade exactly once.
         """
         picks = {level: self._dropdowns[level].value for level in LEVELS[:start]}
+        problem = None
         self._cascading = True
         try:
             for level in LEVELS[start:]:
-                if self._tenant is None or any(value is None for value in picks.values()):
-                    offered: tuple[str, ...] = ()
-                else:
-                    offered = tuple(allowed_choices(self._tenant, **picks)[level])
+                offered = self._offered(level, picks)
                 dropdown = self._dropdowns[level]
                 keep = dropdown.value if dropdown.value in offered else (offered[0] if offered else None)
+                if offered and level in self._pending:
+                    wanted = self._pending.pop(level)
+                    keep = wanted if wanted in offered else None
+                    if keep is None:
+                        problem = self._preset_problem(level, wanted, offered, picks)
                 dropdown.options = [(self._label(level, value, picks), value) for value in offered]
                 dropdown.value = keep
                 picks[level] = keep
         finally:
             self._cascading = False
+        if problem is not None:
+            self._choice_problem = problem
+            self._state = "error"
+            self._show("error", problem)
+        elif self._choice_problem is not None and None not in picks.values():
+            self._choice_problem = None
+            self._state = "ready"
+            self._show("info", _READY_LINE)
         self._create_button.disabled = not self._can_submit()
         self._update_summary()
+
+    def _offered(self, level: str, picks: dict[str, Any]) -> tuple[str, ...]:
+        """What the tenant offers at ``level`` given ``picks`` above it (types in `TYPE_ORDER`)."""
+        if self._tenant is None or None in picks.values():
+            return ()
+        offered = allowed_choices(self._tenant, **picks)[level]
+        return tuple(sorted(offered, key=type_rank)) if level == "type" else tuple(offered)
+
+    def _preset_problem(self, level: str, wanted: str, offered: tuple[str, ...],
+                        picks: dict[str, Any]) -> str:
+        context = ", ".join(f"{key} {value}" for key, value in picks.items())
+        return (f"Preset {level} {wanted!r} is not offered by tenant {self._tenant.name!r}"
+                f"{' for ' + context if context else ''}; pick one of: {', '.join(offered)}.")
+
+    def _watch(self, created: Any) -> None:
+        """With ``watch=True``: add an `InstanceStatus` for ``created`` and start it."""
+        if self._watch_box is None:
+            return
+        status = InstanceStatus(self._client, created.id, **self._watch_options)
+        self._watch_box.children = (*self._watch_box.children, status)
+        status.start()
 
     def _label(self, level: str, value: str, picks: dict[str, Any]) -> str:
         if level == "region":

@@ -60,7 +60,7 @@ def test_cascade_offers_exactly_the_configurations_of_every_tenant(simulator, ma
 
 def test_one_choice_recomputes_the_cascade_once(wclient):
     form = CreateInstanceForm(wclient, "Learning Project", name="once")
-    assert form.choices["type"] == "free-db"
+    assert form.choices["type"] == "professional-db"
     changes = {level: 0 for level in LEVELS}
     summaries = []
     for level in LEVELS:
@@ -68,12 +68,12 @@ def test_one_choice_recomputes_the_cascade_once(wclient):
             lambda change, level=level: changes.__setitem__(level, changes[level] + 1), names="options")
     form._summary.observe(lambda change: summaries.append(change["new"]), names="value")
 
-    form._dropdowns["type"].value = "professional-db"
+    form._dropdowns["type"].value = "free-db"
 
     # each lower dropdown got its options at most once (version's stay ("5",): no event at all)
     assert changes == {"type": 0, "cloud_provider": 1, "region": 1, "memory": 1, "version": 0}
-    assert len(summaries) == 1 and "professional-db" in summaries[0]
-    assert len(form._dropdowns["memory"].options) == 7  # 1GB..64GB for the first pro region
+    assert len(summaries) == 1 and "free-db" in summaries[0]
+    assert [value for _, value in form._dropdowns["memory"].options] == ["1GB"]  # free-db: 1GB only
 
 
 def test_picks_that_stay_valid_are_kept_when_an_upper_choice_changes(wclient):
