@@ -11,7 +11,7 @@ Every instance the notebooks create has a name starting with ``nb-`` (`NOTEBOOK_
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from . import config
 from .client import AuraClient
@@ -167,16 +167,14 @@ def forget_deleted_credentials(client: AuraClient) -> int:
     return removed
 
 
-def creation_form(client: AuraClient, tenant: Tenant, name: str = "") -> Any:
-    """The `CreateInstanceForm` with, below it, an `InstanceStatus` for each instance it
-    creates (waiting in the background until ``running``). Returns the ``VBox`` holding both.
-    Needs ipywidgets (imported here, not at module import)."""
-    import ipywidgets as widgets
+def creation_form(client: AuraClient, tenant: Tenant, name: str = "",
+                  choices: Mapping[str, str] | InstanceSpec | None = None) -> Any:
+    """The creation form of notebook 03: ``CreateInstanceForm(client, tenant, name=name,
+    choices=choices, watch=True)``, which shows an `InstanceStatus` below itself for each
+    instance it creates (waiting in the background until ``running``). Sends no request until
+    Create is clicked (``POST /v1/instances``); loading ``tenant`` by name uses
+    ``GET /v1/tenants``. Needs ipywidgets, imported on this call (never when this module is).
+    Raises ``TypeError`` for an unknown ``choices`` key; other problems show in the form."""
+    from .widgets import CreateInstanceForm
 
-    from .widgets import CreateInstanceForm, InstanceStatus
-
-    form = CreateInstanceForm(client, tenant, name=name)
-    progress = widgets.Output()
-    form.on_submit(lambda created: progress.append_display_data(
-        InstanceStatus(client, created.id).start()))
-    return widgets.VBox([form, progress])
+    return CreateInstanceForm(client, tenant, name=name, choices=choices, watch=True)
