@@ -12,3 +12,13 @@ def instances_named(sim, name: str) -> list:
     """The simulator's instances with this name (read from its world, not over HTTP)."""
     with sim.world.lock:
         return [i for i in sim.world.instances.values() if i.name == name]
+
+
+class ManualClock:
+    """A clock for ``AuraClient(clock=...)`` that moves only when a test sets ``now``."""
+
+    def __init__(self, now: float = 0.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now

@@ -16,7 +16,7 @@ from aura_nb.errors import (
     ServerError,
     TransportError,
 )
-from client_helpers import instances_named, sim_requests
+from client_helpers import ManualClock, instances_named, sim_requests
 
 
 def script(sim, *entries):
@@ -206,14 +206,7 @@ def test_expired_token_mid_session_is_replaced_once(simulator, client, make_spec
 
 def test_short_lived_tokens_are_renewed_before_they_expire(make_simulator, make_client):
     sim = make_simulator(token_ttl=100)  # 2 real seconds at speed 50
-
-    class Clock:
-        now = 0.0
-
-        def __call__(self):
-            return self.now
-
-    clock = Clock()
+    clock = ManualClock()
     client = make_client(sim, clock=clock)
     client.list_tenants()
     clock.now = 0.9  # before the refresh point (half of 2 s)
@@ -258,13 +251,7 @@ def test_token_request_is_sent_again_after_5xx_and_dropped_connections(simulator
 
 
 def test_request_count_includes_token_requests_and_retries(simulator, make_client):
-    class Clock:
-        now = 100.0
-
-        def __call__(self):
-            return self.now
-
-    clock = Clock()
+    clock = ManualClock(100.0)
     client = make_client(simulator, clock=clock)
     assert client.request_count == 0 and client.token_expires_in is None
     script(simulator, {"method": "GET", "path": "/v1/tenants", "action": "status", "status": 503,
