@@ -96,11 +96,19 @@ def connect(**overrides: Any) -> AuraClient:
             return _client_for(
                 _simulator_default(*DEFAULT_SIMULATOR_CLIENT, normalize_base_url(url)),
                 overrides, note="no credentials configured: the simulator's default client")
-        sim = embedded_simulator()
-        overrides.setdefault("speed", sim.clock.speed)
-        return _client_for(_simulator_default(sim.client_id, sim.client_secret, sim.base_url),
-                           overrides, note="no real credentials configured")
+        overrides.setdefault("note", "no real credentials configured")
+        return embedded_client(**overrides)
     return _client_for(credentials, overrides)
+
+
+def embedded_client(**overrides: Any) -> AuraClient:
+    """A client for the process's embedded simulator (started on first use), whatever real
+    credentials are configured: the forms' "use local simulator" choice. Keyword arguments go to
+    `AuraClient`."""
+    sim = embedded_simulator()
+    overrides.setdefault("speed", sim.clock.speed)
+    return _client_for(_simulator_default(sim.client_id, sim.client_secret, sim.base_url),
+                       overrides)
 
 
 def _client_for(credentials: ClientCredentials, overrides: dict[str, Any], note: str = ""

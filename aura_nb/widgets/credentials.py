@@ -11,8 +11,8 @@ import ipywidgets as widgets
 
 from aura_nb import config
 from aura_nb.client import AuraClient
-from aura_nb.credentials import is_loopback_url
-from aura_nb.session import embedded_simulator
+from aura_nb.credentials import is_simulator_url
+from aura_nb.session import embedded_client
 from aura_nb.widgets._base import Form
 
 
@@ -170,7 +170,7 @@ class CredentialsForm(Form):
     def _repr_fields(self) -> list[tuple[str, Any]]:
         mode = getattr(self._client_obj, "mode", None)
         if mode is None:
-            simulated = self._simulator.value or is_loopback_url(self._base_url.value.strip())
+            simulated = self._simulator.value or is_simulator_url(self._base_url.value.strip())
             mode = "simulator" if simulated else "real"
         return [("mode", mode), ("state", self._state)]
 
@@ -190,6 +190,4 @@ def _configured() -> dict[str, Any]:
 
 def _simulator_client() -> Any:
     """A client for the kit's embedded in-process simulator (started on first use)."""
-    sim = embedded_simulator()
-    return AuraClient(sim.client_id, sim.client_secret, sim.base_url, speed=sim.clock.speed,
-                      note="local simulator chosen in the form")
+    return embedded_client(note="local simulator chosen in the form")
