@@ -16,6 +16,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
@@ -48,8 +50,6 @@ log = logging.getLogger("aura_nb")
 DEFAULT_POLL_INTERVAL = 10.0
 #: `wait_for_instances` schedules polls this fraction of the interval apart, to keep its promise.
 JITTER_SAFETY = 0.9
-#: With ``goal="all"``, the most intervals one instance's next poll may be put off.
-SKIP_LIMIT = 3
 
 #: Where each transitional status leads when nothing else happens ("deleted" = 404).
 NEXT_STATUS = {
@@ -207,6 +207,16 @@ def _poll_until(fetch: Callable[[], tuple[str, Any]], *, label: str, key: str, t
         interval = min(cap, interval * 1.5)
 
 
+def _fetch_instance(client: Any, instance_id: str) -> tuple[str, Any]:
+    """``(status, Instance)`` from ``GET /v1/instances/{instanceId}``; ``("deleted", None)``
+    once the instance is gone (404)."""
+    try:
+        instance = client.get_instance(instance_id)
+    except NotFound:
+        return "deleted", None
+    return instance.status, instance
+
+
 def wait_for_instance(
     client: Any,
     instance_id: str,
@@ -238,19 +248,12 @@ def wait_for_instance(
     cap *= JITTER_SAFETY  # aim under the promised gap: a poll leaves a moment after it is due
     first = min(cap, first_interval if first_interval is not None else 1.0 / speed)
 
-    def fetch() -> tuple[str, Any]:
-        try:
-            instance = client.get_instance(instance_id)
-        except NotFound:
-            return "deleted", None
-        return instance.status, instance
-
-    result = _poll_until(
-        fetch, label=f"instance {instance_id}", key=instance_id, target=status,
+    return _poll_until(
+        lambda: _fetch_instance(client, instance_id), label=f"instance {instance_id}",
+        key=instance_id, target=status,
         judge=lambda seen: _judge(client, instance_id, seen, status), timeout=timeout,
         on_progress=on_progress, cap=cap, first=first, cancel=cancel, sleep=sleep, clock=clock,
         max_errors=max_errors)
-    return result
 
 
 def wait_for_snapshot(
@@ -301,40 +304,44 @@ class _Tracked:
     last_poll: float | None = None
     last_not_ready: float | None = None
     status: str | None = None
+    in_flight: bool = False
 
 
 class _Fleet:
-    """The scheduling rule of `wait_for_instances` (pure: no I/O, unit-testable).
+    """The rule `wait_for_instances` follows (pure: no I/O, unit-testable).
 
     Each instance's transition ``start`` is its creation time when waiting for a create, else
-    when this client sent the action (or when the wait began); "age" is the time since then.
-    The *duration* of the transition is learned from the instances seen ready: a ready instance
-    gives a lower bound on its duration, the age at its last not-ready poll (or, if it was ready
-    at its first poll, that age minus one interval). ``floor`` is the smallest such bound: no
-    instance is expected to become ready younger than that.
+    when this client sent the action (or when the wait began); its "age" is the time since then.
+    A ready instance shows that its transition took at least its age at its last "not yet"
+    answer (or, if its first answer was "ready", that age minus one interval); ``floor``, the
+    smallest of these bounds, is the shortest transition seen: no instance is expected to be
+    ready younger than that.
 
-    * Before any instance is ready (and without ``expected_duration``) only the oldest pending
-      instance, the scout, is polled, with backoff from 1 s (half its age) up to half the
-      interval.
-    * When the scout is ready, nothing is known of the spread yet: instances as old are polled
-      half an interval sooner than the next rule says.
-    * Each pending instance is first polled one interval after it reaches ``floor`` (an
-      instance ready at ``floor`` is reported within one interval), then every interval while
-      it is not ready: whenever it turns ready it is seen within one interval.
-    * ``goal="all"``: only the last report matters, so a pending instance's next poll may be put
-      off (at most ``SKIP_LIMIT`` intervals) until shortly before the estimated longest duration
-      (`end_estimate`).
-    * The instance whose poll is due earliest (the one most likely ready) goes first; the
-      client's pacing decides how fast polls may go. Intervals are ``JITTER_SAFETY`` times the
-      promised one, to absorb timing noise.
+    1. Scout: until some instance is ready (and without ``expected_duration``) only the oldest
+       pending instance is polled: at once, then with gaps growing from 1 s (half its age) up to
+       half the interval (``goal="all"``: every interval).
+    2. Every other instance is polled first one interval after its age reaches ``floor`` (half
+       an interval sooner while only one instance was seen ready: others may have turned ready
+       before it), then every interval until it is ready.
+    3. ``goal="each"``: all pending instances follow rule 2 at once, so each is reported within
+       one interval of turning ready, unless it was quicker than every instance seen before it.
+       ``goal="all"`` (provisioning a class: only the last report matters): at most
+       ``concurrency`` instances are *watched* at a time (being polled, or not ready when last
+       polled); the others wait their turn, oldest first. By then most of them are ready, so their one
+       request finds them running, and once the slowest is ready the rest follow back to back:
+       the wait ends about one interval after the last instance is ready.
+    4. Polls go out earliest due first (ties: the oldest), at most ``concurrency`` at a time and
+       never faster than the client's pacing. Intervals are ``JITTER_SAFETY`` times the promised
+       one, to absorb timing noise.
     """
 
     def __init__(self, tracked: Iterable[_Tracked], interval: float,
-                 expected_duration: float | None = None, goal: str = "each") -> None:
+                 expected_duration: float | None = None, goal: str = "each",
+                 concurrency: int = 4) -> None:
         if goal not in ("each", "all"):
             raise ValueError("goal must be 'each' or 'all'")
         self.goal = goal
-        self.samples: list[tuple[float, bool]] = []  # (age at poll, ready?) for every poll
+        self.concurrency = max(1, int(concurrency))
         self.pending: dict[str, _Tracked] = {t.id: t for t in tracked}
         # Aim a little under the promised interval: the Date header has whole seconds and a poll
         # leaves a moment after it is due.
@@ -346,7 +353,7 @@ class _Fleet:
 
     @property
     def floor(self) -> float | None:
-        """Shortest creation duration considered possible, or ``None`` while still scouting."""
+        """Shortest transition time considered possible, or ``None`` while still scouting."""
         return min(self.lower_bounds) if self.lower_bounds else None
 
     def scout(self) -> _Tracked | None:
@@ -355,70 +362,52 @@ class _Fleet:
             return None
         return min(known, key=lambda t: (t.start, t.id))
 
-    def due(self, item: _Tracked, now: float) -> float:
-        """Server time at which ``item`` should be polled next."""
+    def watched(self) -> int:
+        """Pending instances already polled (or being polled) that are not ready yet."""
+        return sum(1 for t in self.pending.values() if t.in_flight or t.last_poll is not None)
+
+    def due(self, item: _Tracked, now: float, watched: int = 0) -> float:
+        """Server time at which ``item`` should be polled next (``inf``: not yet its turn)."""
         if item.start is None:
             return now if item.last_poll is None else item.last_poll + self.interval
         floor = self.floor
-        if floor is None:
+        if floor is None:  # rule 1
             if item is not self.scout():
                 return float("inf")
             if item.last_poll is None:
                 return now
+            if self.goal == "all":
+                return item.last_poll + self.interval
             age = item.last_poll - item.start
             return item.last_poll + min(self.interval / 2, max(1.0, 0.5 * age))
-        first = item.start + floor + self.interval
+        if item.last_poll is None and self.goal == "all" and watched >= self.concurrency:
+            return float("inf")  # rule 3: wait for a watched instance to be ready
+        first = item.start + floor + self.interval  # rule 2
         if self.seen_ready == 1:
-            # One instance seen ready says little about the spread: others may have turned
-            # ready before it did, so those as old are polled half an interval sooner.
             first -= self.interval / 2
-        due = first if item.last_poll is None else max(first, item.last_poll + self.interval)
-        if self.goal == "all" and self.seen_ready >= 2:
-            end = self.end_estimate()
-            if end is not None:
-                # Only the last instance's report matters: skip polls an instance would most
-                # likely answer "not yet", but never skip more than a few intervals at once.
-                limit = (item.last_poll if item.last_poll is not None else first) \
-                    + SKIP_LIMIT * self.interval
-                due = max(due, min(item.start + end - self.interval / 2, limit))
-        return due
-
-    def end_estimate(self) -> float | None:
-        """Estimated longest creation duration, from every poll so far: with creation times
-        spread evenly above ``floor``, a poll at age t finds the instance ready with chance
-        (t - floor) / width, so width = sum of (t - floor) over polls / ready answers (ages
-        clipped at the width, refined a few times). ``None`` until some poll above ``floor``
-        answered "not yet" (no spread seen)."""
-        floor = self.floor
-        if floor is None:
-            return None
-        spans = [age - floor for age, _ in self.samples if age > floor]
-        ready = sum(1 for age, done in self.samples if done and age > floor)
-        if not ready or all(done for age, done in self.samples if age > floor):
-            return None
-        width = sum(spans) / ready
-        for _ in range(5):
-            width = sum(min(span, width) for span in spans) / ready
-        return floor + width
+        return first if item.last_poll is None else max(first, item.last_poll + self.interval)
 
     def next(self, now: float) -> tuple[_Tracked, float] | None:
-        """The pending instance to poll next and when (server time)."""
+        """The pending instance (not being polled already) to poll next, and when (server
+        time); ``None`` when every pending instance is being polled."""
+        watched = self.watched()
         best: tuple[float, float, str] | None = None
         chosen = None
         for item in self.pending.values():
-            due = self.due(item, now)
-            rank = (due, item.start if item.start is not None else now, item.id)
+            if item.in_flight:
+                continue
+            rank = (self.due(item, now, watched),
+                    item.start if item.start is not None else now, item.id)
             if best is None or rank < best:
                 best, chosen = rank, item
         return None if chosen is None else (chosen, best[0])  # type: ignore[index]
 
     def observe(self, item: _Tracked, now: float, status: str | None, ready: bool) -> None:
-        """Record a poll of ``item`` at server time ``now``."""
+        """Record an answer (``status`` ``None``: the poll failed) for ``item`` at ``now``."""
+        item.in_flight = False
         item.polls += 1
         item.last_poll = now
         item.status = status
-        if item.start is not None and status is not None:
-            self.samples.append((now - item.start, ready))
         if ready:
             self.seen_ready += 1
             if item.start is not None:
@@ -493,6 +482,7 @@ def wait_for_instances(
     max_errors: int = 3,
     raise_on_failure: bool = True,
     goal: str = "each",
+    concurrency: int = 4,
 ) -> dict[str, Any]:
     """Wait until every instance has ``status`` and return ``{id: Instance}`` (``None`` values
     for ``status="deleted"``), spending status requests (``GET /v1/instances/{instanceId}``, one
@@ -504,12 +494,14 @@ def wait_for_instances(
     (id -> RFC 3339 string or datetime), else from one ``GET /v1/instances``.
     ``expected_duration``: the shortest transition time you expect, in server seconds (for
     example from an earlier run); it replaces scouting. ``poll_interval`` (real seconds; default
-    10 server seconds): with ``goal="each"`` an instance is reported at most this long after it
-    turned ready, provided it did not turn ready faster than every instance seen before it;
-    with ``goal="all"`` only the last instance is, and fewer requests are spent (provisioning a
-    class). Choose at least ``len(ids) * 60 / rate_limit`` server seconds so the budget keeps
-    up. ``on_progress``, ``cancel``, ``sleep``, ``clock``, ``max_errors`` as in
-    `wait_for_instance`. The rule is described in `_Fleet`; ``benchmarks/waiting.py`` measures it.
+    10 server seconds): with ``goal="each"`` every instance is reported at most this long after
+    it turned ready, provided it did not turn ready faster than every instance seen before it;
+    with ``goal="all"`` only the last one is, and far fewer requests are spent (provisioning a
+    class). ``concurrency``: status requests in flight at once (and, with ``goal="all"``,
+    instances watched at once). Choose an interval of at least ``len(ids) * 60 / rate_limit``
+    server seconds so the budget keeps up. ``on_progress``, ``cancel``, ``sleep``, ``clock``,
+    ``max_errors`` as in `wait_for_instance`. The rule is described in `_Fleet`;
+    ``benchmarks/waiting.py`` measures it.
 
     Raises `WaitIncomplete` (with ``ready`` and ``failures``) when some instances failed or
     timed out (unless ``raise_on_failure=False``: then they are left out of the result),
@@ -522,7 +514,7 @@ def wait_for_instances(
     interval = (poll_interval * speed) if poll_interval is not None else DEFAULT_POLL_INTERVAL
     starts = _start_times(client, entries, created_at, status)
     fleet = _Fleet((_Tracked(i, c) for i, c in starts.items()), interval, expected_duration,
-                   goal)
+                   goal, concurrency)
     results: dict[str, Any] = {}
     failures: dict[str, InstanceWaitError] = {}
     pause = _Pause(cancel, sleep, "", status)
@@ -538,6 +530,8 @@ def wait_for_instances(
         _notify(on_progress, WaitProgress(item.id, item.status, elapsed, item.polls, True,
                                           status, message))
 
+    flying: dict[Future, _Tracked] = {}  # polls sent from the pool, not answered yet
+    pool = ThreadPoolExecutor(max_workers=fleet.concurrency, thread_name_prefix="aura_nb-wait")
     try:
         while fleet.pending:
             pause.check()
@@ -553,21 +547,29 @@ def wait_for_instances(
                 break
             now = client.server_now()
             choice = fleet.next(now)
-            if choice is None:
-                break
-            item, due = choice
-            if due > now:
-                pause(min((due - now) / speed, max(0.0, timeout - elapsed)))
+            rest = timeout - elapsed  # real seconds until the next thing to do
+            if choice is not None and len(flying) < fleet.concurrency:
+                item, due = choice
+                rest = min(rest, (due - now) / speed)
+                if rest <= 0:
+                    rest = client.pacer.delay() if hasattr(client, "pacer") else 0.0
+                    if rest <= 0:  # else wait for the slot, then pick again: another may be riper
+                        item.in_flight = True
+                        flying[pool.submit(_fetch_instance, client, item.id)] = item
+                        continue
+            if not flying:
+                pause(rest)
                 continue
-            delay = client.pacer.delay() if hasattr(client, "pacer") else 0.0
-            if delay > 0:  # wait for the slot, then pick again: something else may be riper
-                pause(delay)
-                continue
-            _poll_one(client, fleet, item, status, finish, clock() - start, max_errors,
-                      on_progress)
+            # Wait for the next thing to do, or an answer (it may change the plan).
+            answered, _ = futures_wait(flying, timeout=rest, return_when=FIRST_COMPLETED)
+            for future in answered:
+                _record(client, fleet, flying.pop(future), future, status, finish,
+                        clock() - start, max_errors, on_progress)
     except WaitCancelled as exc:
         exc.ready = dict(results)  # type: ignore[attr-defined]
         raise
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
     if failures and raise_on_failure:
         shown = "; ".join(str(e) for e in list(failures.values())[:3])
@@ -578,18 +580,12 @@ def wait_for_instances(
     return results
 
 
-def _poll_one(client: Any, fleet: _Fleet, item: _Tracked, target: str,
-              finish: Callable[..., None], elapsed: float, max_errors: int,
-              on_progress: Callable[[WaitProgress], None] | None) -> None:
+def _record(client: Any, fleet: _Fleet, item: _Tracked, future: Future, target: str,
+            finish: Callable[..., None], elapsed: float, max_errors: int,
+            on_progress: Callable[[WaitProgress], None] | None) -> None:
+    """Take in the answer to one poll sent by `wait_for_instances`."""
     try:
-        instance = client.get_instance(item.id)
-        seen, value = instance.status, instance
-        if item.start is None:
-            stamp = parse_timestamp(instance.created_at)
-            fresh = stamp is not None and client.server_now() - stamp.timestamp() < STALE_CREATION
-            item.start = stamp.timestamp() if fresh else client.server_now()
-    except NotFound:
-        seen, value = "deleted", None
+        seen, value = future.result()
     except _TRANSIENT as exc:
         item.errors += 1
         fleet.observe(item, client.server_now(), None, False)
@@ -600,6 +596,10 @@ def _poll_one(client: Any, fleet: _Fleet, item: _Tracked, target: str,
         return
     item.errors = 0
     now = client.server_now()
+    if item.start is None and value is not None:
+        stamp = parse_timestamp(value.created_at)
+        fresh = stamp is not None and now - stamp.timestamp() < STALE_CREATION
+        item.start = stamp.timestamp() if fresh else now
     fleet.observe(item, now, seen, seen == target)
     if seen == target:
         finish(item, None, value, elapsed)

@@ -10,14 +10,14 @@ Creates N instances together on an in-process simulator, waits for all of them, 
 * token requests and 429 answers.
 
 Usage: python benchmarks/waiting.py [--n 20] [--speed 50] [--interval 10] [--creating 90,150]
-       [--runs 3] [--expected SECONDS] [--goal each|all]
+       [--runs 3] [--expected SECONDS] [--goal each|all] [--concurrency 4] [--latency 0]
 
-Figures seen on a 2-core machine (3 runs each):
-  20 instances, creating 100-104 s, interval 10 s, goal each: 1.0-1.1 status requests per
-    instance after the first was ready (2.2-2.3 in all), latest report 8.2 s after ready.
-  50 instances, creating 90-150 s, interval 20 s, goal all: 1.4-1.7 status requests per
-    instance, 2.4-2.8 requests per instance in all (creates and token included), last one
-    reported at 1.02-1.10 x the floor (the moment the last one became ready).
+Figures seen on a 2-core machine (5 runs each, interval 10 s, concurrency 4):
+  20 instances, creating 100-104 s, goal each: 1.00-1.05 status requests per instance after
+    the first was ready (2.20-2.25 in all), none reported more than 8.5 s after it was ready.
+  50 instances, creating 90-150 s, goal all: 1.32-1.50 status requests per instance,
+    2.38-2.56 requests per instance in all (creates, tenant lookup and token included), last
+    one reported at 1.007-1.061 x the floor (the moment the last one became ready).
 """
 
 from __future__ import annotations
@@ -37,9 +37,12 @@ from aura_nb.simulator import Simulator  # noqa: E402
 
 
 def run_once(n: int, speed: float, interval: float, creating: tuple[float, float], seed: int,
-             expected: float | None, goal: str = "each") -> dict:
-    """One create-and-wait session; returns its figures (server seconds)."""
-    with Simulator(seed=seed, speed=speed, durations={"creating": creating}) as sim, \
+             expected: float | None, goal: str = "each", concurrency: int = 4,
+             latency: float = 0.0) -> dict:
+    """One create-and-wait session; returns its figures (server seconds). ``latency``: server
+    seconds the simulator adds to every answer."""
+    with Simulator(seed=seed, speed=speed, durations={"creating": creating},
+                   faults={"latency": latency / speed}) as sim, \
             tempfile.TemporaryDirectory() as vault:
         client = AuraClient(sim.client_id, sim.client_secret, sim.base_url, speed=speed,
                             vault_dir=vault, rate_limit=125)
@@ -68,7 +71,8 @@ def run_once(n: int, speed: float, interval: float, creating: tuple[float, float
 
         before = sim.stats_snapshot()["requests"].get("GET /v1/instances/{instanceId}", 0)
         client.wait_for_instances(created, poll_interval=interval / speed, on_progress=progress,
-                                  expected_duration=expected, goal=goal)
+                                  expected_duration=expected, goal=goal,
+                                  concurrency=concurrency)
         stats = sim.stats_snapshot()
         gets = stats["requests"].get("GET /v1/instances/{instanceId}", 0) - before
         late = [reported[i] - ready_at[i] for i in ready_at]
@@ -96,16 +100,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--expected", type=float, default=None)
     parser.add_argument("--goal", choices=("each", "all"), default="each")
+    parser.add_argument("--concurrency", type=int, default=4,
+                        help="status requests in flight at once (default 4)")
+    parser.add_argument("--latency", type=float, default=0.0,
+                        help="server seconds added to every answer (default 0)")
     args = parser.parse_args(argv)
     lo, hi = (float(x) for x in args.creating.split(","))
     print(f"{args.n} instances, creating {lo:g}-{hi:g} s, interval {args.interval:g} s, "
-          f"speed {args.speed:g}, goal {args.goal}")
+          f"speed {args.speed:g}, goal {args.goal}, concurrency {args.concurrency}, "
+          f"latency {args.latency:g} s")
     header = ("seed", "GET/inst", "GET/inst after 1st ready", "late max", "late mean",
               "> interval", "done/floor", "req/inst", "tokens", "429s")
     print(" | ".join(header))
     started = time.monotonic()
     for seed in range(args.runs):
-        r = run_once(args.n, args.speed, args.interval, (lo, hi), seed, args.expected, args.goal)
+        r = run_once(args.n, args.speed, args.interval, (lo, hi), seed, args.expected, args.goal,
+                     args.concurrency, args.latency)
         print(f"{seed} | {r['gets_per_instance']:.2f} | {r['gets_after_first_ready']:.2f} | "
               f"{r['max_late']:.1f} | {r['mean_late']:.1f} | {r['over_interval']} | "
               f"{r['done_vs_floor']:.3f} | {r['requests_per_instance']:.2f} | {r['tokens']} | "

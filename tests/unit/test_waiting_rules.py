@@ -74,31 +74,40 @@ def test_expected_duration_skips_scouting():
     assert f.due(f.pending["i1"], 0.0) == pytest.approx(-5 + 50 + step)
 
 
-def test_end_estimate_fits_an_even_spread():
-    f = fleet([0], goal="all")
-    f.lower_bounds.append(100.0)
-    # durations spread evenly over 100-160: polls at ages 130 find half ready
-    for n in range(20):
-        f.samples.append((130.0, n % 2 == 0))
-    assert f.end_estimate() == pytest.approx(160.0)
-    assert fleet([0]).end_estimate() is None
+def test_goal_all_scout_is_polled_every_interval():
+    f = fleet([2, 1], goal="all")
+    scout = f.pending["i0"]
+    assert f.next(0.0) == (scout, 0.0)
+    f.observe(scout, 0.0, "creating", False)
+    assert f.due(scout, 0.0) == pytest.approx(10 * JITTER_SAFETY)
+    assert f.due(f.pending["i1"], 0.0) == float("inf")
 
 
-def test_goal_all_puts_off_polls_until_near_the_estimated_end():
-    f = fleet([130, 130, 130], goal="all")
-    first, second, third = f.pending.values()
-    f.lower_bounds.append(100.0)
-    f.seen_ready = 2
-    for n in range(20):
-        f.samples.append((130.0, n % 2 == 0))
-    f.observe(third, 0.0, "creating", False)
-    f.samples = [(130.0, n % 2 == 0) for n in range(20)]
+def test_goal_all_watches_only_concurrency_instances_at_a_time():
+    f = fleet([100, 99, 98, 97, 96], goal="all", concurrency=2)
+    scout, a, b, c, d = f.pending.values()
+    f.observe(scout, -5.0, "creating", False)
+    f.observe(scout, 0.0, "running", True)
+    f.pending.pop(scout.id)
+    # the two oldest are sent; while both are in flight, nobody else is
+    assert f.next(0.0)[0] is a
+    a.in_flight = True
+    assert f.next(0.0)[0] is b
+    b.in_flight = True
+    assert f.next(0.0)[1] == float("inf")
+    f.observe(a, 0.0, "running", True)
+    f.pending.pop(a.id)
+    f.observe(b, 0.0, "creating", False)  # b is watched: polled again one interval later
+    assert f.next(0.0)[0] is c
+    c.in_flight = True
+    f.observe(c, 0.0, "creating", False)
     step = 10 * JITTER_SAFETY
-    # estimated end at age 160 -> poll half an interval before: age 155.5 -> time 25.5
-    assert f.due(third, 0.0) == pytest.approx(-130 + 160 - step / 2)
-    # ...but never more than SKIP_LIMIT intervals after its last poll
-    f.samples = [(130.0, n % 10 == 0) for n in range(20)]
-    assert f.due(third, 0.0) == pytest.approx(3 * step)
-    assert fleet([1], goal="each").goal == "each"
+    assert f.watched() == 2 and f.due(d, 0.0, f.watched()) == float("inf")
+    assert f.next(0.0) == (b, pytest.approx(step))
+    # goal "each" watches everyone
+    g = fleet([100, 99, 98], concurrency=1)
+    g.lower_bounds.append(90.0)
+    g.observe(g.pending["i0"], 0.0, "creating", False)
+    assert g.due(g.pending["i1"], 0.0, g.watched()) < float("inf")
     with pytest.raises(ValueError):
         fleet([1], goal="some")
