@@ -40,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="workshop prefix: instance names are <prefix>-<attendee>, e.g. gds-0612")
     common.add_argument("--home", help="folder holding workshops/<prefix>/ (default: $AURA_NB_HOME)")
     common.add_argument("--tenant", help="tenant (project) name or id (default: AURA_TENANT or the only one)")
-    common.add_argument("--concurrency", type=int, default=4, help="worker threads (default 4)")
+    common.add_argument("--concurrency", type=int, default=4,
+                        help="worker threads, and instances watched at once while waiting (default 4)")
     common.add_argument("--no-wait", action="store_true", help="do not wait for the instances to settle")
     common.add_argument("--timeout", type=float, default=1800, help="seconds to wait at most (default 1800)")
 

@@ -327,8 +327,11 @@ class Workshop:
 
     ``Workshop(client, prefix)`` opens (or starts) the manifest in
     ``$AURA_NB_HOME/workshops/<prefix>/manifest.json`` (``home`` or ``manifest_path`` override
-    that). ``concurrency`` bounds the worker threads (the client's pacing is their shared request
-    budget); ``retry_delay`` is the pause in seconds before retrying after a ``409`` busy answer.
+    that). ``concurrency`` bounds the worker threads and the instances watched at once while
+    waiting (the client's pacing is their shared request budget); ``poll_interval`` is the
+    longest gap, in server seconds, between two status requests for an instance being waited
+    for (default 10); ``retry_delay`` is the pause in seconds before retrying after a ``409``
+    busy answer.
     Raises :class:`RosterError` for a bad prefix and :class:`ManifestError` for an unreadable
     manifest or one of another prefix.
     """
@@ -344,7 +347,6 @@ class Workshop:
         retry_delay: float = 10.0,
         max_attempts: int = 4,
         poll_interval: float | None = None,
-        wait_strategy: str = "sweep",
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.client = client
@@ -360,9 +362,6 @@ class Workshop:
         self.retry_delay = float(retry_delay)
         self.max_attempts = max(1, int(max_attempts))
         self.poll_interval = poll_interval
-        if wait_strategy not in ("sweep", "fleet"):
-            raise ValueError(f"wait_strategy must be 'sweep' or 'fleet', not {wait_strategy!r}")
-        self.wait_strategy = wait_strategy
         self._sleep = sleep
         self._lock = threading.Lock()
 
@@ -407,24 +406,10 @@ class Workshop:
             pool.shutdown(wait=True, cancel_futures=True)
         return events
 
-    def _read(self, call: Callable[..., Any], *args: Any) -> Any:
-        """Run a read-only client call (GET), trying again after one server second when the
-        service answered 5xx or the connection failed, up to ``max_attempts`` times: safe for a
-        read, and the client itself resends GETs only on 429/502/503/504."""
-        for attempt in range(1, self.max_attempts + 1):
-            try:
-                return call(*args)
-            except (ServerError, TransportError) as exc:
-                if attempt == self.max_attempts:
-                    raise
-                log.info("workshop %s: a read failed (%s); trying again", self.prefix, type(exc).__name__)
-                self._sleep(1.0 / float(getattr(self.client, "speed", 1.0)))
-        raise AssertionError("unreachable")
-
     def _tenant(self, tenant: str | None) -> Any:
         """The workshop's tenant: ``tenant`` (name or id), else the manifest's, else the default."""
         wanted = tenant or self.manifest.tenant_id or None
-        found = self._read(self.client.find_tenant, wanted)
+        found = self.client.find_tenant(wanted)
         if self.manifest.tenant_id and found.id != self.manifest.tenant_id:
             raise WorkshopError(
                 f"workshop {self.prefix} lives in tenant {self.manifest.tenant_name or self.manifest.tenant_id!r}, "
@@ -443,12 +428,6 @@ class Workshop:
         if isinstance(value, datetime):
             return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
         return datetime.now(timezone.utc)
-
-    def _poll_interval(self) -> float:
-        """Real seconds between two status requests for an instance that is not ready yet:
-        ``poll_interval`` server seconds (default 10, as the client's own waits)."""
-        speed = float(getattr(self.client, "speed", 1.0))
-        return (self.poll_interval if self.poll_interval is not None else 10.0) / speed
 
     def _wait_until_idle(self, instance_id: str, status: str, timeout: float) -> None:
         """After a 409 busy answer: wait for the operation in flight to finish when its end state
@@ -561,7 +540,7 @@ class Workshop:
     def _check_seed(self, seed: str, tenant_id: str, spec: ClassSpec) -> None:
         """The seed must be a running instance of the same tenant, not larger than the clones."""
         try:
-            instance = self._read(self.client.get_instance, seed)
+            instance = self.client.get_instance(seed)
         except NotFound:
             raise WorkshopError(f"seed instance {seed} does not exist; check its id with list_instances()") from None
         if instance.tenant_id != tenant_id:
@@ -578,7 +557,7 @@ class Workshop:
                on_progress: ProgressCallback | None) -> None:
         """One ``GET /v1/instances``: keep the manifest's instances that still exist, adopt
         instances that already carry an attendee's instance name, forget vanished ones."""
-        summaries = self._read(self.client.list_instances, self.manifest.tenant_id)
+        summaries = self.client.list_instances(self.manifest.tenant_id)
         live = {s.id: s for s in summaries}
         by_name: dict[str, list[Any]] = {}
         for summary in summaries:
@@ -621,7 +600,7 @@ class Workshop:
 
     def _find_by_name(self, name: str) -> Any | None:
         """The oldest instance of the tenant with exactly this name (``GET /v1/instances``)."""
-        matches = [s for s in self._read(self.client.list_instances, self.manifest.tenant_id) if s.name == name]
+        matches = [s for s in self.client.list_instances(self.manifest.tenant_id) if s.name == name]
         return min(matches, key=lambda s: s.created_at or "") if matches else None
 
     def _create_one(self, record: AttendeeRecord, spec: ClassSpec, tenant_id: str,
@@ -707,17 +686,11 @@ class Workshop:
                    ) -> tuple[dict[str, Any], dict[str, Exception]]:
         """Wait until every instance in ``ids`` has ``target``; returns ``(ready, failures)``.
 
-        ``started`` maps id -> server time its operation began (creation time, or when the pause or
-        resume was sent). With ``wait_strategy="sweep"`` (the default) the class is awaited with
-        ``client.wait_for_instance``, oldest first: while the oldest (the scout) is still on its
-        way the others are not polled at all; once it is ready most of the rest are too, so
-        ``concurrency`` workers then take the others one by one and nearly every status request
-        finds a ready instance. An instance that is not ready yet is polled every
-        ``poll_interval`` until it is, so the last one is seen at most one interval after it
-        became ready. ``"fleet"`` hands all ids to
-        ``client.wait_for_instances`` instead, which reports each instance promptly but spends
-        more status requests on a whole class (see benchmarks/workshop.py).
-        """
+        ``client.wait_for_instances(goal="all")`` does the waiting (the rule is described in
+        ``aura_nb.waiting``): it watches ``concurrency`` instances at a time and sweeps through the
+        rest once those are ready, so nearly every status request finds a ready instance and the
+        last one is seen about one poll interval after it is ready. ``started`` maps id -> when
+        its operation began (creation time, or when the pause or resume was sent)."""
         total = len(ids)
         finished: dict[str, str] = {}
 
@@ -735,40 +708,15 @@ class Workshop:
                 on_progress(WorkshopEvent("waiting", record.attendee, update.instance_id, update.status or "",
                                           f"{record.attendee}: {update.status}", len(finished), total))
 
-        interval = self._poll_interval()
-        if self.wait_strategy == "fleet":
-            try:
-                return self.client.wait_for_instances(ids, status=target, timeout=timeout, on_progress=progress,
-                                                      created_at=started, poll_interval=interval,
-                                                      goal="all"), {}
-            except WaitIncomplete as exc:
-                return exc.ready, exc.failures
-        deadline = time.monotonic() + timeout
-        ready: dict[str, Any] = {}
-        failures: dict[str, Exception] = {}
-        lock = threading.Lock()
-
-        def await_one(instance_id: str) -> None:
-            try:
-                instance = self.client.wait_for_instance(
-                    instance_id, status=target, timeout=max(0.0, deadline - time.monotonic()),
-                    on_progress=progress, poll_interval=interval, first_interval=interval)
-            except InstanceWaitError as exc:
-                with lock:
-                    failures[instance_id] = exc
-            else:
-                with lock:
-                    ready[instance_id] = instance
-
-        order = sorted(ids, key=lambda i: (str(started.get(i) or ""), i))
-        await_one(order[0])  # the scout: nothing else is polled until the oldest is there
-        if len(order) > 1:
-            # Then a few at a time: most are there already, so answers come back-to-back.
-            with ThreadPoolExecutor(max_workers=min(self.concurrency, len(order) - 1),
-                                    thread_name_prefix=f"workshop-{self.prefix}-wait") as pool:
-                for future in [pool.submit(await_one, i) for i in order[1:]]:
-                    future.result()
-        return ready, failures
+        speed = float(getattr(self.client, "speed", 1.0))
+        interval = None if self.poll_interval is None else self.poll_interval / speed  # real s
+        try:
+            ready = self.client.wait_for_instances(
+                ids, status=target, timeout=timeout, on_progress=progress, created_at=started,
+                poll_interval=interval, goal="all", concurrency=self.concurrency)
+        except WaitIncomplete as exc:
+            return exc.ready, exc.failures
+        return ready, {}
 
     # ------------------------------------------------------------------ hand-outs
     def write_handouts(self) -> Handouts:
@@ -816,7 +764,7 @@ class Workshop:
 
     def _refresh_one(self, record: AttendeeRecord) -> WorkshopEvent:
         try:
-            instance = self._read(self.client.get_instance, record.instance_id)
+            instance = self.client.get_instance(record.instance_id)
         except NotFound:
             self.manifest.update(record.attendee, save=False, status="missing",
                                  note=f"instance {record.instance_id} not found: deleted outside this workshop?")
@@ -875,7 +823,7 @@ class Workshop:
         status = ""
         for _ in range(self.max_attempts):
             try:
-                status = self._read(self.client.get_instance, instance_id).status
+                status = self.client.get_instance(instance_id).status
                 self.manifest.update(attendee, status=status)
                 if status in (target, in_flight):
                     return WorkshopEvent("skipped", attendee, instance_id, status, f"{attendee}: already {status}")
@@ -922,7 +870,7 @@ class Workshop:
             except Conflict:
                 if attempt == self.max_attempts:
                     raise
-                status = self._read(self.client.get_instance, record.instance_id).status
+                status = self.client.get_instance(record.instance_id).status
                 self._wait_until_idle(record.instance_id, status, timeout)
         self.manifest.update(record.attendee, status="overwriting", note=None)
         self._emit(on_progress, WorkshopEvent("changed", record.attendee, record.instance_id, "overwriting",
@@ -939,7 +887,7 @@ class Workshop:
         """Instances whose name starts with ``<prefix>-`` but that the manifest does not know
         (``GET /v1/instances`` unless ``summaries`` is given)."""
         if summaries is None:
-            summaries = self._read(self.client.list_instances, self._tenant_id())
+            summaries = self.client.list_instances(self._tenant_id())
         known = self.manifest.by_instance_id()
         return [s for s in summaries if s.name.startswith(self.prefix + "-") and s.id not in known]
 
@@ -951,7 +899,7 @@ class Workshop:
         /v1/instances/{id}`` for each (404 counts as already gone; after a 409 busy answer it waits
         for the operation in flight and tries again); each deletion is recorded in the manifest at
         once, so an interrupted teardown re-run finishes the job."""
-        summaries = self._read(self.client.list_instances, self._tenant_id())
+        summaries = self.client.list_instances(self._tenant_id())
         live = {s.id for s in summaries}
         records = [r for r in self.manifest if r.has_instance]
         report = TeardownReport(
@@ -980,7 +928,7 @@ class Workshop:
             except Conflict:
                 if attempt < self.max_attempts:
                     try:
-                        status = self._read(self.client.get_instance, instance_id).status
+                        status = self.client.get_instance(instance_id).status
                         self._wait_until_idle(instance_id, status, 1800)
                     except NotFound:
                         continue

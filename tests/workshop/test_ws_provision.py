@@ -37,6 +37,9 @@ def test_class_of_30_with_faults_gets_one_running_instance_and_handout_each(tmp_
             {"method": "POST", "path": "/v1/instances", "action": "drop", "times": 1},
             # and a burst of 429s on the status requests
             {"method": "GET", "path": "/v1/instances/{instanceId}", "action": "status", "status": 429, "times": 4},
+            # reads answered 500: the client reads again itself (GET is safe to resend)
+            {"method": "GET", "path": "/v1/instances", "action": "status", "status": 500, "times": 2},
+            {"method": "GET", "path": "/v1/tenants", "action": "status", "status": 500, "times": 1},
         ],
     }
     # Tokens live 150 virtual seconds (1.5 s real): they expire while the class is being created.
@@ -82,7 +85,7 @@ def test_class_of_30_with_faults_gets_one_running_instance_and_handout_each(tmp_
         stats = sim.stats_snapshot()
         assert stats["tokens_issued"] >= 2
         assert stats["responses"].get("429", 0) >= 4
-        assert sum(n for code, n in stats["responses"].items() if code.startswith("5")) >= 1
+        assert stats["responses"].get("500", 0) >= 3
 
         # no secret outside the vault and the attendee's own hand-out
         shown = [repr(report), report.summary(), *map(str, events), *(r.getMessage() for r in caplog.records),
