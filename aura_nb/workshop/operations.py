@@ -459,8 +459,10 @@ class Workshop:
         each new instance from a prepared instance. Steps: guardrails (before any request); the
         tenant (``GET /v1/tenants``, ``GET /v1/tenants/{id}``) and a local check of the settings
         against its configurations; one ``GET /v1/instances`` to adopt instances that already carry
-        an attendee's name; ``POST /v1/instances`` for the rest on a bounded pool (each password
-        is in the vault when the create returns); ``client.wait_for_instances`` for all; hand-outs.
+        an attendee's name (``GET /v1/instances/{id}`` for each such match: never one being
+        deleted, e.g. after a teardown); ``POST /v1/instances`` for the rest on a bounded pool
+        (each password is in the vault when the create returns); ``client.wait_for_instances``
+        for all; hand-outs.
         The manifest is saved after every create. Re-running is safe and creates only what is
         missing. Raises :class:`RosterError`, :class:`GuardrailViolation`, ``InvalidInstanceSpec``
         or :class:`WorkshopError` before any instance is created; API errors on single attendees
@@ -555,41 +557,57 @@ class Workshop:
 
     def _adopt(self, records: list[AttendeeRecord], report: ProvisionReport,
                on_progress: ProgressCallback | None) -> None:
-        """One ``GET /v1/instances``: keep the manifest's instances that still exist, adopt
-        instances that already carry an attendee's instance name, forget vanished ones."""
+        """One ``GET /v1/instances``: keep the manifest's instances that still exist, start afresh
+        for attendees whose instance was torn down or vanished, and adopt instances that already
+        carry an attendee's instance name (see :meth:`_first_live`: never one being deleted, nor
+        one this workshop deleted or holds)."""
         summaries = self.client.list_instances(self.manifest.tenant_id)
-        live = {s.id: s for s in summaries}
+        live = {s.id for s in summaries}
         by_name: dict[str, list[Any]] = {}
-        for summary in summaries:
+        for summary in sorted(summaries, key=lambda s: s.created_at or ""):
             by_name.setdefault(summary.name, []).append(summary)
-        claimed = {r.instance_id for r in self.manifest if r.has_instance}
+        skip = set(self.manifest.by_instance_id())  # ours: in use, or deleted by teardown
         for record in records:
-            if record.has_instance and record.status != FAILED:
-                if record.instance_id in live:
+            if record.instance_id and record.status != FAILED:
+                if record.has_instance and record.instance_id in live:
                     continue
+                vanished = (f"instance {record.instance_id} vanished (deleted outside this workshop); "
+                            "created a new one") if record.has_instance else None
                 self.manifest.update(
                     record.attendee, instance_id="", status=PLANNED, created_at="", connection_url="",
-                    vault_path="", password_captured=False,
-                    note=f"instance {record.instance_id} vanished (deleted outside this workshop); created a new one",
+                    vault_path="", password_captured=False, handout_path="", notes=[], note=vanished,
                 )
-            candidates = sorted(
-                (s for s in by_name.get(record.name, ()) if s.id not in claimed),
-                key=lambda s: s.created_at or "",
-            )
-            if not candidates:
+            found = self._first_live(by_name.get(record.name, ()), skip)
+            if found is None:
                 continue
-            found = candidates[0]
-            claimed.add(found.id)
+            skip.add(found.id)
             vault_path = self._vault_path(found.id)
             self.manifest.update(
-                record.attendee, instance_id=found.id, status="", created_at=found.created_at or "",
+                record.attendee, instance_id=found.id, status=found.status,
+                created_at=found.created_at or "", connection_url=found.connection_url or "",
                 vault_path=vault_path, password_captured=bool(vault_path),
                 note=None if vault_path else ADOPTED_NOTE,
             )
             report.adopted.append(record.attendee)
             self._emit(on_progress, WorkshopEvent(
-                "adopted", record.attendee, found.id, "",
-                f"{record.attendee}: adopted existing instance {found.id} ({record.name})"))
+                "adopted", record.attendee, found.id, found.status,
+                f"{record.attendee}: adopted existing instance {found.id} ({record.name}, {found.status})"))
+
+    def _first_live(self, candidates: Iterable[Any], skip: set[str]) -> Any | None:
+        """The first of ``candidates`` (instance summaries, oldest first) that may be adopted, as an
+        ``Instance``, or ``None``: its id is not in ``skip`` and ``GET /v1/instances/{instanceId}``
+        shows it is neither gone nor ``destroying`` (a torn-down class's instances keep their
+        names while they are being deleted)."""
+        for summary in candidates:
+            if summary.id in skip:
+                continue
+            try:
+                instance = self.client.get_instance(summary.id)
+            except NotFound:
+                continue
+            if instance.status != "destroying":
+                return replace(instance, created_at=instance.created_at or summary.created_at)
+        return None
 
     def _vault_path(self, instance_id: str) -> str:
         """The vault file holding an instance's password, or ``""``."""
@@ -599,9 +617,11 @@ class Workshop:
             return ""
 
     def _find_by_name(self, name: str) -> Any | None:
-        """The oldest instance of the tenant with exactly this name (``GET /v1/instances``)."""
+        """The oldest adoptable instance of the tenant with exactly this name (``GET /v1/instances``,
+        then :meth:`_first_live`), or ``None``."""
         matches = [s for s in self.client.list_instances(self.manifest.tenant_id) if s.name == name]
-        return min(matches, key=lambda s: s.created_at or "") if matches else None
+        return self._first_live(sorted(matches, key=lambda s: s.created_at or ""),
+                                set(self.manifest.by_instance_id()))
 
     def _create_one(self, record: AttendeeRecord, spec: ClassSpec, tenant_id: str,
                     seed: str | None) -> WorkshopEvent:
@@ -614,10 +634,12 @@ class Workshop:
             try:
                 created = self.client.create_instance(body)
             except CreateResponseLost as exc:
-                if exc.instance is None:  # the core looked by name: nothing was created
+                # The core looked by name; an instance being deleted is not the one just made.
+                found = exc.instance and self._first_live([exc.instance], set(self.manifest.by_instance_id()))
+                if not found:
                     last_error = "create response lost and no instance found"
                     continue
-                return self._adopt_lost(record, exc.instance)
+                return self._adopt_lost(record, found)
             except (ServerError, TransportError) as exc:
                 # The API may have acted before failing: look before asking again.
                 last_error = _one_line(exc)
@@ -650,12 +672,12 @@ class Workshop:
     def _adopt_lost(self, record: AttendeeRecord, found: Any) -> WorkshopEvent:
         vault_path = self._vault_path(found.id)
         self.manifest.update(
-            record.attendee, instance_id=found.id, status="creating", created_at=found.created_at or "",
-            vault_path=vault_path, password_captured=bool(vault_path),
-            note=None if vault_path else LOST_PASSWORD_NOTE,
+            record.attendee, instance_id=found.id, status=found.status, created_at=found.created_at or "",
+            connection_url=found.connection_url or "", vault_path=vault_path,
+            password_captured=bool(vault_path), note=None if vault_path else LOST_PASSWORD_NOTE,
         )
         return WorkshopEvent(
-            "password-lost", record.attendee, found.id, "creating",
+            "password-lost", record.attendee, found.id, found.status,
             f"{record.attendee}: {LOST_PASSWORD_NOTE} (instance {found.id})",
         )
 

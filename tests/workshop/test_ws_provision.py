@@ -135,6 +135,35 @@ def test_a_vanished_instance_is_created_again(sim, client, home, roster_file):
     assert record.instance_id != gone and any("vanished" in note for note in record.notes)
 
 
+def test_provision_after_teardown_creates_fresh_instances_instead_of_adopting_destroying_ones(
+        sim, client, home, roster_file):
+    from aura_nb import InstanceSpec
+
+    workshop = Workshop(client, "ws")
+    workshop.provision(roster_file(3), SPEC, wait=False, handouts=False)
+    old = {r.attendee: r.instance_id for r in workshop.manifest}
+    name = workshop.manifest.records["Attendee 00"].name
+    tenant = client.find_tenant()
+    stray = client.create_instance(InstanceSpec(name, tenant.id, "professional-db", "gcp", "europe-west1", "2GB"))
+    sim.advance(200)
+    workshop.teardown(yes=True)
+    client.delete_instance(stray.id)  # deleted outside the workshop, same name as an attendee's
+    with sim.world.lock:  # still listed, with their names, while they are being deleted
+        assert {sim.world.instances[i].status for i in [*old.values(), stray.id]} == {"destroying"}
+
+    again = Workshop(client, "ws").provision(roster_file(3))
+    assert sorted(again.created) == sorted(old) and again.adopted == [] and again.ok, again.summary()
+    manifest = Workshop(client, "ws").manifest
+    for record in manifest:
+        assert record.instance_id not in (*old.values(), stray.id)
+        assert record.status == "running" and record.password_captured and record.notes == []
+        assert client.vault.load(record.instance_id).password
+        assert f"AURA_INSTANCEID={record.instance_id}" in (workshop.handouts_folder / f"{record.name}.txt").read_text()
+    assert requests_made(sim)["POST /v1/instances"] == 3 + 1 + 3
+    sim.advance(30)
+    assert sorted(i.id for i in prefixed(sim, "ws")) == sorted(r.instance_id for r in manifest)
+
+
 @pytest.mark.parametrize(
     "spec, rails, message",
     [
