@@ -262,8 +262,11 @@ class Handler(BaseHTTPRequestHandler):
         if decision.status == 429:
             raise ApiError(429, "rate-limited", "API rate limit exceeded", shape="middleware",
                            headers={"Retry-After": "1"})
-        raise ApiError(decision.status, "simulated-fault",
-                       f"Simulated server error {decision.status}; try again later")
+        if decision.status >= 500:
+            message = f"Simulated server error {decision.status}; try again later"
+        else:
+            message = f"Simulated {decision.status} answer (a scripted fault)"
+        raise ApiError(decision.status, "simulated-fault", message)
 
     def _rate_limit(self, client_id: str) -> None:
         sim = self.server.sim

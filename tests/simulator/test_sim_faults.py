@@ -130,3 +130,16 @@ def test_cli_fault_spec_parsing():
             parse_spec(bad)
     with Simulator(rate_limit=0, faults="fail=418 GET /v1/tenants") as sim:
         assert Api(sim).get("/v1/tenants").status_code == 418
+
+
+def test_a_scripted_4xx_is_not_called_a_server_error(api, sim):
+    sim.set_faults(script=[{"method": "GET", "path": "/v1/tenants", "action": "status",
+                            "status": 403},
+                           {"method": "GET", "path": "/v1/tenants", "action": "status",
+                            "status": 502}])
+    forbidden = api.get("/v1/tenants")
+    assert forbidden.status_code == 403
+    assert "server error" not in error_of(forbidden)["message"]
+    bad_gateway = api.get("/v1/tenants")
+    assert bad_gateway.status_code == 502
+    assert "server error" in error_of(bad_gateway)["message"]
