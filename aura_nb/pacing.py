@@ -44,7 +44,6 @@ class RateLimiter:
         self._tokens = float(self.burst)
         self._stamp = clock()
         self.acquired = 0
-        self.waited = 0.0
 
     @property
     def enabled(self) -> bool:
@@ -80,7 +79,6 @@ class RateLimiter:
             self._refill(self._clock())
             self._tokens -= 1.0
             wait = max(0.0, -self._tokens * self.window / self.rate)
-            self.waited += wait
         if wait > 0:
             self._sleep(wait)
         return wait

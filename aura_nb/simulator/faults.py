@@ -106,14 +106,6 @@ class Faults:
                 setattr(self, key, value)
         return self.to_dict()
 
-    def add_script(self, method: str, path: str, action: str, status: int = 503,
-                   times: int = 1) -> None:
-        """Append one scripted fault. Raises ValueError for a bad entry."""
-        item = _script_item({"method": method, "path": path, "action": action,
-                             "status": status, "times": times})
-        with self._lock:
-            self.script.append(item)
-
     def decide(self, method: str, path: str, template: str) -> Decision | None:
         """Roll the dice for one request; ``None`` means behave normally.
 
