@@ -26,6 +26,9 @@ REGION_NAMES = {
     ("azure", "francecentral"): "Paris (francecentral)",
 }
 
+#: Types that report a metrics integration URL (and make a tenant eligible for one).
+METRICS_TYPES = ("enterprise-db", "business-critical", "enterprise-ds")
+
 #: Lifecycle durations in virtual seconds, (shortest, longest); each instance draws its own.
 DEFAULT_DURATIONS = {
     "creating": (90, 150),

@@ -14,7 +14,7 @@ from . import catalog
 from .app import Handler, RateLimiter, Stats
 from .clock import VirtualClock
 from .faults import Faults, parse_spec
-from .state import World
+from .world import World
 
 
 class _Server(ThreadingHTTPServer):
