@@ -18,11 +18,22 @@ from ipaddress import ip_address
 from pathlib import Path
 
 from . import admin
+from .catalog import ACCOUNTS
 from .faults import parse_spec
 from .server import Simulator
 
 
 SECRET_ENV = "AURA_SIMULATOR_CLIENT_SECRET"
+ACCOUNT_ENV = "AURA_SIMULATOR_ACCOUNT"
+
+
+def account(args) -> str | None:
+    """``--account``, else $AURA_SIMULATOR_ACCOUNT (empty: the default world)."""
+    kind = args.account or os.environ.get(ACCOUNT_ENV, "").strip().lower() or None
+    if kind is not None and kind not in ACCOUNTS:
+        raise ValueError(f"{ACCOUNT_ENV}={kind!r}: use one of {', '.join(sorted(ACCOUNTS))}, "
+                         "or leave it empty for the default world")
+    return kind
 
 
 def client_secret(args) -> str:
@@ -67,8 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed for ids and durations (default 0)")
     p.add_argument("--speed", type=float, default=1.0,
                    help="virtual seconds per real second (default 1)")
-    p.add_argument("--rate-limit", type=int, default=125,
-                   help="requests per virtual minute per client, 0 = off (default 125)")
+    p.add_argument("--account", choices=sorted(ACCOUNTS), default=None,
+                   help="seed the projects and rate limit of this kind of Aura account (default: "
+                        f"${ACCOUNT_ENV}, else the default world of three projects)")
+    p.add_argument("--rate-limit", type=int, default=None,
+                   help="requests per virtual minute per client, 0 = off (default 125, or 25 "
+                        "for --account free)")
     p.add_argument("--token-ttl", type=float, default=3600,
                    help="access-token lifetime in virtual seconds (default 3600)")
     p.add_argument("--faults", metavar="SPEC", default=None,
@@ -85,7 +100,7 @@ def main(argv=None) -> int:
                         token_ttl=args.token_ttl, client_id=args.client_id,
                         client_secret=client_secret(args), state_file=args.state,
                         faults=faults, host=args.host, port=args.port,
-                        public_hosts=args.public_host)
+                        public_hosts=args.public_host, account=account(args))
         sim.start()
         sim.admin_token_file = Path(args.admin_token_file) if args.admin_token_file else \
             admin.token_file(sim.port, Path(args.state).resolve().parent if args.state else None)

@@ -75,6 +75,9 @@ class Simulator:
     thread and returns itself; ``stop()`` ends the server and every connection thread. Also a
     context manager. See docs/DESIGN.md ("Simulator") for the admin surface and fault format.
 
+    ``account`` (``"free"``, ``"professional"``, ``"enterprise"``) seeds the projects of that
+    kind of Aura account and its rate limit (``rate_limit`` overrides it); ``None`` is the default
+    world (three projects of every type, 125 requests/minute). See README's account table.
     ``faults`` is a dict of :meth:`set_faults` settings or a ``--faults`` text;
     ``durations`` overrides lifecycle durations, ``{"creating": (lo, hi), ...}`` in virtual
     seconds. Raises ValueError for a bad setting, OSError if the port cannot be bound.
@@ -87,12 +90,14 @@ class Simulator:
     ``name:port``), on the bound port, and carry no cross-site ``Origin``.
     """
 
-    def __init__(self, seed: int = 0, speed: float = 1.0, rate_limit: int = 125,
+    def __init__(self, seed: int = 0, speed: float = 1.0, rate_limit: int | None = None,
                  token_ttl: float = 3600, client_id: str = "simulator-client",
                  client_secret: str = "simulator-secret", state_file: str | None = None,
                  faults=None, host: str = "127.0.0.1", port: int = 0,
                  durations: dict | None = None, admin_token_file: str | None = None,
-                 public_hosts=()):
+                 public_hosts=(), account: str | None = None):
+        if rate_limit is None:
+            rate_limit = catalog.account(account).rate_limit   # ValueError for an unknown kind
         if not client_id or not client_secret:
             raise ValueError("client_id and client_secret must not be empty")
         if rate_limit < 0:
@@ -113,7 +118,7 @@ class Simulator:
         self.public_hosts = tuple(h.strip().lower() for h in public_hosts if h.strip())
         self.secret_guard = SecretGuard()
         self.clock = VirtualClock(speed)
-        self.world = World(seed, self.clock, durations)
+        self.world = World(seed, self.clock, durations, account)
         self.rate_limiter = RateLimiter(self.clock, rate_limit)
         self.stats = Stats()
         self.faults = Faults(seed)
@@ -127,6 +132,11 @@ class Simulator:
         if self.state_file and os.path.exists(self.state_file):
             with open(self.state_file, encoding="utf-8") as f:
                 self.world.load_state(json.load(f))
+            if self.world.account_kind != account:
+                raise ValueError(f"{self.state_file} holds a world of account "
+                                 f"{self.world.account_kind or 'default'}, not "
+                                 f"{account or 'default'}; start with that account or remove "
+                                 "the file")
 
     def __repr__(self):
         where = self.base_url if self._server else "not started"

@@ -51,8 +51,10 @@ class WorldCore:
     """
 
     def __init__(self, seed: int = 0, clock: VirtualClock | None = None,
-                 durations: dict | None = None):
+                 durations: dict | None = None, account: str | None = None):
         self.seed = seed
+        self.account = catalog.account(account)      # raises ValueError for an unknown kind
+        self.account_kind = account
         self.clock = clock or VirtualClock()
         self.durations = dict(catalog.DEFAULT_DURATIONS)
         for name, (lo, hi) in (durations or {}).items():
@@ -99,6 +101,7 @@ class WorldCore:
                 "saved_at": time.time(),
                 "rng": [version, list(internal), gauss],
                 "user_ids": self.user_ids,
+                "account": self.account_kind,
             }
             self._dump_resources(state)
             state["tokens"] = {h: list(v) for h, v in self.tokens.items()}
@@ -119,6 +122,8 @@ class WorldCore:
             version, internal, gauss = state["rng"]
             self._rng.setstate((version, tuple(internal), gauss))
             self.user_ids = dict(state["user_ids"])
+            self.account_kind = state.get("account")
+            self.account = catalog.account(self.account_kind)
             self._load_resources(state)
             self.tokens = {h: (v[0], v[1]) for h, v in state["tokens"].items()}
             self.tokens_issued = state.get("tokens_issued", 0)

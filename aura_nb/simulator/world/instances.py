@@ -166,6 +166,9 @@ class InstanceOps(WorldCore):
             tenant = self._tenant(role, body["tenant_id"])
             config = self._match_config(tenant, body)
             free = config["type"] == "free-db"
+            if not free and not self.account.billing:
+                raise ApiError(400, "missing-billing-details", "You must provide billing details "
+                               "in the Aura Console before creating an instance")
             if storage is not None and not free and storage != config["storage"]:
                 raise bad_request(f"storage {storage!r} does not go with memory {config['memory']}; "
                                   f"use {config['storage']}", "storage")
@@ -183,7 +186,8 @@ class InstanceOps(WorldCore):
                                "You have reached the maximum number of free instances (1) for this "
                                "account; delete the existing free instance first")
             inst = Instance(
-                id=self._new_instance_id(tenant.id, body["name"]), name=body["name"], tenant_id=tenant.id, owner=role,
+                id=self._new_instance_id(tenant.id, body["name"]), name=body["name"],
+                tenant_id=tenant.id, owner=role,
                 cloud_provider=config["cloud_provider"], region=config["region"],
                 type=config["type"], memory=config["memory"], storage=config["storage"],
                 version=config["version"], created_at=self.now(), status="creating",

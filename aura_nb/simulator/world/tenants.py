@@ -25,7 +25,7 @@ class TenantOps(WorldCore):
     def _clear_resources(self) -> None:
         super()._clear_resources()
         self.tenants: dict[str, Tenant] = {}
-        for owner, name, configurations in catalog.SEEDED_TENANTS:
+        for owner, name, configurations in self.account.tenants:
             tenant = Tenant(self._uuid(), name, owner, [dict(c) for c in configurations])
             self.tenants[tenant.id] = tenant
 
