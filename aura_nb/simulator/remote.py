@@ -93,6 +93,12 @@ class SimulatorAdmin:
                                 f"({type(exc).__name__}); is it running?") from None
         if response.status_code == 404 and name == "health":
             raise NotASimulator(f"{self.base_url} answers, but not as an Aura API simulator")
+        if response.status_code == 403 and "admin-token-required" in response.text:
+            raise requests.HTTPError(
+                f"the simulator at {self.base_url} refused its admin surface: no valid admin "
+                f"token; pass token=, set {admin.ENV_VAR}, or set AURA_NB_HOME to the folder "
+                f"holding {admin.token_file(urlsplit(self.base_url).port).name}",
+                response=response)
         response.raise_for_status()
         return response.json()
 

@@ -176,8 +176,9 @@ def test_simulator_admin_finds_the_token_of_a_command_line_simulator(tmp_path, m
         monkeypatch.setenv("AURA_NB_HOME", str(tmp_path))                  # the token file
         assert SimulatorAdmin(cli.base).advance(60)
         monkeypatch.setenv("AURA_NB_HOME", str(tmp_path / "elsewhere"))
-        with pytest.raises(requests.HTTPError):
+        with pytest.raises(requests.HTTPError, match="AURA_SIMULATOR_ADMIN_TOKEN") as info:
             SimulatorAdmin(cli.base).health()
+        assert cli.token_file.name in str(info.value) and "\n" not in str(info.value)
         monkeypatch.setenv("AURA_SIMULATOR_ADMIN_TOKEN", cli.token)         # a kernel's env
         assert SimulatorAdmin(cli.base).stats()["tokens_issued"] == 0
     finally:
