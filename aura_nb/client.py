@@ -31,7 +31,7 @@ import time
 import unicodedata
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterable, Mapping
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -116,6 +116,18 @@ class PacedRetry(Retry):
         super().sleep(response)
         if self.pacer is not None:
             self.pacer.acquire()
+
+
+def _segment(kind: str, value: str) -> str:
+    """An id as a URL path segment: checked against its kind's form (`check_id`; raises
+    `InvalidId` before anything is sent) and percent-escaped, so ``../tenants`` can never turn
+    a call into a request to another endpoint."""
+    return quote(check_id(kind, value), safe="")
+
+
+def _instance_path(instance_id: str, *rest: str) -> str:
+    """``/instances/{instanceId}[/rest...]`` with the id checked and escaped (`_segment`)."""
+    return "/".join(("/instances", _segment("instance id", instance_id), *rest))
 
 
 def _request_never_sent(exc: BaseException) -> bool:
@@ -571,7 +583,7 @@ class AuraClient:
     def get_tenant(self, tenant_id: str) -> Tenant:
         """One tenant with its instance configurations. ``GET /v1/tenants/{tenantId}``.
         Raises `NotFound` for an unknown id."""
-        tenant = Tenant.from_api(self._call("GET", f"/tenants/{tenant_id}"))
+        tenant = Tenant.from_api(self._call("GET", f"/tenants/{_segment('tenant id', tenant_id)}"))
         with self._lock:
             self._tenant_cache[tenant.id] = (tenant, time.monotonic())
         return tenant
@@ -622,7 +634,7 @@ class AuraClient:
     def get_instance(self, instance_id: str) -> Instance:
         """An instance's details including ``status``. ``GET /v1/instances/{instanceId}``.
         Raises `NotFound` when there is no such instance (or it is gone)."""
-        return Instance.from_api(self._call("GET", f"/instances/{instance_id}"))
+        return Instance.from_api(self._call("GET", _instance_path(instance_id)))
 
     def find_instance(self, name_or_id: str, tenant_id: str | None = None) -> InstanceSummary:
         """The instance with this exact id or name (in one tenant, or all).
@@ -795,9 +807,10 @@ class AuraClient:
                 if v is not None}
         if not body:
             raise ValueError("update_instance needs at least one of name, memory, storage")
+        path = _instance_path(instance_id)
         if memory is not None or storage is not None:
             self._note_action(instance_id, "resize")
-        return self._instance_or_none(self._call("PATCH", f"/instances/{instance_id}", json=body))
+        return self._instance_or_none(self._call("PATCH", path, json=body))
 
     def rename_instance(self, instance_id: str, name: str) -> Instance | None:
         """Give an instance a new name. ``PATCH /v1/instances/{instanceId}`` ``{"name": …}``.
@@ -819,12 +832,12 @@ class AuraClient:
         """Pause a running instance (keeps data, stops compute billing).
         ``POST /v1/instances/{instanceId}/pause``. Raises `Conflict` (409) while busy,
         `BadRequest` when it is not running, `NotFound`."""
-        return self._lifecycle(instance_id, "pause", "POST", f"/instances/{instance_id}/pause")
+        return self._lifecycle(instance_id, "pause", "POST", _instance_path(instance_id, "pause"))
 
     def resume_instance(self, instance_id: str) -> Instance | None:
         """Resume a paused instance. ``POST /v1/instances/{instanceId}/resume``.
         Raises `Conflict` (409) when it is not paused or busy, `NotFound`."""
-        return self._lifecycle(instance_id, "resume", "POST", f"/instances/{instance_id}/resume")
+        return self._lifecycle(instance_id, "resume", "POST", _instance_path(instance_id, "resume"))
 
     def delete_instance(self, instance_id: str) -> Instance | None:
         """Delete an instance (its data cannot be recovered). ``DELETE /v1/instances/{id}``.
@@ -832,8 +845,8 @@ class AuraClient:
         Returns the instance in ``destroying``, or ``None`` when a retried DELETE found it
         already gone (404 after a retry counts as done). Raises `NotFound` when it did not exist
         to begin with, `Conflict` (409) while another operation runs."""
+        path = _instance_path(instance_id)
         self._note_action(instance_id, "delete")
-        path = f"/instances/{instance_id}"
         response = self._send("DELETE", path)
         retries = getattr(response.raw, "retries", None)
         if response.status_code == 404 and retries is not None and retries.history:
@@ -847,11 +860,11 @@ class AuraClient:
         ``source_snapshot_id``). ``POST /v1/instances/{instanceId}/overwrite``.
         Raises `Conflict` while busy, `ApiError` 420 for free instances, `ServerError` 500 when
         the target is smaller than the source."""
-        body = {"source_instance_id": source_instance_id}
+        body = {"source_instance_id": check_id("instance id", source_instance_id)}
         if source_snapshot_id:
-            body["source_snapshot_id"] = source_snapshot_id
+            body["source_snapshot_id"] = check_id("snapshot id", source_snapshot_id)
         return self._lifecycle(instance_id, "overwrite", "POST",
-                               f"/instances/{instance_id}/overwrite", body)
+                               _instance_path(instance_id, "overwrite"), body)
 
     # --- snapshots -------------------------------------------------------------------------
 
@@ -861,31 +874,33 @@ class AuraClient:
         params = None
         if date is not None:
             params = {"date": date.isoformat() if hasattr(date, "isoformat") else str(date)}
-        data = self._call("GET", f"/instances/{instance_id}/snapshots", params=params) or []
+        data = self._call("GET", _instance_path(instance_id, "snapshots"), params=params) or []
         return ModelList((Snapshot.from_api(s) for s in data), caption="snapshots")
 
     def create_snapshot(self, instance_id: str) -> str:
         """Take an on-demand snapshot and return its id (poll it with `wait_for_snapshot`).
         ``POST /v1/instances/{instanceId}/snapshots``. Raises `Conflict` while busy, `NotFound`."""
-        data = self._call("POST", f"/instances/{instance_id}/snapshots")
+        data = self._call("POST", _instance_path(instance_id, "snapshots"))
         snapshot_id = data.get("snapshot_id") if isinstance(data, Mapping) else None
         if not snapshot_id:
             raise ApiError(202, "", ["the snapshot answer has no snapshot_id"], method="POST",
-                           path=f"/v1/instances/{instance_id}/snapshots")
+                           path="/v1" + _instance_path(instance_id, "snapshots"))
         return str(snapshot_id)
 
     def get_snapshot(self, instance_id: str, snapshot_id: str) -> Snapshot:
         """One snapshot's details. ``GET /v1/instances/{instanceId}/snapshots/{snapshotId}``.
         Raises `NotFound`."""
         return Snapshot.from_api(
-            self._call("GET", f"/instances/{instance_id}/snapshots/{snapshot_id}"))
+            self._call("GET", _instance_path(instance_id, "snapshots",
+                                          _segment("snapshot id", snapshot_id))))
 
     def restore_snapshot(self, instance_id: str, snapshot_id: str) -> Instance | None:
         """Roll the instance back, in place, to one of its snapshots (status ``restoring``).
         ``POST /v1/instances/{instanceId}/snapshots/{snapshotId}/restore``.
         Raises `Conflict` while busy, `NotFound`."""
         return self._lifecycle(instance_id, "restore", "POST",
-                               f"/instances/{instance_id}/snapshots/{snapshot_id}/restore")
+                               _instance_path(instance_id, "snapshots", _segment("snapshot id", snapshot_id),
+                                              "restore"))
 
     # --- waiting ---------------------------------------------------------------------------
 
