@@ -26,8 +26,8 @@ class ManualClock:
 
 class ScriptedServer:
     """A tiny loopback HTTP server for boundary tests: each ``"METHOD /path"`` answers what
-    ``routes`` says, a ``(status, headers, body)`` tuple (body: bytes, str, or JSON-able).
-    Unknown routes answer 404. ``requests`` lists the ``"METHOD /path"`` seen. Use as a
+    ``routes`` says, a ``(status, headers, body)`` tuple (body: bytes, str, or JSON-able), or
+    ``"hang"``: read the request and never answer. Unknown routes answer 404. ``requests`` lists the ``"METHOD /path"`` seen. Use as a
     context manager; ``base_url`` is ``http://127.0.0.1:<port>``."""
 
     def __init__(self, routes: dict) -> None:
@@ -37,6 +37,7 @@ class ScriptedServer:
 
         self.routes = routes
         self.requests: list[str] = []
+        self.hung = threading.Event()
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -46,7 +47,11 @@ class ScriptedServer:
                     self.rfile.read(length)
                 key = f"{self.command} {self.path.split('?')[0]}"
                 server.requests.append(key)
-                status, headers, body = server.routes.get(key, (404, {}, {"errors": []}))
+                route = server.routes.get(key, (404, {}, {"errors": []}))
+                if route == "hang":
+                    server.hung.wait(30)
+                    return
+                status, headers, body = route
                 if not isinstance(body, (bytes, str)):
                     body = json.dumps(body)
                     headers = {"Content-Type": "application/json", **headers}
@@ -73,6 +78,7 @@ class ScriptedServer:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.hung.set()
         self._httpd.shutdown()
         self._httpd.server_close()
 
