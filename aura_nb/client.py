@@ -93,7 +93,9 @@ class AuraClient:
     * ``history_size``: exchanges kept in `history` (50).
     * ``clock``/``sleep``: injectable for tests (token expiry, waiting).
 
-    ``mode`` is ``"simulator"`` for a loopback or plain-http base URL, else ``"real"``;
+    ``mode`` is ``"simulator"`` for a loopback or plain-http base URL, else ``"real"``
+    (``AURA_NB_MODE=real``: always ``"real"``, speed 1 unless given, so the real-mode path can
+    be tried against a local simulator);
     ``insecure`` is True for plain http beyond loopback (a room's shared simulator, allowed only
     with ``AURA_ALLOW_HTTP=1``; one warning is logged when such a client is made).
     """
@@ -130,7 +132,8 @@ class AuraClient:
         self.credentials: ClientCredentials = credentials
         self.base_url = self.credentials.base_url
         self.api_url = self.base_url + "/v1"
-        self.mode = self.credentials.mode
+        #: "simulator" or "real"; AURA_NB_MODE=real makes a simulator's URL count as real too.
+        self.mode = "real" if config.nb_mode() == "real" else self.credentials.mode
         #: Plain http to a host beyond loopback (a room's shared simulator, AURA_ALLOW_HTTP=1).
         self.insecure = self.base_url.startswith("http://") and not is_loopback_url(self.base_url)
         if self.insecure:
@@ -203,7 +206,7 @@ class AuraClient:
         """One line saying which API this client talks to (for the real API also where the
         credentials came from); never contains the secret."""
         who = f"as client {self.client_id}"
-        if self.insecure:
+        if self.insecure and self.mode == "simulator":
             return (f"Simulator mode: shared Aura API simulator at {self.base_url} over plain "
                     f"http (AURA_ALLOW_HTTP) {who}")
         if self.mode == "simulator":

@@ -26,7 +26,7 @@ fetch it triggers, and resolving the host name) gets ``timeout`` seconds in all,
 its first pacing slot; `time_budget` sets another budget for the calls of one thread.
 
 Rate limit: the client starts at ``rate_limit`` requests per minute and lowers it when the
-server answers 429 with a ``Retry-After`` that shows a tighter limit (a Free account gets 25).
+server answers 429 (a Free account gets 25), waiting ``Retry-After`` before resending.
 """
 
 from __future__ import annotations
@@ -106,7 +106,10 @@ class PacedRetry(Retry):
                   error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None
                   ) -> "PacedRetry":
         """urllib3's bookkeeping, then give up (``MaxRetryError``) when the wait before the
-        next attempt would not end before the call's deadline."""
+        next attempt would not end before the call's deadline. A 429 also teaches the pacer the
+        account's limit (`RateLimiter.note_rejection`)."""
+        if response is not None and response.status == 429 and self.pacer is not None:
+            self.pacer.note_rejection()
         retry = super().increment(method, url, response, error, _pool, _stacktrace)
         deadline = self.deadline()
         if deadline is not None:
@@ -224,8 +227,6 @@ class Transport:
         self.speed = float(speed)
         self.timeout = float(timeout)
         self.pacer = RateLimiter(rate_limit, rate_window or 60.0 / self.speed, burst, sleep=sleep)
-        #: The limit the client was configured with; `pacer.rate` may go lower after 429s.
-        self.configured_rate = self.pacer.rate
         self.history = History(history_size)
         self.max_retries = max_retries
         self.max_429_resends = max_429_resends
@@ -502,19 +503,12 @@ class Transport:
         return min(seconds, 120.0)
 
     def _learn_rate_limit(self, response: requests.Response) -> None:
-        """After a 429, lower the pacer's rate when the advice shows a tighter limit than the
-        one it keeps: waiting ``Retry-After`` seconds for one slot means at most
-        ``window / Retry-After`` requests per window. Never raises the rate; never below 1."""
-        if not self.pacer.enabled:
-            return
-        wait = self.retry_after(response)
-        if wait <= self.pacer.interval * 1.5:
-            return  # the limit we keep already explains this wait (a burst from elsewhere)
-        learned = max(1, int(self.pacer.window / wait))
-        if learned < self.pacer.rate:
-            log.info("429 with Retry-After %.1f s: pacing at %d requests per %g s from now on "
-                     "(was %d)", wait, learned, self.pacer.window, self.pacer.rate)
-            self.pacer.lower_rate(learned)
+        """A 429 shows the account's limit is lower than the one the pacer keeps (Free
+        credentials get 25 a minute): let the pacer learn it (`RateLimiter.note_rejection`)."""
+        learned = self.pacer.note_rejection()
+        if learned is not None:
+            log.info("429 (Retry-After %s): pacing at %d requests per %g s from now on",
+                     response.headers.get("Retry-After", "-"), learned, self.pacer.window)
 
     def error(self, response: requests.Response, method: str, path: str) -> ApiError:
         """The `ApiError` for an error answer (any body: JSON, text, an HTML page)."""

@@ -265,3 +265,19 @@ def test_request_count_includes_token_requests_and_retries(simulator, make_clien
     assert client.request_count == 4  # reading either sends nothing
     with pytest.raises(AttributeError):
         client.request_count = 0
+
+
+def test_a_free_accounts_lower_limit_is_learned_from_429s(make_simulator, make_client):
+    sim = make_simulator(rate_limit=25)  # what Free credentials are reported to get
+    client = make_client(sim, rate_limit=125)
+
+    def refused() -> int:
+        return sim.stats_snapshot()["responses"].get("429", 0)
+
+    for _ in range(40):
+        client.list_tenants()
+    assert refused() > 0 and 5 <= client.pacer.rate <= 25
+    before = refused()
+    for _ in range(40):
+        client.list_tenants()
+    assert refused() - before <= 1  # learned: 40 more calls meet no 429 burst
