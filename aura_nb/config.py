@@ -31,6 +31,8 @@ __all__ = [
     "timeout",
     "rate_limit",
     "simulator_speed",
+    "simulator_account",
+    "nb_mode",
     "allow_http",
     "describe_variables",
 ]
@@ -67,10 +69,16 @@ VARIABLES: dict[str, Variable] = {
                  "~/.aura_nb"),
         Variable("AURA_VAULT_DIR", "where one-time instance credentials are written",
                  "$AURA_NB_HOME/vault"),
-        Variable("AURA_TIMEOUT", "seconds to wait for one HTTP response", "30"),
+        Variable("AURA_TIMEOUT", "time budget of one API call in seconds (retries, backoff and "
+                 "name resolution included)", "30"),
         Variable("AURA_RATE_LIMIT", "requests per minute the client allows itself (0 = off)",
                  "125"),
         Variable("AURA_SIMULATOR_SPEED", "speed factor of a simulator the kit starts itself", "10"),
+        Variable("AURA_SIMULATOR_ACCOUNT", "kind of account a simulator the kit starts plays: "
+                 "free, professional or enterprise (empty: the default world)", None),
+        Variable("AURA_NB_MODE", "real = treat any API, a loopback simulator too, as a real "
+                 "account (no simulator admin surface, speed 1); auto = decide by the URL",
+                 "auto"),
         Variable("AURA_ALLOW_HTTP", "1 = allow plain http to a non-loopback host (a room's "
                  "shared simulator; the secret travels unencrypted)", "0"),
     )
@@ -169,6 +177,26 @@ def rate_limit() -> int:
 def simulator_speed() -> float:
     """``AURA_SIMULATOR_SPEED`` (default 10). Raises `ConfigurationError` if not > 0."""
     return _number("AURA_SIMULATOR_SPEED", 0.001)
+
+
+def simulator_account() -> str | None:
+    """``AURA_SIMULATOR_ACCOUNT`` lower-cased (``free``, ``professional``, ``enterprise``), or
+    ``None`` for the default world. The simulator checks the kind when it starts."""
+    value = get("AURA_SIMULATOR_ACCOUNT")
+    return value.strip().lower() if value and value.strip() else None
+
+
+NB_MODES = ("auto", "real")
+
+
+def nb_mode() -> str:
+    """``AURA_NB_MODE``: ``"auto"`` (default: a loopback or plain-http URL is a simulator) or
+    ``"real"`` (every API is treated as a real account, so the real-mode path can be tried
+    against a local simulator). Raises `ConfigurationError` for another value."""
+    raw = (get("AURA_NB_MODE") or "auto").strip().lower()
+    if raw not in NB_MODES:
+        raise ConfigurationError(f"AURA_NB_MODE must be auto or real, got {raw!r}")
+    return raw
 
 
 _TRUE = ("1", "true", "yes", "on")

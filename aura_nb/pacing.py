@@ -6,15 +6,28 @@ the first place. The bucket starts full (``burst`` requests may go at once), the
 ``rate`` requests per ``window`` seconds. ``window`` is 60 for the real API; a simulator running
 ``S`` times faster applies its per-minute limit over ``60 / S`` real seconds, so a client for it
 uses ``window=60 / S``.
+
+The limit is not always 125: Free and trial credentials are reported to get 25 requests per
+minute. When the server answers 429, `RateLimiter.note_rejection` lowers the rate to just under
+what the server demonstrably accepted in the last window (never below `MIN_LEARNED_RATE`), so a
+client
+set for 125 settles at the account's real limit instead of meeting 429 after 429.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from typing import Callable
 
-__all__ = ["RateLimiter"]
+__all__ = ["RateLimiter", "MIN_LEARNED_RATE", "LEARNED_SHARE"]
+
+#: A 429 never lowers the rate below this many requests per window (another kernel sharing the
+#: credentials may have caused it).
+MIN_LEARNED_RATE = 5
+#: The share of the demonstrated limit a client paces at after a 429.
+LEARNED_SHARE = 0.9
 
 
 class RateLimiter:
@@ -43,6 +56,7 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._tokens = float(self.burst)
         self._stamp = clock()
+        self._sent: deque[float] = deque()  # when each recent slot was granted
         self.acquired = 0
 
     @property
@@ -76,12 +90,35 @@ class RateLimiter:
             self.acquired += 1
             if not self.enabled:
                 return 0.0
-            self._refill(self._clock())
+            now = self._clock()
+            self._refill(now)
             self._tokens -= 1.0
             wait = max(0.0, -self._tokens * self.window / self.rate)
+            self._sent.append(now + wait)
+            while self._sent and self._sent[0] < now - self.window:
+                self._sent.popleft()
         if wait > 0:
             self._sleep(wait)
         return wait
+
+    def note_rejection(self) -> int | None:
+        """The server answered 429: lower the rate to `LEARNED_SHARE` of the requests granted
+        in the last window minus the one refused (at least `MIN_LEARNED_RATE`) when that is
+        below the current rate. Returns the new rate, or ``None`` when it stayed. Never raises the rate."""
+        with self._lock:
+            if not self.enabled:
+                return None
+            now = self._clock()
+            accepted = sum(1 for stamp in self._sent if now - self.window <= stamp <= now) - 1
+            # 10% below what got through: pacing exactly at the limit meets a 429 whenever
+            # the two clocks drift by a request
+            learned = max(MIN_LEARNED_RATE, int(accepted * LEARNED_SHARE))
+            if learned >= self.rate:
+                return None
+            self.rate = learned
+            self.burst = min(self.burst, learned)
+            self._tokens = min(self._tokens, float(self.burst))
+            return learned
 
     def __repr__(self) -> str:
         if not self.enabled:

@@ -17,7 +17,7 @@ import requests
 
 from . import config
 from .client import AuraClient
-from .errors import CredentialsUnavailable
+from .errors import ConfigurationError, CredentialsUnavailable
 from .credentials import ClientCredentials, is_simulator_url, normalize_base_url, \
     resolve_credentials
 
@@ -34,13 +34,21 @@ _embedded_lock = threading.Lock()
 
 def embedded_simulator() -> Any:
     """The process's embedded `aura_nb.simulator.Simulator`, started on first use (seed 0,
-    speed ``AURA_SIMULATOR_SPEED``, on 127.0.0.1 with a free port) and stopped at exit."""
+    speed ``AURA_SIMULATOR_SPEED``, account kind ``AURA_SIMULATOR_ACCOUNT``, on 127.0.0.1 with
+    a free port) and stopped at exit. Raises `ConfigurationError` for an unknown account kind."""
     global _embedded
     with _embedded_lock:
         if _embedded is None:
             from .simulator import Simulator
 
-            _embedded = Simulator(seed=0, speed=config.simulator_speed()).start()
+            account = config.simulator_account()
+            try:
+                sim = Simulator(seed=0, speed=config.simulator_speed(), account=account)
+            except ValueError as exc:
+                raise ConfigurationError(
+                    f"AURA_SIMULATOR_ACCOUNT={account!r} is not an account kind the simulator "
+                    f"knows ({exc}); use free, professional or enterprise, or unset it") from None
+            _embedded = sim.start()
             atexit.register(_embedded.stop)
             log.info("started an embedded Aura API simulator at %s", _embedded.base_url)
         return _embedded
@@ -72,8 +80,11 @@ def connect(**overrides: Any) -> AuraClient:
     simulator at ``AURA_BASE_URL`` when that is a simulator's URL (loopback, or plain http, which
     beyond loopback needs ``AURA_ALLOW_HTTP=1``) with its default client, else to an embedded
     simulator started once per process (source ``"simulator default"`` either way). For a
-    simulator URL the speed factor is asked from the simulator. Raises `CredentialsUnavailable` when only one of id/secret is configured
-    (a half-finished setup is reported, never silently replaced by the simulator),
+    simulator URL the speed factor is asked from the simulator. With ``AURA_NB_MODE=real`` the
+    configured API, a loopback simulator too, is treated as a real account: credentials are
+    required, no simulator is started or asked anything, speed 1.
+    Raises `CredentialsUnavailable` when only one of id/secret is configured (a half-finished
+    setup is reported, never silently replaced by the simulator) or none in real mode,
     `ConfigurationError` for bad settings."""
     client_id = overrides.pop("client_id", None)
     client_secret = overrides.pop("client_secret", None)
@@ -85,11 +96,15 @@ def connect(**overrides: Any) -> AuraClient:
         return _client_for(credentials, overrides)
     try:
         credentials = resolve_credentials(client_id, client_secret, base_url)
-    except CredentialsUnavailable:
+    except CredentialsUnavailable as exc:
         partly = client_id or client_secret or config.lookup("AURA_CLIENT_ID")[0] \
             or config.lookup("AURA_CLIENT_SECRET")[0]
         if partly:
             raise
+        if config.nb_mode() == "real":
+            raise CredentialsUnavailable(
+                f"AURA_NB_MODE=real needs an account's client id and secret, and never starts a "
+                f"simulator by itself. {exc}") from None
         url = base_url or config.lookup("AURA_BASE_URL")[0]
         if url and is_simulator_url(url):
             # A simulator of one's own (python -m aura_nb.simulator) with its default client.
@@ -113,8 +128,10 @@ def embedded_client(**overrides: Any) -> AuraClient:
 
 def _client_for(credentials: ClientCredentials, overrides: dict[str, Any], note: str = ""
                 ) -> AuraClient:
-    """The client for resolved credentials; a simulator's speed is asked from it unless given."""
-    if credentials.mode == "simulator" and "speed" not in overrides:
+    """The client for resolved credentials; a simulator's speed is asked from it unless given
+    (in real mode a simulator is not asked anything: speed 1)."""
+    if credentials.mode == "simulator" and "speed" not in overrides \
+            and config.nb_mode() != "real":
         overrides["speed"] = _simulator_speed(normalize_base_url(credentials.base_url))
     if note:
         overrides.setdefault("note", note)

@@ -30,7 +30,7 @@ def test_real_credentials_give_real_mode_without_sending_anything(clean_env, mon
     client = aura_nb.connect()
     assert client.mode == "real" and client.speed == 1.0
     assert client.credentials.source == "environment"
-    assert client.describe() == ("Real mode: https://api.neo4j.io as client abcd… "
+    assert client.describe() == ("Real mode: https://api.neo4j.io as client abcd1234efgh "
                                  "(credentials from the environment)")
     assert "real-secret-do-not-show" not in repr(client) + client.describe()
     assert len(client.history) == 0 and client.token_requests == 0
@@ -40,7 +40,7 @@ def test_dotenv_credentials_are_used_and_reported_as_such(clean_env):
     (clean_env / ".env").write_text("AURA_API_CLIENT_ID=from-dotenv\nAURA_API_CLIENT_SECRET=x\n")
     client = aura_nb.connect()
     assert client.client_id == "from-dotenv" and client.credentials.source == ".env"
-    assert client.describe().endswith("as client from… (credentials from .env)")
+    assert client.describe().endswith("as client from-dotenv (credentials from .env)")
 
 
 def test_credentials_source_says_where_each_value_came_from(clean_env, monkeypatch):
@@ -80,7 +80,7 @@ def test_configured_local_simulator_reports_its_speed(clean_env, monkeypatch, ma
     assert client.speed == 37 and client.pacer.window == pytest.approx(60 / 37)
     assert client.credentials.source == "environment"
     assert client.describe() == f"Simulator mode: local Aura API simulator at {sim.base_url} " \
-                                "as client simu…"
+                                "as client simulator-client"
 
 
 def test_public_api_lists_what_other_modules_call():
@@ -133,7 +133,7 @@ def test_room_simulator_over_plain_http_needs_the_opt_in(clean_env, monkeypatch,
     assert len(warnings) == 1 and "AURA_ALLOW_HTTP" in warnings[0].getMessage()
     assert client.mode == "simulator" and client.speed == 20
     assert client.describe() == (f"Simulator mode: shared Aura API simulator at {url} over plain "
-                                 "http (AURA_ALLOW_HTTP) as client simu…")
+                                 "http (AURA_ALLOW_HTTP) as client simulator-client")
     assert [t.name for t in client.list_tenants()][0] == "Learning Project"
     text = client.describe() + repr(client) + caplog.text
     assert sim.client_secret not in text
@@ -147,3 +147,50 @@ def test_room_simulator_url_without_credentials_is_not_replaced(clean_env, monke
     client = aura_nb.connect(speed=5)  # nothing is sent before the first call
     assert client.base_url == "http://192.0.2.10:8787"
     assert client.credentials.source == "simulator default" and client.mode == "simulator"
+
+
+def test_real_mode_treats_a_loopback_simulator_as_a_real_account(clean_env, monkeypatch,
+                                                                  make_simulator):
+    sim = make_simulator(speed=20)
+    monkeypatch.setenv("AURA_NB_MODE", "real")
+    monkeypatch.setenv("AURA_BASE_URL", sim.base_url)
+    monkeypatch.setenv("AURA_CLIENT_ID", sim.client_id)
+    monkeypatch.setenv("AURA_CLIENT_SECRET", sim.client_secret)
+    client = aura_nb.connect()
+    assert client.mode == "real" and client.speed == 1.0
+    assert client.describe() == (f"Real mode: {sim.base_url} as client {sim.client_id} "
+                                 "(credentials from the environment)")
+    assert [t.name for t in client.list_tenants()][0] == "Learning Project"
+    asked = sim.stats_snapshot()["requests"]
+    assert not any("_simulator" in route for route in asked), asked  # no admin surface used
+
+
+def test_real_mode_never_starts_a_simulator_by_itself(clean_env, monkeypatch):
+    monkeypatch.setenv("AURA_NB_MODE", "real")
+    monkeypatch.setattr(aura_nb.session, "embedded_simulator",
+                        lambda: pytest.fail("real mode started a simulator"))
+    with pytest.raises(CredentialsUnavailable, match="AURA_NB_MODE=real needs"):
+        aura_nb.connect()
+
+
+def test_an_unknown_mode_is_a_configuration_error(clean_env, monkeypatch):
+    monkeypatch.setenv("AURA_NB_MODE", "pretend")
+    with pytest.raises(ConfigurationError, match="AURA_NB_MODE must be auto or real"):
+        aura_nb.connect(client_id="x", client_secret="y")
+
+
+def test_the_embedded_simulator_plays_the_configured_account_kind(clean_env, monkeypatch):
+    monkeypatch.setattr(aura_nb.session, "_embedded", None)
+    monkeypatch.setenv("AURA_SIMULATOR_ACCOUNT", "Free")
+    client = aura_nb.connect()
+    try:
+        assert [t.name for t in client.list_tenants()] == ["Free Project"]
+    finally:
+        aura_nb.session._embedded.stop()
+
+
+def test_an_unknown_account_kind_is_one_line(clean_env, monkeypatch):
+    monkeypatch.setattr(aura_nb.session, "_embedded", None)
+    monkeypatch.setenv("AURA_SIMULATOR_ACCOUNT", "platinum")
+    with pytest.raises(ConfigurationError, match="AURA_SIMULATOR_ACCOUNT='platinum'.*free, "):
+        aura_nb.connect()

@@ -82,3 +82,33 @@ def test_threads_share_one_budget():
     elapsed = time.monotonic() - start
     assert pacer.acquired == 15
     assert elapsed >= 0.95  # 10 requests beyond the burst at 10/s
+
+
+def test_a_rejection_lowers_the_rate_to_what_the_server_accepted():
+    t = FakeTime()
+    pacer = RateLimiter(125, 60.0, clock=t.clock, sleep=t.sleep)
+    for _ in range(26):
+        pacer.acquire()
+        t.now += 0.1
+    assert pacer.note_rejection() == 22  # 26 granted in the window, the last one refused: 90%
+    assert (pacer.rate, pacer.burst) == (22, 22)
+    assert pacer.note_rejection() is None  # the same evidence teaches nothing new
+    t.now += 61
+    assert pacer.acquire() == 0.0  # the bucket refilled, but only to the new size
+    assert pacer.interval == pytest.approx(60 / 22)
+
+
+def test_a_rejection_never_raises_the_rate_nor_goes_below_the_floor():
+    from aura_nb.pacing import MIN_LEARNED_RATE
+
+    t = FakeTime()
+    pacer = RateLimiter(125, 60.0, clock=t.clock, sleep=t.sleep)
+    pacer.acquire()
+    assert pacer.note_rejection() == MIN_LEARNED_RATE  # another kernel used the budget
+    slow = RateLimiter(3, 60.0, clock=t.clock, sleep=t.sleep)
+    for _ in range(3):
+        slow.acquire()
+    assert slow.note_rejection() is None and slow.rate == 3
+    off = RateLimiter(0, clock=t.clock, sleep=t.sleep)
+    off.acquire()
+    assert off.note_rejection() is None and not off.enabled
