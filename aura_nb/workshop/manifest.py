@@ -16,6 +16,7 @@ from typing import Any, Iterator
 
 from ..errors import AuraError
 from ..vault import write_private
+from .roster import attendee_key
 
 __all__ = ["AttendeeRecord", "Manifest", "ManifestError", "workshop_dir", "prepare_folder", "FORMAT_VERSION",
            "PLANNED", "FAILED", "DELETED", "UNKNOWN"]
@@ -181,16 +182,16 @@ class Manifest:
         return f"Manifest(prefix={self.prefix!r}, attendees={len(self.records)})"
 
     def get(self, attendee: str) -> AttendeeRecord:
-        """The record of ``attendee`` (matched exactly, then ignoring case and spacing).
+        """The record of ``attendee`` (matched exactly, then ignoring Unicode form, case and spacing).
 
         Raises :class:`ManifestError` naming the workshop when there is no such attendee.
         """
         with self._lock:
             if attendee in self.records:
                 return self.records[attendee]
-            wanted = " ".join(attendee.split()).casefold()
+            wanted = attendee_key(attendee)
             for name, record in self.records.items():
-                if " ".join(name.split()).casefold() == wanted:
+                if attendee_key(name) == wanted:
                     return record
         raise ManifestError(f"no attendee {attendee!r} in workshop {self.prefix!r}; check the spelling with 'status'")
 

@@ -34,8 +34,8 @@ class Workshop(Provisioner):
     that; nothing is written until something changes). ``concurrency`` bounds the worker threads
     and the instances watched at once while waiting; ``poll_interval`` is the longest gap, in
     server seconds, between two status requests for an instance being waited for (default 10);
-    ``retry_delay`` is the pause in seconds before trying again after a busy answer or a failed
-    read; ``max_attempts`` bounds the tries of each action; ``show_password`` receives a password
+    ``retry_delay`` is the pause in server seconds before trying again after a busy answer or a
+    failed read; ``max_attempts`` bounds the tries of each action; ``show_password`` receives a password
     that neither the vault nor a rescue file could take (default: once on stderr).
     Raises :class:`RosterError` for a bad prefix and :class:`ManifestError` for an unreadable
     manifest or one of another prefix.
@@ -137,7 +137,7 @@ class Workshop(Provisioner):
             return call(instance_id)
 
         def read() -> bool:
-            return read_with_retries(taken_effect, attempts=self.max_attempts, pause=self._sleep,
+            return read_with_retries(taken_effect, attempts=self.max_attempts, pause=self._pause,
                                      delay=self.retry_delay)
 
         try:

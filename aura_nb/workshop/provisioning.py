@@ -218,7 +218,7 @@ class Provisioner(Runner):
         try:
             done = self._act(lambda: self.client.create_instance(body),
                              taken_effect=lambda: self._find_by_name(record.name),
-                             wait_idle=lambda: self._sleep(self.retry_delay))
+                             wait_idle=lambda: self._pause(self.retry_delay))
         except OutcomeUnknown as exc:
             self.manifest.update(attendee, status=UNKNOWN, note=f"{UNKNOWN_ADVICE}: {exc.reason}")
             return WorkshopEvent("unknown", attendee, "", UNKNOWN, f"{attendee}: {UNKNOWN_ADVICE}")

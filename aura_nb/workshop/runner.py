@@ -54,8 +54,9 @@ class Runner:
     ``client`` sends everything (its pacing is the request budget shared by the worker threads);
     ``concurrency`` bounds the worker threads and the instances watched at once while waiting;
     ``poll_interval`` is the longest gap, in server seconds, between two status requests for an
-    instance being waited for (default 10); ``retry_delay`` is the pause in seconds before trying
-    again after a busy answer or a failed read; ``max_attempts`` bounds the tries per action.
+    instance being waited for (default 10); ``retry_delay`` is the pause, in server seconds, before
+    trying again after a busy answer or a failed read (doubling while reads fail);
+    ``max_attempts`` bounds the tries per action.
     ``show_password(attendee, instance_id, password)`` is called for a password that neither the
     vault nor a rescue file could take (the one documented exception to "no secret is shown";
     default: :func:`password_to_stderr`).
@@ -163,23 +164,27 @@ class Runner:
         whose clock runs fast."""
         return self.client.server_time()
 
+    def _pause(self, server_seconds: float) -> None:
+        """Sleep ``server_seconds`` of the API's time (real seconds = that / the client's speed)."""
+        self._sleep(server_seconds / self.client.speed)
+
     def _wait_idle(self, instance_id: str, status: str | None, timeout: float) -> None:
         """After a busy answer: wait for the operation in flight when its end state is known,
         else pause ``retry_delay`` seconds. A failing wait only pauses: the caller reads again."""
         target = SETTLES_TO.get(status or "")
         if target is None:
-            self._sleep(self.retry_delay)
+            self._pause(self.retry_delay)
             return
         try:
             self.client.wait_for_instance(instance_id, status=target, timeout=timeout)
         except (ApiError, TransportError, InstanceWaitError):
-            self._sleep(self.retry_delay)
+            self._pause(self.retry_delay)
 
     def _act(self, send: Callable[[], T], taken_effect: Callable[[], Any], wait_idle: Callable[[], None],
              busy: tuple[type[BaseException], ...] | None = None) -> Done[T]:
         """:func:`send_until_taken` with this workshop's attempts and delays."""
         options: dict[str, Any] = {} if busy is None else {"busy": busy}
-        return send_until_taken(send, taken_effect=taken_effect, wait_idle=wait_idle, pause=self._sleep,
+        return send_until_taken(send, taken_effect=taken_effect, wait_idle=wait_idle, pause=self._pause,
                                 delay=self.retry_delay, attempts=self.max_attempts, **options)
 
     def _wait_many(self, ids: list[str], target: str, timeout: float, records: dict[str, AttendeeRecord],
