@@ -31,6 +31,7 @@ from .manifest import ManifestError
 from .operations import Workshop
 from .reports import WorkshopEvent
 from .roster import RosterError, check_prefix
+from .runner import password_to_stderr
 from .spec import ClassSpec, Guardrails, TenantNotChosen, WorkshopError
 
 BAD_INPUT = (RosterError, WorkshopError, ManifestError, InvalidInstanceSpec, ConfigurationError,
@@ -120,12 +121,8 @@ def run(args: argparse.Namespace, out: TextIO, client: Any, err: TextIO | None =
     A password that could be kept nowhere is shown once on ``err`` (default stderr)."""
     err = err or sys.stderr
 
-    def show_password(attendee: str, instance_id: str, password: str) -> None:
-        _say(err, f"PASSWORD NOT SAVED for {attendee} (instance {instance_id}): {password}")
-        _say(err, "  copy it now into the attendee's hand-out: it is shown this once and kept nowhere")
-
     workshop = Workshop(client, args.prefix, home=args.home, concurrency=args.concurrency,
-                        show_password=show_password)
+                        show_password=lambda *shown: password_to_stderr(*shown, stream=err))
     wait = not args.no_wait
 
     def progress(event: WorkshopEvent) -> None:

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TextIO, TypeVar
 
 from ..lifecycle import SETTLES_TO
 from ..errors import AmbiguousName, ApiError, NameNotFound, InstanceWaitError, NotFound, TransportError, VaultError, WaitIncomplete
@@ -40,12 +40,13 @@ def status_or_none(client: "AuraClient", instance_id: str) -> str | None:
         return None
 
 
-def password_to_stderr(attendee: str, instance_id: str, password: str) -> None:
-    """Show a password that could not be written anywhere, once, on stderr (never stdout or a log):
-    the one documented exception to the rule that no secret is shown."""
-    sys.stderr.write(f"PASSWORD NOT SAVED for {attendee} (instance {instance_id}): {password}\n"
-                     "  copy it now: it is shown this once and kept nowhere\n")
-    sys.stderr.flush()
+def password_to_stderr(attendee: str, instance_id: str, password: str, stream: TextIO | None = None) -> None:
+    """Show a password that could not be written anywhere, once, on ``stream`` (default stderr;
+    never stdout or a log): the one documented exception to the rule that no secret is shown."""
+    stream = stream or sys.stderr
+    stream.write(f"PASSWORD NOT SAVED for {attendee} (instance {instance_id}): {password}\n"
+                 "  copy it now into the attendee's hand-out: it is shown this once and kept nowhere\n")
+    stream.flush()
 
 
 class Runner:
