@@ -23,7 +23,7 @@ from .operations import Workshop
 from .provisioning import LOST_PASSWORD_NOTE
 from .reports import BulkReport, ProvisionReport, StatusRow, TeardownReport, WorkshopEvent
 from .retry import GaveUp, OutcomeUnknown
-from .spec import ClassSpec, Guardrails, GuardrailViolation, WorkshopError
+from .spec import ClassSpec, Guardrails, GuardrailViolation, TenantNotChosen, WorkshopError
 from .roster import Attendee, RosterError, instance_names, parse_roster, read_roster, slugify
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "RosterError",
     "StatusRow",
     "TeardownReport",
+    "TenantNotChosen",
     "UNKNOWN",
     "Workshop",
     "WorkshopError",
