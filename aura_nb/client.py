@@ -35,6 +35,7 @@ from .errors import (
     TransportError,
 )
 from .history import History
+from .lifecycle import ActionLog
 from .models import (
     CreatedInstance,
     Instance,
@@ -156,7 +157,8 @@ class AuraClient:
             rate_window=rate_window, burst=burst, history_size=history_size,
             max_retries=max_retries, max_429_resends=max_429_resends, clock=clock, sleep=sleep)
         self._lock = threading.Lock()
-        self._actions: dict[str, tuple[str, float, float]] = {}  # action, monotonic, server
+        #: The last lifecycle action sent for each instance (waiting reads it).
+        self.actions = ActionLog(self.speed)
         self._tenant_cache: dict[str, tuple[Tenant, float]] = {}
 
     # --- description -----------------------------------------------------------------------
@@ -395,27 +397,15 @@ class AuraClient:
         check_spec(spec, tenant)
 
     def _note_action(self, instance_id: str, action: str) -> None:
-        server = self.server_now()  # takes the lock itself
-        with self._lock:
-            self._actions[instance_id] = (action, time.monotonic(), server)
+        self.actions.note(instance_id, action, self.server_now())
 
     def recent_action(self, instance_id: str, within: float | None = None) -> str | None:
-        """The last lifecycle action this client sent for the instance (``"resume"``,
-        ``"pause"``, ``"delete"``...) if it was less than ``within`` real seconds ago (default:
-        60 server seconds). Used by waiting to tell "resume in flight" from "stuck paused"."""
-        within = 60.0 / self.speed if within is None else within
-        with self._lock:
-            entry = self._actions.get(instance_id)
-        if entry and time.monotonic() - entry[1] <= within:
-            return entry[0]
-        return None
+        """`ActionLog.recent` for the instance: the last lifecycle action sent, if recent."""
+        return self.actions.recent(instance_id, within)
 
     def last_action(self, instance_id: str) -> tuple[str, float] | None:
-        """``(action, server time it was sent)`` for the last lifecycle action this client sent
-        for the instance, or ``None``. Waiting uses it as the start of the transition."""
-        with self._lock:
-            entry = self._actions.get(instance_id)
-        return (entry[0], entry[2]) if entry else None
+        """`ActionLog.last` for the instance: ``(action, server time it was sent)``."""
+        return self.actions.last(instance_id)
 
     def create_instance(self, spec: InstanceSpec, *, validate: bool = True) -> CreatedInstance:
         """Create an instance. ``POST /v1/instances``.

@@ -33,6 +33,7 @@ from .errors import (
     WaitCancelled,
     WaitIncomplete,
 )
+from .lifecycle import ACTIONS, can_reach
 from .models import parse_timestamp
 
 __all__ = [
@@ -40,7 +41,6 @@ __all__ = [
     "wait_for_instance",
     "wait_for_instances",
     "wait_for_snapshot",
-    "can_reach",
     "DEFAULT_POLL_INTERVAL",
 ]
 
@@ -51,25 +51,8 @@ DEFAULT_POLL_INTERVAL = 10.0
 #: `wait_for_instances` schedules polls this fraction of the interval apart, to keep its promise.
 JITTER_SAFETY = 0.9
 
-#: Where each transitional status leads when nothing else happens ("deleted" = 404).
-NEXT_STATUS = {
-    "creating": "running",
-    "pausing": "paused",
-    "resuming": "running",
-    "updating": "running",
-    "overwriting": "running",
-    "restoring": "running",
-    "loading": "running",
-    "upgrading": "running",
-    "suspending": "suspended",
-    "destroying": "deleted",
-}
-#: Statuses that stay as they are until someone acts.
-SETTLED = frozenset({"running", "paused", "suspended", "loading failed", "deleted"})
-#: Which status each client action leads to, to recognise an action still "in flight".
-ACTION_TARGET = {"create": "running", "resume": "running", "resize": "running",
-                 "overwrite": "running", "restore": "running", "pause": "paused",
-                 "delete": "deleted"}
+#: The word waiting uses for "gone" (``GET`` answers 404); the API has no such status.
+GONE = "deleted"
 _TRANSIENT = (TransportError, ServerError, RateLimited)
 
 
@@ -88,20 +71,9 @@ class WaitProgress:
     message: str = ""
 
 
-def can_reach(status: str, target: str) -> bool:
-    """True when ``status`` leads to ``target`` without anyone acting (``creating`` reaches
-    ``running``; ``destroying`` reaches ``deleted``; ``paused`` reaches nothing). Unknown
-    statuses count as transitional (True) so that new API states never fail a wait."""
-    seen: set[str] = set()
-    current: str | None = status
-    while current is not None and current not in seen:
-        if current == target:
-            return True
-        seen.add(current)
-        if current not in NEXT_STATUS and current not in SETTLED:
-            return True
-        current = NEXT_STATUS.get(current)
-    return False
+def _api(status: str | None) -> str | None:
+    """Waiting's status word as `aura_nb.lifecycle` writes it (gone is ``None`` there)."""
+    return None if status == GONE else status
 
 
 def _unreachable_message(instance_id: str, status: str, target: str) -> str:
@@ -146,10 +118,10 @@ class _Pause:
 
 def _judge(client: Any, instance_id: str, status: str, target: str) -> str | None:
     """``None`` to keep waiting, else why the target cannot come."""
-    if status == target or can_reach(status, target):
+    if status == target or can_reach(_api(status), _api(target)):
         return None
-    action = client.recent_action(instance_id) if hasattr(client, "recent_action") else None
-    if action and ACTION_TARGET.get(action) == target and status != "deleted":
+    action = client.actions.recent(instance_id)
+    if action and _api(ACTIONS[action].target) == _api(target) and status != GONE:
         return None  # the action we sent may not show in GET yet
     return _unreachable_message(instance_id, status, target)
 
@@ -444,8 +416,8 @@ def _start_times(client: Any, ids: list[Any], created_at: Mapping[str, Any] | No
     starts: dict[str, float | None] = {}
     for entry in ids:
         key = entry if isinstance(entry, str) else getattr(entry, "id", str(entry))
-        action = client.last_action(key) if hasattr(client, "last_action") else None
-        if action and ACTION_TARGET.get(action[0]) == target and action[1]:
+        action = client.actions.last(key)
+        if action and _api(ACTIONS[action[0]].target) == _api(target) and action[1]:
             starts[key] = action[1]
             continue
         if target != "running":

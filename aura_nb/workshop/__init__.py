@@ -18,20 +18,12 @@ The core here knows nothing of widgets; ``aura_nb.widgets.classroom.ClassTable``
 """
 
 from .handouts import Handouts
-from .manifest import DELETED, FAILED, PLANNED, AttendeeRecord, Manifest, ManifestError, workshop_dir
-from .operations import (
-    LOST_PASSWORD_NOTE,
-    BulkReport,
-    ClassSpec,
-    Guardrails,
-    GuardrailViolation,
-    ProvisionReport,
-    StatusRow,
-    TeardownReport,
-    Workshop,
-    WorkshopError,
-    WorkshopEvent,
-)
+from .manifest import DELETED, FAILED, PLANNED, UNKNOWN, AttendeeRecord, Manifest, ManifestError, workshop_dir
+from .operations import Workshop
+from .provisioning import LOST_PASSWORD_NOTE
+from .reports import BulkReport, ProvisionReport, StatusRow, TeardownReport, WorkshopEvent
+from .retry import GaveUp, OutcomeUnknown
+from .spec import ClassSpec, Guardrails, GuardrailViolation, TenantNotChosen, WorkshopError
 from .roster import Attendee, RosterError, instance_names, parse_roster, read_roster, slugify
 
 __all__ = [
@@ -41,17 +33,21 @@ __all__ = [
     "ClassSpec",
     "DELETED",
     "FAILED",
+    "GaveUp",
     "Guardrails",
     "GuardrailViolation",
     "Handouts",
     "LOST_PASSWORD_NOTE",
     "Manifest",
     "ManifestError",
+    "OutcomeUnknown",
     "PLANNED",
     "ProvisionReport",
     "RosterError",
     "StatusRow",
     "TeardownReport",
+    "TenantNotChosen",
+    "UNKNOWN",
     "Workshop",
     "WorkshopError",
     "WorkshopEvent",

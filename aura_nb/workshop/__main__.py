@@ -5,8 +5,9 @@ Commands: ``provision`` (roster -> one running instance per attendee, hand-outs)
 again) and ``teardown`` (a dry run unless ``--yes``). The API comes from the usual settings
 (``AURA_CLIENT_ID``/``AURA_CLIENT_SECRET``/``AURA_BASE_URL``, environment or ``.env``).
 
-Errors are one line on stderr, never a traceback: exit code 2 for bad input (roster, prefix,
-guardrails, settings), 1 when the API failed or some attendee was left without a running instance.
+Errors are one line on stderr, never a traceback. Exit codes (also in ``--help``): see
+:data:`EXIT_CODES`. A password that neither the vault nor a rescue file could take is shown once
+on stderr: the one documented exception to the rule that no secret is printed.
 """
 
 from __future__ import annotations
@@ -24,13 +25,28 @@ from ..errors import (
     CredentialsUnavailable,
     InvalidInstanceSpec,
     NameNotFound,
+    VaultError,
 )
 from .manifest import ManifestError
-from .operations import ClassSpec, Guardrails, Workshop, WorkshopError, WorkshopEvent
+from .operations import Workshop
+from .reports import WorkshopEvent
 from .roster import RosterError, check_prefix
+from .runner import password_to_stderr
+from .spec import ClassSpec, Guardrails, TenantNotChosen, WorkshopError
 
 BAD_INPUT = (RosterError, WorkshopError, ManifestError, InvalidInstanceSpec, ConfigurationError,
-             CredentialsUnavailable, NameNotFound, AmbiguousName, ValueError)
+             CredentialsUnavailable, NameNotFound, AmbiguousName, VaultError, ValueError)
+
+EXIT_OK, EXIT_INCOMPLETE, EXIT_BAD_INPUT, EXIT_UNKNOWN, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_CODES = {
+    EXIT_OK: "every attendee reached the command's goal",
+    EXIT_INCOMPLETE: "the API failed, or some attendee did not reach the goal (listed): run the command again",
+    EXIT_BAD_INPUT: "bad input (roster, prefix, guardrails, settings, vault not writable): nothing was sent",
+    EXIT_UNKNOWN: "provision could not tell whether some create happened (listed as 'unknown'): "
+                  "check before re-running; the next provision adopts what exists",
+    EXIT_INTERRUPTED: "interrupted: the manifest records what was done; run the same command again",
+}
+NO_LIMIT = ("none", "off", "no")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m aura_nb.workshop",
         description="Run a class on Neo4j Aura: one instance per attendee, hand-outs, pause/resume, teardown.",
+        epilog="exit codes: " + "; ".join(f"{code} {text}" for code, text in EXIT_CODES.items()),
     )
     commands = parser.add_subparsers(dest="command", required=True)
     provision = commands.add_parser("provision", parents=[common],
@@ -65,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     provision.add_argument("--allow-type", action="append", dest="allowed_types",
                            help="guardrail: an allowed instance type (repeatable; default professional-db)")
     provision.add_argument("--max-memory", default=Guardrails.max_memory,
-                           help=f"guardrail: largest memory per instance (default {Guardrails.max_memory})")
+                           help=f"guardrail: largest memory per instance, e.g. 8GB, or 'none' for no limit "
+                                f"(default {Guardrails.max_memory})")
     commands.add_parser("status", parents=[common], help="fetch and show every attendee's instance status")
     commands.add_parser("pause", parents=[common], help="pause every instance of the workshop (overnight)")
     commands.add_parser("resume", parents=[common], help="resume every instance of the workshop (morning)")
@@ -98,9 +116,13 @@ def _status_table(rows: Sequence[Any]) -> list[str]:
     return ["  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip() for row in table]
 
 
-def run(args: argparse.Namespace, out: TextIO, client: Any) -> int:
-    """Carry out one parsed command against ``client``; returns the exit code. Raises AuraError."""
-    workshop = Workshop(client, args.prefix, home=args.home, concurrency=args.concurrency)
+def run(args: argparse.Namespace, out: TextIO, client: Any, err: TextIO | None = None) -> int:
+    """Carry out one parsed command against ``client``; returns the exit code. Raises AuraError.
+    A password that could be kept nowhere is shown once on ``err`` (default stderr)."""
+    err = err or sys.stderr
+
+    workshop = Workshop(client, args.prefix, home=args.home, concurrency=args.concurrency,
+                        show_password=lambda *shown: password_to_stderr(*shown, stream=err))
     wait = not args.no_wait
 
     def progress(event: WorkshopEvent) -> None:
@@ -113,18 +135,20 @@ def run(args: argparse.Namespace, out: TextIO, client: Any) -> int:
                 or not workshop.manifest.spec:
             spec = ClassSpec(type=args.type or "professional-db", cloud_provider=args.cloud_provider,
                              region=args.region, memory=args.memory, version=args.version, storage=args.storage)
+        no_limit = args.max_memory.strip().lower() in NO_LIMIT
         guardrails = Guardrails(max_instances=args.max_instances,
                                 allowed_types=tuple(args.allowed_types or Guardrails.allowed_types),
-                                max_memory=args.max_memory or None)
+                                max_memory=None if no_limit else args.max_memory)
         report = workshop.provision(args.roster, spec, tenant=args.tenant, guardrails=guardrails,
                                     seed_instance_id=args.seed_instance, wait=wait, timeout=args.timeout,
                                     on_progress=progress)
-        _say(out, report.summary())
-        for attendee, reason in {**report.failed, **report.not_ready}.items():
-            _say(out, f"  {attendee}: {reason}")
+        for line in report.lines():
+            _say(out, line)
         if report.handouts:
             _say(out, f"hand-outs: {report.handouts.folder} (instructor summary: {report.handouts.summary_md.name})")
-        return 0 if (report.ok or not wait) and not report.failed else 1
+        if report.unknown:
+            return EXIT_UNKNOWN
+        return EXIT_OK if (report.ok or not wait) and not report.failed else EXIT_INCOMPLETE
     if args.command == "status":
         rows = workshop.status()
         for line in _status_table(rows):
@@ -133,10 +157,9 @@ def run(args: argparse.Namespace, out: TextIO, client: Any) -> int:
     if args.command in ("pause", "resume"):
         action = workshop.pause_all if args.command == "pause" else workshop.resume_all
         report = action(wait=wait, timeout=args.timeout, on_progress=progress)
-        _say(out, report.summary())
-        for attendee, reason in report.failed.items():
-            _say(out, f"  {attendee}: {reason}")
-        return 1 if report.failed else 0
+        for line in report.lines():
+            _say(out, line)
+        return EXIT_OK if report.ok else EXIT_INCOMPLETE
     if args.command == "reset":
         record = workshop.reset(args.attendee, source_instance_id=args.seed_instance, wait=wait,
                                 timeout=args.timeout, on_progress=progress)
@@ -154,14 +177,14 @@ def run(args: argparse.Namespace, out: TextIO, client: Any) -> int:
             _say(out, line)
         if report.dry_run:
             _say(out, "nothing was deleted; run again with --yes to delete the instances listed above")
-        return 1 if report.failed else 0
+        return EXIT_OK if report.ok else EXIT_INCOMPLETE
     raise AssertionError(f"unhandled command {args.command}")  # argparse prevents this
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None,
          client: Any = None) -> int:
     """Entry point: parse ``argv``, run the command, print one-line errors; returns the exit code
-    (0 done, 1 API failure or attendees left without a running instance, 2 bad input)."""
+    (:data:`EXIT_CODES`)."""
     out = out or sys.stdout
     err = err or sys.stderr
     args = build_parser().parse_args(argv)
@@ -176,16 +199,24 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         if client is None:
             client = _connect()
             _say(err, client.describe())
-        return run(args, out, client)
+        return run(args, out, client, err)
     except BAD_INPUT as exc:
-        _say(err, f"error: {exc}")
-        return 2
+        _say(err, f"error: {_cli_hint(exc)}")
+        return EXIT_BAD_INPUT
     except AuraError as exc:
         _say(err, f"API error: {exc}")
-        return 1
+        return EXIT_INCOMPLETE
     except KeyboardInterrupt:
         _say(err, "interrupted: the manifest records what was done; run the same command again to finish")
-        return 130
+        return EXIT_INTERRUPTED
+
+
+def _cli_hint(exc: BaseException) -> str:
+    """The error's one line, with a tenant hint in this command's terms (``--tenant``)."""
+    text = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+    if isinstance(exc, TenantNotChosen):
+        return f"{text}; pass --tenant NAME (or set AURA_TENANT)"
+    return text
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through subprocess tests

@@ -18,7 +18,7 @@ from typing import Callable, Iterable
 from ..vault import write_private
 from .manifest import AttendeeRecord
 
-__all__ = ["Handouts", "write_handouts", "handout_text", "SUMMARY_COLUMNS"]
+__all__ = ["Handouts", "write_handouts", "handout_text", "csv_safe", "SUMMARY_COLUMNS"]
 
 SUMMARY_COLUMNS = ("attendee", "email", "instance_name", "instance_id", "connection_url", "handout")
 
@@ -64,6 +64,15 @@ def handout_text(prefix: str, record: AttendeeRecord, password: str | None, user
     return "\n".join(lines) + "\n"
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: str) -> str:
+    """A cell that a spreadsheet will not run as a formula: a leading ``=``, ``+``, ``-``, ``@``,
+    tab or carriage return gets a ``'`` in front (the usual neutralisation)."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
 def _markdown_cell(value: str) -> str:
     return value.replace("|", "\\|").replace("\n", " ")
 
@@ -106,7 +115,7 @@ def write_handouts(
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=SUMMARY_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: csv_safe(v) for k, v in row.items()} for row in rows)
     summary_csv = folder / "summary.csv"
     write_private(summary_csv, buffer.getvalue())
     md = [

@@ -16,8 +16,10 @@ from typing import Any, Iterator
 
 from ..errors import AuraError
 from ..vault import write_private
+from .roster import attendee_key
 
-__all__ = ["AttendeeRecord", "Manifest", "ManifestError", "workshop_dir", "FORMAT_VERSION"]
+__all__ = ["AttendeeRecord", "Manifest", "ManifestError", "workshop_dir", "prepare_folder", "FORMAT_VERSION",
+           "PLANNED", "FAILED", "DELETED", "UNKNOWN"]
 
 FORMAT_VERSION = 1
 
@@ -25,6 +27,7 @@ FORMAT_VERSION = 1
 PLANNED = "planned"  # on the roster, no create sent yet (or a create that surely did not happen)
 FAILED = "failed"  # the create was refused; notes say why
 DELETED = "deleted"  # teardown deleted it (the API answered 202 or 404)
+UNKNOWN = "unknown"  # a create's answer was lost and no listing answered since: check, then adopt
 
 
 class ManifestError(AuraError):
@@ -34,18 +37,27 @@ class ManifestError(AuraError):
 def workshop_dir(prefix: str, home: str | os.PathLike | None = None) -> Path:
     """Folder of one workshop: ``<home>/workshops/<prefix>`` (home defaults to ``AURA_NB_HOME``).
 
-    The folder is created (mode 0700) with a ``.gitignore`` that ignores everything inside it, so
-    hand-outs and the manifest can never be committed by accident, wherever the home is.
+    Only the path: nothing is created. The folder (mode 0700) and a ``.gitignore`` that ignores
+    everything under ``<home>/workshops`` are made when something is first written there
+    (:meth:`Manifest.save`, hand-outs), so hand-outs and manifests can never be committed by
+    accident, wherever the home is.
     """
     if home is None:
         from .. import config
 
         home = config.nb_home()
-    folder = Path(home) / "workshops" / prefix
+    return Path(home) / "workshops" / prefix
+
+
+IGNORE_TEXT = "# written by aura_nb: workshop manifests and hand-outs hold secrets\n*\n"
+
+
+def prepare_folder(folder: Path, ignore_file: Path | None = None) -> Path:
+    """Create ``folder`` (mode 0700, parents too) and, when given and missing, the ``.gitignore``
+    ``ignore_file`` that keeps it out of git. Returns ``folder``."""
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    ignore = folder.parent / ".gitignore"
-    if not ignore.exists():
-        write_private(ignore, "# written by aura_nb: workshop manifests and hand-outs hold secrets\n*\n")
+    if ignore_file is not None and not ignore_file.exists():
+        write_private(ignore_file, IGNORE_TEXT)
     return folder
 
 
@@ -55,7 +67,8 @@ class AttendeeRecord:
 
     ``status`` is the last instance status seen (``creating``, ``running``, ``paused`` ...) or one
     of the manifest's own: ``planned`` (nothing created yet), ``failed`` (create refused; see
-    ``notes``), ``deleted`` (removed by teardown). ``password_captured`` is False when the API lost
+    ``notes``), ``unknown`` (a create may have happened: the next provision adopts it by name
+    before creating anything), ``deleted`` (removed by teardown). ``password_captured`` is False when the API lost
     the one-time password (e.g. a create response that never arrived).
     """
 
@@ -93,11 +106,13 @@ class Manifest:
 
     Attributes: ``prefix``, ``tenant_id``, ``tenant_name``, ``spec`` (the instance settings as a
     dict), ``seed_instance_id`` (or ``""``), ``records`` (attendee -> :class:`AttendeeRecord`, in
-    roster order) and ``path``. Every :meth:`update` saves the file at once.
+    roster order), ``path`` and ``ignore_file`` (a ``.gitignore`` written beside the first save,
+    or ``None``). Every :meth:`update` saves the file at once.
     """
 
-    def __init__(self, path: str | os.PathLike, prefix: str) -> None:
+    def __init__(self, path: str | os.PathLike, prefix: str, ignore_file: Path | None = None) -> None:
         self.path = Path(path)
+        self.ignore_file = ignore_file
         self.prefix = prefix
         self.tenant_id = ""
         self.tenant_name = ""
@@ -108,7 +123,8 @@ class Manifest:
 
     # -- reading and writing ---------------------------------------------------------------
     @classmethod
-    def load(cls, path: str | os.PathLike, prefix: str | None = None) -> "Manifest":
+    def load(cls, path: str | os.PathLike, prefix: str | None = None,
+             ignore_file: Path | None = None) -> "Manifest":
         """Read a manifest file. Raises :class:`ManifestError` if it is missing or unreadable, or
         if ``prefix`` is given and differs from the manifest's."""
         path = Path(path)
@@ -124,7 +140,7 @@ class Manifest:
             raise ManifestError(f"{path} is not a workshop manifest (no 'attendees' list)")
         if prefix is not None and data.get("prefix") != prefix:
             raise ManifestError(f"{path} belongs to workshop {data.get('prefix')!r}, not {prefix!r}")
-        manifest = cls(path, data.get("prefix", ""))
+        manifest = cls(path, data.get("prefix", ""), ignore_file)
         manifest.tenant_id = data.get("tenant_id", "")
         manifest.tenant_name = data.get("tenant_name", "")
         manifest.spec = dict(data.get("spec") or {})
@@ -148,9 +164,10 @@ class Manifest:
             }
 
     def save(self) -> None:
-        """Write the manifest atomically with mode 0600 (the folder is created 0700 if needed)."""
+        """Write the manifest atomically with mode 0600 (the folder is created 0700 if needed,
+        with its ``.gitignore``)."""
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            prepare_folder(self.path.parent, self.ignore_file)
             write_private(self.path, json.dumps(self.to_dict(), indent=2) + "\n")
 
     # -- records ---------------------------------------------------------------------------
@@ -165,16 +182,16 @@ class Manifest:
         return f"Manifest(prefix={self.prefix!r}, attendees={len(self.records)})"
 
     def get(self, attendee: str) -> AttendeeRecord:
-        """The record of ``attendee`` (matched exactly, then ignoring case and spacing).
+        """The record of ``attendee`` (matched exactly, then ignoring Unicode form, case and spacing).
 
         Raises :class:`ManifestError` naming the workshop when there is no such attendee.
         """
         with self._lock:
             if attendee in self.records:
                 return self.records[attendee]
-            wanted = " ".join(attendee.split()).casefold()
+            wanted = attendee_key(attendee)
             for name, record in self.records.items():
-                if " ".join(name.split()).casefold() == wanted:
+                if attendee_key(name) == wanted:
                     return record
         raise ManifestError(f"no attendee {attendee!r} in workshop {self.prefix!r}; check the spelling with 'status'")
 

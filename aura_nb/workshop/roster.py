@@ -17,7 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from ..errors import AuraError
 
@@ -29,6 +29,8 @@ __all__ = [
     "parse_roster",
     "slugify",
     "check_prefix",
+    "clean_name",
+    "attendee_key",
     "instance_names",
 ]
 
@@ -47,7 +49,8 @@ class RosterError(AuraError, ValueError):
 
 @dataclass(frozen=True)
 class Attendee:
-    """One roster row: the attendee's name as written, an optional email, and the CSV row number."""
+    """One roster row: the attendee's name (NFC, spacing tidied), an optional email, and the CSV
+    line number where the row starts."""
 
     name: str
     email: str = ""
@@ -74,47 +77,87 @@ def check_prefix(prefix: str) -> str:
 
 
 def _short_hash(attendee: str) -> str:
-    return hashlib.sha1(_key(attendee).encode("utf-8")).hexdigest()[:_HASH_LENGTH]
+    return hashlib.sha1(attendee_key(attendee).encode("utf-8")).hexdigest()[:_HASH_LENGTH]
 
 
-def _key(attendee: str) -> str:
-    """Identity of an attendee: spacing and case do not make two people different."""
-    return " ".join(attendee.split()).casefold()
+def clean_name(text: str) -> str:
+    """An attendee's name as the kit keeps it: Unicode NFC (an accent typed as one character or
+    as letter + combining mark is the same name), runs of spaces made one, no spaces at the ends."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def attendee_key(attendee: str) -> str:
+    """Identity of an attendee: Unicode form, spacing and case do not make two people different."""
+    return clean_name(attendee).casefold()
+
+
+def _csv_problem(source: str, error: csv.Error, line: int, started: int) -> RosterError:
+    """A csv module error as one line that names the roster line and says what to fix."""
+    text = str(error)
+    if "unexpected end of data" in text:
+        return RosterError(f"{source} line {started}: a quoted field opened here is never closed; "
+                           'add the closing " (or remove the stray quote)')
+    if "expected after" in text:
+        return RosterError(f"{source} line {line}: text follows a closing quote; put the whole field in "
+                           'quotes and double any quote inside it ("")')
+    if "field larger than field limit" in text:
+        return RosterError(f"{source} line {started}: a field is longer than {csv.field_size_limit()} "
+                           "characters (a closing quote missing?); fix or shorten it")
+    return RosterError(f"{source} line {line}: not valid CSV ({text}); fix that line")
+
+
+def _rows(text: str, source: str) -> Iterator[tuple[int, list[str]]]:
+    """``(line number where the record starts, cells)`` for each CSV record, strictly parsed."""
+    reader = csv.reader(io.StringIO(text), strict=True)
+    while True:
+        started = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise _csv_problem(source, exc, reader.line_num, started) from None
+        yield started, row
 
 
 def parse_roster(text: str, source: str = "roster") -> list[Attendee]:
-    """Parse roster CSV ``text`` into attendees, in file order.
+    """Parse roster CSV ``text`` into attendees, in file order (names in Unicode NFC).
 
-    Raises :class:`RosterError` (one line, naming ``source`` and the row) when the header has no
-    ``attendee``/``name`` column, a row's attendee is empty, or an attendee appears twice
-    (compared ignoring case and repeated spaces).
+    The CSV is read strictly. Raises :class:`RosterError` (one line, naming ``source``, the line
+    and what to fix) for malformed CSV (a quote never closed, text after a closing quote, a field
+    over the csv module's size limit), a header without an ``attendee``/``name`` column, an empty
+    attendee, a name with control characters, or an attendee who appears twice (compared after
+    NFC, ignoring case and repeated spaces).
     """
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    rows = _rows(text.lstrip("\ufeff"), source)
     try:
-        header = next(reader)
+        _, header = next(rows)
     except StopIteration:
         raise RosterError(f"{source} is empty: it needs a header row with an 'attendee' column") from None
     columns = {cell.strip().casefold(): i for i, cell in reversed(list(enumerate(header)))}
     name_col = columns.get("attendee", columns.get("name"))
     if name_col is None:
         raise RosterError(
-            f"{source} row 1: no 'attendee' or 'name' column in the header {header!r}; add one"
+            f"{source} line 1: no 'attendee' or 'name' column in the header {header!r}; add one"
         )
     email_col = columns.get("email")
     attendees: list[Attendee] = []
     seen: dict[str, int] = {}
-    for row_number, row in enumerate(reader, start=2):
+    for row_number, row in rows:
         if not any(cell.strip() for cell in row):
             continue  # blank lines are harmless
-        name = " ".join(row[name_col].split()) if name_col < len(row) else ""
+        name = clean_name(row[name_col]) if name_col < len(row) else ""
         if not name:
-            raise RosterError(f"{source} row {row_number}: the attendee is empty; fill it in or remove the row")
-        if _key(name) in seen:
+            raise RosterError(f"{source} line {row_number}: the attendee is empty; fill it in or remove the line")
+        if any(unicodedata.category(ch) == "Cc" for ch in name):
+            raise RosterError(f"{source} line {row_number}: the attendee {name!r} holds a control character; "
+                              "retype the name")
+        if attendee_key(name) in seen:
             raise RosterError(
-                f"{source} row {row_number}: attendee {name!r} already appears on row {seen[_key(name)]}; "
-                "remove one or tell them apart"
+                f"{source} line {row_number}: attendee {name!r} already appears on line "
+                f"{seen[attendee_key(name)]}; remove one or tell them apart"
             )
-        seen[_key(name)] = row_number
+        seen[attendee_key(name)] = row_number
         email = row[email_col].strip() if email_col is not None and email_col < len(row) else ""
         attendees.append(Attendee(name=name, email=email, row=row_number))
     if not attendees:

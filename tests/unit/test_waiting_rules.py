@@ -1,22 +1,10 @@
-"""The waiting rules without any I/O: reachability and the many-instance schedule."""
+"""The waiting rules without any I/O: the many-instance schedule."""
 
 from __future__ import annotations
 
 import pytest
 
-from aura_nb.waiting import JITTER_SAFETY, _Fleet, _Tracked, can_reach
-
-
-@pytest.mark.parametrize("status, target, expected", [
-    ("creating", "running", True), ("running", "running", True), ("resuming", "running", True),
-    ("updating", "running", True), ("pausing", "paused", True), ("destroying", "deleted", True),
-    ("loading failed", "running", False), ("destroying", "running", False),
-    ("deleted", "running", False), ("paused", "running", False), ("pausing", "running", False),
-    ("running", "paused", False), ("suspended", "running", False),
-    ("some-new-state", "running", True),
-])
-def test_can_reach(status, target, expected):
-    assert can_reach(status, target) is expected
+from aura_nb.waiting import JITTER_SAFETY, _Fleet, _Tracked
 
 
 def fleet(ages, interval=10.0, **kwargs):

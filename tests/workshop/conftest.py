@@ -4,7 +4,7 @@ in ws_helpers.py)."""
 from __future__ import annotations
 
 import pytest
-from ws_helpers import SPEED, make_client
+from ws_helpers import SPEED, TENANT, make_client
 
 from aura_nb.simulator import Simulator
 
@@ -43,3 +43,14 @@ def roster_file(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture
+def env(sim, tmp_path, home, monkeypatch):
+    """Settings pointing the CLI at the test simulator, as an instructor's .env would."""
+    monkeypatch.setenv("AURA_BASE_URL", sim.base_url)
+    monkeypatch.setenv("AURA_CLIENT_ID", sim.client_id)
+    monkeypatch.setenv("AURA_CLIENT_SECRET", sim.client_secret)
+    monkeypatch.setenv("AURA_TENANT", TENANT)
+    monkeypatch.setenv("AURA_VAULT_DIR", str(tmp_path / "vault"))
+    return sim

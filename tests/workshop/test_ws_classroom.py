@@ -36,7 +36,7 @@ def test_shows_the_class_and_pauses_and_resumes_it(sim, workshop):
     assert table.status_text == "3 attendees: 3 running"
     cells = table._table.value
     assert cells.count("<tr>") == 4 and "Zoë Núñez" in cells and "wk-attendee-00" in cells
-    assert all(re.fullmatch(r"\d+m", row.age_text) for row in table.value)
+    assert all(re.fullmatch(r"\d+ (s|min \d\d s)", row.age_text) for row in table.value)
     seen = []
     table.on_submit(seen.append)
 

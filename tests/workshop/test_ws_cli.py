@@ -13,17 +13,6 @@ from ws_helpers import TENANT, prefixed, requests_made
 from aura_nb.workshop.__main__ import main
 
 
-@pytest.fixture
-def env(sim, tmp_path, home, monkeypatch):
-    """Settings pointing the CLI at the test simulator, as an instructor's .env would."""
-    monkeypatch.setenv("AURA_BASE_URL", sim.base_url)
-    monkeypatch.setenv("AURA_CLIENT_ID", sim.client_id)
-    monkeypatch.setenv("AURA_CLIENT_SECRET", sim.client_secret)
-    monkeypatch.setenv("AURA_TENANT", TENANT)
-    monkeypatch.setenv("AURA_VAULT_DIR", str(tmp_path / "vault"))
-    return sim
-
-
 def run(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = main(list(argv), out=out, err=err)
@@ -74,6 +63,11 @@ def test_provision_status_pause_resume_and_teardown_from_the_terminal(env, roste
         (["provision", "--prefix", "ok", "--roster", "ROSTER", "--memory", "64GB"], "above this workshop's limit"),
         (["provision", "--prefix", "ok", "--roster", "ROSTER", "--allow-type", "business-critical"],
          "'professional-db' is not allowed"),
+        # a guardrail value that is not a size is an error, never "no limit"
+        (["provision", "--prefix", "ok", "--roster", "ROSTER", "--max-memory", "lots"],
+         "max memory 'lots' is not a size"),
+        (["provision", "--prefix", "ok", "--roster", "ROSTER", "--max-instances", "0"],
+         "max instances 0 is not usable"),
     ],
 )
 def test_bad_input_is_one_line_with_exit_code_2_and_nothing_sent(env, roster_file, argv, message):
@@ -99,3 +93,21 @@ def test_module_runs_as_a_script_without_traceback(tmp_path):
     usage = subprocess.run([sys.executable, "-m", "aura_nb.workshop"], capture_output=True, text=True,
                            env=environment, timeout=60)
     assert usage.returncode == 2 and "provision" in usage.stderr
+
+
+def test_tenant_hint_names_the_tenant_option(env, roster_file, monkeypatch):
+    monkeypatch.delenv("AURA_TENANT")  # the simulator's key sees several projects
+    code, _, err = run("provision", "--prefix", "ok", "--roster", str(roster_file(2)))
+    assert code == 2 and "pass --tenant NAME" in err and "find_tenant" not in err and "()" not in err
+    assert "POST /v1/instances" not in requests_made(env)
+
+
+def test_summary_csv_cells_cannot_run_as_formulas(env, tmp_path, home):
+    roster = tmp_path / "r.csv"
+    roster.write_text('attendee,email\n=HYPERLINK("http://x"),"+1@x"\n@SUM(A1),-x@y\n', encoding="utf-8")
+    code, out, err = run("provision", "--prefix", "inj", "--roster", str(roster), "--no-wait")
+    assert code == 0, err
+    text = (home / "workshops" / "inj" / "handouts" / "summary.csv").read_text()
+    cells = [cell for line in text.splitlines()[1:] for cell in line.split(",")]
+    assert not [c for c in cells if c.lstrip('"').startswith(("=", "+", "-", "@", "\t", "\r"))]
+    assert "'=HYPERLINK" in text and "'@SUM(A1)" in text and "'+1@x" in text and "'-x@y" in text

@@ -16,9 +16,12 @@ def _mode(path):
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def test_workshop_folder_is_private_and_git_ignored(tmp_path):
+def test_asking_for_the_folder_writes_nothing_the_first_save_makes_it_private_and_git_ignored(tmp_path):
     folder = workshop_dir("gds-0612", tmp_path)
     assert folder == tmp_path / "workshops" / "gds-0612"
+    assert list(tmp_path.iterdir()) == []  # a path, nothing more
+    manifest = Manifest(folder / "manifest.json", "gds-0612", ignore_file=folder.parent / ".gitignore")
+    manifest.save()
     assert _mode(folder) == 0o700
     assert (tmp_path / "workshops" / ".gitignore").read_text().splitlines()[-1] == "*"
 

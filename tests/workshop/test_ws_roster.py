@@ -25,14 +25,21 @@ def test_accepts_name_column_instead_of_attendee():
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("email\nx@y\n", "row 1: no 'attendee' or 'name' column"),
-        ("attendee,email\nAda,a@x\n ,b@x\n", "row 3: the attendee is empty"),
-        ("attendee\nAda Lovelace\nGrace\nada   LOVELACE\n", "row 4: attendee 'ada LOVELACE' already appears on row 2"),
+        ("email\nx@y\n", "line 1: no 'attendee' or 'name' column"),
+        ("attendee,email\nAda,a@x\n ,b@x\n", "line 3: the attendee is empty"),
+        ("attendee\nAda Lovelace\nGrace\nada   LOVELACE\n", "line 4: attendee 'ada LOVELACE' already appears on line 2"),
         ("", "is empty"),
         ("attendee\n", "no attendees"),
+        # malformed CSV: refused with the line and what to fix, never read as something else
+        ("attendee,email\nAda,\"a@x\nGrace,g@x\n", "line 2: a quoted field opened here is never closed"),
+        ('attendee,email\nAda,a@x\n"Grace" Hopper,g@x\n', "line 3: text follows a closing quote"),
+        ("attendee,email\nAda,a@x\nGrace," + "x" * 140_000 + "\n", "line 3: a field is longer than 131072"),
+        ("attendee\nAda\x00Lovelace\n", "line 2: the attendee 'Ada\\x00Lovelace' holds a control character"),
+        # one person typed in NFC and in NFD (e + combining diaeresis) is one attendee, twice
+        ("attendee\nZo\u00eb N\u00fa\u00f1ez\nZoe\u0308 Nu\u0301n\u0303ez\n", "line 3: attendee 'Zoë Núñez' already appears on line 2"),
     ],
 )
-def test_rejects_bad_rosters_with_one_line_naming_the_row(text, expected):
+def test_rejects_bad_rosters_with_one_line_naming_the_line(text, expected):
     with pytest.raises(RosterError) as info:
         parse_roster(text, source="class.csv")
     message = str(info.value)
@@ -75,3 +82,22 @@ def test_attendees_with_a_name_keep_it_and_newcomers_avoid_it():
     later = instance_names("ws", ["Ann Lee", "Ann  lee."], taken=first)
     assert later["Ann Lee"] == "ws-ann-lee"
     assert later["Ann  lee."] != "ws-ann-lee" and later["Ann  lee."].startswith("ws-ann-lee-")
+
+
+def test_names_are_kept_in_nfc_so_both_spellings_find_the_same_attendee():
+    (decomposed,) = parse_roster("attendee\nZoe\u0308\n")
+    assert decomposed.name == "Zo\u00eb"
+
+
+def test_cli_refuses_a_malformed_roster_with_exit_2_and_nothing_sent(tmp_path):
+    import io
+
+    from aura_nb.workshop.__main__ import main
+
+    roster = tmp_path / "r.csv"
+    roster.write_text('attendee,email\nAda,"a@x\nGrace,g@x\n', encoding="utf-8")
+    err = io.StringIO()
+    code = main(["provision", "--prefix", "ws", "--roster", str(roster), "--home", str(tmp_path)],
+                out=io.StringIO(), err=err, client=object())  # refused before the client is used
+    assert code == 2 and "line 2: a quoted field opened here is never closed" in err.getvalue()
+    assert "Traceback" not in err.getvalue() and not (tmp_path / "workshops").exists()

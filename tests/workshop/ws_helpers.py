@@ -36,3 +36,25 @@ def prefixed(sim: Simulator, prefix: str) -> list:
             if settled is not None and settled.name.startswith(prefix + "-"):
                 found.append(settled)
         return found
+
+
+def lose_create_after_first_listing(client: AuraClient, sim: Simulator, listing_failures: int) -> None:
+    """Once the client has read its first ``GET /v1/instances`` (provision's adoption listing),
+    script the simulator to carry out the next create but lose its answer, then answer ``503`` to
+    the next ``listing_failures`` listings. Hooks ``client.history`` (every exchange passes there)."""
+    from aura_nb.history import History
+
+    class Arming(History):
+        armed = False
+
+        def append(self, exchange) -> None:
+            super().append(exchange)
+            if not self.armed and exchange.method == "GET" and exchange.url.split("?")[0].endswith("/v1/instances"):
+                self.armed = True
+                sim.set_faults(script=[
+                    {"method": "POST", "path": "/v1/instances", "action": "lose_response", "times": 1},
+                    {"method": "GET", "path": "/v1/instances", "action": "status", "status": 503,
+                     "times": listing_failures},
+                ])
+
+    client.history = Arming(client.history.maxlen)

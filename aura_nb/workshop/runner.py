@@ -1,0 +1,247 @@
+"""What every workshop operation shares: the client and manifest, a bounded worker pool that
+reports per attendee, the server clock, waiting for many instances, and actions sent through the
+one busy-retry rule (:mod:`aura_nb.workshop.retry`)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TextIO, TypeVar
+
+from ..lifecycle import SETTLES_TO
+from ..errors import AmbiguousName, ApiError, NameNotFound, InstanceWaitError, NotFound, TransportError, VaultError, WaitIncomplete
+from .handouts import Handouts, write_handouts
+from .manifest import AttendeeRecord, Manifest, prepare_folder, workshop_dir
+from .reports import ProgressCallback, WorkshopEvent
+from .retry import Done, send_until_taken
+from .roster import check_prefix
+from .spec import TenantNotChosen, WorkshopError
+
+if TYPE_CHECKING:
+    from ..client import AuraClient
+
+__all__ = ["Runner", "password_to_stderr", "status_or_none"]
+
+log = logging.getLogger("aura_nb")
+T = TypeVar("T")
+
+def status_or_none(client: "AuraClient", instance_id: str) -> str | None:
+    """An instance's status (``GET /v1/instances/{id}``), ``None`` when it is gone (404)."""
+    try:
+        return client.get_instance(instance_id).status
+    except NotFound:
+        return None
+
+
+def password_to_stderr(attendee: str, instance_id: str, password: str, stream: TextIO | None = None) -> None:
+    """Show a password that could not be written anywhere, once, on ``stream`` (default stderr;
+    never stdout or a log): the one documented exception to the rule that no secret is shown."""
+    stream = stream or sys.stderr
+    stream.write(f"PASSWORD NOT SAVED for {attendee} (instance {instance_id}): {password}\n"
+                 "  copy it now into the attendee's hand-out: it is shown this once and kept nowhere\n")
+    stream.flush()
+
+
+class Runner:
+    """The state and machinery of one workshop; :class:`aura_nb.workshop.Workshop` is the facade.
+
+    ``client`` sends everything (its pacing is the request budget shared by the worker threads);
+    ``concurrency`` bounds the worker threads and the instances watched at once while waiting;
+    ``poll_interval`` is the longest gap, in server seconds, between two status requests for an
+    instance being waited for (default 10); ``retry_delay`` is the pause, in server seconds, before
+    trying again after a busy answer or a failed read (doubling while reads fail);
+    ``max_attempts`` bounds the tries per action.
+    ``show_password(attendee, instance_id, password)`` is called for a password that neither the
+    vault nor a rescue file could take (the one documented exception to "no secret is shown";
+    default: :func:`password_to_stderr`).
+    """
+
+    def __init__(
+        self,
+        client: "AuraClient",
+        prefix: str,
+        *,
+        home: str | os.PathLike | None = None,
+        manifest_path: str | os.PathLike | None = None,
+        concurrency: int = 4,
+        retry_delay: float = 10.0,
+        max_attempts: int = 4,
+        poll_interval: float | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        show_password: Callable[[str, str, str], None] | None = None,
+    ) -> None:
+        self.client = client
+        self.show_password = show_password or password_to_stderr
+        self.prefix = check_prefix(prefix)
+        ignore = None
+        if manifest_path is None:
+            self.folder = workshop_dir(prefix, home)
+            path = self.folder / "manifest.json"
+            ignore = self.folder.parent / ".gitignore"
+        else:
+            path = Path(manifest_path)
+            self.folder = path.parent
+        self._ignore_file = ignore
+        self.manifest = Manifest.load(path, prefix, ignore) if path.exists() else Manifest(path, prefix, ignore)
+        self.concurrency = max(1, int(concurrency))
+        self.retry_delay = float(retry_delay)
+        self.max_attempts = max(1, int(max_attempts))
+        self.poll_interval = poll_interval
+        self._sleep = sleep
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Workshop(prefix={self.prefix!r}, attendees={len(self.manifest)})"
+
+    @property
+    def handouts_folder(self) -> Path:
+        """Where hand-outs are written: ``<workshop folder>/handouts``."""
+        return self.folder / "handouts"
+
+    # ------------------------------------------------------------------ running work
+    def _emit(self, on_progress: ProgressCallback | None, event: WorkshopEvent) -> None:
+        log.info("workshop %s: %s", self.prefix, event.message)
+        if on_progress is not None:
+            on_progress(event)
+
+    def _parallel(
+        self,
+        items: Sequence[T],
+        work: Callable[[T], WorkshopEvent],
+        on_progress: ProgressCallback | None,
+    ) -> list[WorkshopEvent]:
+        """Run ``work(item)`` on a bounded pool; progress is reported from the calling thread.
+
+        ``work`` reports a per-attendee failure as a ``failed`` event and goes on. If anything
+        raises all the same (an unexpected error, or the progress callback itself), work not yet
+        started is cancelled, running work finishes (and records itself in the manifest), and the
+        error propagates: re-running the operation picks up from the manifest.
+        """
+        events: list[WorkshopEvent] = []
+        if not items:
+            return events
+        pool = ThreadPoolExecutor(max_workers=min(self.concurrency, len(items)),
+                                  thread_name_prefix=f"workshop-{self.prefix}")
+        try:
+            futures = [pool.submit(work, item) for item in items]
+            for done, future in enumerate(as_completed(futures), start=1):
+                event = replace(future.result(), done=done, total=len(items))
+                events.append(event)
+                self._emit(on_progress, event)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return events
+
+    # ------------------------------------------------------------------ the API's view
+    def _tenant(self, tenant: str | None) -> Any:
+        """The workshop's tenant: ``tenant`` (name or id), else the manifest's, else the default."""
+        wanted = tenant or self.manifest.tenant_id or None
+        try:
+            found = self.client.find_tenant(wanted)
+        except (AmbiguousName, NameNotFound) as exc:
+            sees = ", ".join(repr(c) for c in exc.candidates) or "none"
+            first = f"no tenant {wanted!r}" if isinstance(exc, NameNotFound) else "several tenants match"
+            raise TenantNotChosen(f"{first} (this API key sees: {sees}); choose the workshop's tenant",
+                                  candidates=exc.candidates) from None
+        if self.manifest.tenant_id and found.id != self.manifest.tenant_id:
+            raise WorkshopError(
+                f"workshop {self.prefix} lives in tenant {self.manifest.tenant_name or self.manifest.tenant_id!r}, "
+                f"not {found.name!r}; leave out --tenant or use another prefix"
+            )
+        return found
+
+    def _tenant_id(self) -> str | None:
+        return self.manifest.tenant_id or None
+
+    def _server_now(self) -> datetime:
+        """The API's idea of "now" (its ``Date`` header), so ages are right against a simulator
+        whose clock runs fast."""
+        return self.client.server_time()
+
+    def _pause(self, server_seconds: float) -> None:
+        """Sleep ``server_seconds`` of the API's time (real seconds = that / the client's speed)."""
+        self._sleep(server_seconds / self.client.speed)
+
+    def _wait_idle(self, instance_id: str, status: str | None, timeout: float) -> None:
+        """After a busy answer: wait for the operation in flight when its end state is known,
+        else pause ``retry_delay`` seconds. A failing wait only pauses: the caller reads again."""
+        target = SETTLES_TO.get(status or "")
+        if target is None:
+            self._pause(self.retry_delay)
+            return
+        try:
+            self.client.wait_for_instance(instance_id, status=target, timeout=timeout)
+        except (ApiError, TransportError, InstanceWaitError):
+            self._pause(self.retry_delay)
+
+    def _act(self, send: Callable[[], T], taken_effect: Callable[[], Any], wait_idle: Callable[[], None],
+             busy: tuple[type[BaseException], ...] | None = None) -> Done[T]:
+        """:func:`send_until_taken` with this workshop's attempts and delays."""
+        options: dict[str, Any] = {} if busy is None else {"busy": busy}
+        return send_until_taken(send, taken_effect=taken_effect, wait_idle=wait_idle, pause=self._pause,
+                                delay=self.retry_delay, attempts=self.max_attempts, **options)
+
+    def _wait_many(self, ids: list[str], target: str, timeout: float, records: dict[str, AttendeeRecord],
+                   on_progress: ProgressCallback | None, started: dict[str, Any]
+                   ) -> tuple[dict[str, Any], dict[str, Exception]]:
+        """Wait until every instance in ``ids`` has ``target``; returns ``(ready, failures)``.
+
+        ``client.wait_for_instances(goal="all")`` does the waiting (the rule is described in
+        ``aura_nb.waiting``): it watches ``concurrency`` instances at a time and sweeps through the
+        rest once those are ready, so nearly every status request finds a ready instance and the
+        last one is seen about one poll interval after it is ready. ``started`` maps id -> when
+        its operation began (creation time, or when the pause or resume was sent)."""
+        total = len(ids)
+        finished: dict[str, str] = {}
+
+        def progress(update: Any) -> None:
+            record = records.get(update.instance_id)
+            if record is None:
+                return
+            if update.done and update.instance_id not in finished:
+                finished[update.instance_id] = update.status
+                kind = "ready" if update.status == target else "failed"
+                self._emit(on_progress, WorkshopEvent(
+                    kind, record.attendee, update.instance_id, update.status or "",
+                    f"{record.attendee}: {update.status}", len(finished), total))
+            elif on_progress is not None:
+                on_progress(WorkshopEvent("waiting", record.attendee, update.instance_id, update.status or "",
+                                          f"{record.attendee}: {update.status}", len(finished), total))
+
+        interval = None if self.poll_interval is None else self.poll_interval / self.client.speed  # real s
+        try:
+            ready = self.client.wait_for_instances(
+                ids, status=target, timeout=timeout, on_progress=progress, created_at=started,
+                poll_interval=interval, goal="all", concurrency=self.concurrency)
+        except WaitIncomplete as exc:
+            return exc.ready, exc.failures
+        except (ApiError, TransportError) as exc:  # the whole wait broke: every instance is unsettled
+            return {}, {i: exc for i in ids}
+        return ready, {}
+
+    # ------------------------------------------------------------------ hand-outs
+    def write_handouts(self) -> Handouts:
+        """Write one console-format credentials file per attendee with an instance, plus
+        ``summary.csv`` and ``summary.md`` for the instructor (mode 0600, git-ignored folder).
+        Passwords come from the vault; a lost one is explained in that attendee's file."""
+
+        def read_secret(record: AttendeeRecord) -> tuple[str, str] | None:
+            try:
+                entry = self.client.vault.load(record.instance_id)
+            except VaultError:
+                return None
+            return entry.username or "neo4j", entry.password
+
+        prepare_folder(self.folder, self._ignore_file)
+        result = write_handouts(self.handouts_folder, self.prefix, list(self.manifest), read_secret)
+        for attendee, path in result.files.items():
+            self.manifest.records[attendee].handout_path = str(path)
+        self.manifest.save()
+        return result
