@@ -57,4 +57,4 @@ def lose_create_after_first_listing(client: AuraClient, sim: Simulator, listing_
                      "times": listing_failures},
                 ])
 
-    client.history = Arming(client.history.maxlen)
+    client.transport.history = Arming(client.history.maxlen)
