@@ -109,12 +109,13 @@ class ProjectInstanceOps(WorldCore):
                            if any(c["type"] == t for c in tenant.instance_configurations)]
                 raise bad_request(f"type {wanted!r} is not offered in project {tenant.name!r}; "
                                   f"choose one of: {', '.join(offered) or '(none)'}", "type")
-            for key in ("cloud_provider", "region", "memory", "version"):
+            keys = ("cloud_provider", "region", "memory", "version")
+            for key in keys:
                 given = body.get(key) if key != "version" else None
-                if given is None and options:
-                    given = options[0][key]
-                v1_body[key] = given
-                options = [c for c in options if c[key] == given]
+                v1_body[key] = options[0][key] if given is None else given
+                options = [c for c in options if c[key] == v1_body[key]]
+                if not options:     # v1's matcher names this field (the later ones are unchecked)
+                    self._match_config(tenant, {**{k: "" for k in keys}, **v1_body})
             created = self.create_instance(role, v1_body)
             inst = self.instances[created["id"]]
             if multi:
