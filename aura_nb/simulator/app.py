@@ -339,7 +339,12 @@ class Handler(BaseHTTPRequestHandler):
         body = {}
         if self.command in ("POST", "PATCH"):
             content_type = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
-            if content_type != "application/json":
+            # v1 insists on the header; v2beta1 documents no 415 and POSTs without a body
+            # (databases, backups), so there only a body that is not JSON is refused (400).
+            v1 = self.path.startswith("/v1/")
+            if content_type != "application/json" and (v1 or raw.strip()):
+                if not v1:
+                    raise bad_request("Send the body as JSON with Content-Type: application/json")
                 raise ApiError(415, "unsupported-media-type",
                                "Set the header Content-Type: application/json (also on requests "
                                "without a body; send {})")

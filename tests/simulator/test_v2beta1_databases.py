@@ -134,3 +134,13 @@ def test_databases_survive_the_state_file_and_go_with_their_instance(v2):
     v2.finish(created["id"])
     assert v2.get(f"{path}/databases/{sales}").status_code == 404
     assert created["id"] not in v2.sim.world.databases
+
+
+def test_body_less_v2beta1_posts_need_no_content_type_but_v1_posts_still_do(v2):
+    path, created = single_db(v2)
+    backups = f"{path}/databases/{created['id']}/backups"
+    assert v2.post(backups, data=b"").status_code == 202
+    assert v2.post(f"/v1/instances/{created['id']}/pause", data=b"").status_code == 415
+    r = v2.post(path + "/databases", data=b"name=x",
+                headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 400
