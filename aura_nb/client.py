@@ -64,6 +64,8 @@ from .models import (
     Instance,
     InstanceSpec,
     InstanceSummary,
+    Organization,
+    Project,
     Snapshot,
     Tenant,
     TenantSummary,
@@ -428,12 +430,13 @@ class AuraClient:
         return response
 
     def _send(self, method: str, path: str, *, json: Any = None,
-              params: Mapping[str, Any] | None = None) -> requests.Response:
-        """The funnel for ``/v1``: returns the final response (any status). Handles token
-        refresh on 401/403 and the 429 resend for POST/PATCH; raises `TransportError`."""
+              params: Mapping[str, Any] | None = None, prefix: str = "/v1") -> requests.Response:
+        """The funnel for ``/v1`` (``prefix="/v2beta1"`` for that surface): returns the final
+        response (any status). Handles token refresh on 401/403 and the 429 resend for
+        POST/PATCH; raises `TransportError`."""
         method = method.upper()
-        url = self.api_url + path
-        api_path = "/v1" + path
+        api_path = prefix + path
+        url = self.base_url + api_path
         has_body = method in ("POST", "PATCH", "PUT")
         body = (json if json is not None else {}) if has_body else None
         refreshed = False
@@ -489,9 +492,9 @@ class AuraClient:
         return payload
 
     def _call(self, method: str, path: str, *, json: Any = None,
-              params: Mapping[str, Any] | None = None) -> Any:
-        response = self._send(method, path, json=json, params=params)
-        return self._unwrap(response, method.upper(), "/v1" + path)
+              params: Mapping[str, Any] | None = None, prefix: str = "/v1") -> Any:
+        response = self._send(method, path, json=json, params=params, prefix=prefix)
+        return self._unwrap(response, method.upper(), prefix + path)
 
     def request(self, method: str, path: str, *, json: Any = None,
                 params: Mapping[str, Any] | None = None) -> Any:
@@ -913,3 +916,41 @@ class AuraClient:
         Raises `InstanceStatusUnreachable` when it fails, `InstanceWaitTimeout`."""
         return waiting.wait_for_snapshot(self, instance_id, snapshot_id, timeout, on_progress,
                                          **options)
+
+    # --- organizations and projects (v2beta1) ---------------------------------------------
+
+    def list_organizations(self) -> list[Organization]:
+        """The organizations this client belongs to (an API client has one).
+        ``GET /v2beta1/organizations``."""
+        data = self._call("GET", "/organizations", prefix="/v2beta1") or []
+        return ModelList((Organization.from_api(o) for o in data), caption="organizations")
+
+    def list_projects(self, organization_id: str | None = None) -> list[Project]:
+        """The active projects of one organization, or of every organization this client
+        belongs to when ``None``. A project is what v1 calls a tenant, with the same id.
+        ``GET /v2beta1/organizations/{org_id}/projects``. Raises `NotFound` for an unknown id."""
+        if organization_id is None:
+            organizations = [o.id for o in self.list_organizations()]
+        else:
+            organizations = [check_id("organization id", organization_id)]
+        projects = []
+        for org in organizations:
+            data = self._call("GET", f"/organizations/{org}/projects", prefix="/v2beta1") or []
+            projects += [Project.from_api({**p, "organization_id": org}) for p in data]
+        return ModelList(projects, caption="projects")
+
+    def find_project(self, name_or_id: str) -> Project:
+        """The project with this exact id or name, in any of this client's organizations.
+        Raises `NameNotFound` (listing the names that exist) or `AmbiguousName`."""
+        projects = self.list_projects()
+        matches = [p for p in projects if p.id == name_or_id] or \
+            [p for p in projects if p.name == name_or_id]
+        if not matches:
+            listing = ", ".join(f"{p.name!r}" for p in projects) or "(none)"
+            raise NameNotFound(f"no project is named {name_or_id!r} (or has that id); this "
+                               f"client sees: {listing}", candidates=[p.name for p in projects])
+        if len(matches) > 1:
+            raise AmbiguousName(f"{len(matches)} projects are named {name_or_id!r} (ids "
+                                f"{', '.join(p.id for p in matches)}); pass the id instead",
+                                candidates=[p.id for p in matches])
+        return matches[0]
