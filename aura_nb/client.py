@@ -498,18 +498,20 @@ class AuraClient:
 
     def request(self, method: str, path: str, *, json: Any = None,
                 params: Mapping[str, Any] | None = None) -> Any:
-        """Call any ``/v1`` endpoint through the funnel and return the unwrapped ``data``.
+        """Call any ``/v1`` (or ``/v2beta1``) endpoint through the funnel and return the
+        unwrapped ``data``.
 
-        ``path`` is like ``"/v1/tenants"`` or ``"/tenants"``; ``json`` is the request body
-        (POST/PATCH send ``{}`` when it is ``None``). Raises the `ApiError` subclass for an error
-        answer, `TransportError` when no answer came."""
-        if path.startswith(self.api_url):
-            path = path[len(self.api_url):]
-        if path.startswith("/v1/"):
-            path = path[3:]
+        ``path`` is like ``"/v1/tenants"``, ``"/tenants"`` or ``"/v2beta1/organizations"``;
+        ``json`` is the request body (POST/PATCH send ``{}`` when it is ``None``). Raises the
+        `ApiError` subclass for an error answer, `TransportError` when no answer came."""
+        if path.startswith(self.base_url):
+            path = path[len(self.base_url):]
+        prefix = "/v2beta1" if path.startswith("/v2beta1/") else "/v1"
+        if path.startswith(prefix + "/"):
+            path = path[len(prefix):]
         if not path.startswith("/"):
             path = "/" + path
-        return self._call(method, path, json=json, params=params)
+        return self._call(method, path, json=json, params=params, prefix=prefix)
 
     # --- token -----------------------------------------------------------------------------
 

@@ -50,3 +50,13 @@ def test_unknown_or_malformed_organization_ids(client):
     with pytest.raises(InvalidId):
         client.list_projects("../v1/tenants")
     assert client.request_count == sent
+
+
+def test_request_reaches_v2beta1_paths_through_the_same_funnel(client):
+    org = client.list_organizations()[0].id
+    assert client.request("GET", f"/v2beta1/organizations/{org}") == {
+        "id": org, "name": "Simulated Organization"}
+    assert client.request("GET", f"{client.base_url}/v2beta1/organizations")[0]["id"] == org
+    assert [t["name"] for t in client.request("GET", "/tenants")][0] == "Learning Project"
+    assert client.request("GET", f"{client.base_url}/v1/tenants") == \
+        client.request("GET", "/v1/tenants")
