@@ -41,6 +41,8 @@ from .models import (
     Instance,
     InstanceSpec,
     InstanceSummary,
+    Organization,
+    Project,
     Snapshot,
     Tenant,
     TenantSummary,
@@ -258,18 +260,20 @@ class AuraClient:
 
     def request(self, method: str, path: str, *, json: Any = None,
                 params: Mapping[str, Any] | None = None) -> Any:
-        """Call any ``/v1`` endpoint through the funnel and return the unwrapped ``data``.
+        """Call any ``/v1`` (or ``/v2beta1``) endpoint through the funnel and return the
+        unwrapped ``data``.
 
-        ``path`` is like ``"/v1/tenants"`` or ``"/tenants"``; ``json`` is the request body
-        (POST/PATCH send ``{}`` when it is ``None``). Raises the `ApiError` subclass for an error
-        answer, `TransportError` when no answer came."""
-        if path.startswith(self.api_url):
-            path = path[len(self.api_url):]
-        if path.startswith("/v1/"):
-            path = path[3:]
+        ``path`` is like ``"/v1/tenants"``, ``"/tenants"`` or ``"/v2beta1/organizations"``;
+        ``json`` is the request body (POST/PATCH send ``{}`` when it is ``None``). Raises the
+        `ApiError` subclass for an error answer, `TransportError` when no answer came."""
+        if path.startswith(self.base_url):
+            path = path[len(self.base_url):]
+        prefix = "/v2beta1" if path.startswith("/v2beta1/") else "/v1"
+        if path.startswith(prefix + "/"):
+            path = path[len(prefix):]
         if not path.startswith("/"):
             path = "/" + path
-        return self.transport.call(method, path, json=json, params=params)
+        return self.transport.call(method, path, json=json, params=params, prefix=prefix)
 
     # --- tenants ---------------------------------------------------------------------------
 
@@ -616,3 +620,41 @@ class AuraClient:
         Raises `InstanceStatusUnreachable` when it fails, `InstanceWaitTimeout`."""
         return waiting.wait_for_snapshot(self, instance_id, snapshot_id, timeout, on_progress,
                                          **options)
+
+    # --- organizations and projects (v2beta1) ---------------------------------------------
+
+    def list_organizations(self) -> list[Organization]:
+        """The organizations this client belongs to (an API client has one).
+        ``GET /v2beta1/organizations``."""
+        data = self.transport.call("GET", "/organizations", prefix="/v2beta1") or []
+        return ModelList((Organization.from_api(o) for o in data), caption="organizations")
+
+    def list_projects(self, organization_id: str | None = None) -> list[Project]:
+        """The active projects of one organization, or of every organization this client
+        belongs to when ``None``. A project is what v1 calls a tenant, with the same id.
+        ``GET /v2beta1/organizations/{org_id}/projects``. Raises `NotFound` for an unknown id."""
+        if organization_id is None:
+            organizations = [o.id for o in self.list_organizations()]
+        else:
+            organizations = [check_id("organization id", organization_id)]
+        projects = []
+        for org in organizations:
+            data = self.transport.call("GET", f"/organizations/{org}/projects", prefix="/v2beta1") or []
+            projects += [Project.from_api({**p, "organization_id": org}) for p in data]
+        return ModelList(projects, caption="projects")
+
+    def find_project(self, name_or_id: str) -> Project:
+        """The project with this exact id or name, in any of this client's organizations.
+        Raises `NameNotFound` (listing the names that exist) or `AmbiguousName`."""
+        projects = self.list_projects()
+        matches = [p for p in projects if p.id == name_or_id] or \
+            [p for p in projects if p.name == name_or_id]
+        if not matches:
+            listing = ", ".join(f"{p.name!r}" for p in projects) or "(none)"
+            raise NameNotFound(f"no project is named {name_or_id!r} (or has that id); this "
+                               f"client sees: {listing}", candidates=[p.name for p in projects])
+        if len(matches) > 1:
+            raise AmbiguousName(f"{len(matches)} projects are named {name_or_id!r} (ids "
+                                f"{', '.join(p.id for p in matches)}); pass the id instead",
+                                candidates=[p.id for p in matches])
+        return matches[0]

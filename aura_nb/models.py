@@ -87,6 +87,8 @@ _ID_FORMS = {
                     "a snapshot id like 3e5e6e27-bf0a-4898-abb8-5f3050cac418"),
     "tenant id": (re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}"),
                   "a tenant id like 6e6bbc2e-2f1c-4ca4-a5f3-2f1e6c3a1b2c"),
+    "organization id": (re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}"),
+                        "an organization id like c4ea09e5-44b2-418e-9aae-0c98c37d1f38"),
 }
 
 
@@ -507,3 +509,27 @@ def complete_spec(tenant: Tenant, name: str, preferred: Mapping[str, str | None]
         above.append(f"{key} {picks[key]}")
     extras = {k: fixed[k] for k in ("source_instance_id", "source_snapshot_id") if k in fixed}
     return InstanceSpec(name=name, tenant_id=tenant.id, **picks, **extras)
+
+
+# --- v2beta1: organizations and projects --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Organization(_Model):
+    """An organization as ``GET /v2beta1/organizations`` lists it: ``id`` and ``name``. Each API
+    client belongs to one; it owns the client's projects."""
+
+    id: str
+    name: str
+    extra: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Project(_Model):
+    """A project as the console and v2beta1 name it; v1 calls it a tenant, with the same ``id``.
+    ``organization_id`` is the organization it was listed under."""
+
+    id: str
+    name: str
+    organization_id: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)

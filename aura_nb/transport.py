@@ -223,7 +223,6 @@ class Transport:
     ) -> None:
         self.credentials = credentials
         self.base_url = credentials.base_url
-        self.api_url = self.base_url + "/v1"
         self.speed = float(speed)
         self.timeout = float(timeout)
         self.pacer = RateLimiter(rate_limit, rate_window or 60.0 / self.speed, burst, sleep=sleep)
@@ -448,15 +447,16 @@ class Transport:
                 self._learn_rate_limit(response)
             return response
 
-    # --- the funnel for /v1 ------------------------------------------------------------------
+    # --- the funnel for /v1 and /v2beta1 -----------------------------------------------------
 
     def send(self, method: str, path: str, *, json: Any = None,
-             params: Mapping[str, Any] | None = None) -> requests.Response:
-        """The funnel for ``/v1``: returns the final response (any status). Handles token
-        refresh on 401/403 and the 429 resend for POST/PATCH; raises `TransportError`."""
+             params: Mapping[str, Any] | None = None, prefix: str = "/v1") -> requests.Response:
+        """The funnel for ``/v1`` (``prefix="/v2beta1"`` for that surface): returns the final
+        response (any status). Handles token refresh on 401/403 and the 429 resend for
+        POST/PATCH; raises `TransportError`."""
         method = method.upper()
-        url = self.api_url + path
-        api_path = "/v1" + path
+        api_path = prefix + path
+        url = self.base_url + api_path
         has_body = method in ("POST", "PATCH", "PUT")
         body = (json if json is not None else {}) if has_body else None
         refreshed = False
@@ -543,10 +543,10 @@ class Transport:
         return payload
 
     def call(self, method: str, path: str, *, json: Any = None,
-             params: Mapping[str, Any] | None = None) -> Any:
-        """`send` then `unwrap`: the ``data`` of a ``/v1`` call."""
-        response = self.send(method, path, json=json, params=params)
-        return self.unwrap(response, method.upper(), "/v1" + path)
+             params: Mapping[str, Any] | None = None, prefix: str = "/v1") -> Any:
+        """`send` then `unwrap`: the ``data`` of a ``/v1`` (or ``prefix``) call."""
+        response = self.send(method, path, json=json, params=params, prefix=prefix)
+        return self.unwrap(response, method.upper(), prefix + path)
 
     # --- token -------------------------------------------------------------------------------
 

@@ -38,11 +38,12 @@ from . import admin
 from .clock import http_date, rfc3339
 from .errors import ApiError, bad_request
 from .routes import API_ROUTES, Call, Router
+from .v2beta1 import V2_ROUTES
 
 MAX_BODY = 1024 * 1024          # bytes; larger bodies get 413
 TOKEN_PATH = "/oauth/token"
 ADMIN_PREFIX = "/_simulator/"
-ROUTER = Router([(TOKEN_PATH, {"POST": None})] + API_ROUTES)
+ROUTER = Router([(TOKEN_PATH, {"POST": None})] + API_ROUTES + V2_ROUTES)
 MUTATING = ("POST", "PATCH", "DELETE")
 
 
@@ -221,9 +222,13 @@ class Handler(BaseHTTPRequestHandler):
             pass
 
     def _reply(self, status: int, body, headers=None, count: bool = True) -> None:
-        payload = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
+        if isinstance(body, str):         # the service's plain-text error bodies
+            payload, content_type = body.encode(), "text/plain; charset=utf-8"
+        else:
+            payload = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
+            content_type = "application/json"
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
         self.send_header("X-Request-Id", _request_id())
         for name, value in (headers or {}).items():
@@ -416,7 +421,7 @@ class Handler(BaseHTTPRequestHandler):
         expires_in = max(1, math.ceil(sim.clock.to_real(sim.token_ttl)))
         return 200, {"access_token": token, "expires_in": expires_in, "token_type": "bearer"}, {}
 
-    # -- /v1 ------------------------------------------------------------------------------
+    # -- /v1 and /v2beta1 ------------------------------------------------------------------
 
     def _api(self, query: str, raw: bytes, handler, params):
         sim = self.server.sim
@@ -430,7 +435,12 @@ class Handler(BaseHTTPRequestHandler):
         body = {}
         if self.command in ("POST", "PATCH"):
             content_type = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
-            if content_type != "application/json":
+            # v1 insists on the header; v2beta1 documents no 415 and POSTs without a body
+            # (databases, backups), so there only a body that is not JSON is refused (400).
+            v1 = self.path.startswith("/v1/")
+            if content_type != "application/json" and (v1 or raw.strip()):
+                if not v1:
+                    raise bad_request("Send the body as JSON with Content-Type: application/json")
                 raise ApiError(415, "unsupported-media-type",
                                "Set the header Content-Type: application/json (also on requests "
                                "without a body; send {})")

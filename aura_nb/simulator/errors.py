@@ -9,7 +9,10 @@ class ApiError(Exception):
     ``field`` names the offending request-body property when there is one. ``shape`` selects the
     body layout: ``"errors"`` (the standard v1 shape), ``"middleware"`` (``{"error": message}``,
     what the gateway answers for auth and rate limits) or ``"session"`` (the graph-analytics
-    endpoints' ``{"data": null, "errors": [{"id": "", "message", "reason": ""}]}``).
+    endpoints' ``{"data": null, "errors": [{"id": "", "message", "reason": ""}]}``); v2beta1 adds
+    ``"pair"`` (a bare ``{"message", "reason"}``), ``"validation"`` (``{"errors": {field:
+    [message]}, "message": ..., "reason": "validation-error"}``) and ``"text"`` (the message as a
+    plain-text body).
     """
 
     def __init__(self, status: int, reason: str, message: str, field: str | None = None,
@@ -22,8 +25,16 @@ class ApiError(Exception):
         self.shape = shape
         self.headers = headers or {}
 
-    def body(self) -> dict:
-        """The JSON body for this error."""
+    def body(self) -> dict | str:
+        """The JSON body for this error (a string for the ``"text"`` shape)."""
+        if self.shape == "text":
+            return self.message
+        if self.shape == "pair":
+            return {"message": self.message, "reason": self.reason}
+        if self.shape == "validation":
+            return {"errors": {self.field or "body": [self.message]},
+                    "message": "The request body contains validation errors",
+                    "reason": "validation-error"}
         if self.shape == "middleware":
             return {"error": self.message}
         if self.shape == "session":

@@ -7,22 +7,27 @@ request cannot be carried out. Methods return plain dicts shaped like the API's 
 
 Module map: :mod:`.core` (lock, clock, seeded ids, transitions, persistence, tokens),
 :mod:`.tenants`, :mod:`.instances`, :mod:`.snapshots`, :mod:`.keys` (customer-managed keys),
-:mod:`.sessions` (graph-analytics sessions), and :mod:`.validation` (request-body checks and the
-sizing estimates).
+:mod:`.sessions` (graph-analytics sessions), :mod:`.validation` (request-body checks and the
+sizing estimates), and for v2beta1 :mod:`.organizations` (organizations, projects),
+:mod:`.projectinstances` (instances under a project) and :mod:`.databases` (databases, backups).
 """
 
 from __future__ import annotations
 
 from .core import STATE_FORMAT, WorldCore
+from .databases import Database, DatabaseOps
 from .instances import Instance, InstanceOps
 from .keys import CustomerManagedKey, KeyOps
+from .organizations import OrganizationOps
+from .projectinstances import ProjectInstanceOps
 from .sessions import Session, SessionOps
 from .snapshots import Snapshot, SnapshotOps
 from .tenants import Tenant, TenantOps
 from .validation import instance_sizing, session_sizing
 
 
-class World(TenantOps, InstanceOps, SnapshotOps, KeyOps, SessionOps):
+class World(TenantOps, InstanceOps, SnapshotOps, KeyOps, SessionOps, OrganizationOps,
+            ProjectInstanceOps, DatabaseOps):
     """Everything the simulated service knows, behind one lock.
 
     ``World(seed, clock, durations)`` builds the seeded world: the tenants of
@@ -32,5 +37,5 @@ class World(TenantOps, InstanceOps, SnapshotOps, KeyOps, SessionOps):
     """
 
 
-__all__ = ["STATE_FORMAT", "CustomerManagedKey", "Instance", "Session", "Snapshot", "Tenant",
+__all__ = ["STATE_FORMAT", "CustomerManagedKey", "Database", "Instance", "Session", "Snapshot", "Tenant",
            "World", "WorldCore", "instance_sizing", "session_sizing"]

@@ -14,6 +14,11 @@ from .core import WorldCore
 from .validation import check_name, choices, require_bool, require_count, require_str
 
 
+def connection_url(inst: Instance) -> str:
+    """Its Bolt URL; the host is the default database's id (the instance id unless multi-database)."""
+    return f"neo4j+s://{inst.default_database_id or inst.id}.databases.neo4j.io"
+
+
 @dataclass
 class Instance:
     """One database. ``since``: when the current status began; ``until``/``then``: the in-flight
@@ -39,6 +44,8 @@ class Instance:
     customer_managed_key_id: str | None = None
     secondaries_count: int | None = None
     cdc_enrichment_mode: str | None = None
+    multi_database: bool = False       # v2beta1: holds several databases
+    default_database_id: str = ""      # v2beta1: its built-in database ("" = the instance id)
 
 
 class InstanceOps(WorldCore):
@@ -64,10 +71,14 @@ class InstanceOps(WorldCore):
 
         Keyed by name rather than drawn in sequence, so a notebook that creates "tutorial-db"
         gets the same id whether or not other notebooks ran before it in this world."""
+        return self._fresh_id(f"{tenant_id}/{name}")
+
+    def _fresh_id(self, key: str) -> str:
+        """8 hex characters from the seed, ``key`` and a count; never one in use (instances and
+        v2beta1 databases share this space, as their ids share connection URLs)."""
         n = 0
         while True:
-            key = f"{self.seed}/{tenant_id}/{name}/{n}".encode()
-            candidate = hashlib.sha256(key).hexdigest()[:8]
+            candidate = hashlib.sha256(f"{self.seed}/{key}/{n}".encode()).hexdigest()[:8]
             if candidate not in self.used_instance_ids:
                 self.used_instance_ids.add(candidate)
                 return candidate
@@ -105,7 +116,7 @@ class InstanceOps(WorldCore):
             "id": inst.id,
             "name": inst.name,
             "status": inst.status,
-            "connection_url": f"neo4j+s://{inst.id}.databases.neo4j.io" if connectable else "",
+            "connection_url": connection_url(inst) if connectable else "",
             "tenant_id": inst.tenant_id,
             "cloud_provider": inst.cloud_provider,
             "region": inst.region,

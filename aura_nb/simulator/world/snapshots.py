@@ -22,6 +22,7 @@ class Snapshot:
     started: float
     done_at: float
     exportable: bool = True
+    database_id: str = ""     # v2beta1 backup of a database other than the instance's default
 
 
 class SnapshotOps(WorldCore):
@@ -98,13 +99,18 @@ class SnapshotOps(WorldCore):
         with self.lock:
             inst = self._idle(role, instance_id)
             self._require(inst, "running", "a snapshot")
-            now = self.now()
-            snap = Snapshot(snapshot_id=self._snapshot_id(inst.id), instance_id=inst.id,
-                            profile="AdHoc",
-                            started=now, done_at=now + self._draw("snapshot", inst.id, inst.ops))
-            inst.ops += 1
-            self.snapshots.setdefault(inst.id, []).append(snap)
-            return {"snapshot_id": snap.snapshot_id}
+            return {"snapshot_id": self._take_snapshot(inst).snapshot_id}
+
+    def _take_snapshot(self, inst: Instance, database_id: str = "") -> Snapshot:
+        """Start an ad-hoc snapshot of ``inst`` (of one of its databases: a v2beta1 backup)."""
+        now = self.now()
+        snap = Snapshot(snapshot_id=self._snapshot_id(inst.id), instance_id=inst.id,
+                        profile="AdHoc", started=now,
+                        done_at=now + self._draw("snapshot", inst.id, inst.ops),
+                        database_id=database_id)
+        inst.ops += 1
+        self.snapshots.setdefault(inst.id, []).append(snap)
+        return snap
 
     def get_snapshot(self, role: str, instance_id: str, snapshot_id: str) -> dict:
         """``GET /v1/instances/{id}/snapshots/{sid}``. Raises 404."""

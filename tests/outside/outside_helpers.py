@@ -1,0 +1,43 @@
+"""Helpers for the outside-client tests: skip-or-fail when a client is missing, a simulator process.
+
+``./dev test`` installs them; when one is missing the test is skipped locally but FAILS under
+``CI=true``, so a broken install cannot pass as green.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+
+def unavailable(what: str, how: str) -> None:
+    """Skip (or fail when ``CI=true``) because an outside client is not installed."""
+    message = f"{what} is not installed ({how})"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{message}; CI needs it", pytrace=False)
+    pytest.skip(message)
+
+
+class SimulatorProcess:
+    """``python -m aura_nb.simulator`` in a child process; ``base_url`` once it listens."""
+
+    def __init__(self, *args: str):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "aura_nb.simulator", "--port", "0", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        line = self.process.stdout.readline()
+        found = re.search(r"http://127\.0\.0\.1:\d+", line)
+        if not found:
+            self.stop()
+            raise RuntimeError(f"the simulator did not start: {line!r}")
+        self.base_url = found.group(0)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        self.process.stdout.close()
+
