@@ -94,3 +94,10 @@ def test_build_system_requires_a_setuptools_that_reads_the_license_string():
     assert isinstance(project["project"]["license"], str)  # an SPDX expression, not a table
     setuptools = next(r for r in project["build-system"]["requires"] if _name(r) == "setuptools")
     assert int(re.search(r">=\s*(\d+)", setuptools).group(1)) >= 77
+
+
+def test_readme_documents_the_quick_selection_that_dev_runs():
+    assert "./dev test --quick" in (ROOT / "README.md").read_text()
+    assert re.search(r'"--quick".*\n(.*\n){0,8}.*-m "not slow"', (ROOT / "dev").read_text())
+    markers = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert any(m.startswith("slow:") for m in markers["markers"])
