@@ -1,5 +1,6 @@
 """``python -m aura_nb.lab`` (what ``./dev lab`` runs) starts JupyterLab as root and as a normal user,
-answers over HTTP on loopback, and leaves no simulator behind after SIGTERM.
+answers over HTTP on loopback, survives a declined Ctrl-C with its simulator, and leaves no
+simulator behind after SIGTERM.
 
 Each run is hermetic: a scratch folder (owned by the user who runs Lab) holds HOME, every
 ``JUPYTER*`` folder, ``AURA_NB_HOME`` and an empty ``notebooks/``; no ``AURA_*`` variable is
@@ -111,8 +112,13 @@ def _answers(url: str, **kwargs) -> bool:
         return False
 
 
+def _token_status(sim_url: str) -> int:
+    return requests.post(f"{sim_url}/oauth/token", data={"grant_type": "client_credentials"},
+                         auth=("simulator-client", "simulator-secret"), timeout=5).status_code
+
+
 @pytest.mark.parametrize("as_root", [True, False], ids=["root", "normal-user"])
-def test_lab_answers_on_loopback_and_sigterm_leaves_no_simulator(as_root):
+def test_lab_answers_on_loopback_survives_ctrl_c_and_sigterm_leaves_no_simulator(as_root):
     root_here = os.geteuid() == 0
     if as_root and not root_here:
         pytest.skip("not running as root here (containers and CI run the root case)")
@@ -121,11 +127,14 @@ def test_lab_answers_on_loopback_and_sigterm_leaves_no_simulator(as_root):
     scratch = _scratch(user.pw_uid, user.pw_gid)
     log = scratch / "lab.log"
     token = secrets.token_hex(16)
+    answer, terminal = os.openpty()  # JupyterLab asks before a Ctrl-C stops it only on a tty
     with log.open("w") as out:
         proc = subprocess.Popen(
             [*prefix, sys.executable, "-m", "aura_nb.lab", "--no-browser", "--ip=127.0.0.1",
              "--port=0", f"--IdentityProvider.token={token}"],
-            cwd=scratch / "work", env=_environment(scratch), stdout=out, stderr=subprocess.STDOUT)
+            cwd=scratch / "work", env=_environment(scratch), stdout=out, stderr=subprocess.STDOUT,
+            stdin=terminal, start_new_session=True)  # its own process group, as in a terminal
+    os.close(terminal)
     try:
         info = _wait_for("JupyterLab wrote no runtime file",
                          lambda: _server_info(scratch / "jupyter" / "runtime"), proc, log)
@@ -142,10 +151,18 @@ def test_lab_answers_on_loopback_and_sigterm_leaves_no_simulator(as_root):
                       if "aura_nb.simulator" in p.cmdline()]
         assert len(simulators) == 1
         sim_url = output[output.index("http://", output.index("Simulator mode")):].split(",")[0]
-        token_reply = requests.post(f"{sim_url}/oauth/token", timeout=5,
-                                    data={"grant_type": "client_credentials"},
-                                    auth=("simulator-client", "simulator-secret"))
-        assert token_reply.status_code == 200
+        assert _token_status(sim_url) == 200
+
+        # Ctrl-C in a terminal signals the whole group: JupyterLab asks, is told no and carries
+        # on, and the simulator (in a session of its own) was never stopped.
+        os.killpg(proc.pid, signal.SIGINT)
+        _wait_for("JupyterLab did not ask after Ctrl-C",
+                  lambda: "Shut down this Jupyter server" in log.read_text(), proc, log, seconds=30)
+        os.write(answer, b"n\n")
+        _wait_for("JupyterLab did not resume after Ctrl-C",
+                  lambda: "resuming operation" in log.read_text(), proc, log, seconds=30)
+        assert _token_status(sim_url) == 200
+        assert _answers(f"{base}/api/status", params={"token": token})
 
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
@@ -155,6 +172,7 @@ def test_lab_answers_on_loopback_and_sigterm_leaves_no_simulator(as_root):
             psutil.Process(info["pid"]).status() == psutil.STATUS_ZOMBIE
         assert not _answers(f"{base}/api/status", params={"token": token})
     finally:
+        os.close(answer)
         if proc.poll() is None:
             for child in psutil.Process(proc.pid).children(recursive=True):
                 child.kill()
