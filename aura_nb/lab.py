@@ -12,7 +12,6 @@ a notebook behaves alike under both.
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -57,13 +56,6 @@ def start_test_simulator(home: Path):
     return sim, env
 
 
-def _simulator_accepts(option: str) -> bool:
-    """True when ``python -m aura_nb.simulator`` has ``option`` (asked of its own parser)."""
-    from .simulator.__main__ import build_parser
-
-    return re.search(rf"\s{option}[\s=]", build_parser().format_help()) is not None
-
-
 def _start_simulator(home: Path, speed: float,
                      account: str | None = None) -> tuple[subprocess.Popen, str]:
     """Run ``python -m aura_nb.simulator`` and wait for the line that gives its base URL.
@@ -87,14 +79,18 @@ def _start_simulator(home: Path, speed: float,
 
 
 def _simulator_account() -> str | None:
-    """``AURA_SIMULATOR_ACCOUNT`` (environment or ``.env``) when this simulator knows account
-    kinds; otherwise ``None`` with one line saying the setting is ignored."""
+    """``AURA_SIMULATOR_ACCOUNT`` from the environment or ``.env`` (the simulator itself sees only
+    the environment), or ``None`` for the simulator's default world."""
     account, _ = config.lookup("AURA_SIMULATOR_ACCOUNT")
-    if account and not _simulator_accepts("--account"):
-        print("aura_nb.lab: AURA_SIMULATOR_ACCOUNT is ignored: this simulator has no account "
-              "kinds yet.", flush=True)
-        return None
-    return account
+    return account.lower() if account else None
+
+
+def _simulator_secret() -> str:
+    """The client secret the simulator started by `_start_simulator` accepts (its own rule:
+    ``$AURA_SIMULATOR_CLIENT_SECRET``, else its default)."""
+    from .simulator.__main__ import build_parser, client_secret
+
+    return client_secret(build_parser().parse_args([]))
 
 
 def jupyter_lab_command(notebooks: Path, args: list[str]) -> list[str]:
@@ -123,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         speed = config.simulator_speed()
         account = _simulator_account()
         simulator, url = _start_simulator(home, speed, account)
-        env.update(simulator_environment(url, "simulator-client", "simulator-secret", home))
+        env.update(simulator_environment(url, "simulator-client", _simulator_secret(), home))
         print(f"Simulator mode: no real credentials configured (see .env.example), so the "
               f"notebooks use the local Aura API simulator at {url}, {speed:g}x faster than "
               f"the real service{f', as a {account} account' if account else ''}.", flush=True)
