@@ -41,7 +41,8 @@ def test_environment_yml_installs_the_extras_that_dev_lab_installs():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     editable = next(line for line in pip if line.startswith("-e ."))
-    lab_extras = re.search(r"^LAB_EXTRAS=(\S+)", (ROOT / "dev").read_text(), re.M).group(1)
+    names = dict(re.findall(r"^(\w+)=(\S+)", (ROOT / "dev").read_text(), re.M))
+    lab_extras = re.sub(r"\$(\w+)", lambda m: names[m.group(1)], names["LAB_EXTRAS"])
     assert sorted(editable[len("-e .["):-1].split(",")) == sorted(lab_extras.split(","))
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
     assert set(lab_extras.split(",")) <= set(extras)
