@@ -6,6 +6,7 @@ from __future__ import annotations
 import requests
 
 from aura_nb import lab
+from aura_nb.simulator import admin
 
 
 def _projects(url: str, secret: str) -> list[dict]:
@@ -21,6 +22,11 @@ def _projects(url: str, secret: str) -> list[dict]:
 def _run(home, account):
     proc, url = lab._start_simulator(home, 10, account)
     try:
+        # Kernels get AURA_NB_HOME=home, where the admin token lies for the simulator's port.
+        admin_token = admin.token_file(int(url.rsplit(":", 1)[1]), home).read_text().strip()
+        clock = requests.get(f"{url}/_simulator/clock", timeout=5,
+                             headers={admin.HEADER: admin_token})
+        assert clock.status_code == 200
         return proc, url, _projects(url, lab._simulator_secret())
     finally:
         proc.terminate()
