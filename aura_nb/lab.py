@@ -20,7 +20,7 @@ from pathlib import Path
 from . import config
 from .credentials import credentials_configured
 
-__all__ = ["simulator_environment", "start_test_simulator", "main"]
+__all__ = ["simulator_environment", "start_test_simulator", "jupyter_lab_command", "main"]
 
 SIMULATOR_SEED = 0
 # Notebook runs under test: creating an instance takes about a second, each state still shows.
@@ -56,13 +56,19 @@ def start_test_simulator(home: Path):
     return sim, env
 
 
-def _start_simulator(home: Path, speed: float) -> tuple[subprocess.Popen, str]:
-    """Run ``python -m aura_nb.simulator`` and wait for the line that gives its base URL."""
+def _start_simulator(home: Path, speed: float,
+                     account: str | None = None) -> tuple[subprocess.Popen, str]:
+    """Run ``python -m aura_nb.simulator`` and wait for the line that gives its base URL.
+
+    It runs in its own session so that Ctrl-C in the terminal reaches JupyterLab only (which
+    asks whether to shut down); `main` stops the simulator when JupyterLab has exited."""
     home.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "aura_nb.simulator", "--port", "0", "--seed", str(SIMULATOR_SEED),
-         "--speed", f"{speed:g}", "--state", str(home / "simulator-state.json")],
-        stdout=subprocess.PIPE, text=True)
+    command = [sys.executable, "-m", "aura_nb.simulator", "--port", "0",
+               "--seed", str(SIMULATOR_SEED), "--speed", f"{speed:g}",
+               "--state", str(home / "simulator-state.json")]
+    if account:
+        command += ["--account", account]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, start_new_session=True)
     line = proc.stdout.readline() if proc.stdout else ""
     if "http://" not in line:
         proc.kill()
@@ -70,6 +76,32 @@ def _start_simulator(home: Path, speed: float) -> tuple[subprocess.Popen, str]:
                          "`python -m aura_nb.simulator` to see why")
     url = line[line.index("http://"):].split()[0]
     return proc, url
+
+
+def _simulator_account() -> str | None:
+    """``AURA_SIMULATOR_ACCOUNT`` from the environment or ``.env`` (the simulator itself sees only
+    the environment), or ``None`` for the simulator's default world."""
+    account, _ = config.lookup("AURA_SIMULATOR_ACCOUNT")
+    return account.lower() if account else None
+
+
+def _simulator_secret() -> str:
+    """The client secret the simulator started by `_start_simulator` accepts (its own rule:
+    ``$AURA_SIMULATOR_CLIENT_SECRET``, else its default)."""
+    from .simulator.__main__ import build_parser, client_secret
+
+    return client_secret(build_parser().parse_args([]))
+
+
+def jupyter_lab_command(notebooks: Path, args: list[str]) -> list[str]:
+    """The ``jupyter lab`` command line: ``--allow-root`` is added when running as root, since
+    JupyterLab refuses to start as root without it (containers, Binder-like images, cloud VMs)."""
+    command = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={notebooks}", *args]
+    if os.geteuid() == 0 and "--allow-root" not in args:
+        print("Running as root (usual in containers), so JupyterLab is started with "
+              "--allow-root.", flush=True)
+        command.append("--allow-root")
+    return command
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,18 +117,20 @@ def main(argv: list[str] | None = None) -> int:
     else:
         home = Path(env.get("AURA_NB_HOME") or repo / ".aura_nb").resolve()
         speed = config.simulator_speed()
-        simulator, url = _start_simulator(home, speed)
-        env.update(simulator_environment(url, "simulator-client", "simulator-secret", home))
+        account = _simulator_account()
+        simulator, url = _start_simulator(home, speed, account)
+        env.update(simulator_environment(url, "simulator-client", _simulator_secret(), home))
         print(f"Simulator mode: no real credentials configured (see .env.example), so the "
               f"notebooks use the local Aura API simulator at {url}, {speed:g}x faster than "
-              f"the real service.", flush=True)
-    lab = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={notebooks}",
-                            *args], env=env)
+              f"the real service{f', as a {account} account' if account else ''}.", flush=True)
+    lab = subprocess.Popen(jupyter_lab_command(notebooks, args), env=env)
 
-    def _forward(signum, _frame):
-        lab.send_signal(signum)
+    def _forward(_signum, _frame):
+        lab.send_signal(signal.SIGTERM)
 
-    signal.signal(signal.SIGTERM, _forward)
+    # SIGHUP too: the simulator has its own session, so a closed terminal would not stop it.
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _forward)
     try:
         while True:
             try:

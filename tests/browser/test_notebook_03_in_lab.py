@@ -32,9 +32,10 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = REPO / "artifacts"
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason=f"{CHROMIUM} is missing: install Debian's chromium "
-                                       "(./dev test does) to run the real-browser test")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not CHROMIUM.exists(),
+                                 reason=f"{CHROMIUM} is missing: install Debian's chromium "
+                                        "(./dev test does) to run the real-browser test")]
 
 
 def _free_port() -> int:

@@ -1,0 +1,27 @@
+"""The ``jupyter lab`` command line that ``python -m aura_nb.lab`` builds (no process started)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aura_nb import lab
+
+
+@pytest.mark.parametrize("uid, added", [(0, True), (1000, False)])
+def test_allow_root_is_added_only_as_root_with_one_line_saying_why(monkeypatch, capsys, uid, added):
+    monkeypatch.setattr(lab.os, "geteuid", lambda: uid)
+    command = lab.jupyter_lab_command(Path("/nb"), ["--no-browser"])
+    assert command[1:6] == ["-m", "jupyter", "lab", "--notebook-dir=/nb", "--no-browser"]
+    assert ("--allow-root" in command) == added
+    said = capsys.readouterr().out.splitlines()
+    assert said == (["Running as root (usual in containers), so JupyterLab is started with "
+                     "--allow-root."] if added else [])
+
+
+def test_an_explicit_allow_root_is_not_repeated(monkeypatch, capsys):
+    monkeypatch.setattr(lab.os, "geteuid", lambda: 0)
+    command = lab.jupyter_lab_command(Path("/nb"), ["--allow-root"])
+    assert command.count("--allow-root") == 1
+    assert capsys.readouterr().out == ""
