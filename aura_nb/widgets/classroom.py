@@ -12,7 +12,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from aura_nb.widgets._base import Form
+from aura_nb.widgets.base import Form
 
 __all__ = ["ClassTable"]
 

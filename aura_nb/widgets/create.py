@@ -10,7 +10,7 @@ from typing import Any, Mapping
 import ipywidgets as widgets
 
 from aura_nb.models import InstanceSpec, allowed_choices
-from aura_nb.widgets._base import Form, error_line, status_html
+from aura_nb.widgets.base import Form, error_line, status_html
 from aura_nb.widgets.status import InstanceStatus
 
 LEVELS = ("type", "cloud_provider", "region", "memory", "version")
@@ -117,41 +117,41 @@ class CreateInstanceForm(Form):
         self._reveal_timer: threading.Timer | None = None
         self._reveal_lock = threading.Lock()
 
-        self._name = widgets.Text(value=name, description="Name", placeholder="1-30 characters",
+        self.name_field = widgets.Text(value=name, description="Name", placeholder="1-30 characters",
                                   continuous_update=True)
-        self._name_hint = widgets.HTML(value="")
+        self.name_hint = widgets.HTML(value="")
         self._tenant_label = widgets.HTML(value="")
-        self._dropdowns = {
+        self.dropdowns = {
             level: widgets.Dropdown(options=[], description=_LABELS[level]) for level in LEVELS
         }
-        self._summary = widgets.HTML(value="")
-        self._create_button = widgets.Button(description="Create", button_style="primary",
+        self.request_preview = widgets.HTML(value="")
+        self.create_button = widgets.Button(description="Create", button_style="primary",
                                              icon="plus", disabled=True)
-        self._result = widgets.HTML(value="")
-        self._password = widgets.HTML(value="")
-        self._reveal_button = widgets.Button(description="Reveal password", icon="eye",
+        self.result = widgets.HTML(value="")
+        self.password_line = widgets.HTML(value="")
+        self.reveal_button = widgets.Button(description="Reveal password", icon="eye",
                                              layout=widgets.Layout(width="auto"),
                                              tooltip=f"Shows the password for {reveal_seconds:g} s")
-        self._result_box = widgets.VBox([self._result, widgets.HBox([self._password, self._reveal_button])])
-        self._result_box.layout.display = "none"
+        self.result_box = widgets.VBox([self.result, widgets.HBox([self.password_line, self.reveal_button])])
+        self.result_box.layout.display = "none"
 
-        self._name.observe(self._on_name_change, names="value")
-        self._dropdowns["type"].observe(self._on_type_change, names="value")
-        self._dropdowns["cloud_provider"].observe(self._on_cloud_change, names="value")
-        self._dropdowns["region"].observe(self._on_region_change, names="value")
-        self._dropdowns["memory"].observe(self._on_memory_change, names="value")
-        self._dropdowns["version"].observe(self._on_version_change, names="value")
-        self._create_button.on_click(self._on_create_click)
-        self._reveal_button.on_click(self._on_reveal_click)
+        self.name_field.observe(self._on_name_change, names="value")
+        self.dropdowns["type"].observe(self._on_type_change, names="value")
+        self.dropdowns["cloud_provider"].observe(self._on_cloud_change, names="value")
+        self.dropdowns["region"].observe(self._on_region_change, names="value")
+        self.dropdowns["memory"].observe(self._on_memory_change, names="value")
+        self.dropdowns["version"].observe(self._on_version_change, names="value")
+        self.create_button.on_click(self._on_create_click)
+        self.reveal_button.on_click(self._on_reveal_click)
 
         super().__init__([
             self._tenant_label,
-            self._name,
-            self._name_hint,
-            *self._dropdowns.values(),
-            self._summary,
-            self._create_button,
-            self._result_box,
+            self.name_field,
+            self.name_hint,
+            *self.dropdowns.values(),
+            self.request_preview,
+            self.create_button,
+            self.result_box,
         ])
         self._watch_box: widgets.VBox | None = None
         if watch:  # below the status line, one InstanceStatus per instance created
@@ -177,7 +177,7 @@ class CreateInstanceForm(Form):
 
         A level with nothing picked (an invalid preset, or nothing offered) is None.
         """
-        return {level: self._dropdowns[level].value for level in LEVELS}
+        return {level: self.dropdowns[level].value for level in LEVELS}
 
     @property
     def watchers(self) -> tuple[InstanceStatus, ...]:
@@ -239,7 +239,7 @@ class CreateInstanceForm(Form):
         """The ``InstanceSpec`` the current fields describe (the name as typed, unchecked)."""
         picks = self.choices
         return InstanceSpec(
-            name=self._name.value,
+            name=self.name_field.value,
             tenant_id=self._tenant.id if self._tenant else "",
             type=picks["type"],
             cloud_provider=picks["cloud_provider"],
@@ -257,16 +257,16 @@ class CreateInstanceForm(Form):
         None; errors (invalid spec, refused credentials, 5xx, a lost response) are shown in the
         form, not raised.
         """
-        problem = name_problem(self._name.value) or self._choice_problem
+        problem = name_problem(self.name_field.value) or self._choice_problem
         if self._tenant is None or problem:
             self._state = "error"
             self._show("error", problem or "No tenant loaded: fix the error above, then call set_tenant().")
             return None
         self._hide_password()
-        self._result_box.layout.display = "none"
+        self.result_box.layout.display = "none"
         spec = self.spec()
         created = None
-        with self._working(self._create_button, f"Creating {spec.name!r}\u2026"):
+        with self._working(self.create_button, f"Creating {spec.name!r}\u2026"):
             try:
                 self._client.validate_spec(spec, tenant=self._tenant)
                 created = self._client.create_instance(spec)
@@ -299,21 +299,21 @@ class CreateInstanceForm(Form):
             return
         with self._reveal_lock:
             self._cancel_timer()
-            self._password.value = (
+            self.password_line.value = (
                 f"<b>Password</b> <code>{html.escape(password)}</code> "
                 f"<i>(hidden again in {self._reveal_seconds:g} s)</i>"
             )
-            self._reveal_button.description = "Hide password"
-            self._reveal_button.icon = "eye-slash"
+            self.reveal_button.description = "Hide password"
+            self.reveal_button.icon = "eye-slash"
             self._reveal_timer = threading.Timer(self._reveal_seconds, self._hide_password)
             self._reveal_timer.daemon = True
             self._reveal_timer.start()
 
     # -- handlers --------------------------------------------------------------------------------
     def _on_name_change(self, change: Any) -> None:
-        problem = name_problem(self._name.value)
-        self._name_hint.value = status_html("warn", problem) if problem else ""
-        self._create_button.disabled = not self._can_submit()
+        problem = name_problem(self.name_field.value)
+        self.name_hint.value = status_html("warn", problem) if problem else ""
+        self.create_button.disabled = not self._can_submit()
         self._update_summary()
 
     def _on_type_change(self, change: Any) -> None:
@@ -349,8 +349,8 @@ class CreateInstanceForm(Form):
     def _can_submit(self) -> bool:
         return (
             self._tenant is not None
-            and name_problem(self._name.value) is None
-            and all(self._dropdowns[level].value is not None for level in LEVELS)
+            and name_problem(self.name_field.value) is None
+            and all(self.dropdowns[level].value is not None for level in LEVELS)
         )
 
     def _fill_from(self, start: int) -> None:
@@ -361,13 +361,13 @@ class CreateInstanceForm(Form):
         later pick completes the cascade. Observers are muted while options and values are set
         programmatically, so one user choice recomputes the cascade exactly once.
         """
-        picks = {level: self._dropdowns[level].value for level in LEVELS[:start]}
+        picks = {level: self.dropdowns[level].value for level in LEVELS[:start]}
         problem = None
         self._cascading = True
         try:
             for level in LEVELS[start:]:
                 offered = self._offered(level, picks)
-                dropdown = self._dropdowns[level]
+                dropdown = self.dropdowns[level]
                 keep = dropdown.value if dropdown.value in offered else (offered[0] if offered else None)
                 if offered and level in self._pending:
                     wanted = self._pending.pop(level)
@@ -387,7 +387,7 @@ class CreateInstanceForm(Form):
             self._choice_problem = None
             self._state = "ready"
             self._show("info", _READY_LINE)
-        self._create_button.disabled = not self._can_submit()
+        self.create_button.disabled = not self._can_submit()
         self._update_summary()
 
     def _offered(self, level: str, picks: dict[str, Any]) -> tuple[str, ...]:
@@ -432,10 +432,10 @@ class CreateInstanceForm(Form):
 
     def _update_summary(self) -> None:
         if self._tenant is None or not self._can_submit():
-            self._summary.value = ""
+            self.request_preview.value = ""
             return
         body = self.spec().to_api()
-        self._summary.value = (
+        self.request_preview.value = (
             "<b>Request</b> <code>POST /v1/instances</code>"
             f"<pre style='margin:2px 0'>{html.escape(json.dumps(body, indent=2))}</pre>"
         )
@@ -453,9 +453,9 @@ class CreateInstanceForm(Form):
             f"<td><code>{html.escape(str(v))}</code></td></tr>"
             for k, v in rows
         )
-        self._result.value = f"<table>{cells}</table>"
-        self._password.value = f"<b>Password</b> <code>{MASK}</code>"
-        self._result_box.layout.display = None
+        self.result.value = f"<table>{cells}</table>"
+        self.password_line.value = f"<b>Password</b> <code>{MASK}</code>"
+        self.result_box.layout.display = None
 
     def _cancel_timer(self) -> None:
         if self._reveal_timer is not None:
@@ -465,9 +465,9 @@ class CreateInstanceForm(Form):
     def _hide_password(self) -> None:
         with self._reveal_lock:
             self._cancel_timer()
-            self._password.value = f"<b>Password</b> <code>{MASK}</code>" if self._created else ""
-            self._reveal_button.description = "Reveal password"
-            self._reveal_button.icon = "eye"
+            self.password_line.value = f"<b>Password</b> <code>{MASK}</code>" if self._created else ""
+            self.reveal_button.description = "Reveal password"
+            self.reveal_button.icon = "eye"
 
     def _repr_fields(self) -> list[tuple[str, Any]]:
         fields: list[tuple[str, Any]] = [("tenant", self._tenant.name if self._tenant else None)]

@@ -13,7 +13,7 @@ from aura_nb import config
 from aura_nb.client import AuraClient
 from aura_nb.credentials import is_simulator_url
 from aura_nb.session import embedded_client
-from aura_nb.widgets._base import Form
+from aura_nb.widgets.base import Form
 
 
 def save_env(path: str | os.PathLike[str], values: dict[str, str]) -> Path:
@@ -61,31 +61,31 @@ class CredentialsForm(Form):
             use_simulator = not (found["client_id"] or found["secret_set"]) and base_url is None
 
         wide = widgets.Layout(width="28em")
-        self._client_id = widgets.Text(value=found["client_id"] or "", description="Client id",
+        self.client_id_field = widgets.Text(value=found["client_id"] or "", description="Client id",
                                        placeholder="from the Aura console, API keys",
                                        layout=wide)
-        self._secret = widgets.Password(value="", description="Secret",
+        self.secret_field = widgets.Password(value="", description="Secret",
                                         placeholder="blank: use the configured one",
                                         layout=wide)
-        self._secret_hint = widgets.HTML(value=self._secret_note(found["secret_set"]))
-        self._base_url = widgets.Text(value=base_url or found["base_url"] or "", description="Base URL",
+        self.secret_hint = widgets.HTML(value=self._secret_note(found["secret_set"]))
+        self.base_url_field = widgets.Text(value=base_url or found["base_url"] or "", description="Base URL",
                                       placeholder="https://api.neo4j.io", layout=wide)
-        self._simulator = widgets.Checkbox(value=bool(use_simulator), description="Use the local simulator",
+        self.simulator_checkbox = widgets.Checkbox(value=bool(use_simulator), description="Use the local simulator",
                                            indent=False)
-        self._save = widgets.Checkbox(value=False, indent=False,
+        self.save_checkbox = widgets.Checkbox(value=False, indent=False,
                                       description=f"Save to {self._env_file.name} (mode 0600)")
-        self._save.tooltip = str(self._env_file)
-        self._connect_button = widgets.Button(description="Connect", button_style="primary", icon="plug")
+        self.save_checkbox.tooltip = str(self._env_file)
+        self.connect_button = widgets.Button(description="Connect", button_style="primary", icon="plug")
 
-        self._simulator.observe(self._on_simulator_change, names="value")
-        self._connect_button.on_click(self._on_connect_click)
+        self.simulator_checkbox.observe(self._on_simulator_change, names="value")
+        self.connect_button.on_click(self._on_connect_click)
         super().__init__([
-            self._simulator,
-            self._client_id,
-            widgets.HBox([self._secret, self._secret_hint]),
-            self._base_url,
-            self._save,
-            self._connect_button,
+            self.simulator_checkbox,
+            self.client_id_field,
+            widgets.HBox([self.secret_field, self.secret_hint]),
+            self.base_url_field,
+            self.save_checkbox,
+            self.connect_button,
         ])
         self._on_simulator_change(None)
 
@@ -107,10 +107,10 @@ class CredentialsForm(Form):
         (nothing configured, refused credentials, a bad URL, 5xx, no connection) are shown in the
         form as one line and leave ``client`` None and ``.env`` untouched.
         """
-        secret = self._secret.value
-        self._secret.value = ""
+        secret = self.secret_field.value
+        self.secret_field.value = ""
         client = None
-        with self._working(self._connect_button, "Connecting\u2026"):
+        with self._working(self.connect_button, "Connecting\u2026"):
             try:
                 client = self._connect(secret or None)
                 tenants = client.list_tenants()
@@ -136,26 +136,26 @@ class CredentialsForm(Form):
         self.submit()
 
     def _on_simulator_change(self, change: Any) -> None:
-        real = not self._simulator.value
-        for field in (self._client_id, self._secret, self._base_url, self._save):
+        real = not self.simulator_checkbox.value
+        for field in (self.client_id_field, self.secret_field, self.base_url_field, self.save_checkbox):
             field.disabled = not real
 
     # -- internals ---------------------------------------------------------------------------------
     def _connect(self, secret: str | None) -> Any:
-        if self._simulator.value:
+        if self.simulator_checkbox.value:
             return _simulator_client()
-        return AuraClient(client_id=self._client_id.value.strip() or None,
+        return AuraClient(client_id=self.client_id_field.value.strip() or None,
                           client_secret=secret,
-                          base_url=self._base_url.value.strip() or None)
+                          base_url=self.base_url_field.value.strip() or None)
 
     def _maybe_save(self, secret: str) -> str:
-        if not self._save.value or self._simulator.value:
+        if not self.save_checkbox.value or self.simulator_checkbox.value:
             return ""
-        values = {"AURA_CLIENT_ID": self._client_id.value.strip()}
+        values = {"AURA_CLIENT_ID": self.client_id_field.value.strip()}
         if secret:
             values["AURA_CLIENT_SECRET"] = secret
-        if self._base_url.value.strip():
-            values["AURA_BASE_URL"] = self._base_url.value.strip()
+        if self.base_url_field.value.strip():
+            values["AURA_BASE_URL"] = self.base_url_field.value.strip()
         values = {k: v for k, v in values.items() if v}
         try:
             path = save_env(self._env_file, values)
@@ -170,7 +170,7 @@ class CredentialsForm(Form):
     def _repr_fields(self) -> list[tuple[str, Any]]:
         mode = getattr(self._client_obj, "mode", None)
         if mode is None:
-            simulated = self._simulator.value or is_simulator_url(self._base_url.value.strip())
+            simulated = self.simulator_checkbox.value or is_simulator_url(self.base_url_field.value.strip())
             mode = "simulator" if simulated else "real"
         return [("mode", mode), ("state", self._state)]
 

@@ -10,7 +10,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from aura_nb.errors import NotFound
-from aura_nb.widgets._base import Form, error_line, short_duration
+from aura_nb.widgets.base import Form, error_line, short_duration
 
 COLUMNS = ("Name", "Id", "Status", "Type", "Memory", "Region", "Age", "Actions")
 _GRID = "minmax(8em,2fr) 6em 8em 9em 5em minmax(8em,2fr) 6em 19em"
@@ -39,24 +39,24 @@ class InstanceTable(Form):
         self._pending: Any = None  # the row waiting for a typed delete confirmation
 
         self._heading = widgets.HTML(value="")
-        self._refresh_button = widgets.Button(description="Refresh", icon="refresh")
-        self._refresh_button.on_click(self._on_refresh_click)
-        self._grid = widgets.GridBox(layout=widgets.Layout(grid_template_columns=_GRID, grid_gap="2px 8px"))
-        self._confirm_prompt = widgets.HTML(value="")
-        self._confirm_text = widgets.Text(placeholder="instance name", continuous_update=True)
-        self._confirm_button = widgets.Button(description="Delete", button_style="danger", icon="trash",
+        self.refresh_button = widgets.Button(description="Refresh", icon="refresh")
+        self.refresh_button.on_click(self._on_refresh_click)
+        self.grid = widgets.GridBox(layout=widgets.Layout(grid_template_columns=_GRID, grid_gap="2px 8px"))
+        self.confirm_prompt = widgets.HTML(value="")
+        self.confirm_text = widgets.Text(placeholder="instance name", continuous_update=True)
+        self.confirm_button = widgets.Button(description="Delete", button_style="danger", icon="trash",
                                               disabled=True)
-        self._keep_button = widgets.Button(description="Keep it")
-        self._confirm_text.observe(self._on_confirm_change, names="value")
-        self._confirm_button.on_click(self._on_confirm_click)
-        self._keep_button.on_click(self._on_keep_click)
-        self._confirm_box = widgets.HBox([self._confirm_prompt, self._confirm_text, self._confirm_button,
-                                          self._keep_button])
-        self._confirm_box.layout.display = "none"
+        self.keep_button = widgets.Button(description="Keep it")
+        self.confirm_text.observe(self._on_confirm_change, names="value")
+        self.confirm_button.on_click(self._on_confirm_click)
+        self.keep_button.on_click(self._on_keep_click)
+        self.confirm_box = widgets.HBox([self.confirm_prompt, self.confirm_text, self.confirm_button,
+                                          self.keep_button])
+        self.confirm_box.layout.display = "none"
         super().__init__([
-            widgets.HBox([self._heading, self._refresh_button]),
-            self._grid,
-            self._confirm_box,
+            widgets.HBox([self._heading, self.refresh_button]),
+            self.grid,
+            self.confirm_box,
         ])
         self._resolve_tenant(tenant)
         if load and self._tenant is not None:
@@ -82,7 +82,7 @@ class InstanceTable(Form):
         if self._tenant is None:
             self._show("error", "No tenant: pass one to set_tenant().")
             return self.value
-        with self._working(self._refresh_button, "Loading instances\u2026"):
+        with self._working(self.refresh_button, "Loading instances\u2026"):
             try:
                 rows, skipped = self._load_rows()
             except Exception as exc:
@@ -116,12 +116,12 @@ class InstanceTable(Form):
         if row is None:
             return
         self._pending = row
-        self._confirm_prompt.value = (
+        self.confirm_prompt.value = (
             f"Type <b>{html.escape(row.name)}</b> to delete <code>{html.escape(row.id)}</code>:"
         )
-        self._confirm_text.value = ""
-        self._confirm_button.disabled = True
-        self._confirm_box.layout.display = None
+        self.confirm_text.value = ""
+        self.confirm_button.disabled = True
+        self.confirm_box.layout.display = None
 
     # -- handlers --------------------------------------------------------------------------------
     def _on_refresh_click(self, button: widgets.Button) -> None:
@@ -137,7 +137,7 @@ class InstanceTable(Form):
         self.ask_delete(instance_id)
 
     def _on_confirm_change(self, change: Any) -> None:
-        self._confirm_button.disabled = not self._confirmed()
+        self.confirm_button.disabled = not self._confirmed()
 
     def _on_confirm_click(self, button: widgets.Button) -> None:
         row = self._pending
@@ -182,12 +182,12 @@ class InstanceTable(Form):
         return next((row for row in self._rows if row.id == instance_id), None)
 
     def _confirmed(self) -> bool:
-        return self._pending is not None and self._confirm_text.value == self._pending.name
+        return self._pending is not None and self.confirm_text.value == self._pending.name
 
     def _close_confirm(self) -> None:
         self._pending = None
-        self._confirm_text.value = ""
-        self._confirm_box.layout.display = "none"
+        self.confirm_text.value = ""
+        self.confirm_box.layout.display = "none"
 
     def _act(self, instance_id: str, action: str, call: Any, verb: str) -> None:
         row = self._row(instance_id)
@@ -213,7 +213,7 @@ class InstanceTable(Form):
         self._notify(self.value)
 
     def _set_buttons_disabled(self, disabled: bool) -> None:
-        for child in self._grid.children:
+        for child in self.grid.children:
             if isinstance(child, widgets.HBox):
                 for button in child.children:
                     button.disabled = disabled
@@ -235,8 +235,8 @@ class InstanceTable(Form):
             )
             cells.extend(widgets.Label(value=str(v)) for v in values)
             cells.append(self._row_buttons(row.id, status))
-        old = self._grid.children
-        self._grid.children = cells
+        old = self.grid.children
+        self.grid.children = cells
         for cell in old:  # drop the replaced widgets from the kernel's widget registry
             for part in getattr(cell, "children", ()):
                 part.close()

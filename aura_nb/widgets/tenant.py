@@ -8,7 +8,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from aura_nb.widgets._base import Form, gigabytes
+from aura_nb.widgets.base import Form, gigabytes
 
 
 def configuration_summary(tenant: Any) -> str:
@@ -40,10 +40,10 @@ class TenantPicker(Form):
         self._tenant = None
         self._wanted = tenant
         self._loading = False
-        self._dropdown = widgets.Dropdown(options=[], value=None, description="Tenant")
-        self._details = widgets.HTML(value="")
-        self._dropdown.observe(self._on_tenant_change, names="value")
-        super().__init__([self._dropdown, self._details])
+        self.dropdown = widgets.Dropdown(options=[], value=None, description="Tenant")
+        self.details = widgets.HTML(value="")
+        self.dropdown.observe(self._on_tenant_change, names="value")
+        super().__init__([self.dropdown, self.details])
         self._state = "no client"
         if client is not None:
             self.set_client(client)
@@ -57,7 +57,7 @@ class TenantPicker(Form):
         """Use ``client`` and list its tenants (``GET /v1/tenants``); errors show in the picker."""
         self._client = client
         self._tenant = None
-        self._details.value = ""
+        self.details.value = ""
         try:
             summaries = list(client.list_tenants())
         except Exception as exc:
@@ -80,27 +80,27 @@ class TenantPicker(Form):
             self._state = "choose"
             self._show("info", f"{len(summaries)} tenants: choose one.")
         else:
-            self._dropdown.value = chosen  # loads it through the observer
+            self.dropdown.value = chosen  # loads it through the observer
 
     def submit(self) -> Any:
         """Load the selected tenant (``GET /v1/tenants/{tenantId}``) and notify; returns it or None."""
-        tenant_id = self._dropdown.value
+        tenant_id = self.dropdown.value
         if self._client is None or tenant_id is None:
             self._show("error", "Choose a tenant first." if self._client else "Connect first: no client yet.")
             return None
-        self._dropdown.disabled = True
+        self.dropdown.disabled = True
         self._state = "working"
         try:
             tenant = self._client.get_tenant(tenant_id)
         except Exception as exc:
             self._tenant = None
-            self._details.value = ""
+            self.details.value = ""
             self._fail(exc)
             return None
         finally:
-            self._dropdown.disabled = False
+            self.dropdown.disabled = False
         self._tenant = tenant
-        self._details.value = (
+        self.details.value = (
             f"<code>{html.escape(tenant.id)}</code> \u2014 {html.escape(configuration_summary(tenant))}"
         )
         self._state = "ready"
@@ -115,8 +115,8 @@ class TenantPicker(Form):
     def _set_options(self, options: list[tuple[str, str]]) -> None:
         self._loading = True
         try:
-            self._dropdown.options = options
-            self._dropdown.value = None
+            self.dropdown.options = options
+            self.dropdown.value = None
         finally:
             self._loading = False
 

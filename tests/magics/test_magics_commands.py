@@ -107,7 +107,7 @@ def test_create_without_flags_opens_the_creation_form(aura):
     form = aura.ok("%aura create my-graph --tenant 'Workshop Project'")
     assert isinstance(form, CreateInstanceForm)
     assert form.tenant.name == "Workshop Project"
-    assert form._name.value == "my-graph"
+    assert form.name_field.value == "my-graph"
 
 
 def test_create_without_flags_explains_when_the_widgets_are_missing(aura, monkeypatch):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aura_nb.errors import Conflict
 from aura_nb.widgets import TenantPicker
-from aura_nb.widgets._base import error_line, short_duration
+from aura_nb.widgets.base import error_line, short_duration
 
 
 def test_error_lines_are_single_lines_and_name_unexpected_errors():
@@ -27,9 +27,9 @@ def test_a_failing_callback_is_reported_in_the_widget(wclient):
         raise RuntimeError("my callback broke")
 
     picker.on_submit(broken)
-    picker._dropdown.label = "Workshop Project"
+    picker.dropdown.label = "Workshop Project"
     assert picker.value.name == "Workshop Project"
     assert picker.status_text == "on_submit callback failed: Unexpected RuntimeError: my callback broke"
     picker.on_submit(broken, remove=True)
-    picker._dropdown.label = "Learning Project"
+    picker.dropdown.label = "Learning Project"
     assert picker.status_text == "Using tenant 'Learning Project'."

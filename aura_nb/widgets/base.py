@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterator
 import ipywidgets as widgets
 
 from aura_nb.errors import AuraError
+from aura_nb.widgets.static import static_html
 
 log = logging.getLogger("aura_nb.widgets")
 
@@ -85,6 +86,21 @@ class Form(widgets.VBox):
     def __repr__(self) -> str:
         fields = ", ".join(f"{key}={val!r}" for key, val in self._repr_fields())
         return f"{type(self).__name__}({fields})"
+
+    def static_html(self) -> str:
+        """The form as plain HTML in its current state (labels, chosen values, status line).
+
+        Also part of the form's display as ``text/html``, so a notebook read without a kernel
+        (``jupyter nbconvert --to html``, GitHub, nbviewer) still shows the form as it was.
+        """
+        return static_html(self)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        """ipywidgets' bundle (the live view and ``text/plain``) plus a static ``text/html``."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        return {**bundle, "text/html": self.static_html()}
 
     # -- helpers for subclasses ----------------------------------------------------------------
     def _repr_fields(self) -> list[tuple[str, Any]]:
