@@ -9,11 +9,13 @@ from typing import Any, Mapping
 
 import ipywidgets as widgets
 
-from aura_nb.models import InstanceSpec, allowed_choices
-from aura_nb.widgets.base import Form, error_line, status_html
+from aura_nb.display import mask
+from aura_nb.errors import InvalidInstanceSpec, VaultWriteFailed
+from aura_nb.models import CHOICE_FIELDS, InstanceSpec, allowed_choices, check_instance_name
+from aura_nb.widgets.base import Form, error_line, log, status_html
 from aura_nb.widgets.status import InstanceStatus
 
-LEVELS = ("type", "cloud_provider", "region", "memory", "version")
+LEVELS = CHOICE_FIELDS
 _LABELS = {
     "type": "Type",
     "cloud_provider": "Cloud",
@@ -21,8 +23,7 @@ _LABELS = {
     "memory": "Memory",
     "version": "Version",
 }
-MASK = "\u2022" * 8
-NAME_MAX = 30
+MASK = mask("x")
 #: The order the Type dropdown offers types in, so its default is the most useful one:
 #: databases before data science, the smaller paid tier first. ``free-db`` comes last (still
 #: offered) because an account may have only one, so a learner's second create would fail.
@@ -33,13 +34,13 @@ _READY_LINE = "Pick a name and a configuration, then click Create."
 
 
 def name_problem(name: str) -> str | None:
-    """Return why ``name`` is not a valid instance name (1-30 chars, no outer spaces), or None."""
+    """Why ``name`` is not a valid instance name (the core's `check_instance_name`), or None."""
     if not name:
         return "Type a name for the instance (1-30 characters)."
-    if len(name) > NAME_MAX:
-        return f"The name is {len(name)} characters long; use at most {NAME_MAX}."
-    if name != name.strip():
-        return "Remove the spaces at the start or end of the name."
+    try:
+        check_instance_name(name)
+    except InvalidInstanceSpec as exc:
+        return f"The {exc}."
     return None
 
 
@@ -116,6 +117,7 @@ class CreateInstanceForm(Form):
         self._reveal_seconds = reveal_seconds
         self._reveal_timer: threading.Timer | None = None
         self._reveal_lock = threading.Lock()
+        self._submit_lock = threading.Lock()  # one create in flight per form, whatever calls it
 
         self.name_field = widgets.Text(value=name, description="Name", placeholder="1-30 characters",
                                   continuous_update=True)
@@ -125,6 +127,9 @@ class CreateInstanceForm(Form):
             level: widgets.Dropdown(options=[], description=_LABELS[level]) for level in LEVELS
         }
         self.request_preview = widgets.HTML(value="")
+        self.allow_duplicate = widgets.Checkbox(value=False, indent=False,
+                                                description="Create another with this name")
+        self.allow_duplicate.layout.display = "none"  # offered once a live namesake was found
         self.create_button = widgets.Button(description="Create", button_style="primary",
                                              icon="plus", disabled=True)
         self.result = widgets.HTML(value="")
@@ -150,6 +155,7 @@ class CreateInstanceForm(Form):
             self.name_hint,
             *self.dropdowns.values(),
             self.request_preview,
+            self.allow_duplicate,
             self.create_button,
             self.result_box,
         ])
@@ -252,11 +258,24 @@ class CreateInstanceForm(Form):
     def submit(self) -> Any:
         """Create the instance the form describes; same as clicking Create.
 
-        Uses ``client.validate_spec`` (nothing sent when invalid) and then
-        ``client.create_instance`` (``POST /v1/instances``). Returns the ``CreatedInstance`` or
-        None; errors (invalid spec, refused credentials, 5xx, a lost response) are shown in the
-        form, not raised.
+        Nothing is sent when the name or a choice is invalid (``client.validate_spec``), when
+        the vault cannot be written (``create_instance`` checks first: the one-time password
+        would be lost), or when a live instance in the tenant already has the name
+        (``client.find_live_instances``, one listing) and `allow_duplicate` is not ticked. Then
+        ``client.create_instance`` sends ``POST /v1/instances``. While one create is in flight
+        (a second click queued by the kernel, another thread) a further call does nothing and
+        returns None. Returns the ``CreatedInstance`` or None; errors (refused credentials, 5xx,
+        a lost response) are shown in the form, not raised.
         """
+        if not self._submit_lock.acquire(blocking=False):
+            log.debug("CreateInstanceForm: a create is already in flight; this one is ignored")
+            return None
+        try:
+            return self._submit_once()
+        finally:
+            self._submit_lock.release()
+
+    def _submit_once(self) -> Any:
         problem = name_problem(self.name_field.value) or self._choice_problem
         if self._tenant is None or problem:
             self._state = "error"
@@ -269,13 +288,17 @@ class CreateInstanceForm(Form):
         with self._working(self.create_button, f"Creating {spec.name!r}\u2026"):
             try:
                 self._client.validate_spec(spec, tenant=self._tenant)
+                if not self.allow_duplicate.value and self._name_taken(spec):
+                    return None
                 created = self._client.create_instance(spec)
+            except VaultWriteFailed as exc:  # created, but its vault file could not be written
+                created = exc.created
+                self._record_created(created)
+                self._show_unsaved(exc)
             except Exception as exc:
                 self._fail(exc)
             else:
-                self._created = created
-                self._show_created(created)
-                self._state = "created"
+                self._record_created(created)
                 self._show("ok", f"Created {created.name!r} ({created.id}); its password is in the vault.")
         if created is not None:
             self._watch(created)
@@ -297,6 +320,10 @@ class CreateInstanceForm(Form):
         except Exception as exc:
             self._show("error", f"Could not read the password back from the vault: {error_line(exc)}")
             return
+        self._show_password_for_a_while(password)
+
+    def _show_password_for_a_while(self, password: str) -> None:
+        """Put ``password`` in the password line for ``reveal_seconds``, then blank it again."""
         with self._reveal_lock:
             self._cancel_timer()
             self.password_line.value = (
@@ -311,6 +338,9 @@ class CreateInstanceForm(Form):
 
     # -- handlers --------------------------------------------------------------------------------
     def _on_name_change(self, change: Any) -> None:
+        if change is not None:  # a new name: a duplicate warning and its tick no longer apply
+            self.allow_duplicate.value = False
+            self.allow_duplicate.layout.display = "none"
         problem = name_problem(self.name_field.value)
         self.name_hint.value = status_html("warn", problem) if problem else ""
         self.create_button.disabled = not self._can_submit()
@@ -455,7 +485,43 @@ class CreateInstanceForm(Form):
         )
         self.result.value = f"<table>{cells}</table>"
         self.password_line.value = f"<b>Password</b> <code>{MASK}</code>"
+        self.reveal_button.layout.display = None
         self.result_box.layout.display = None
+
+    def _name_taken(self, spec: InstanceSpec) -> bool:
+        """True (and shown, with the duplicate checkbox offered) when the name is live already."""
+        live = self._client.find_live_instances(spec.name, self._tenant.id)
+        if not live:
+            return False
+        ids = ", ".join(f"{i.id} ({i.status})" for i in live)
+        self._state = "duplicate"
+        self.allow_duplicate.layout.display = None
+        self._show("warn", f"{spec.name!r} is already the name of {ids} in {self._tenant.name!r}; "
+                           "nothing was sent. Pick another name, or tick "
+                           "'Create another with this name' and click Create again.")
+        return True
+
+    def _record_created(self, created: Any) -> None:
+        self._created = created
+        self._show_created(created)
+        self._state = "created"
+        self.allow_duplicate.value = False  # each extra namesake needs its own tick
+        self.allow_duplicate.layout.display = "none"
+
+    def _show_unsaved(self, exc: VaultWriteFailed) -> None:
+        """The vault write failed after the create: point to the rescue file, or show the
+        password once (the one exception to the no-secret-output rule, as Reveal does it)."""
+        created = exc.created
+        if exc.rescue_path is not None:
+            self._show("warn", f"Created {created.name!r} ({created.id}) but the vault could not be "
+                               f"written; its credentials are in the rescue file {exc.rescue_path} "
+                               "(mode 0600): move them somewhere safe.")
+            return
+        self._show("error", f"Created {created.name!r} ({created.id}) but its password could not be "
+                            "saved anywhere: copy it now from the line above, it is shown once for "
+                            f"{self._reveal_seconds:g} s.")
+        self._show_password_for_a_while(created.password)
+        self.reveal_button.layout.display = "none"  # nothing to read back later
 
     def _cancel_timer(self) -> None:
         if self._reveal_timer is not None:
