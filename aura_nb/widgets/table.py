@@ -10,7 +10,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from aura_nb.errors import NotFound
-from aura_nb.widgets.base import Form, error_line, short_duration
+from aura_nb.widgets.base import Form, short_duration
 
 COLUMNS = ("Name", "Id", "Status", "Type", "Memory", "Region", "Age", "Actions")
 _GRID = "minmax(8em,2fr) 6em 8em 9em 5em minmax(8em,2fr) 6em 19em"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 
@@ -103,21 +102,10 @@ def test_an_unwritable_vault_refuses_the_create(simulator, make_client, clean_en
 
 
 def test_password_shown_once_when_neither_vault_nor_rescue_can_be_written(
-        simulator, make_client, clean_env, monkeypatch, widget_states, capfd):
+        simulator, make_client, clean_env, monkeypatch, widget_states, capfd, vault_writes_fail):
     client = make_client(simulator)
     form = CreateInstanceForm(client, "Learning Project", name="unsaved", reveal_seconds=0.3)
-    real_open = os.open
-
-    def no_rescue(path, flags, *args, **kwargs):
-        if "rescued" in str(path):
-            raise OSError(28, "No space left on device")
-        return real_open(path, flags, *args, **kwargs)
-
-    def no_replace(src, dst):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(os, "open", no_rescue)
-    monkeypatch.setattr(os, "replace", no_replace)
+    vault_writes_fail(rescue=False)
     created = form.submit()
     monkeypatch.undo()
 
@@ -135,14 +123,11 @@ def test_password_shown_once_when_neither_vault_nor_rescue_can_be_written(
 
 
 def test_rescue_file_is_named_when_the_vault_write_fails(simulator, make_client, clean_env,
-                                                         monkeypatch):
+                                                         monkeypatch, vault_writes_fail):
     client = make_client(simulator)
     form = CreateInstanceForm(client, "Learning Project", name="rescued")
 
-    def no_replace(src, dst):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(os, "replace", no_replace)
+    vault_writes_fail()
     created = form.submit()
     monkeypatch.undo()
 
