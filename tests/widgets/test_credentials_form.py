@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import socket
 import stat
+import time
+
+import pytest
 
 from dotenv import dotenv_values
 
@@ -44,6 +48,7 @@ def test_connect_gives_a_ready_client_and_blanks_the_secret(simulator, clean_env
     fill(form, simulator)
 
     form.connect_button.click()
+    assert form.join(30)  # Connect works in a background thread
 
     assert form.secret_field.value == ""
     assert form.state == "connected" and form.client is not None and received == [form.client]
@@ -65,7 +70,9 @@ def test_wrong_secret_is_reported_in_the_form_and_leaves_no_client(simulator, cl
     assert form.submit() is None
 
     assert form.client is None and form.value is None and form.state == "error"
-    assert "401" in form.status_text and "AURA_CLIENT_SECRET" in form.status_text
+    assert "401" in form.status_text and "the secret typed above" in form.status_text
+    assert f"client id {simulator.client_id!r}" in form.status_text  # in full: not a secret
+    assert "AURA_" not in form.status_text and "environment" not in form.status_text
     assert "\n" not in form.status_text and "Traceback" not in form.status_text
     assert form.secret_field.value == "" and not form.connect_button.disabled
     assert_no_secrets(simulator, form, texts=(form.status_text,))
@@ -89,12 +96,14 @@ def test_token_endpoint_faults_show_in_the_form(simulator, clean_env):
                                       "status": 503, "times": 5}])
         fill(form, simulator)
         form.connect_button.click()
+        assert form.join(30)  # Connect works in a background thread
         assert form.state == "error" and form.client is None, action
         assert expected in form.status_text and form.status_text
         assert form.secret_field.value == ""
     simulator.set_faults(script=[])
     fill(form, simulator)
     form.connect_button.click()
+    assert form.join(30)  # Connect works in a background thread
     assert form.state == "connected"
 
 
@@ -108,6 +117,7 @@ def test_save_to_dotenv_keeps_other_lines_and_sets_mode_0600(simulator, clean_en
     form.save_checkbox.value = True
 
     form.connect_button.click()
+    assert form.join(30)  # Connect works in a background thread
 
     assert form.state == "connected"
     assert stat.S_IMODE(os.stat(env_file).st_mode) == 0o600
@@ -146,7 +156,49 @@ def test_local_simulator_switch_uses_the_embedded_simulator(clean_env):
     form = CredentialsForm(use_simulator=True)
     assert form.client_id_field.disabled and form.secret_field.disabled and form.save_checkbox.disabled
     form.connect_button.click()
+    assert form.join(30)  # Connect works in a background thread
     assert form.state == "connected" and form.client.mode == "simulator"
     assert "simulator" in form.status_text.lower()
     form.simulator_checkbox.value = False
     assert not form.client_id_field.disabled
+
+
+def test_connect_uses_the_interactive_budget(simulator, clean_env):
+    form = CredentialsForm(base_url=simulator.base_url)
+    fill(form, simulator)
+    assert form.submit().timeout == 10.0
+
+
+@pytest.fixture
+def silent_server():
+    """A loopback port that accepts connections and never answers: ``(url, close)``."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    yield f"http://127.0.0.1:{server.getsockname()[1]}", server.close
+    server.close()
+
+
+def test_a_silent_server_shows_progress_and_cancel_frees_the_form(simulator, clean_env, silent_server):
+    url, close_server = silent_server
+    form = CredentialsForm(base_url=url)
+    fill(form, simulator)
+    received = []
+    form.on_submit(received.append)
+
+    form.connect_button.click()
+
+    assert form.state == "working" and form.connect_button.disabled
+    assert form.cancel_button.layout.display is None
+    deadline = time.monotonic() + 5
+    while "1 s" not in form.status_text and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "Connecting" in form.status_text and "1 s" in form.status_text  # it counts
+
+    form.cancel_button.click()
+
+    assert form.state == "cancelled" and not form.connect_button.disabled
+    assert form.cancel_button.layout.display == "none" and "Stopped waiting" in form.status_text
+    close_server()  # the abandoned attempt now fails fast; its late outcome changes nothing
+    assert form.join(30)
+    assert form.state == "cancelled" and form.client is None and received == []

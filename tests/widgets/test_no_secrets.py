@@ -16,6 +16,7 @@ def test_a_whole_session_leaves_no_secret_behind(simulator, clean_env, assert_no
     creds.client_id_field.value = simulator.client_id
     creds.secret_field.value = simulator.client_secret
     creds.connect_button.click()
+    assert creds.join(30)  # Connect works in a background thread
     client = creds.client
     picker.dropdown.label = "Learning Project"
 
