@@ -65,7 +65,8 @@ def _render(widget: widgets.Widget) -> str:  # noqa: C901 - one branch per widge
         return f"{_label(widget)}<code>{html.escape(str(chosen))}</code>"
     if isinstance(widget, widgets.Button):
         disabled = " disabled" if widget.disabled else ""
-        return f"<button{disabled}>{html.escape(widget.description)}</button>"
+        text = widget.description or widget.tooltip or widget.icon or ""
+        return f"<button{disabled}>{html.escape(text)}</button>"
     if isinstance(widget, widgets.HTML):
         return widget.value  # the forms escape every server value they put there
     if isinstance(widget, widgets.Label):

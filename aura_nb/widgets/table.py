@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 import html
+import re
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 import ipywidgets as widgets
 
@@ -13,7 +14,18 @@ from aura_nb.errors import NotFound
 from aura_nb.widgets.base import Form, short_duration
 
 COLUMNS = ("Name", "Id", "Status", "Type", "Memory", "Region", "Age", "Actions")
-_GRID = "minmax(8em,2fr) 6em 8em 9em 5em minmax(8em,2fr) 6em 19em"
+#: Fits a notebook column at 1280 px with the file browser open (about 50em at least): text
+#: columns share the rest and wrap; the actions are three icon buttons.
+_GRID = "minmax(7em,2fr) 5.5em 6.5em minmax(6em,1.2fr) 4.5em minmax(6em,1.5fr) 5.5em 8.4em"
+_CELL = "overflow-wrap:anywhere;line-height:1.3;padding:2px 0"
+
+
+class RowActions(NamedTuple):
+    """The three action buttons of one row (icon buttons; their tooltips say what they do)."""
+
+    pause: Any
+    resume: Any
+    delete: Any
 
 
 class InstanceTable(Form):
@@ -29,6 +41,12 @@ class InstanceTable(Form):
     before it is sent. ``value`` is a tuple of the rows (``Instance`` where fetched, else the
     summary); ``submit()`` refreshes; ``on_submit(cb)`` calls ``cb(value)`` after each refresh or
     action.
+
+    The grid fits a notebook column at 1280 px with JupyterLab's file browser open: text columns
+    wrap, and the row actions are three compact icon buttons (tooltips Pause, Resume, Delete).
+    Documented parts: `refresh_button`, `grid`, `action_buttons(id)` (a `RowActions`),
+    `row_texts(id)`, and the delete confirmation `confirm_box` with `confirm_prompt`,
+    `confirm_text`, `confirm_button` and `keep_button`.
     """
 
     def __init__(self, client: Any, tenant: Any = None, *, max_details: int = 25, load: bool = True) -> None:
@@ -41,7 +59,9 @@ class InstanceTable(Form):
         self._heading = widgets.HTML(value="")
         self.refresh_button = widgets.Button(description="Refresh", icon="refresh")
         self.refresh_button.on_click(self._on_refresh_click)
-        self.grid = widgets.GridBox(layout=widgets.Layout(grid_template_columns=_GRID, grid_gap="2px 8px"))
+        self.grid = widgets.GridBox(layout=widgets.Layout(grid_template_columns=_GRID, grid_gap="2px 8px",
+                                                          width="100%", align_items="center"))
+        self._actions: dict[str, RowActions] = {}
         self.confirm_prompt = widgets.HTML(value="")
         self.confirm_text = widgets.Text(placeholder="instance name", continuous_update=True)
         self.confirm_button = widgets.Button(description="Delete", button_style="danger", icon="trash",
@@ -51,7 +71,7 @@ class InstanceTable(Form):
         self.confirm_button.on_click(self._on_confirm_click)
         self.keep_button.on_click(self._on_keep_click)
         self.confirm_box = widgets.HBox([self.confirm_prompt, self.confirm_text, self.confirm_button,
-                                          self.keep_button])
+                                         self.keep_button], layout=widgets.Layout(flex_flow="row wrap"))
         self.confirm_box.layout.display = "none"
         super().__init__([
             widgets.HBox([self._heading, self.refresh_button]),
@@ -109,6 +129,22 @@ class InstanceTable(Form):
     def resume(self, instance_id: str) -> None:
         """Resume one instance (``POST /v1/instances/{id}/resume``); the outcome shows in the table."""
         self._act(instance_id, "resume", self._client.resume_instance, "Resuming")
+
+    def action_buttons(self, instance_id: str) -> RowActions:
+        """The `RowActions` (pause, resume, delete buttons) of the row showing ``instance_id``.
+        Raises ``KeyError`` when no row shows it."""
+        return self._actions[instance_id]
+
+    def row_texts(self, instance_id: str) -> dict[str, str]:
+        """The texts the row of ``instance_id`` shows, by column name (``Actions`` left out).
+        Raises ``KeyError`` when no row shows it."""
+        width = len(COLUMNS)
+        cells = self.grid.children
+        for start in range(width, len(cells), width):
+            texts = [_text_of(cell) for cell in cells[start:start + width - 1]]
+            if texts[1] == instance_id:
+                return dict(zip(COLUMNS[:-1], texts))
+        raise KeyError(instance_id)
 
     def ask_delete(self, instance_id: str) -> None:
         """Open the delete confirmation for one row (same as its Delete button)."""
@@ -213,14 +249,14 @@ class InstanceTable(Form):
         self._notify(self.value)
 
     def _set_buttons_disabled(self, disabled: bool) -> None:
-        for child in self.grid.children:
-            if isinstance(child, widgets.HBox):
-                for button in child.children:
-                    button.disabled = disabled
+        for actions in self._actions.values():
+            for button in actions:
+                button.disabled = disabled
 
     def _render(self) -> None:
         now = _server_now(self._client)
         cells: list[widgets.Widget] = [widgets.HTML(value=f"<b>{name}</b>") for name in COLUMNS]
+        self._actions = {}
         for row in self._rows:
             status = getattr(row, "status", None)
             region = getattr(row, "region", None)
@@ -233,7 +269,8 @@ class InstanceTable(Form):
                 region or "",
                 _age(row.created_at, now),
             )
-            cells.extend(widgets.Label(value=str(v)) for v in values)
+            cells.extend(widgets.HTML(value=f'<div style="{_CELL}">{html.escape(str(v))}</div>')
+                         for v in values)
             cells.append(self._row_buttons(row.id, status))
         old = self.grid.children
         self.grid.children = cells
@@ -243,14 +280,18 @@ class InstanceTable(Form):
             cell.close()
 
     def _row_buttons(self, instance_id: str, status: str | None) -> widgets.HBox:
-        small = widgets.Layout(width="6em")
-        pause = widgets.Button(description="Pause", layout=small, disabled=status != "running")
-        resume = widgets.Button(description="Resume", layout=small, disabled=status != "paused")
-        delete = widgets.Button(description="Delete", layout=small, button_style="danger",
+        compact = {"width": "2.6em", "padding": "0", "margin": "0 2px 0 0"}
+        pause = widgets.Button(icon="pause", tooltip="Pause", layout=widgets.Layout(**compact),
+                               disabled=status != "running")
+        resume = widgets.Button(icon="play", tooltip="Resume", layout=widgets.Layout(**compact),
+                                disabled=status != "paused")
+        delete = widgets.Button(icon="trash", tooltip="Delete\u2026", button_style="danger",
+                                layout=widgets.Layout(**compact),
                                 disabled=status in ("destroying", "deleting"))
         pause.on_click(functools.partial(self._on_pause_click, instance_id))
         resume.on_click(functools.partial(self._on_resume_click, instance_id))
         delete.on_click(functools.partial(self._on_delete_click, instance_id))
+        self._actions[instance_id] = RowActions(pause, resume, delete)
         return widgets.HBox([pause, resume, delete])
 
     def _repr_fields(self) -> list[tuple[str, Any]]:
@@ -275,3 +316,8 @@ def _age(created_at: Any, now: datetime) -> str:
     if created_at.tzinfo is None:
         created_at = created_at.replace(tzinfo=timezone.utc)
     return short_duration((now - created_at).total_seconds())
+
+
+def _text_of(cell: Any) -> str:
+    """The plain text of a table cell (its HTML with the tags removed, entities decoded)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", cell.value))

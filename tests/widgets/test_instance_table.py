@@ -6,22 +6,14 @@ import ipywidgets as widgets
 import pytest
 
 from aura_nb.widgets import InstanceTable
-from aura_nb.widgets.table import COLUMNS
 
 DETAIL = "GET /v1/instances/{instanceId}"
 
 
 def row_cells(table, instance_id):
-    """The cells of the row showing ``instance_id``: texts by column name, and its buttons."""
-    cells = table.grid.children
-    width = len(COLUMNS)
-    for start in range(width, len(cells), width):
-        row = cells[start:start + width]
-        if row[1].value == instance_id:
-            texts = {name: cell.value for name, cell in zip(COLUMNS[:-1], row[:-1])}
-            buttons = {b.description: b for b in row[-1].children}
-            return texts, buttons
-    raise AssertionError(f"no row for {instance_id}")
+    """The texts of the row showing ``instance_id`` by column name, and its buttons by tooltip."""
+    actions = table.action_buttons(instance_id)
+    return table.row_texts(instance_id), {b.tooltip.rstrip("\u2026"): b for b in actions}
 
 
 @pytest.fixture
@@ -143,3 +135,13 @@ def test_replaced_row_widgets_are_closed(wclient, two_running):
     table.refresh()
     assert all(cell.comm is None for cell in old if isinstance(cell, widgets.Widget))
     assert all(cell.comm is not None for cell in table.grid.children)
+
+
+def test_action_buttons_are_compact_and_text_cells_wrap(wclient, two_running):
+    table = InstanceTable(wclient, "Learning Project")
+    for row in table.value:
+        actions = table.action_buttons(row.id)
+        assert [b.tooltip for b in actions] == ["Pause", "Resume", "Delete\u2026"]
+        assert all(b.description == "" and b.layout.width == "2.6em" for b in actions)
+    assert table.grid.layout.width == "100%"
+    assert "overflow-wrap:anywhere" in table.grid.children[len(table.grid.children) - 2].value
