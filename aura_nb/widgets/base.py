@@ -136,23 +136,3 @@ class Form(widgets.VBox):
 
     def _can_submit(self) -> bool:
         return True
-
-
-def short_duration(seconds: float) -> str:
-    """Format a duration as ``45 s``, ``3 min 05 s``, ``2 h 04 min`` or ``3 days``."""
-    seconds = max(0, int(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    if seconds < 2 * 86400:
-        return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
-    return f"{seconds // 86400} days"
-
-
-def gigabytes(size: str) -> float:
-    """``"16GB"`` -> 16.0, for sorting sizes; anything unparsable sorts last."""
-    try:
-        return float(size.upper().removesuffix("GB"))
-    except (AttributeError, ValueError):
-        return float("inf")

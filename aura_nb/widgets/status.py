@@ -11,7 +11,8 @@ from typing import Any
 import ipywidgets as widgets
 
 from aura_nb.errors import InstanceWaitTimeout, WaitCancelled
-from aura_nb.widgets.base import Form, error_line, short_duration
+from aura_nb.display import duration_text
+from aura_nb.widgets.base import Form, error_line
 
 #: Typical server seconds to reach a status, only for drawing the progress bar.
 TYPICAL_SECONDS = {"running": 180.0}
@@ -135,7 +136,7 @@ class InstanceStatus(Form):
         if elapsed > 0.9 * self.progress.max:  # slower than usual: stretch, never fill up
             self.progress.max = elapsed / 0.9
         self.progress.value = elapsed
-        self.elapsed_label.value = short_duration(elapsed)
+        self.elapsed_label.value = duration_text(elapsed)
 
     # -- internals ---------------------------------------------------------------------------------
     def _begin(self) -> None:
@@ -167,7 +168,7 @@ class InstanceStatus(Form):
         except Exception as exc:
             self._end("failed", "danger", "error", error_line(exc))
         else:
-            took = short_duration(time.monotonic() - started)
+            took = duration_text(time.monotonic() - started)
             self._instance = instance
             self.progress.value = self.progress.max
             if instance is None:  # waiting for "deleted" ends with the instance gone

@@ -11,7 +11,8 @@ from typing import Any, NamedTuple
 import ipywidgets as widgets
 
 from aura_nb.errors import NotFound
-from aura_nb.widgets.base import Form, short_duration
+from aura_nb.display import duration_text
+from aura_nb.widgets.base import Form
 
 COLUMNS = ("Name", "Id", "Status", "Type", "Memory", "Region", "Age", "Actions")
 #: Fits a notebook column at 1280 px with the file browser open (about 50em at least): text
@@ -315,7 +316,7 @@ def _age(created_at: Any, now: datetime) -> str:
         return ""
     if created_at.tzinfo is None:
         created_at = created_at.replace(tzinfo=timezone.utc)
-    return short_duration((now - created_at).total_seconds())
+    return duration_text((now - created_at).total_seconds())
 
 
 def _text_of(cell: Any) -> str:

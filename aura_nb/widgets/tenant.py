@@ -8,7 +8,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from aura_nb.widgets.base import Form, gigabytes
+from aura_nb.models import memory_gb
+from aura_nb.widgets.base import Form
 
 
 def configuration_summary(tenant: Any) -> str:
@@ -19,7 +20,7 @@ def configuration_summary(tenant: Any) -> str:
     types = sorted({c.type for c in configs})
     clouds = sorted({c.cloud_provider for c in configs})
     regions = {(c.cloud_provider, c.region) for c in configs}
-    memories = sorted({c.memory for c in configs}, key=gigabytes)
+    memories = sorted({c.memory for c in configs}, key=memory_gb)
     size = memories[0] if len(memories) == 1 else f"{memories[0]} to {memories[-1]}"
     return (f"{len(configs)} configurations: {', '.join(types)} on {', '.join(clouds)}; "
             f"{len(regions)} region{'s' if len(regions) != 1 else ''}; memory {size}")
