@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import html
 import re
+import threading
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
@@ -45,7 +46,9 @@ class InstanceTable(Form):
 
     The grid fits a notebook column at 1280 px with JupyterLab's file browser open: text columns
     wrap, and the row actions are three compact icon buttons (tooltips Pause, Resume, Delete).
-    Documented parts: `refresh_button`, `grid`, `action_buttons(id)` (a `RowActions`),
+    Refresh (the button) works in a background thread: the status line counts the detail calls
+    and `cancel_button` stops it (see `start_refresh`); ``refresh()`` works in the calling thread.
+    Documented parts: `refresh_button`, `cancel_button`, `grid`, `action_buttons(id)` (a `RowActions`),
     `row_texts(id)`, and the delete confirmation `confirm_box` with `confirm_prompt`,
     `confirm_text`, `confirm_button` and `keep_button`.
     """
@@ -60,6 +63,12 @@ class InstanceTable(Form):
         self._heading = widgets.HTML(value="")
         self.refresh_button = widgets.Button(description="Refresh", icon="refresh")
         self.refresh_button.on_click(self._on_refresh_click)
+        self.cancel_button = widgets.Button(description="Cancel", icon="stop",
+                                            tooltip="Stop this refresh")
+        self.cancel_button.layout.display = "none"
+        self.cancel_button.on_click(self._on_cancel_click)
+        self._thread: threading.Thread | None = None
+        self._cancelled = threading.Event()
         self.grid = widgets.GridBox(layout=widgets.Layout(grid_template_columns=_GRID, grid_gap="2px 8px",
                                                           width="100%", align_items="center"))
         self._actions: dict[str, RowActions] = {}
@@ -75,7 +84,8 @@ class InstanceTable(Form):
                                          self.keep_button], layout=widgets.Layout(flex_flow="row wrap"))
         self.confirm_box.layout.display = "none"
         super().__init__([
-            widgets.HBox([self._heading, self.refresh_button]),
+            widgets.HBox([self._heading, self.refresh_button, self.cancel_button],
+                         layout=widgets.Layout(flex_flow="row wrap")),
             self.grid,
             self.confirm_box,
         ])
@@ -100,15 +110,49 @@ class InstanceTable(Form):
 
         On failure the previous rows stay and the error is shown on the status line.
         """
+        return self._refresh(threading.Event())
+
+    def start_refresh(self) -> threading.Thread | None:
+        """Refresh in a background thread (what the Refresh button does), so the kernel stays
+        responsive; the status line counts the detail calls and `cancel_button` stops between
+        two of them (the previous rows stay). None when a refresh is running already."""
+        if self._thread is not None and self._thread.is_alive():
+            return None
+        self._cancelled = threading.Event()
+        self._thread = threading.Thread(target=self._refresh, args=(self._cancelled,),
+                                        name="aura-nb-table-refresh", daemon=True)
+        self._thread.start()
+        return self._thread
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait until a background refresh ends (or ``timeout`` seconds); True when it ended."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return True
+
+    def cancel(self) -> None:
+        """Stop a background refresh before its next detail call (same as Cancel)."""
+        self._cancelled.set()
+
+    def _refresh(self, cancelled: threading.Event) -> tuple[Any, ...]:
         if self._tenant is None:
             self._show("error", "No tenant: pass one to set_tenant().")
             return self.value
+        self.cancel_button.layout.display = None
         with self._working(self.refresh_button, "Loading instances\u2026"):
             try:
-                rows, skipped = self._load_rows()
+                loaded = self._load_rows(cancelled)
             except Exception as exc:
                 self._fail(exc)
                 return self.value
+            finally:
+                self.cancel_button.layout.display = "none"
+            if loaded is None:
+                self._state = "ready"
+                self._show("warn", "Refresh cancelled; the rows shown are from before.")
+                return self.value
+            rows, skipped = loaded
             self._rows = rows
             self._close_confirm()
             self._render()
@@ -162,7 +206,10 @@ class InstanceTable(Form):
 
     # -- handlers --------------------------------------------------------------------------------
     def _on_refresh_click(self, button: widgets.Button) -> None:
-        self.refresh()
+        self.start_refresh()
+
+    def _on_cancel_click(self, button: widgets.Button) -> None:
+        self.cancel()
 
     def _on_pause_click(self, instance_id: str, button: widgets.Button) -> None:
         self.pause(instance_id)
@@ -201,14 +248,19 @@ class InstanceTable(Form):
         self._tenant = tenant
         self._heading.value = f"<b>Instances in {html.escape(tenant.name)}</b>"
 
-    def _load_rows(self) -> tuple[list[Any], int]:
+    def _load_rows(self, cancelled: threading.Event) -> tuple[list[Any], int] | None:
+        """The rows and how many got no detail call; None when ``cancelled`` was set."""
         summaries = sorted(self._client.list_instances(tenant_id=self._tenant.id),
                            key=lambda s: (str(s.created_at), s.name, s.id))
         rows: list[Any] = []
+        details = min(len(summaries), self._max_details)
         for index, summary in enumerate(summaries):
             if index >= self._max_details:
                 rows.append(summary)
                 continue
+            if cancelled.is_set():
+                return None
+            self._show("info", f"Loading instances\u2026 {index + 1} of {details}")
             try:
                 rows.append(self._client.get_instance(summary.id))
             except NotFound:  # deleted between the list and the detail call

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import ipywidgets as widgets
 import pytest
 
@@ -45,6 +47,7 @@ def test_rows_show_status_type_memory_region_and_age_at_one_get_each(wclient, si
     assert not buttons["Pause"].disabled and buttons["Resume"].disabled
     assert repr(table) == "InstanceTable(tenant='Learning Project', instances=2, state='ready')"
     table.refresh_button.click()
+    assert table.join(30)  # Refresh works in a background thread
     assert len(shown) == 1 and shown[0] == table.value
 
 
@@ -145,3 +148,25 @@ def test_action_buttons_are_compact_and_text_cells_wrap(wclient, two_running):
         assert all(b.description == "" and b.layout.width == "2.6em" for b in actions)
     assert table.grid.layout.width == "100%"
     assert "overflow-wrap:anywhere" in table.grid.children[len(table.grid.children) - 2].value
+
+
+def test_a_slow_refresh_counts_its_calls_and_can_be_cancelled(wclient, simulator, two_running):
+    table = InstanceTable(wclient, "Learning Project")
+    before = table.value
+    seen = []
+    table.on_submit(seen.append)
+    simulator.set_faults(latency=0.3)
+
+    table.refresh_button.click()
+    deadline = time.monotonic() + 10
+    while "of 2" not in table.status_text and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert "Loading instances\u2026" in table.status_text and "of 2" in table.status_text
+    assert table.state == "working" and table.cancel_button.layout.display is None
+    table.cancel_button.click()
+    assert table.join(30)
+    simulator.set_faults(latency=0.0)
+
+    assert "Refresh cancelled" in table.status_text and table.state == "ready"
+    assert table.value == before and seen == []
+    assert table.cancel_button.layout.display == "none" and not table.refresh_button.disabled
