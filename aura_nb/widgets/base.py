@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import html
 import logging
+import threading
 from typing import Any, Callable, Iterator
 
 import ipywidgets as widgets
@@ -60,6 +61,8 @@ class Form(widgets.VBox):
         self._callbacks: list[Callable[[Any], Any]] = []
         self._state = "ready"
         self._status_text = ""
+        self._thread: threading.Thread | None = None
+        self._thread_lock = threading.Lock()
         super().__init__(children=[*children, self._status], **kwargs)
 
     # -- public surface shared by every form -------------------------------------------------
@@ -86,6 +89,15 @@ class Form(widgets.VBox):
     def __repr__(self) -> str:
         fields = ", ".join(f"{key}={val!r}" for key, val in self._repr_fields())
         return f"{type(self).__name__}({fields})"
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait until the form's background work (a click's) ends, or ``timeout`` seconds pass;
+        True when nothing is running any more."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+            return not thread.is_alive()
+        return True
 
     def static_html(self) -> str:
         """The form as plain HTML in its current state (labels, chosen values, status line).
@@ -133,6 +145,23 @@ class Form(widgets.VBox):
             yield
         finally:
             button.disabled = not self._can_submit()
+
+    def _in_background(self, name: str, target: Callable[..., Any], *args: Any,
+                       before: Callable[[], Any] | None = None) -> threading.Thread | None:
+        """Run ``target(*args)`` in a daemon thread so the kernel stays responsive (widget
+        updates from a thread reach the front-end); None when one is running already.
+        ``before`` runs first, in the caller's thread, only when the work starts."""
+        with self._thread_lock:
+            if self._thread is not None and self._thread.is_alive():
+                return None
+            if before is not None:
+                before()
+            self._thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+            self._thread.start()
+            return self._thread
+
+    def _busy(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
 
     def _can_submit(self) -> bool:
         return True

@@ -73,7 +73,6 @@ class CredentialsForm(Form):
                                             tooltip="Stop waiting for this Connect")
         self.cancel_button.layout.display = "none"
         self._attempt: threading.Event | None = None  # set when the running Connect is cancelled
-        self._thread: threading.Thread | None = None
 
         self.simulator_checkbox.observe(self._on_simulator_change, names="value")
         self.connect_button.on_click(self._on_connect_click)
@@ -111,23 +110,13 @@ class CredentialsForm(Form):
         return self._connect_with(secret, threading.Event())
 
     def start(self) -> threading.Thread | None:
-        """Connect in a background thread (what Connect does); None if one is running already."""
-        if self._thread is not None and self._thread.is_alive():
+        """Connect in a background thread (what Connect does); None if one is running already.
+        `join()` waits for it."""
+        if self._busy():
             return None
         secret = self.secret_field.value
         self.secret_field.value = ""
-        cancelled = threading.Event()
-        self._thread = threading.Thread(target=self._connect_with, args=(secret, cancelled),
-                                        name="aura-nb-connect", daemon=True)
-        self._thread.start()
-        return self._thread
-
-    def join(self, timeout: float | None = None) -> bool:
-        """Wait until a background Connect ends (or ``timeout`` seconds); True when it ended."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-            return not self._thread.is_alive()
-        return True
+        return self._in_background("aura-nb-connect", self._connect_with, secret, threading.Event())
 
     def cancel(self) -> None:
         """Stop waiting for the running Connect (same as Cancel): the form is ready again."""

@@ -45,8 +45,6 @@ class InstanceStatus(Form):
         self._instance = None
         self._last_status: str | None = None
         self._cancel_event = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
 
         self._title = widgets.HTML(value="")
         self._set_title(f"to be <b>{status}</b>")
@@ -89,35 +87,20 @@ class InstanceStatus(Form):
 
     def start(self) -> "InstanceStatus":
         """Wait in a background daemon thread and return at once; a no-op if already waiting."""
-        with self._lock:
-            if self._thread is not None and self._thread.is_alive():
-                return self
-            self._begin()
-            self._thread = threading.Thread(target=self._wait, name=f"aura-nb-wait-{self._instance_id}",
-                                            daemon=True)
-            self._thread.start()
+        self._in_background(f"aura-nb-wait-{self._instance_id}", self._wait, before=self._begin)
         return self
 
     def run(self) -> "InstanceStatus":
         """Wait in the calling thread until success, failure, timeout or cancel; return self."""
-        with self._lock:
-            if self._thread is not None and self._thread.is_alive():
-                raise RuntimeError("This InstanceStatus is already waiting in the background; call join().")
-            self._begin()
+        if self._busy():
+            raise RuntimeError("This InstanceStatus is already waiting in the background; call join().")
+        self._begin()
         self._wait()
         return self
 
     def submit(self) -> "InstanceStatus":
         """Same as ``start()``: begin waiting in the background."""
         return self.start()
-
-    def join(self, timeout: float | None = None) -> bool:
-        """Block until a background wait ends (or ``timeout`` seconds pass); True when it ended."""
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-            return not thread.is_alive()
-        return True
 
     def cancel(self) -> None:
         """Ask the wait to stop at its next check (same as the Cancel button)."""

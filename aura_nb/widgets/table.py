@@ -67,7 +67,6 @@ class InstanceTable(Form):
                                             tooltip="Stop this refresh")
         self.cancel_button.layout.display = "none"
         self.cancel_button.on_click(self._on_cancel_click)
-        self._thread: threading.Thread | None = None
         self._cancelled = threading.Event()
         self.grid = widgets.GridBox(layout=widgets.Layout(grid_template_columns=_GRID, grid_gap="2px 8px",
                                                           width="100%", align_items="center"))
@@ -115,21 +114,12 @@ class InstanceTable(Form):
     def start_refresh(self) -> threading.Thread | None:
         """Refresh in a background thread (what the Refresh button does), so the kernel stays
         responsive; the status line counts the detail calls and `cancel_button` stops between
-        two of them (the previous rows stay). None when a refresh is running already."""
-        if self._thread is not None and self._thread.is_alive():
+        two of them (the previous rows stay). None when a refresh is running already; `join()`
+        waits for it."""
+        if self._busy():
             return None
         self._cancelled = threading.Event()
-        self._thread = threading.Thread(target=self._refresh, args=(self._cancelled,),
-                                        name="aura-nb-table-refresh", daemon=True)
-        self._thread.start()
-        return self._thread
-
-    def join(self, timeout: float | None = None) -> bool:
-        """Wait until a background refresh ends (or ``timeout`` seconds); True when it ended."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-            return not self._thread.is_alive()
-        return True
+        return self._in_background("aura-nb-table-refresh", self._refresh, self._cancelled)
 
     def cancel(self) -> None:
         """Stop a background refresh before its next detail call (same as Cancel)."""
