@@ -105,7 +105,7 @@ class Form(widgets.VBox):
         Also part of the form's display as ``text/html``, so a notebook read without a kernel
         (``jupyter nbconvert --to html``, GitHub, nbviewer) still shows the form as it was.
         """
-        return static_html(self)
+        return static_html(self, secret=self._secret_parts())
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
         """ipywidgets' bundle (the live view and ``text/plain``) plus a static ``text/html``."""
@@ -162,6 +162,10 @@ class Form(widgets.VBox):
 
     def _busy(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
+
+    def _secret_parts(self) -> tuple[widgets.Widget, ...]:
+        """Children that may hold a secret for a while (drawn masked in `static_html`)."""
+        return ()
 
     def _can_submit(self) -> bool:
         return True

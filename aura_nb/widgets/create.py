@@ -535,6 +535,9 @@ class CreateInstanceForm(Form):
             self.reveal_button.description = "Reveal password"
             self.reveal_button.icon = "eye"
 
+    def _secret_parts(self) -> tuple[widgets.Widget, ...]:
+        return (self.password_line,)
+
     def _repr_fields(self) -> list[tuple[str, Any]]:
         fields: list[tuple[str, Any]] = [("tenant", self._tenant.name if self._tenant else None)]
         if self._created is not None:

@@ -112,6 +112,7 @@ def test_password_shown_once_when_neither_vault_nor_rescue_can_be_written(
     assert created is not None and form.value is created
     password = created.password
     assert password in form.password_line.value  # shown once, in a widget ...
+    assert password not in form._repr_mimebundle_()["text/html"]  # never in a saved output
     assert password not in form.status_text and "shown once" in form.status_text
     assert form.reveal_button.layout.display == "none"
     deadline = time.monotonic() + 5
