@@ -167,3 +167,13 @@ def test_failed_create_starts_no_watcher(wclient, simulator):
                                   "status": 503}])
     assert form.submit() is None
     assert form.watchers == () and "503" in form.status_text
+
+
+def test_default_picks_agree_with_the_cores_spec_completion(wclient):
+    from aura_nb.models import complete_spec
+
+    for summary in wclient.list_tenants():
+        tenant = wclient.get_tenant(summary.id)
+        form = CreateInstanceForm(wclient, tenant, name="agree")
+        completed = complete_spec(tenant, "agree", {"type": form.choices["type"]})
+        assert form.choices == {level: getattr(completed, level) for level in LEVELS}, tenant.name
