@@ -392,10 +392,12 @@ def check_instance_name(name: Any) -> str:
     length = len(unicodedata.normalize("NFC", name))
     if length > NAME_MAX:
         raise InvalidInstanceSpec(
-            f"name {name!r} is {length} characters long; use at most {NAME_MAX}", field="name")
+            f"name {name!r} is {length} characters long; it must be 1-{NAME_MAX} characters",
+            field="name")
     if name != name.strip():
         raise InvalidInstanceSpec(
-            f"name {name!r} has spaces at its start or end; remove them", field="name")
+            f"name {name!r} must be 1-{NAME_MAX} characters without leading or trailing spaces",
+            field="name")
     return name
 
 

@@ -61,3 +61,10 @@ def test_a_save_failing_after_the_create_rescues_the_password(simulator, client,
     assert rescue.parent == tmp_path and stat.S_IMODE(rescue.stat().st_mode) == 0o600
     assert f"NEO4J_PASSWORD={info.value.created.password}" in rescue.read_text()
     assert not any(secret in str(info.value) for secret in simulator_secrets(simulator))
+
+
+def test_the_client_satisfies_the_typed_seams(client):
+    from aura_nb.protocols import StatusSource, WorkshopClient
+
+    assert isinstance(client, StatusSource) and isinstance(client, WorkshopClient)
+    assert not isinstance(object(), StatusSource)

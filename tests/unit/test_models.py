@@ -193,7 +193,7 @@ def test_valid_instance_names(name):
 
 @pytest.mark.parametrize("name, says", [
     ("", "1-30 characters"), (None, "1-30 characters"), ("x" * 31, "31 characters long"),
-    (" lead", "spaces"), ("trail ", "spaces"),
+    (" lead", "without leading or trailing spaces"), ("trail ", "without leading"),
 ])
 def test_invalid_instance_names_get_one_line(name, says):
     with pytest.raises(InvalidInstanceSpec, match=says) as info:
