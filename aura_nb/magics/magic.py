@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import builtins
 import difflib
 import sys
@@ -45,6 +46,13 @@ class AuraMagics(Magics):
             self._client = aura_nb.connect(timeout=config.interactive_timeout())
         return self._client
 
+    def _budget(self) -> contextlib.AbstractContextManager[None]:
+        """Each call of the sub-command gets the interactive time budget (10 s, retries
+        included); a client made on first use gets it as its timeout instead."""
+        if self._client is None:
+            return contextlib.nullcontext()
+        return self._client.time_budget(config.interactive_timeout())
+
     def connect(self) -> Any:
         """Drop the current client and connect again; prints which API is used, returns it."""
         self._client = None
@@ -74,7 +82,8 @@ class AuraMagics(Magics):
             return None
         handler: Callable[[argparse.Namespace], Any] = getattr(self, f"_do_{name}")
         try:
-            return handler(args)
+            with self._budget():
+                return handler(args)
         except AuraError as exc:
             raise UsageError(f"{type(exc).__name__}: {exc}") from None
 

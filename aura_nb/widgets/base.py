@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterator
 
 import ipywidgets as widgets
 
+from aura_nb import config
 from aura_nb.errors import AuraError
 from aura_nb.widgets.static import static_html
 
@@ -162,6 +163,12 @@ class Form(widgets.VBox):
 
     def _busy(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
+
+    @staticmethod
+    def _budget(client: Any) -> contextlib.AbstractContextManager[None]:
+        """Each call ``client`` makes in this block (this thread) gets the interactive time
+        budget, `config.interactive_timeout()` (10 s, retries included)."""
+        return client.time_budget(config.interactive_timeout())
 
     def _secret_parts(self) -> tuple[widgets.Widget, ...]:
         """Children that may hold a secret for a while (drawn masked in `static_html`)."""

@@ -214,10 +214,11 @@ class CreateInstanceForm(Form):
         failure is shown in the form and leaves it without a tenant (Create stays disabled).
         """
         try:
-            if tenant is None or isinstance(tenant, str):
-                tenant = self._client.find_tenant(tenant)
-            elif not hasattr(tenant, "instance_configurations"):  # a TenantSummary
-                tenant = self._client.get_tenant(tenant.id)
+            with self._budget(self._client):
+                if tenant is None or isinstance(tenant, str):
+                    tenant = self._client.find_tenant(tenant)
+                elif not hasattr(tenant, "instance_configurations"):  # a TenantSummary
+                    tenant = self._client.get_tenant(tenant.id)
         except Exception as exc:
             self._tenant = None
             self._tenant_label.value = ""
@@ -285,7 +286,8 @@ class CreateInstanceForm(Form):
         self.result_box.layout.display = "none"
         spec = self.spec()
         created = None
-        with self._working(self.create_button, f"Creating {spec.name!r}\u2026"):
+        with self._working(self.create_button, f"Creating {spec.name!r}\u2026"), \
+                self._budget(self._client):
             try:
                 self._client.validate_spec(spec, tenant=self._tenant)
                 if not self.allow_duplicate.value and self._name_taken(spec):

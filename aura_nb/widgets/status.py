@@ -136,14 +136,15 @@ class InstanceStatus(Form):
         started = time.monotonic()
         instance = None
         try:
-            instance = self._client.wait_for_instance(
-                self._instance_id,
-                status=self._target,
-                timeout=self._timeout,
-                on_progress=self._on_wait_progress,
-                cancel=self._cancel_event,
-                **self._wait_options,
-            )
+            with self._budget(self._client):  # per status request; the wait has `timeout`
+                instance = self._client.wait_for_instance(
+                    self._instance_id,
+                    status=self._target,
+                    timeout=self._timeout,
+                    on_progress=self._on_wait_progress,
+                    cancel=self._cancel_event,
+                    **self._wait_options,
+                )
         except InstanceWaitTimeout as exc:
             self._end("timeout", "warning", "warn", error_line(exc))
         except WaitCancelled:

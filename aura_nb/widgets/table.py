@@ -132,7 +132,8 @@ class InstanceTable(Form):
         self.cancel_button.layout.display = None
         with self._working(self.refresh_button, "Loading instances\u2026"):
             try:
-                loaded = self._load_rows(cancelled)
+                with self._budget(self._client):
+                    loaded = self._load_rows(cancelled)
             except Exception as exc:
                 self._fail(exc)
                 return self.value
@@ -229,7 +230,8 @@ class InstanceTable(Form):
     def _resolve_tenant(self, tenant: Any) -> None:
         try:
             if tenant is None or isinstance(tenant, str):
-                tenant = self._client.find_tenant(tenant)
+                with self._budget(self._client):
+                    tenant = self._client.find_tenant(tenant)
         except Exception as exc:
             self._tenant = None
             self._heading.value = ""
@@ -277,9 +279,10 @@ class InstanceTable(Form):
         self._set_buttons_disabled(True)
         self._show("info", f"{verb} {row.name!r} ({row.id})\u2026")
         try:
-            result = call(instance_id)
-            if result is None:  # some 202 answers carry no body: read the instance back
-                result = self._client.get_instance(instance_id)
+            with self._budget(self._client):
+                result = call(instance_id)
+                if result is None:  # some 202 answers carry no body: read the instance back
+                    result = self._client.get_instance(instance_id)
         except Exception as exc:
             self._fail(exc)
             self._render()

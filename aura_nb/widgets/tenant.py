@@ -60,7 +60,8 @@ class TenantPicker(Form):
         self._tenant = None
         self.details.value = ""
         try:
-            summaries = list(client.list_tenants())
+            with self._budget(client):
+                summaries = list(client.list_tenants())
         except Exception as exc:
             self._set_options([])
             self._fail(exc)
@@ -92,7 +93,8 @@ class TenantPicker(Form):
         self.dropdown.disabled = True
         self._state = "working"
         try:
-            tenant = self._client.get_tenant(tenant_id)
+            with self._budget(self._client):
+                tenant = self._client.get_tenant(tenant_id)
         except Exception as exc:
             self._tenant = None
             self.details.value = ""

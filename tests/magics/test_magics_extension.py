@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import types
 
@@ -130,7 +131,8 @@ def test_whoami_reads_only_the_clients_public_properties(shell):
     # (no _tokens, no pacer), with whatever the client reports.
     public = types.SimpleNamespace(mode="real", base_url="https://api.neo4j.io",
                                    default_tenant="T", speed=1.0, token_expires_in=1500.0,
-                                   request_count=7, token_requests=1)
+                                   request_count=7, token_requests=1,
+                                   time_budget=lambda seconds: contextlib.nullcontext())
     info = AuraMagics(shell, client=public).aura("whoami")
     assert (info.token, info.requests, info.token_requests) == ("expires in 25 min 00 s", 7, 1)
     public.token_expires_in = None

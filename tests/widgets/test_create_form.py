@@ -88,7 +88,7 @@ def test_picks_that_stay_valid_are_kept_when_an_upper_choice_changes(wclient):
 
 @pytest.mark.parametrize("name, hint", [
     ("", "Type a name"),
-    ("x" * 31, "at most 30"),
+    ("x" * 31, "31 characters long"),
     (" padded", "spaces"),
     ("padded ", "spaces"),
 ])

@@ -134,3 +134,16 @@ def test_rescue_file_is_named_when_the_vault_write_fails(simulator, make_client,
 
     assert created is not None and created.password not in form.password_line.value
     assert "rescue file" in form.status_text and "rescued" in form.status_text
+
+
+def test_calls_from_a_form_keep_the_interactive_budget(simulator, make_client, clean_env,
+                                                        monkeypatch):
+    client = make_client(simulator, timeout=30)  # the notebook's own client: 30 s per call
+    monkeypatch.setenv("AURA_TIMEOUT", "0.5")  # interactive budget = min(10 s, AURA_TIMEOUT)
+    simulator.set_faults(latency=3.0)
+    started = time.monotonic()
+    form = CreateInstanceForm(client, "Learning Project", name="budget")
+    took = time.monotonic() - started
+    simulator.set_faults(latency=0.0)
+    assert took < 2.5 and form.tenant is None
+    assert form.state == "error" and "0.5 s" in form.status_text
