@@ -53,6 +53,8 @@ def test_connect_gives_a_ready_client_and_blanks_the_secret(simulator, clean_env
     assert form.secret_field.value == ""
     assert form.state == "connected" and form.client is not None and received == [form.client]
     assert form.client.mode == "simulator" and "3 tenants" in form.status_text
+    assert f"client {simulator.client_id} " in form.status_text  # in full: an id is no secret
+    assert "\u2026" not in form.status_text
     assert [t.name for t in form.client.list_tenants()][0] == "Learning Project"
     assert form.client.token_requests == 1
     assert not form.connect_button.disabled
