@@ -17,7 +17,7 @@ def load_ipython_extension(ipython: Any) -> None:
     unload_ipython_extension(ipython)
     magics = AuraMagics(ipython)
     ipython.register_magics(magics)
-    ipython.Completer.custom_matchers.append(magics._matcher)
+    ipython.Completer.custom_matchers.append(magics.matcher)
     try:
         describe = magics.client.describe()
     except AuraError as exc:

@@ -282,7 +282,7 @@ class AuraMagics(Magics):
         return complete_line(text_until_cursor, self._tenant_names, self._instance_names)
 
     @context_matcher(identifier="aura_nb.magics.aura")
-    def _matcher(self, context: Any) -> dict[str, Any]:
+    def matcher(self, context: Any) -> dict[str, Any]:
         """IPython completer (matcher API v2) for ``%aura`` lines."""
         found = self.completions(context.text_until_cursor)
         if found is None:
