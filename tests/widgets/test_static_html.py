@@ -50,9 +50,12 @@ def test_nbconvert_html_export_shows_the_form(simulator, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("AURA_")}
     env.update(simulator_environment(simulator.base_url, simulator.client_id,
                                      simulator.client_secret, tmp_path / "home"))
-    subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--execute",
-                    "--ExecutePreprocessor.store_widget_state=False", str(path)],
-                   check=True, env=env, cwd=tmp_path, capture_output=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--execute",
+         "--ExecutePreprocessor.store_widget_state=False", "--ExecutePreprocessor.timeout=300",
+         "--ExecutePreprocessor.startup_timeout=300", str(path)],
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
     page = (tmp_path / "static.html").read_text()
     assert 'class="aura-nb-static"' in page
     for shown in ("nb-static", "professional-db", "2GB", "POST /v1/instances", "Create"):
