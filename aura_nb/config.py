@@ -168,6 +168,17 @@ def timeout() -> float:
     return _number("AURA_TIMEOUT", 0.001)
 
 
+#: Seconds one call from a form or ``%aura`` may wait for an answer, so that an interactive
+#: front-end never sits silent for long (the CLI and scripts keep ``AURA_TIMEOUT``).
+INTERACTIVE_TIMEOUT = 10.0
+
+
+def interactive_timeout() -> float:
+    """The timeout the forms and ``%aura`` give the clients they make: `INTERACTIVE_TIMEOUT`,
+    or ``AURA_TIMEOUT`` when that is smaller."""
+    return min(INTERACTIVE_TIMEOUT, timeout())
+
+
 def rate_limit() -> int:
     """``AURA_RATE_LIMIT`` in requests per minute (default 125, 0 = no pacing).
     Raises `ConfigurationError` when negative or not a number."""

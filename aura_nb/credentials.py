@@ -7,14 +7,19 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
+
+import dotenv
 
 from . import config
 from .display import mask
 from .errors import ConfigurationError, CredentialsUnavailable
 
 __all__ = [
+    "save_env",
     "ClientCredentials",
     "resolve_credentials",
     "credentials_configured",
@@ -178,3 +183,23 @@ def credentials_configured() -> bool:
     except ConfigurationError:
         return True  # configured, just malformed: let the caller see that error
     return True
+
+
+def save_env(path: str | os.PathLike[str], values: dict[str, str]) -> Path:
+    """Set ``values`` in the ``.env`` file at ``path``, keeping every other line; mode 0600.
+
+    Each key is written with python-dotenv's ``set_key``, which rewrites the file through a
+    temporary file in the same folder and ``os.replace`` (atomic) and keeps the file's mode. An
+    existing file is narrowed to 0600 before the first write; a new one is created with 0600.
+    Raises OSError when the folder is not writable.
+    """
+    path = Path(path)
+    if path.exists():
+        os.chmod(path, 0o600)
+    else:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+    for key, value in values.items():
+        dotenv.set_key(path, key, value, quote_mode="always")
+    os.chmod(path, 0o600)
+    return path

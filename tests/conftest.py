@@ -20,6 +20,10 @@ Fixtures (all function-scoped; nothing here is autouse, so other folders are una
     ``simulator_secrets(sim)`` -> set of every secret the simulator issued or accepts (client
     secrets, access tokens, instance passwords), read from ``GET /_simulator/secrets``, for
     tests that search outputs for them.
+``vault_writes_fail(rescue=True)``
+    From now on (until ``monkeypatch.undo()``) vault files cannot be written: ``os.replace``
+    fails with "No space left on device", and with ``rescue=False`` so does creating a rescue
+    file. The probe of ``Vault.check_writable`` still succeeds (the disk fills up later).
 """
 
 from __future__ import annotations
@@ -119,3 +123,24 @@ def simulator_secrets() -> Callable[[Simulator], set[str]]:
         return values
 
     return collect
+
+
+@pytest.fixture
+def vault_writes_fail(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """``vault_writes_fail(rescue=True)``: make vault writes fail from now on (see module doc)."""
+    real_open = os.open
+
+    def no_space(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(28, "No space left on device")
+
+    def no_rescue(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if "rescued" in str(path):
+            no_space()
+        return real_open(path, flags, *args, **kwargs)
+
+    def apply(rescue: bool = True) -> None:
+        monkeypatch.setattr(os, "replace", no_space)
+        if not rescue:
+            monkeypatch.setattr(os, "open", no_rescue)
+
+    return apply

@@ -12,7 +12,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from aura_nb.widgets._base import Form
+from aura_nb.widgets.base import Form
 
 __all__ = ["ClassTable"]
 
@@ -49,7 +49,7 @@ class ClassTable(Form):
                                               disabled=True)
         self._cancel_button = widgets.Button(description="Keep them")
         self._confirm_box = widgets.HBox([self._confirm_prompt, self._confirm_text, self._confirm_button,
-                                          self._cancel_button])
+                                          self._cancel_button], layout=widgets.Layout(flex_flow="row wrap"))
         self._confirm_box.layout.display = "none"
         self._refresh_button.on_click(self._on_refresh_click)
         self._pause_button.on_click(self._on_pause_click)
@@ -61,7 +61,7 @@ class ClassTable(Form):
         self._buttons = [self._refresh_button, self._pause_button, self._resume_button, self._teardown_button]
         super().__init__([
             self._heading,
-            widgets.HBox(self._buttons),
+            widgets.HBox(self._buttons, layout=widgets.Layout(flex_flow="row wrap")),
             self._table,
             self._confirm_box,
         ])
@@ -213,9 +213,10 @@ class ClassTable(Form):
                 f"<span style='color:{colour}'>{html.escape(row.status)}</span>",
                 html.escape(row.age_text),
             )
-            body.append("<tr>" + "".join(f"<td style='padding:2px 8px'>{c}</td>" for c in cells) + "</tr>")
+            body.append("<tr>" + "".join(f"<td style='padding:2px 8px;overflow-wrap:anywhere'>{c}</td>"
+                                         for c in cells) + "</tr>")
         self._table.value = (
-            "<table class='aura-nb-class-table'><thead><tr>" + head + "</tr></thead><tbody>"
+            "<table class='aura-nb-class-table' style='width:100%;table-layout:auto'><thead><tr>" + head + "</tr></thead><tbody>"
             + "".join(body) + "</tbody></table>"
         )
 

@@ -9,11 +9,13 @@ from typing import Any, Mapping
 
 import ipywidgets as widgets
 
-from aura_nb.models import InstanceSpec, allowed_choices
-from aura_nb.widgets._base import Form, error_line, status_html
+from aura_nb.display import mask
+from aura_nb.errors import InvalidInstanceSpec, VaultWriteFailed
+from aura_nb.models import CHOICE_FIELDS, InstanceSpec, allowed_choices, check_instance_name
+from aura_nb.widgets.base import Form, error_line, log, status_html
 from aura_nb.widgets.status import InstanceStatus
 
-LEVELS = ("type", "cloud_provider", "region", "memory", "version")
+LEVELS = CHOICE_FIELDS
 _LABELS = {
     "type": "Type",
     "cloud_provider": "Cloud",
@@ -21,8 +23,7 @@ _LABELS = {
     "memory": "Memory",
     "version": "Version",
 }
-MASK = "\u2022" * 8
-NAME_MAX = 30
+MASK = mask("x")
 #: The order the Type dropdown offers types in, so its default is the most useful one:
 #: databases before data science, the smaller paid tier first. ``free-db`` comes last (still
 #: offered) because an account may have only one, so a learner's second create would fail.
@@ -33,13 +34,13 @@ _READY_LINE = "Pick a name and a configuration, then click Create."
 
 
 def name_problem(name: str) -> str | None:
-    """Return why ``name`` is not a valid instance name (1-30 chars, no outer spaces), or None."""
+    """Why ``name`` is not a valid instance name (the core's `check_instance_name`), or None."""
     if not name:
         return "Type a name for the instance (1-30 characters)."
-    if len(name) > NAME_MAX:
-        return f"The name is {len(name)} characters long; use at most {NAME_MAX}."
-    if name != name.strip():
-        return "Remove the spaces at the start or end of the name."
+    try:
+        check_instance_name(name)
+    except InvalidInstanceSpec as exc:
+        return f"The {exc}."
     return None
 
 
@@ -116,42 +117,47 @@ class CreateInstanceForm(Form):
         self._reveal_seconds = reveal_seconds
         self._reveal_timer: threading.Timer | None = None
         self._reveal_lock = threading.Lock()
+        self._submit_lock = threading.Lock()  # one create in flight per form, whatever calls it
 
-        self._name = widgets.Text(value=name, description="Name", placeholder="1-30 characters",
+        self.name_field = widgets.Text(value=name, description="Name", placeholder="1-30 characters",
                                   continuous_update=True)
-        self._name_hint = widgets.HTML(value="")
+        self.name_hint = widgets.HTML(value="")
         self._tenant_label = widgets.HTML(value="")
-        self._dropdowns = {
+        self.dropdowns = {
             level: widgets.Dropdown(options=[], description=_LABELS[level]) for level in LEVELS
         }
-        self._summary = widgets.HTML(value="")
-        self._create_button = widgets.Button(description="Create", button_style="primary",
+        self.request_preview = widgets.HTML(value="")
+        self.allow_duplicate = widgets.Checkbox(value=False, indent=False,
+                                                description="Create another with this name")
+        self.allow_duplicate.layout.display = "none"  # offered once a live namesake was found
+        self.create_button = widgets.Button(description="Create", button_style="primary",
                                              icon="plus", disabled=True)
-        self._result = widgets.HTML(value="")
-        self._password = widgets.HTML(value="")
-        self._reveal_button = widgets.Button(description="Reveal password", icon="eye",
+        self.result = widgets.HTML(value="")
+        self.password_line = widgets.HTML(value="")
+        self.reveal_button = widgets.Button(description="Reveal password", icon="eye",
                                              layout=widgets.Layout(width="auto"),
                                              tooltip=f"Shows the password for {reveal_seconds:g} s")
-        self._result_box = widgets.VBox([self._result, widgets.HBox([self._password, self._reveal_button])])
-        self._result_box.layout.display = "none"
+        self.result_box = widgets.VBox([self.result, widgets.HBox([self.password_line, self.reveal_button])])
+        self.result_box.layout.display = "none"
 
-        self._name.observe(self._on_name_change, names="value")
-        self._dropdowns["type"].observe(self._on_type_change, names="value")
-        self._dropdowns["cloud_provider"].observe(self._on_cloud_change, names="value")
-        self._dropdowns["region"].observe(self._on_region_change, names="value")
-        self._dropdowns["memory"].observe(self._on_memory_change, names="value")
-        self._dropdowns["version"].observe(self._on_version_change, names="value")
-        self._create_button.on_click(self._on_create_click)
-        self._reveal_button.on_click(self._on_reveal_click)
+        self.name_field.observe(self._on_name_change, names="value")
+        self.dropdowns["type"].observe(self._on_type_change, names="value")
+        self.dropdowns["cloud_provider"].observe(self._on_cloud_change, names="value")
+        self.dropdowns["region"].observe(self._on_region_change, names="value")
+        self.dropdowns["memory"].observe(self._on_memory_change, names="value")
+        self.dropdowns["version"].observe(self._on_version_change, names="value")
+        self.create_button.on_click(self._on_create_click)
+        self.reveal_button.on_click(self._on_reveal_click)
 
         super().__init__([
             self._tenant_label,
-            self._name,
-            self._name_hint,
-            *self._dropdowns.values(),
-            self._summary,
-            self._create_button,
-            self._result_box,
+            self.name_field,
+            self.name_hint,
+            *self.dropdowns.values(),
+            self.request_preview,
+            self.allow_duplicate,
+            self.create_button,
+            self.result_box,
         ])
         self._watch_box: widgets.VBox | None = None
         if watch:  # below the status line, one InstanceStatus per instance created
@@ -177,7 +183,7 @@ class CreateInstanceForm(Form):
 
         A level with nothing picked (an invalid preset, or nothing offered) is None.
         """
-        return {level: self._dropdowns[level].value for level in LEVELS}
+        return {level: self.dropdowns[level].value for level in LEVELS}
 
     @property
     def watchers(self) -> tuple[InstanceStatus, ...]:
@@ -208,10 +214,11 @@ class CreateInstanceForm(Form):
         failure is shown in the form and leaves it without a tenant (Create stays disabled).
         """
         try:
-            if tenant is None or isinstance(tenant, str):
-                tenant = self._client.find_tenant(tenant)
-            elif not hasattr(tenant, "instance_configurations"):  # a TenantSummary
-                tenant = self._client.get_tenant(tenant.id)
+            with self._budget(self._client):
+                if tenant is None or isinstance(tenant, str):
+                    tenant = self._client.find_tenant(tenant)
+                elif not hasattr(tenant, "instance_configurations"):  # a TenantSummary
+                    tenant = self._client.get_tenant(tenant.id)
         except Exception as exc:
             self._tenant = None
             self._tenant_label.value = ""
@@ -239,7 +246,7 @@ class CreateInstanceForm(Form):
         """The ``InstanceSpec`` the current fields describe (the name as typed, unchecked)."""
         picks = self.choices
         return InstanceSpec(
-            name=self._name.value,
+            name=self.name_field.value,
             tenant_id=self._tenant.id if self._tenant else "",
             type=picks["type"],
             cloud_provider=picks["cloud_provider"],
@@ -252,30 +259,48 @@ class CreateInstanceForm(Form):
     def submit(self) -> Any:
         """Create the instance the form describes; same as clicking Create.
 
-        Uses ``client.validate_spec`` (nothing sent when invalid) and then
-        ``client.create_instance`` (``POST /v1/instances``). Returns the ``CreatedInstance`` or
-        None; errors (invalid spec, refused credentials, 5xx, a lost response) are shown in the
-        form, not raised.
+        Nothing is sent when the name or a choice is invalid (``client.validate_spec``), when
+        the vault cannot be written (``create_instance`` checks first: the one-time password
+        would be lost), or when a live instance in the tenant already has the name
+        (``client.find_live_instances``, one listing) and `allow_duplicate` is not ticked. Then
+        ``client.create_instance`` sends ``POST /v1/instances``. While one create is in flight
+        (a second click queued by the kernel, another thread) a further call does nothing and
+        returns None. Returns the ``CreatedInstance`` or None; errors (refused credentials, 5xx,
+        a lost response) are shown in the form, not raised.
         """
-        problem = name_problem(self._name.value) or self._choice_problem
+        if not self._submit_lock.acquire(blocking=False):
+            log.debug("CreateInstanceForm: a create is already in flight; this one is ignored")
+            return None
+        try:
+            return self._submit_once()
+        finally:
+            self._submit_lock.release()
+
+    def _submit_once(self) -> Any:
+        problem = name_problem(self.name_field.value) or self._choice_problem
         if self._tenant is None or problem:
             self._state = "error"
             self._show("error", problem or "No tenant loaded: fix the error above, then call set_tenant().")
             return None
         self._hide_password()
-        self._result_box.layout.display = "none"
+        self.result_box.layout.display = "none"
         spec = self.spec()
         created = None
-        with self._working(self._create_button, f"Creating {spec.name!r}\u2026"):
+        with self._working(self.create_button, f"Creating {spec.name!r}\u2026"), \
+                self._budget(self._client):
             try:
                 self._client.validate_spec(spec, tenant=self._tenant)
+                if not self.allow_duplicate.value and self._name_taken(spec):
+                    return None
                 created = self._client.create_instance(spec)
+            except VaultWriteFailed as exc:  # created, but its vault file could not be written
+                created = exc.created
+                self._record_created(created)
+                self._show_unsaved(exc)
             except Exception as exc:
                 self._fail(exc)
             else:
-                self._created = created
-                self._show_created(created)
-                self._state = "created"
+                self._record_created(created)
                 self._show("ok", f"Created {created.name!r} ({created.id}); its password is in the vault.")
         if created is not None:
             self._watch(created)
@@ -297,23 +322,30 @@ class CreateInstanceForm(Form):
         except Exception as exc:
             self._show("error", f"Could not read the password back from the vault: {error_line(exc)}")
             return
+        self._show_password_for_a_while(password)
+
+    def _show_password_for_a_while(self, password: str) -> None:
+        """Put ``password`` in the password line for ``reveal_seconds``, then blank it again."""
         with self._reveal_lock:
             self._cancel_timer()
-            self._password.value = (
+            self.password_line.value = (
                 f"<b>Password</b> <code>{html.escape(password)}</code> "
                 f"<i>(hidden again in {self._reveal_seconds:g} s)</i>"
             )
-            self._reveal_button.description = "Hide password"
-            self._reveal_button.icon = "eye-slash"
+            self.reveal_button.description = "Hide password"
+            self.reveal_button.icon = "eye-slash"
             self._reveal_timer = threading.Timer(self._reveal_seconds, self._hide_password)
             self._reveal_timer.daemon = True
             self._reveal_timer.start()
 
     # -- handlers --------------------------------------------------------------------------------
     def _on_name_change(self, change: Any) -> None:
-        problem = name_problem(self._name.value)
-        self._name_hint.value = status_html("warn", problem) if problem else ""
-        self._create_button.disabled = not self._can_submit()
+        if change is not None:  # a new name: a duplicate warning and its tick no longer apply
+            self.allow_duplicate.value = False
+            self.allow_duplicate.layout.display = "none"
+        problem = name_problem(self.name_field.value)
+        self.name_hint.value = status_html("warn", problem) if problem else ""
+        self.create_button.disabled = not self._can_submit()
         self._update_summary()
 
     def _on_type_change(self, change: Any) -> None:
@@ -349,8 +381,8 @@ class CreateInstanceForm(Form):
     def _can_submit(self) -> bool:
         return (
             self._tenant is not None
-            and name_problem(self._name.value) is None
-            and all(self._dropdowns[level].value is not None for level in LEVELS)
+            and name_problem(self.name_field.value) is None
+            and all(self.dropdowns[level].value is not None for level in LEVELS)
         )
 
     def _fill_from(self, start: int) -> None:
@@ -361,13 +393,13 @@ class CreateInstanceForm(Form):
         later pick completes the cascade. Observers are muted while options and values are set
         programmatically, so one user choice recomputes the cascade exactly once.
         """
-        picks = {level: self._dropdowns[level].value for level in LEVELS[:start]}
+        picks = {level: self.dropdowns[level].value for level in LEVELS[:start]}
         problem = None
         self._cascading = True
         try:
             for level in LEVELS[start:]:
                 offered = self._offered(level, picks)
-                dropdown = self._dropdowns[level]
+                dropdown = self.dropdowns[level]
                 keep = dropdown.value if dropdown.value in offered else (offered[0] if offered else None)
                 if offered and level in self._pending:
                     wanted = self._pending.pop(level)
@@ -387,7 +419,7 @@ class CreateInstanceForm(Form):
             self._choice_problem = None
             self._state = "ready"
             self._show("info", _READY_LINE)
-        self._create_button.disabled = not self._can_submit()
+        self.create_button.disabled = not self._can_submit()
         self._update_summary()
 
     def _offered(self, level: str, picks: dict[str, Any]) -> tuple[str, ...]:
@@ -432,10 +464,10 @@ class CreateInstanceForm(Form):
 
     def _update_summary(self) -> None:
         if self._tenant is None or not self._can_submit():
-            self._summary.value = ""
+            self.request_preview.value = ""
             return
         body = self.spec().to_api()
-        self._summary.value = (
+        self.request_preview.value = (
             "<b>Request</b> <code>POST /v1/instances</code>"
             f"<pre style='margin:2px 0'>{html.escape(json.dumps(body, indent=2))}</pre>"
         )
@@ -453,9 +485,45 @@ class CreateInstanceForm(Form):
             f"<td><code>{html.escape(str(v))}</code></td></tr>"
             for k, v in rows
         )
-        self._result.value = f"<table>{cells}</table>"
-        self._password.value = f"<b>Password</b> <code>{MASK}</code>"
-        self._result_box.layout.display = None
+        self.result.value = f"<table>{cells}</table>"
+        self.password_line.value = f"<b>Password</b> <code>{MASK}</code>"
+        self.reveal_button.layout.display = None
+        self.result_box.layout.display = None
+
+    def _name_taken(self, spec: InstanceSpec) -> bool:
+        """True (and shown, with the duplicate checkbox offered) when the name is live already."""
+        live = self._client.find_live_instances(spec.name, self._tenant.id)
+        if not live:
+            return False
+        ids = ", ".join(f"{i.id} ({i.status})" for i in live)
+        self._state = "duplicate"
+        self.allow_duplicate.layout.display = None
+        self._show("warn", f"{spec.name!r} is already the name of {ids} in {self._tenant.name!r}; "
+                           "nothing was sent. Pick another name, or tick "
+                           "'Create another with this name' and click Create again.")
+        return True
+
+    def _record_created(self, created: Any) -> None:
+        self._created = created
+        self._show_created(created)
+        self._state = "created"
+        self.allow_duplicate.value = False  # each extra namesake needs its own tick
+        self.allow_duplicate.layout.display = "none"
+
+    def _show_unsaved(self, exc: VaultWriteFailed) -> None:
+        """The vault write failed after the create: point to the rescue file, or show the
+        password once (the one exception to the no-secret-output rule, as Reveal does it)."""
+        created = exc.created
+        if exc.rescue_path is not None:
+            self._show("warn", f"Created {created.name!r} ({created.id}) but the vault could not be "
+                               f"written; its credentials are in the rescue file {exc.rescue_path} "
+                               "(mode 0600): move them somewhere safe.")
+            return
+        self._show("error", f"Created {created.name!r} ({created.id}) but its password could not be "
+                            "saved anywhere: copy it now from the line above, it is shown once for "
+                            f"{self._reveal_seconds:g} s.")
+        self._show_password_for_a_while(created.password)
+        self.reveal_button.layout.display = "none"  # nothing to read back later
 
     def _cancel_timer(self) -> None:
         if self._reveal_timer is not None:
@@ -465,9 +533,12 @@ class CreateInstanceForm(Form):
     def _hide_password(self) -> None:
         with self._reveal_lock:
             self._cancel_timer()
-            self._password.value = f"<b>Password</b> <code>{MASK}</code>" if self._created else ""
-            self._reveal_button.description = "Reveal password"
-            self._reveal_button.icon = "eye"
+            self.password_line.value = f"<b>Password</b> <code>{MASK}</code>" if self._created else ""
+            self.reveal_button.description = "Reveal password"
+            self.reveal_button.icon = "eye"
+
+    def _secret_parts(self) -> tuple[widgets.Widget, ...]:
+        return (self.password_line,)
 
     def _repr_fields(self) -> list[tuple[str, Any]]:
         fields: list[tuple[str, Any]] = [("tenant", self._tenant.name if self._tenant else None)]

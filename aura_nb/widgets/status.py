@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import threading
 import time
 from typing import Any
@@ -9,7 +11,8 @@ from typing import Any
 import ipywidgets as widgets
 
 from aura_nb.errors import InstanceWaitTimeout, WaitCancelled
-from aura_nb.widgets._base import Form, error_line, short_duration
+from aura_nb.display import duration_text
+from aura_nb.widgets.base import Form, error_line
 
 #: Typical server seconds to reach a status, only for drawing the progress bar.
 TYPICAL_SECONDS = {"running": 180.0}
@@ -42,25 +45,22 @@ class InstanceStatus(Form):
         self._instance = None
         self._last_status: str | None = None
         self._cancel_event = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
 
-        self._title = widgets.HTML(
-            value=f"Instance <code>{self._instance_id}</code>: waiting for <b>{status}</b>"
-        )
-        self._current = widgets.HTML(value="status: not checked yet")
+        self._title = widgets.HTML(value="")
+        self._set_title(f"to be <b>{status}</b>")
+        self.current_status = widgets.HTML(value="status: not checked yet")
         if typical is None:
             typical = TYPICAL_SECONDS.get(status, 60.0)
         self._typical = min(float(timeout), typical / float(getattr(client, "speed", 1.0) or 1.0))
-        self._progress = widgets.FloatProgress(value=0.0, min=0.0, max=self._typical,
+        self.progress = widgets.FloatProgress(value=0.0, min=0.0, max=self._typical,
                                                description="elapsed", bar_style="info")
-        self._elapsed = widgets.Label(value="0 s")
-        self._cancel_button = widgets.Button(description="Cancel", icon="stop", disabled=True)
-        self._cancel_button.on_click(self._on_cancel_click)
+        self.elapsed_label = widgets.Label(value="0 s")
+        self.cancel_button = widgets.Button(description="Cancel", icon="stop", disabled=True)
+        self.cancel_button.on_click(self._on_cancel_click)
         super().__init__([
             self._title,
-            widgets.HBox([self._current]),
-            widgets.HBox([self._progress, self._elapsed, self._cancel_button]),
+            widgets.HBox([self.current_status]),
+            widgets.HBox([self.progress, self.elapsed_label, self.cancel_button]),
         ])
         self._state = "idle"
 
@@ -75,37 +75,32 @@ class InstanceStatus(Form):
         """The id of the instance being watched."""
         return self._instance_id
 
+    @property
+    def last_status(self) -> str | None:
+        """The status the last check saw (None before the first check)."""
+        return self._last_status
+
+    @property
+    def title(self) -> str:
+        """The heading's text without markup: what is awaited, or what was reached."""
+        return re.sub(r"<[^>]+>", "", self._title.value)
+
     def start(self) -> "InstanceStatus":
         """Wait in a background daemon thread and return at once; a no-op if already waiting."""
-        with self._lock:
-            if self._thread is not None and self._thread.is_alive():
-                return self
-            self._begin()
-            self._thread = threading.Thread(target=self._wait, name=f"aura-nb-wait-{self._instance_id}",
-                                            daemon=True)
-            self._thread.start()
+        self._in_background(f"aura-nb-wait-{self._instance_id}", self._wait, before=self._begin)
         return self
 
     def run(self) -> "InstanceStatus":
         """Wait in the calling thread until success, failure, timeout or cancel; return self."""
-        with self._lock:
-            if self._thread is not None and self._thread.is_alive():
-                raise RuntimeError("This InstanceStatus is already waiting in the background; call join().")
-            self._begin()
+        if self._busy():
+            raise RuntimeError("This InstanceStatus is already waiting in the background; call join().")
+        self._begin()
         self._wait()
         return self
 
     def submit(self) -> "InstanceStatus":
         """Same as ``start()``: begin waiting in the background."""
         return self.start()
-
-    def join(self, timeout: float | None = None) -> bool:
-        """Block until a background wait ends (or ``timeout`` seconds pass); True when it ended."""
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-            return not thread.is_alive()
-        return True
 
     def cancel(self) -> None:
         """Ask the wait to stop at its next check (same as the Cancel button)."""
@@ -119,36 +114,37 @@ class InstanceStatus(Form):
 
     def _on_wait_progress(self, event: Any) -> None:
         self._last_status = event.status
-        self._current.value = f"status: <b>{event.status}</b> (check {event.polls})"
+        self.current_status.value = f"status: <b>{event.status}</b> (check {event.polls})"
         elapsed = float(event.elapsed)
-        if elapsed > 0.9 * self._progress.max:  # slower than usual: stretch, never fill up
-            self._progress.max = elapsed / 0.9
-        self._progress.value = elapsed
-        self._elapsed.value = short_duration(elapsed)
+        if elapsed > 0.9 * self.progress.max:  # slower than usual: stretch, never fill up
+            self.progress.max = elapsed / 0.9
+        self.progress.value = elapsed
+        self.elapsed_label.value = duration_text(elapsed)
 
     # -- internals ---------------------------------------------------------------------------------
     def _begin(self) -> None:
         self._cancel_event.clear()
         self._instance = None
         self._state = "waiting"
-        self._progress.bar_style = "info"
-        self._progress.max = self._typical
-        self._progress.value = 0.0
-        self._cancel_button.disabled = False
+        self.progress.bar_style = "info"
+        self.progress.max = self._typical
+        self.progress.value = 0.0
+        self.cancel_button.disabled = False
         self._show("info", f"Waiting for {self._instance_id} to be {self._target}\u2026")
 
     def _wait(self) -> None:
         started = time.monotonic()
         instance = None
         try:
-            instance = self._client.wait_for_instance(
-                self._instance_id,
-                status=self._target,
-                timeout=self._timeout,
-                on_progress=self._on_wait_progress,
-                cancel=self._cancel_event,
-                **self._wait_options,
-            )
+            with self._budget(self._client):  # per status request; the wait has `timeout`
+                instance = self._client.wait_for_instance(
+                    self._instance_id,
+                    status=self._target,
+                    timeout=self._timeout,
+                    on_progress=self._on_wait_progress,
+                    cancel=self._cancel_event,
+                    **self._wait_options,
+                )
         except InstanceWaitTimeout as exc:
             self._end("timeout", "warning", "warn", error_line(exc))
         except WaitCancelled:
@@ -156,18 +152,18 @@ class InstanceStatus(Form):
         except Exception as exc:
             self._end("failed", "danger", "error", error_line(exc))
         else:
-            took = short_duration(time.monotonic() - started)
+            took = duration_text(time.monotonic() - started)
             self._instance = instance
-            self._progress.value = self._progress.max
+            self.progress.value = self.progress.max
             if instance is None:  # waiting for "deleted" ends with the instance gone
-                self._current.value = "status: <b>deleted</b>"
+                self.current_status.value = "status: <b>deleted</b>"
                 self._end("done", "success", "ok", f"{self._instance_id} is gone (waited {took}).")
             else:
-                self._current.value = f"status: <b>{instance.status}</b>"
+                self.current_status.value = f"status: <b>{instance.status}</b>"
                 self._end("done", "success", "ok",
                           f"{instance.name!r} ({instance.id}) is {instance.status} (waited {took}).")
         finally:
-            self._cancel_button.disabled = True
+            self.cancel_button.disabled = True
         if self._state == "done":
             self._notify(instance)
 
@@ -176,9 +172,17 @@ class InstanceStatus(Form):
         return (f"Stopped waiting for {self._instance_id}{seen}. Aura carries on; "
                 "run or start() again to keep watching.")
 
+    def _set_title(self, words: str) -> None:
+        self._title.value = f"Instance <code>{html.escape(self._instance_id)}</code> {words}"
+
     def _end(self, state: str, bar_style: str, kind: str, text: str) -> None:
         self._state = state
-        self._progress.bar_style = bar_style
+        if state == "done":
+            reached = self._instance.status if self._instance is not None else "deleted"
+            self._set_title(f"is <b>{html.escape(reached)}</b>")
+        else:
+            self._set_title(f"did not reach <b>{html.escape(self._target)}</b> ({state})")
+        self.progress.bar_style = bar_style
         self._show(kind, text)
 
     def _repr_fields(self) -> list[tuple[str, Any]]:

@@ -8,7 +8,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from aura_nb.widgets._base import Form, gigabytes
+from aura_nb.models import memory_gb
+from aura_nb.widgets.base import Form
 
 
 def configuration_summary(tenant: Any) -> str:
@@ -19,7 +20,7 @@ def configuration_summary(tenant: Any) -> str:
     types = sorted({c.type for c in configs})
     clouds = sorted({c.cloud_provider for c in configs})
     regions = {(c.cloud_provider, c.region) for c in configs}
-    memories = sorted({c.memory for c in configs}, key=gigabytes)
+    memories = sorted({c.memory for c in configs}, key=memory_gb)
     size = memories[0] if len(memories) == 1 else f"{memories[0]} to {memories[-1]}"
     return (f"{len(configs)} configurations: {', '.join(types)} on {', '.join(clouds)}; "
             f"{len(regions)} region{'s' if len(regions) != 1 else ''}; memory {size}")
@@ -40,10 +41,10 @@ class TenantPicker(Form):
         self._tenant = None
         self._wanted = tenant
         self._loading = False
-        self._dropdown = widgets.Dropdown(options=[], value=None, description="Tenant")
-        self._details = widgets.HTML(value="")
-        self._dropdown.observe(self._on_tenant_change, names="value")
-        super().__init__([self._dropdown, self._details])
+        self.dropdown = widgets.Dropdown(options=[], value=None, description="Tenant")
+        self.details = widgets.HTML(value="")
+        self.dropdown.observe(self._on_tenant_change, names="value")
+        super().__init__([self.dropdown, self.details])
         self._state = "no client"
         if client is not None:
             self.set_client(client)
@@ -57,9 +58,10 @@ class TenantPicker(Form):
         """Use ``client`` and list its tenants (``GET /v1/tenants``); errors show in the picker."""
         self._client = client
         self._tenant = None
-        self._details.value = ""
+        self.details.value = ""
         try:
-            summaries = list(client.list_tenants())
+            with self._budget(client):
+                summaries = list(client.list_tenants())
         except Exception as exc:
             self._set_options([])
             self._fail(exc)
@@ -80,27 +82,28 @@ class TenantPicker(Form):
             self._state = "choose"
             self._show("info", f"{len(summaries)} tenants: choose one.")
         else:
-            self._dropdown.value = chosen  # loads it through the observer
+            self.dropdown.value = chosen  # loads it through the observer
 
     def submit(self) -> Any:
         """Load the selected tenant (``GET /v1/tenants/{tenantId}``) and notify; returns it or None."""
-        tenant_id = self._dropdown.value
+        tenant_id = self.dropdown.value
         if self._client is None or tenant_id is None:
             self._show("error", "Choose a tenant first." if self._client else "Connect first: no client yet.")
             return None
-        self._dropdown.disabled = True
+        self.dropdown.disabled = True
         self._state = "working"
         try:
-            tenant = self._client.get_tenant(tenant_id)
+            with self._budget(self._client):
+                tenant = self._client.get_tenant(tenant_id)
         except Exception as exc:
             self._tenant = None
-            self._details.value = ""
+            self.details.value = ""
             self._fail(exc)
             return None
         finally:
-            self._dropdown.disabled = False
+            self.dropdown.disabled = False
         self._tenant = tenant
-        self._details.value = (
+        self.details.value = (
             f"<code>{html.escape(tenant.id)}</code> \u2014 {html.escape(configuration_summary(tenant))}"
         )
         self._state = "ready"
@@ -115,8 +118,8 @@ class TenantPicker(Form):
     def _set_options(self, options: list[tuple[str, str]]) -> None:
         self._loading = True
         try:
-            self._dropdown.options = options
-            self._dropdown.value = None
+            self.dropdown.options = options
+            self.dropdown.value = None
         finally:
             self._loading = False
 

@@ -63,14 +63,45 @@ def test_create_with_flags_fills_the_only_choices_and_saves_the_password(aura, s
     assert instances_in(sim) == {created.id: "creating"}
 
 
-def test_create_asks_for_the_first_missing_choice(aura, sim):
-    assert "choose --cloud from: gcp, aws, azure" in aura.fails(
-        "%aura create db --type professional-db")
-    assert "choose --region from: us-east-1, eu-west-1" in aura.fails(
-        "%aura create db --type professional-db --cloud aws")
-    assert "choose --memory from: 1GB, 2GB" in aura.fails(
-        "%aura create db --type professional-db --cloud aws --region us-east-1")
-    assert instances_in(sim) == {}
+def test_create_completes_missing_choices_with_the_first_offered_and_says_so(aura, sim):
+    outcome = aura.run("%aura create db --type professional-db --cloud aws")
+    created = outcome.value
+    assert (created.cloud_provider, created.region) == ("aws", "us-east-1")
+    assert "professional-db on aws us-east-1, 1GB" in outcome.out
+    assert instances_in(sim) == {created.id: "creating"}
+
+
+def test_create_refuses_a_live_name_unless_allowed(aura, sim):
+    first = aura.ok("%aura create twin --type free-db")
+    line = aura.fails("%aura create twin --type professional-db")
+    assert "already the name of" in line and first.id in line
+    assert "--allow-duplicate-name" in line
+    assert sim.stats_snapshot()["requests"]["POST /v1/instances"] == 1
+    second = aura.ok("%aura create twin --type professional-db --allow-duplicate-name")
+    assert set(instances_in(sim)) == {first.id, second.id}
+
+
+def test_create_refuses_when_the_vault_cannot_be_written(aura, sim, monkeypatch, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("AURA_VAULT_DIR", str(blocker / "vault"))
+    aura.ok("%aura connect")
+    line = aura.fails("%aura create db --type free-db")
+    assert "VaultUnwritable" in line and "nothing was sent" in line
+    assert "POST /v1/instances" not in sim.stats_snapshot()["requests"]
+
+
+def test_create_shows_an_unsaved_password_once_on_stderr(aura, sim, monkeypatch,
+                                                         vault_writes_fail):
+    vault_writes_fail(rescue=False)
+    outcome = aura.run("%aura create unsaved --type free-db")
+    monkeypatch.undo()
+
+    password = sim.issued_secrets()["passwords"][-1]
+    assert outcome.error is None and outcome.value.id in outcome.err
+    assert outcome.err.count(password) == 1 and password not in outcome.out
+    # the documented exception to the no-secret rule: drop it before the fixture's scan
+    aura.seen = [text.replace(password, "") for text in aura.seen]
 
 
 @pytest.mark.parametrize("flags, complaint", [
@@ -90,7 +121,7 @@ def test_invalid_spec_is_rejected_before_anything_is_sent(aura, sim, flags, comp
 
 def test_create_name_is_checked(aura, sim):
     line = aura.fails(f"%aura create {'x' * 31} --type free-db")
-    assert "must be 1-30 characters" in line
+    assert "31 characters long" in line
     assert instances_in(sim) == {}
 
 
@@ -107,7 +138,7 @@ def test_create_without_flags_opens_the_creation_form(aura):
     form = aura.ok("%aura create my-graph --tenant 'Workshop Project'")
     assert isinstance(form, CreateInstanceForm)
     assert form.tenant.name == "Workshop Project"
-    assert form._name.value == "my-graph"
+    assert form.name_field.value == "my-graph"
 
 
 def test_create_without_flags_explains_when_the_widgets_are_missing(aura, monkeypatch):
@@ -132,7 +163,7 @@ def test_unknown_instance_is_one_line_listing_names(aura, running):
 def test_ambiguous_name_lists_the_ids(aura, sim):
     spec = "--type professional-db --cloud gcp --region europe-west1 --memory 1GB"
     first = aura.ok(f"%aura create twin {spec}")
-    second = aura.ok(f"%aura create twin {spec}")
+    second = aura.ok(f"%aura create twin {spec} --allow-duplicate-name")
     for command in ("instance", "pause", "delete", "wait", "snapshots"):
         line = aura.fails(f"%aura {command} twin")
         assert "AmbiguousName" in line and first.id in line and second.id in line

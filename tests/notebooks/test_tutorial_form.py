@@ -25,7 +25,7 @@ def test_creation_form_is_the_watching_form(simulator, make_client, clean_env):
     assert repr(form) == "CreateInstanceForm(tenant='Learning Project', state='ready')"
     assert form.choices["type"] == "professional-db"
 
-    form._create_button.click()
+    form.create_button.click()
 
     (status,) = form.watchers
     assert status.instance_id == form.value.id and status.state in ("waiting", "done")

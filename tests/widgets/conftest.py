@@ -22,30 +22,25 @@ from typing import Any, Callable
 
 import ipywidgets as widgets
 import pytest
-from ipywidgets.widgets.widget import _instances
 
 from aura_nb.models import InstanceSpec
 
-_REF = "IPY_MODEL_"
-
-
 def _tree_states(root: widgets.Widget) -> list[dict[str, Any]]:
-    """States of ``root`` and of every widget it references, recursively."""
-    seen: set[str] = set()
+    """States of ``root`` and of every widget its traits hold (children, layout, style...)."""
+    seen: set[int] = set()
     states: list[dict[str, Any]] = []
     todo: list[widgets.Widget] = [root]
     while todo:
         widget = todo.pop()
-        if widget.model_id in seen:
+        if id(widget) in seen:
             continue
-        seen.add(widget.model_id)
-        state = widget.get_state()
-        states.append(state)
-        for value in state.values():
-            refs = value if isinstance(value, (list, tuple)) else [value]
-            for ref in refs:
-                if isinstance(ref, str) and ref.startswith(_REF) and ref[len(_REF):] in _instances:
-                    todo.append(_instances[ref[len(_REF):]])
+        seen.add(id(widget))
+        states.append(widget.get_state())
+        for key in widget.keys:
+            value = getattr(widget, key, None)
+            for item in value if isinstance(value, (list, tuple)) else [value]:
+                if isinstance(item, widgets.Widget):
+                    todo.append(item)
     return states
 
 
@@ -55,7 +50,8 @@ def widget_states() -> Callable[..., str]:
 
     def collect(*roots: widgets.Widget) -> str:
         states = [state for root in roots for state in _tree_states(root)]
-        states += [w.get_state() for w in list(_instances.values())]
+        saved = widgets.Widget.get_manager_state()["state"]  # what "save widget state" saves
+        states += [entry["state"] for entry in saved.values()]
         return json.dumps(states, default=str)
 
     return collect

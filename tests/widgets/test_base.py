@@ -1,10 +1,10 @@
-"""The shared pieces: one-line errors, durations, callbacks that fail."""
+"""The shared pieces: one-line errors, callbacks that fail."""
 
 from __future__ import annotations
 
 from aura_nb.errors import Conflict
 from aura_nb.widgets import TenantPicker
-from aura_nb.widgets._base import error_line, short_duration
+from aura_nb.widgets.base import error_line
 
 
 def test_error_lines_are_single_lines_and_name_unexpected_errors():
@@ -15,11 +15,6 @@ def test_error_lines_are_single_lines_and_name_unexpected_errors():
     assert len(error_line(RuntimeError("x" * 1000))) == 400
 
 
-def test_short_durations():
-    assert [short_duration(s) for s in (-3, 0, 59, 60, 3599, 3600, 2 * 86400 + 5)] == [
-        "0 s", "0 s", "59 s", "1 min 00 s", "59 min 59 s", "1 h 00 min", "2 days"]
-
-
 def test_a_failing_callback_is_reported_in_the_widget(wclient):
     picker = TenantPicker(wclient)
 
@@ -27,9 +22,9 @@ def test_a_failing_callback_is_reported_in_the_widget(wclient):
         raise RuntimeError("my callback broke")
 
     picker.on_submit(broken)
-    picker._dropdown.label = "Workshop Project"
+    picker.dropdown.label = "Workshop Project"
     assert picker.value.name == "Workshop Project"
     assert picker.status_text == "on_submit callback failed: Unexpected RuntimeError: my callback broke"
     picker.on_submit(broken, remove=True)
-    picker._dropdown.label = "Learning Project"
+    picker.dropdown.label = "Learning Project"
     assert picker.status_text == "Using tenant 'Learning Project'."

@@ -20,13 +20,13 @@ def walk_offers(form):
     Yields ((type, cloud, region, memory, version), storage, region label, memory label)."""
 
     def walk(depth):
-        dropdown = form._dropdowns[LEVELS[depth]]
+        dropdown = form.dropdowns[LEVELS[depth]]
         for _label, value in tuple(dropdown.options):
             dropdown.value = value
             if depth == len(LEVELS) - 1:
                 picks = form.choices
                 yield (tuple(picks[level] for level in LEVELS), form.spec().storage,
-                       form._dropdowns["region"].label, form._dropdowns["memory"].label)
+                       form.dropdowns["region"].label, form.dropdowns["memory"].label)
             else:
                 yield from walk(depth + 1)
 
@@ -64,51 +64,51 @@ def test_one_choice_recomputes_the_cascade_once(wclient):
     changes = {level: 0 for level in LEVELS}
     summaries = []
     for level in LEVELS:
-        form._dropdowns[level].observe(
+        form.dropdowns[level].observe(
             lambda change, level=level: changes.__setitem__(level, changes[level] + 1), names="options")
-    form._summary.observe(lambda change: summaries.append(change["new"]), names="value")
+    form.request_preview.observe(lambda change: summaries.append(change["new"]), names="value")
 
-    form._dropdowns["type"].value = "free-db"
+    form.dropdowns["type"].value = "free-db"
 
     # each lower dropdown got its options at most once (version's stay ("5",): no event at all)
     assert changes == {"type": 0, "cloud_provider": 1, "region": 1, "memory": 1, "version": 0}
     assert len(summaries) == 1 and "free-db" in summaries[0]
-    assert [value for _, value in form._dropdowns["memory"].options] == ["1GB"]  # free-db: 1GB only
+    assert [value for _, value in form.dropdowns["memory"].options] == ["1GB"]  # free-db: 1GB only
 
 
 def test_picks_that_stay_valid_are_kept_when_an_upper_choice_changes(wclient):
     form = CreateInstanceForm(wclient, "Learning Project", name="keep")
-    form._dropdowns["type"].value = "professional-db"
-    form._dropdowns["memory"].value = "8GB"
-    form._dropdowns["cloud_provider"].value = "aws"
+    form.dropdowns["type"].value = "professional-db"
+    form.dropdowns["memory"].value = "8GB"
+    form.dropdowns["cloud_provider"].value = "aws"
     assert form.choices["memory"] == "8GB"  # aws regions offer 8GB too
-    assert form.choices["region"] in {value for _, value in form._dropdowns["region"].options}
-    assert all(value.startswith(("us-", "eu-")) for _, value in form._dropdowns["region"].options)
+    assert form.choices["region"] in {value for _, value in form.dropdowns["region"].options}
+    assert all(value.startswith(("us-", "eu-")) for _, value in form.dropdowns["region"].options)
 
 
 @pytest.mark.parametrize("name, hint", [
     ("", "Type a name"),
-    ("x" * 31, "at most 30"),
+    ("x" * 31, "31 characters long"),
     (" padded", "spaces"),
     ("padded ", "spaces"),
 ])
 def test_invalid_names_disable_create_and_send_nothing(wclient, simulator, name, hint):
     form = CreateInstanceForm(wclient, "Learning Project", name=name)
     before = simulator.stats_snapshot()["requests"].get("POST /v1/instances", 0)
-    assert form._create_button.disabled
-    assert hint in form._name_hint.value
-    assert form._summary.value == ""
+    assert form.create_button.disabled
+    assert hint in form.name_hint.value
+    assert form.request_preview.value == ""
     assert form.submit() is None
     assert hint in form.status_text and form.state == "error"
     assert simulator.stats_snapshot()["requests"].get("POST /v1/instances", 0) == before
-    form._name.value = "fine name"
-    assert not form._create_button.disabled and form._name_hint.value == ""
+    form.name_field.value = "fine name"
+    assert not form.create_button.disabled and form.name_hint.value == ""
 
 
 def test_create_writes_the_vault_0600_before_showing_the_result(wclient, simulator, simulator_secrets,
                                                                   widget_states):
     form = CreateInstanceForm(wclient, "Learning Project", name="vault-first")
-    form._dropdowns["type"].value = "professional-db"
+    form.dropdowns["type"].value = "professional-db"
     seen_when_shown = []
     seen_in_callback = []
 
@@ -120,20 +120,20 @@ def test_create_writes_the_vault_0600_before_showing_the_result(wclient, simulat
         seen_in_callback.append((created.vault_path.exists(),
                                  stat.S_IMODE(os.stat(created.vault_path).st_mode)))
 
-    form._result.observe(on_result_shown, names="value")
+    form.result.observe(on_result_shown, names="value")
     form.on_submit(on_created)
-    assert form._result_box.layout.display == "none"
+    assert form.result_box.layout.display == "none"
 
-    form._create_button.click()
+    form.create_button.click()
 
     created = form.value
     assert seen_when_shown == [(True, 0o600)]
     assert seen_in_callback == [(True, 0o600)]
-    assert form.state == "created" and not form._create_button.disabled
-    assert form._result_box.layout.display is None
+    assert form.state == "created" and not form.create_button.disabled
+    assert form.result_box.layout.display is None
     for shown in (created.id, created.connection_url, created.username, str(created.vault_path)):
-        assert shown in form._result.value
-    assert MASK in form._password.value
+        assert shown in form.result.value
+    assert MASK in form.password_line.value
     stored = wclient.vault.load(created.id).password
     assert stored in simulator_secrets(simulator)  # the vault holds the real one-time password
     assert stored not in widget_states(form)
@@ -148,16 +148,16 @@ def test_reveal_shows_the_password_only_for_a_while(simulator, make_client, clea
     password = client.vault.load(form.value.id).password
     assert password not in widget_states(form)
 
-    form._reveal_button.click()
-    assert password in form._password.value and form._reveal_button.description == "Hide password"
+    form.reveal_button.click()
+    assert password in form.password_line.value and form.reveal_button.description == "Hide password"
     deadline = time.monotonic() + 5
-    while password in form._password.value and time.monotonic() < deadline:
+    while password in form.password_line.value and time.monotonic() < deadline:
         time.sleep(0.02)
     assert password not in widget_states(form)
-    assert MASK in form._password.value and form._reveal_button.description == "Reveal password"
+    assert MASK in form.password_line.value and form.reveal_button.description == "Reveal password"
 
     form.reveal_password()
-    form._reveal_button.click()  # Hide at once
+    form.reveal_button.click()  # Hide at once
     assert password not in widget_states(form)
 
 
@@ -170,8 +170,8 @@ def test_server_error_on_create_is_shown_and_nothing_is_half_done(wclient, simul
     assert form.submit() is None
 
     assert form.state == "error" and "503" in form.status_text and "\n" not in form.status_text
-    assert form.value is None and form._result_box.layout.display == "none"
-    assert form._result.value == "" and not form._create_button.disabled
+    assert form.value is None and form.result_box.layout.display == "none"
+    assert form.result.value == "" and not form.create_button.disabled
     assert set(simulator.world.instances) == before
     assert not wclient.vault.entries()
     assert simulator.stats_snapshot()["requests"]["POST /v1/instances"] == 1  # never resent
@@ -182,11 +182,11 @@ def test_lost_create_response_is_explained_without_a_result(wclient, simulator):
     simulator.set_faults(script=[{"method": "POST", "path": "/v1/instances",
                                   "action": "lose_response"}])
 
-    form._create_button.click()
+    form.create_button.click()
 
     assert form.state == "error" and form.value is None
     assert "password could not be captured" in form.status_text
-    assert form._result_box.layout.display == "none"
+    assert form.result_box.layout.display == "none"
     assert [i.name for i in simulator.world.instances.values()] == ["lost"]  # created once
     assert not wclient.vault.entries()
 
@@ -197,8 +197,8 @@ def test_refused_credentials_show_in_the_form_and_disable_create(simulator, clea
     form = CreateInstanceForm(client, "Learning Project", name="nope")
     assert form.tenant is None and form.state == "error"
     assert "401" in form.status_text
-    assert form._create_button.disabled
-    assert all(not dropdown.options for dropdown in form._dropdowns.values())
+    assert form.create_button.disabled
+    assert all(not dropdown.options for dropdown in form.dropdowns.values())
     assert repr(form) == "CreateInstanceForm(tenant=None, state='error')"
 
 
@@ -207,5 +207,5 @@ def test_tenant_chosen_later_through_set_tenant(wclient):
     assert form.state == "error" and "No Such Project" in form.status_text
     form.set_tenant("Workshop Project")
     assert form.state == "ready" and form.tenant.name == "Workshop Project"
-    assert {v for _, v in form._dropdowns["type"].options} == {"professional-db", "business-critical"}
-    assert not form._create_button.disabled
+    assert {v for _, v in form.dropdowns["type"].options} == {"professional-db", "business-critical"}
+    assert not form.create_button.disabled

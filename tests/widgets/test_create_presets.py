@@ -11,7 +11,7 @@ from aura_nb.widgets.create import LEVELS, type_rank
 
 
 def offered(form, level):
-    return [value for _, value in form._dropdowns[level].options]
+    return [value for _, value in form.dropdowns[level].options]
 
 
 def posts(simulator):
@@ -41,7 +41,7 @@ def test_creating_twice_with_the_defaults_works(wclient, simulator):
     """free-db allows one instance per account: a default of free-db made the second create fail."""
     form = CreateInstanceForm(wclient, "Learning Project", name="first")
     assert form.submit() is not None
-    form._name.value = "second"
+    form.name_field.value = "second"
     assert form.submit() is not None, form.status_text
     types = {i.name: i.type for i in simulator.world.instances.values()}
     assert types == {"first": "professional-db", "second": "professional-db"}
@@ -51,8 +51,8 @@ def test_full_preset_is_what_gets_created(wclient, simulator):
     wanted = {"type": "professional-db", "cloud_provider": "aws", "region": "eu-west-1",
               "memory": "2GB", "version": "5"}
     form = CreateInstanceForm(wclient, "Learning Project", name="preset", choices=wanted)
-    assert form.choices == wanted and form.state == "ready" and not form._create_button.disabled
-    assert "&quot;region&quot;: &quot;eu-west-1&quot;" in form._summary.value  # the body shown
+    assert form.choices == wanted and form.state == "ready" and not form.create_button.disabled
+    assert "&quot;region&quot;: &quot;eu-west-1&quot;" in form.request_preview.value  # the body shown
 
     created = form.submit()
 
@@ -85,12 +85,12 @@ def test_invalid_preset_shows_one_line_and_sends_nothing(wclient, simulator):
     assert form.choices["type"] == "professional-db"
     assert [form.choices[level] for level in LEVELS[1:]] == [None] * 4
     assert offered(form, "cloud_provider") == ["gcp", "aws", "azure"] and offered(form, "region") == []
-    assert form._create_button.disabled and form._summary.value == ""
+    assert form.create_button.disabled and form.request_preview.value == ""
     assert form.submit() is None and "mars" in form.status_text
-    form._create_button.click()
+    form.create_button.click()
     assert posts(simulator) == before and not simulator.world.instances
 
-    form._dropdowns["cloud_provider"].value = "aws"  # the learner picks: the rest of the preset applies
+    form.dropdowns["cloud_provider"].value = "aws"  # the learner picks: the rest of the preset applies
 
     assert form.state == "ready" and "mars" not in form.status_text
     assert form.choices == {"type": "professional-db", "cloud_provider": "aws", "region": "us-east-1",
@@ -103,7 +103,7 @@ def test_invalid_lower_preset_waits_for_a_pick_at_that_level(wclient):
     assert "memory '3GB' is not offered by tenant 'Learning Project' for type professional-db, " \
            "cloud_provider gcp, region europe-west1; pick one of: 1GB, 2GB" in form.status_text
     assert form.choices["memory"] is None and form.choices["region"] == "europe-west1"
-    form._dropdowns["region"].value = "us-central1"  # a pick above does not clear the memory gap
+    form.dropdowns["region"].value = "us-central1"  # a pick above does not clear the memory gap
     assert form.state == "ready" and form.choices["memory"] == "1GB"
 
 
@@ -128,14 +128,14 @@ def test_an_instance_spec_presets_every_level(wclient):
 
 def test_presets_apply_again_to_each_tenant_set_later(wclient):
     form = CreateInstanceForm(wclient, "Learning Project", name="moves", choices={"memory": "16GB"})
-    form._dropdowns["memory"].value = "4GB"  # a pick by hand ...
+    form.dropdowns["memory"].value = "4GB"  # a pick by hand ...
     form.set_tenant("Workshop Project")  # ... the preset is what a new tenant starts from
     assert form.choices["memory"] == "16GB" and form.state == "ready"
     form.choose(type="business-critical", memory="128GB")
     assert form.choices["type"] == "business-critical" and form.choices["memory"] == "128GB"
     form.set_tenant("Learning Project")  # offers neither
     assert form.state == "error" and "type 'business-critical' is not offered" in form.status_text
-    assert form._create_button.disabled
+    assert form.create_button.disabled
 
 
 def test_watch_adds_a_live_status_per_created_instance(wclient, simulator, assert_no_secrets):
@@ -146,8 +146,8 @@ def test_watch_adds_a_live_status_per_created_instance(wclient, simulator, asser
     assert len(form.children) == len(plain.children) + 1
 
     first = form.submit()
-    form._name.value = "watched-too"
-    form._create_button.click()
+    form.name_field.value = "watched-too"
+    form.create_button.click()
     second = form.value
 
     watchers = form.watchers
@@ -167,3 +167,13 @@ def test_failed_create_starts_no_watcher(wclient, simulator):
                                   "status": 503}])
     assert form.submit() is None
     assert form.watchers == () and "503" in form.status_text
+
+
+def test_default_picks_agree_with_the_cores_spec_completion(wclient):
+    from aura_nb.models import complete_spec
+
+    for summary in wclient.list_tenants():
+        tenant = wclient.get_tenant(summary.id)
+        form = CreateInstanceForm(wclient, tenant, name="agree")
+        completed = complete_spec(tenant, "agree", {"type": form.choices["type"]})
+        assert form.choices == {level: getattr(completed, level) for level in LEVELS}, tenant.name

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import socket
 import stat
+import time
+
+import pytest
 
 from dotenv import dotenv_values
 
@@ -11,8 +15,8 @@ from aura_nb.widgets import CredentialsForm
 
 
 def fill(form, simulator, secret=None):
-    form._client_id.value = simulator.client_id
-    form._secret.value = simulator.client_secret if secret is None else secret
+    form.client_id_field.value = simulator.client_id
+    form.secret_field.value = simulator.client_secret if secret is None else secret
 
 
 def test_prefills_id_and_url_and_only_says_whether_a_secret_is_set(clean_env, monkeypatch, widget_states):
@@ -20,21 +24,21 @@ def test_prefills_id_and_url_and_only_says_whether_a_secret_is_set(clean_env, mo
     monkeypatch.setenv("AURA_CLIENT_SECRET", "env-secret-value")
     monkeypatch.setenv("AURA_BASE_URL", "https://api.example.test")
     form = CredentialsForm()
-    assert form._client_id.value == "env-client"
-    assert form._base_url.value == "https://api.example.test"
-    assert form._secret.value == "" and "set" in form._secret_hint.value
-    assert "not set" not in form._secret_hint.value
-    assert not form._simulator.value  # real credentials are configured
+    assert form.client_id_field.value == "env-client"
+    assert form.base_url_field.value == "https://api.example.test"
+    assert form.secret_field.value == "" and "set" in form.secret_hint.value
+    assert "not set" not in form.secret_hint.value
+    assert not form.simulator_checkbox.value  # real credentials are configured
     assert "env-secret-value" not in widget_states(form) + repr(form)
     assert repr(form) == "CredentialsForm(mode='real', state='ready')"
 
 
 def test_prefills_from_dotenv_and_defaults_to_the_simulator_when_nothing_is_set(clean_env):
-    assert CredentialsForm()._simulator.value  # nothing configured anywhere
+    assert CredentialsForm().simulator_checkbox.value  # nothing configured anywhere
     (clean_env / ".env").write_text("AURA_CLIENT_ID=file-client\n")
     form = CredentialsForm()
-    assert form._client_id.value == "file-client" and "not set" in form._secret_hint.value
-    assert not form._simulator.value
+    assert form.client_id_field.value == "file-client" and "not set" in form.secret_hint.value
+    assert not form.simulator_checkbox.value
 
 
 def test_connect_gives_a_ready_client_and_blanks_the_secret(simulator, clean_env, assert_no_secrets):
@@ -43,14 +47,17 @@ def test_connect_gives_a_ready_client_and_blanks_the_secret(simulator, clean_env
     form.on_submit(received.append)
     fill(form, simulator)
 
-    form._connect_button.click()
+    form.connect_button.click()
+    assert form.join(30)  # Connect works in a background thread
 
-    assert form._secret.value == ""
+    assert form.secret_field.value == ""
     assert form.state == "connected" and form.client is not None and received == [form.client]
     assert form.client.mode == "simulator" and "3 tenants" in form.status_text
+    assert f"client {simulator.client_id} " in form.status_text  # in full: an id is no secret
+    assert "\u2026" not in form.status_text
     assert [t.name for t in form.client.list_tenants()][0] == "Learning Project"
     assert form.client.token_requests == 1
-    assert not form._connect_button.disabled
+    assert not form.connect_button.disabled
     assert repr(form) == "CredentialsForm(mode='simulator', state='connected')"
     assert_no_secrets(simulator, form)
 
@@ -65,9 +72,11 @@ def test_wrong_secret_is_reported_in_the_form_and_leaves_no_client(simulator, cl
     assert form.submit() is None
 
     assert form.client is None and form.value is None and form.state == "error"
-    assert "401" in form.status_text and "AURA_CLIENT_SECRET" in form.status_text
+    assert "401" in form.status_text and "the secret typed above" in form.status_text
+    assert f"client id {simulator.client_id!r}" in form.status_text  # in full: not a secret
+    assert "AURA_" not in form.status_text and "environment" not in form.status_text
     assert "\n" not in form.status_text and "Traceback" not in form.status_text
-    assert form._secret.value == "" and not form._connect_button.disabled
+    assert form.secret_field.value == "" and not form.connect_button.disabled
     assert_no_secrets(simulator, form, texts=(form.status_text,))
 
 
@@ -75,11 +84,11 @@ def test_missing_credentials_and_bad_url_are_one_line_errors(clean_env):
     form = CredentialsForm(base_url="https://api.example.test")
     form.submit()
     assert form.state == "error" and "AURA_CLIENT_ID" in form.status_text
-    form._client_id.value = "someone"
-    form._secret.value = "something"
-    form._base_url.value = "http://example.test"  # plain http off loopback
+    form.client_id_field.value = "someone"
+    form.secret_field.value = "something"
+    form.base_url_field.value = "http://example.test"  # plain http off loopback
     form.submit()
-    assert form.state == "error" and "https" in form.status_text and form._secret.value == ""
+    assert form.state == "error" and "https" in form.status_text and form.secret_field.value == ""
 
 
 def test_token_endpoint_faults_show_in_the_form(simulator, clean_env):
@@ -88,13 +97,15 @@ def test_token_endpoint_faults_show_in_the_form(simulator, clean_env):
         simulator.set_faults(script=[{"method": "POST", "path": "/oauth/token", "action": action,
                                       "status": 503, "times": 5}])
         fill(form, simulator)
-        form._connect_button.click()
+        form.connect_button.click()
+        assert form.join(30)  # Connect works in a background thread
         assert form.state == "error" and form.client is None, action
         assert expected in form.status_text and form.status_text
-        assert form._secret.value == ""
+        assert form.secret_field.value == ""
     simulator.set_faults(script=[])
     fill(form, simulator)
-    form._connect_button.click()
+    form.connect_button.click()
+    assert form.join(30)  # Connect works in a background thread
     assert form.state == "connected"
 
 
@@ -103,11 +114,12 @@ def test_save_to_dotenv_keeps_other_lines_and_sets_mode_0600(simulator, clean_en
     env_file.write_text("# my settings\nOTHER_TOOL=keep me\nAURA_CLIENT_ID=old-id\n")
     os.chmod(env_file, 0o644)
     form = CredentialsForm(base_url=simulator.base_url)
-    assert form._client_id.value == "old-id"
+    assert form.client_id_field.value == "old-id"
     fill(form, simulator)
-    form._save.value = True
+    form.save_checkbox.value = True
 
-    form._connect_button.click()
+    form.connect_button.click()
+    assert form.join(30)  # Connect works in a background thread
 
     assert form.state == "connected"
     assert stat.S_IMODE(os.stat(env_file).st_mode) == 0o600
@@ -128,7 +140,7 @@ def test_failed_connect_never_writes_dotenv(simulator, clean_env):
     env_file.write_text("OTHER_TOOL=1\n")
     form = CredentialsForm(base_url=simulator.base_url)
     fill(form, simulator, secret="wrong")
-    form._save.value = True
+    form.save_checkbox.value = True
     form.submit()
     assert form.state == "error" and env_file.read_text() == "OTHER_TOOL=1\n"
 
@@ -136,7 +148,7 @@ def test_failed_connect_never_writes_dotenv(simulator, clean_env):
 def test_new_dotenv_is_created_0600(simulator, clean_env):
     form = CredentialsForm(base_url=simulator.base_url, env_file=clean_env / "sub.env")
     fill(form, simulator)
-    form._save.value = True
+    form.save_checkbox.value = True
     form.submit()
     assert stat.S_IMODE(os.stat(clean_env / "sub.env").st_mode) == 0o600
     assert dotenv_values(clean_env / "sub.env")["AURA_CLIENT_SECRET"] == simulator.client_secret
@@ -144,9 +156,51 @@ def test_new_dotenv_is_created_0600(simulator, clean_env):
 
 def test_local_simulator_switch_uses_the_embedded_simulator(clean_env):
     form = CredentialsForm(use_simulator=True)
-    assert form._client_id.disabled and form._secret.disabled and form._save.disabled
-    form._connect_button.click()
+    assert form.client_id_field.disabled and form.secret_field.disabled and form.save_checkbox.disabled
+    form.connect_button.click()
+    assert form.join(30)  # Connect works in a background thread
     assert form.state == "connected" and form.client.mode == "simulator"
     assert "simulator" in form.status_text.lower()
-    form._simulator.value = False
-    assert not form._client_id.disabled
+    form.simulator_checkbox.value = False
+    assert not form.client_id_field.disabled
+
+
+def test_connect_uses_the_interactive_budget(simulator, clean_env):
+    form = CredentialsForm(base_url=simulator.base_url)
+    fill(form, simulator)
+    assert form.submit().timeout == 10.0
+
+
+@pytest.fixture
+def silent_server():
+    """A loopback port that accepts connections and never answers: ``(url, close)``."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    yield f"http://127.0.0.1:{server.getsockname()[1]}", server.close
+    server.close()
+
+
+def test_a_silent_server_shows_progress_and_cancel_frees_the_form(simulator, clean_env, silent_server):
+    url, close_server = silent_server
+    form = CredentialsForm(base_url=url)
+    fill(form, simulator)
+    received = []
+    form.on_submit(received.append)
+
+    form.connect_button.click()
+
+    assert form.state == "working" and form.connect_button.disabled
+    assert form.cancel_button.layout.display is None
+    deadline = time.monotonic() + 5
+    while "1 s" not in form.status_text and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "Connecting" in form.status_text and "1 s" in form.status_text  # it counts
+
+    form.cancel_button.click()
+
+    assert form.state == "cancelled" and not form.connect_button.disabled
+    assert form.cancel_button.layout.display == "none" and "Stopped waiting" in form.status_text
+    close_server()  # the abandoned attempt now fails fast; its late outcome changes nothing
+    assert form.join(30)
+    assert form.state == "cancelled" and form.client is None and received == []

@@ -26,39 +26,49 @@ def test_run_waits_in_the_cell_and_ends_in_success(wclient, simulator, spec_for)
 
     assert status.state == "done" and status.value.status == "running" and done == [status.value]
     assert "is running" in status.status_text and "'status-sync'" in status.status_text
-    assert status._progress.bar_style == "success" and status._progress.value == status._progress.max
-    assert status._cancel_button.disabled
+    assert status.progress.bar_style == "success" and status.progress.value == status.progress.max
+    assert status.cancel_button.disabled
     assert repr(status) == f"InstanceStatus(instance='{created.id}', target='running', state='done')"
+
+
+def test_title_says_what_was_reached_once_running(wclient, simulator, spec_for):
+    created = wclient.create_instance(spec_for(wclient, "Learning Project", "status-title"))
+    status = InstanceStatus(wclient, created.id)
+    assert "running" in status.title
+    simulator.advance(200)
+    status.run()
+    assert status.title == f"Instance {created.id} is running"
+    assert "waiting" not in status.static_html()
 
 
 def test_start_waits_in_the_background_and_updates_the_widgets(wclient, simulator, spec_for):
     created = wclient.create_instance(spec_for(wclient, "Learning Project", "status-bg"))
     status = InstanceStatus(wclient, created.id)
     seen = []
-    status._current.observe(lambda change: seen.append(change["new"]), names="value")
+    status.current_status.observe(lambda change: seen.append(change["new"]), names="value")
 
     status.start()
-    assert status.state == "waiting" and not status._cancel_button.disabled
+    assert status.state == "waiting" and not status.cancel_button.disabled
     assert wait_until(lambda: any("creating" in text for text in seen))
     simulator.advance(200)
 
     assert status.join(10)
     assert status.state == "done" and status.value.id == created.id
     assert any("running" in text for text in seen)
-    assert status._elapsed.value.endswith("s")
+    assert status.elapsed_label.value.endswith("s")
 
 
 def test_cancel_button_stops_the_wait(wclient, spec_for):
     created = wclient.create_instance(spec_for(wclient, "Learning Project", "status-cancel"))
     status = InstanceStatus(wclient, created.id).start()
-    assert wait_until(lambda: status._last_status == "creating")
+    assert wait_until(lambda: status.last_status == "creating")
 
-    status._cancel_button.click()
+    status.cancel_button.click()
 
     assert status.join(5)
     assert status.state == "cancelled" and status.value is None
     assert "Stopped waiting" in status.status_text and "creating" in status.status_text
-    assert status._progress.bar_style == "warning" and status._cancel_button.disabled
+    assert status.progress.bar_style == "warning" and status.cancel_button.disabled
 
 
 def test_timeout_is_a_clear_message(wclient, spec_for):
@@ -66,7 +76,7 @@ def test_timeout_is_a_clear_message(wclient, spec_for):
     status = InstanceStatus(wclient, created.id, timeout=0.2).run()
     assert status.state == "timeout" and status.value is None
     assert "gave up waiting" in status.status_text and "'creating'" in status.status_text
-    assert 0 < status._progress.value < status._progress.max  # slower than usual: the bar stretched
+    assert 0 < status.progress.value < status.progress.max  # slower than usual: the bar stretched
 
 
 def test_an_instance_being_deleted_fails_fast(wclient, simulator, spec_for):
@@ -74,7 +84,7 @@ def test_an_instance_being_deleted_fails_fast(wclient, simulator, spec_for):
     simulator.advance(200)
     wclient.delete_instance(created.id)
     status = InstanceStatus(wclient, created.id).run()
-    assert status.state == "failed" and status._progress.bar_style == "danger"
+    assert status.state == "failed" and status.progress.bar_style == "danger"
     assert "destroying" in status.status_text and "\n" not in status.status_text
 
 

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
+import time
+
 import ipywidgets as widgets
 import pytest
 
 from aura_nb.widgets import InstanceTable
-from aura_nb.widgets.table import COLUMNS
 
 DETAIL = "GET /v1/instances/{instanceId}"
 
 
 def row_cells(table, instance_id):
-    """The cells of the row showing ``instance_id``: texts by column name, and its buttons."""
-    cells = table._grid.children
-    width = len(COLUMNS)
-    for start in range(width, len(cells), width):
-        row = cells[start:start + width]
-        if row[1].value == instance_id:
-            texts = {name: cell.value for name, cell in zip(COLUMNS[:-1], row[:-1])}
-            buttons = {b.description: b for b in row[-1].children}
-            return texts, buttons
-    raise AssertionError(f"no row for {instance_id}")
+    """The texts of the row showing ``instance_id`` by column name, and its buttons by tooltip."""
+    actions = table.action_buttons(instance_id)
+    return table.row_texts(instance_id), {b.tooltip.rstrip("\u2026"): b for b in actions}
 
 
 @pytest.fixture
@@ -52,7 +46,8 @@ def test_rows_show_status_type_memory_region_and_age_at_one_get_each(wclient, si
     assert texts["Age"].endswith(("s", "min")) and texts["Age"] != "0 s"
     assert not buttons["Pause"].disabled and buttons["Resume"].disabled
     assert repr(table) == "InstanceTable(tenant='Learning Project', instances=2, state='ready')"
-    table._refresh_button.click()
+    table.refresh_button.click()
+    assert table.join(30)  # Refresh works in a background thread
     assert len(shown) == 1 and shown[0] == table.value
 
 
@@ -87,33 +82,33 @@ def test_delete_needs_the_exact_name_typed(wclient, simulator, two_running):
     first, second = two_running
     table = InstanceTable(wclient, "Learning Project")
     row_cells(table, first.id)[1]["Delete"].click()
-    assert table._confirm_box.layout.display is None and "table-one" in table._confirm_prompt.value
-    assert table._confirm_button.disabled
+    assert table.confirm_box.layout.display is None and "table-one" in table.confirm_prompt.value
+    assert table.confirm_button.disabled
 
-    table._confirm_text.value = "table-one "  # close is not enough
-    assert table._confirm_button.disabled
-    table._confirm_button.click()  # even a forced click sends nothing
+    table.confirm_text.value = "table-one "  # close is not enough
+    assert table.confirm_button.disabled
+    table.confirm_button.click()  # even a forced click sends nothing
     assert simulator.world.instances[first.id].status == "running"
     assert "exactly" in table.status_text
 
-    table._confirm_text.value = "table-one"
-    assert not table._confirm_button.disabled
-    table._confirm_button.click()
+    table.confirm_text.value = "table-one"
+    assert not table.confirm_button.disabled
+    table.confirm_button.click()
 
     assert simulator.world.instances[first.id].status == "destroying"
     assert simulator.world.instances[second.id].status == "running"
     texts, buttons = row_cells(table, first.id)
     assert texts["Status"] == "destroying" and buttons["Delete"].disabled
-    assert table._confirm_box.layout.display == "none" and table._confirm_text.value == ""
+    assert table.confirm_box.layout.display == "none" and table.confirm_text.value == ""
 
 
 def test_keep_it_cancels_the_delete(wclient, simulator, two_running):
     first, _ = two_running
     table = InstanceTable(wclient, "Learning Project")
     table.ask_delete(first.id)
-    table._confirm_text.value = "table-one"
-    table._keep_button.click()
-    assert table._confirm_box.layout.display == "none" and "Nothing deleted" in table.status_text
+    table.confirm_text.value = "table-one"
+    table.keep_button.click()
+    assert table.confirm_box.layout.display == "none" and "Nothing deleted" in table.status_text
     assert simulator.world.instances[first.id].status == "running"
 
 
@@ -139,7 +134,39 @@ def test_refresh_failure_keeps_the_previous_rows(wclient, simulator, two_running
 
 def test_replaced_row_widgets_are_closed(wclient, two_running):
     table = InstanceTable(wclient, "Learning Project")
-    old = list(table._grid.children)
+    old = list(table.grid.children)
     table.refresh()
     assert all(cell.comm is None for cell in old if isinstance(cell, widgets.Widget))
-    assert all(cell.comm is not None for cell in table._grid.children)
+    assert all(cell.comm is not None for cell in table.grid.children)
+
+
+def test_action_buttons_are_compact_and_text_cells_wrap(wclient, two_running):
+    table = InstanceTable(wclient, "Learning Project")
+    for row in table.value:
+        actions = table.action_buttons(row.id)
+        assert [b.tooltip for b in actions] == ["Pause", "Resume", "Delete\u2026"]
+        assert all(b.description == "" and b.layout.width == "2.6em" for b in actions)
+    assert table.grid.layout.width == "100%"
+    assert "overflow-wrap:anywhere" in table.grid.children[len(table.grid.children) - 2].value
+
+
+def test_a_slow_refresh_counts_its_calls_and_can_be_cancelled(wclient, simulator, two_running):
+    table = InstanceTable(wclient, "Learning Project")
+    before = table.value
+    seen = []
+    table.on_submit(seen.append)
+    simulator.set_faults(latency=0.3)
+
+    table.refresh_button.click()
+    deadline = time.monotonic() + 10
+    while "of 2" not in table.status_text and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert "Loading instances\u2026" in table.status_text and "of 2" in table.status_text
+    assert table.state == "working" and table.cancel_button.layout.display is None
+    table.cancel_button.click()
+    assert table.join(30)
+    simulator.set_faults(latency=0.0)
+
+    assert "Refresh cancelled" in table.status_text and table.state == "ready"
+    assert table.value == before and seen == []
+    assert table.cancel_button.layout.display == "none" and not table.refresh_button.disabled

@@ -13,19 +13,20 @@ def test_a_whole_session_leaves_no_secret_behind(simulator, clean_env, assert_no
     creds = CredentialsForm(base_url=simulator.base_url)
     picker = TenantPicker()
     creds.on_submit(picker.set_client)
-    creds._client_id.value = simulator.client_id
-    creds._secret.value = simulator.client_secret
-    creds._connect_button.click()
+    creds.client_id_field.value = simulator.client_id
+    creds.secret_field.value = simulator.client_secret
+    creds.connect_button.click()
+    assert creds.join(30)  # Connect works in a background thread
     client = creds.client
-    picker._dropdown.label = "Learning Project"
+    picker.dropdown.label = "Learning Project"
 
     form = CreateInstanceForm(client, picker.value, name="secret-scan", reveal_seconds=30)
-    form._dropdowns["type"].value = "professional-db"
-    form._create_button.click()
+    form.dropdowns["type"].value = "professional-db"
+    form.create_button.click()
     password = client.vault.load(form.value.id).password
-    form._reveal_button.click()
+    form.reveal_button.click()
     assert password in widget_states(form)  # shown on request ...
-    form._reveal_button.click()
+    form.reveal_button.click()
     assert password not in widget_states(form)  # ... and gone again
 
     simulator.advance(200)

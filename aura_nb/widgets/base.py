@@ -10,11 +10,14 @@ from __future__ import annotations
 import contextlib
 import html
 import logging
+import threading
 from typing import Any, Callable, Iterator
 
 import ipywidgets as widgets
 
+from aura_nb import config
 from aura_nb.errors import AuraError
+from aura_nb.widgets.static import static_html
 
 log = logging.getLogger("aura_nb.widgets")
 
@@ -59,6 +62,8 @@ class Form(widgets.VBox):
         self._callbacks: list[Callable[[Any], Any]] = []
         self._state = "ready"
         self._status_text = ""
+        self._thread: threading.Thread | None = None
+        self._thread_lock = threading.Lock()
         super().__init__(children=[*children, self._status], **kwargs)
 
     # -- public surface shared by every form -------------------------------------------------
@@ -85,6 +90,30 @@ class Form(widgets.VBox):
     def __repr__(self) -> str:
         fields = ", ".join(f"{key}={val!r}" for key, val in self._repr_fields())
         return f"{type(self).__name__}({fields})"
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait until the form's background work (a click's) ends, or ``timeout`` seconds pass;
+        True when nothing is running any more."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+            return not thread.is_alive()
+        return True
+
+    def static_html(self) -> str:
+        """The form as plain HTML in its current state (labels, chosen values, status line).
+
+        Also part of the form's display as ``text/html``, so a notebook read without a kernel
+        (``jupyter nbconvert --to html``, GitHub, nbviewer) still shows the form as it was.
+        """
+        return static_html(self, secret=self._secret_parts())
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        """ipywidgets' bundle (the live view and ``text/plain``) plus a static ``text/html``."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        return {**bundle, "text/html": self.static_html()}
 
     # -- helpers for subclasses ----------------------------------------------------------------
     def _repr_fields(self) -> list[tuple[str, Any]]:
@@ -118,25 +147,32 @@ class Form(widgets.VBox):
         finally:
             button.disabled = not self._can_submit()
 
+    def _in_background(self, name: str, target: Callable[..., Any], *args: Any,
+                       before: Callable[[], Any] | None = None) -> threading.Thread | None:
+        """Run ``target(*args)`` in a daemon thread so the kernel stays responsive (widget
+        updates from a thread reach the front-end); None when one is running already.
+        ``before`` runs first, in the caller's thread, only when the work starts."""
+        with self._thread_lock:
+            if self._thread is not None and self._thread.is_alive():
+                return None
+            if before is not None:
+                before()
+            self._thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+            self._thread.start()
+            return self._thread
+
+    def _busy(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    @staticmethod
+    def _budget(client: Any) -> contextlib.AbstractContextManager[None]:
+        """Each call ``client`` makes in this block (this thread) gets the interactive time
+        budget, `config.interactive_timeout()` (10 s, retries included)."""
+        return client.time_budget(config.interactive_timeout())
+
+    def _secret_parts(self) -> tuple[widgets.Widget, ...]:
+        """Children that may hold a secret for a while (drawn masked in `static_html`)."""
+        return ()
+
     def _can_submit(self) -> bool:
         return True
-
-
-def short_duration(seconds: float) -> str:
-    """Format a duration as ``45 s``, ``3 min 05 s``, ``2 h 04 min`` or ``3 days``."""
-    seconds = max(0, int(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    if seconds < 2 * 86400:
-        return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
-    return f"{seconds // 86400} days"
-
-
-def gigabytes(size: str) -> float:
-    """``"16GB"`` -> 16.0, for sorting sizes; anything unparsable sorts last."""
-    try:
-        return float(size.upper().removesuffix("GB"))
-    except (AttributeError, ValueError):
-        return float("inf")

@@ -1,0 +1,82 @@
+"""What some ``%aura`` sub-commands return: `ConnectionInfo` (whoami) and `HttpLog` (http)."""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from aura_nb import display
+
+__all__ = ["ConnectionInfo", "HttpLog", "expiry_text"]
+
+
+@dataclass(frozen=True)
+class ConnectionInfo:
+    """What ``%aura whoami`` answers: ``mode`` (real/simulator), ``base_url``, ``tenant`` (the
+    configured default, or None), ``token`` (relative expiry of the cached token, in words),
+    ``requests`` (HTTP requests the client sent, retries and token requests included: its
+    ``request_count``) and ``token_requests`` (tokens fetched).
+    Holds no secret."""
+
+    mode: str
+    base_url: str
+    tenant: str | None
+    token: str
+    requests: int
+    token_requests: int
+
+    def __str__(self) -> str:
+        return (f"{self.mode} API at {self.base_url}; token {self.token}; "
+                f"{self.requests} requests, {self.token_requests} token requests")
+
+    def _repr_html_(self) -> str:
+        return display.record(self, title="Aura connection")
+
+
+class HttpLog(list):
+    """The exchanges ``%aura http`` returns: a ``list`` of `aura_nb.history.Exchange` (already
+    redacted by the core). Its text and HTML show each exchange in a few lines (bodies cut to
+    one short line) with its ``curl`` equivalent; ``print(log[i])`` shows one in full."""
+
+    def __str__(self) -> str:
+        if not self:
+            return "no HTTP exchanges yet"
+        return "\n\n".join(_summary(exchange) for exchange in self)
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{html.escape(str(self))}</pre>"
+
+
+def _short(body: Any, limit: int = 160) -> str:
+    """A request or response body on one line, cut to ``limit`` characters."""
+    text = json.dumps(body, ensure_ascii=False) if not isinstance(body, str) else body
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _summary(exchange: Any) -> str:
+    """A few lines for one exchange: request, answer, bodies (short) and the curl command."""
+    answer = exchange.status if exchange.status is not None else f"no answer ({exchange.error})"
+    lines = [f"{exchange.method} {exchange.url} -> {answer} in {exchange.elapsed * 1000:.0f} ms"
+             + (f" [request id {exchange.request_id}]" if exchange.request_id else "")]
+    if exchange.request_body is not None:
+        lines.append(f"  sent:     {_short(exchange.request_body)}")
+    if exchange.response_body is not None:
+        lines.append(f"  received: {_short(exchange.response_body)}")
+    lines.append(f"  {exchange.as_curl()}")
+    return "\n".join(lines)
+
+
+def expiry_text(remaining: float, speed: float) -> str:
+    """When a token expires, from the real seconds left; a simulator running faster than real
+    time also gets the figure in its own (server) time, the one its lifetimes are set in."""
+    words = display.duration_text(abs(remaining))
+    text = f"expires in {words}" if remaining >= 0 else f"expired {words} ago"
+    if speed != 1:
+        text += f" ({display.duration_text(abs(remaining) * speed)} in server time at {speed:g}x)"
+    return text
+

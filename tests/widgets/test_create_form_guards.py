@@ -1,0 +1,149 @@
+"""CreateInstanceForm guards: one intent, one instance; no password lost (issue 10, defects 1, 3)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from aura_nb.widgets import CreateInstanceForm
+
+POSTS = "POST /v1/instances"
+
+
+def named(simulator, name):
+    """Ids of the simulator's instances called ``name`` that are not being destroyed."""
+    return [i.id for i in simulator.world.instances.values()
+            if i.name == name and i.status != "destroying"]
+
+
+def posts(simulator):
+    return simulator.stats_snapshot()["requests"].get(POSTS, 0)
+
+
+def test_two_clicks_make_one_instance_and_the_second_says_the_name_is_taken(wclient, simulator):
+    form = CreateInstanceForm(wclient, "Learning Project", name="double-click")
+
+    form.create_button.click()
+    form.create_button.click()
+
+    assert len(named(simulator, "double-click")) == 1
+    assert posts(simulator) == 1
+    assert form.state == "duplicate" and "already the name of" in form.status_text
+    assert form.allow_duplicate.layout.display is None and not form.allow_duplicate.value
+
+
+def test_a_click_queued_while_the_create_is_in_flight_does_nothing(wclient, simulator):
+    form = CreateInstanceForm(wclient, "Learning Project", name="queued-click")
+    answers = []
+
+    def click_again_while_busy(change):  # the kernel delivers a queued click mid-create
+        if change["new"] is True and not answers:
+            answers.append(form.submit())
+            form.create_button.click()
+
+    form.create_button.observe(click_again_while_busy, names="disabled")
+    form.create_button.click()
+
+    assert answers == [None]
+    assert len(named(simulator, "queued-click")) == 1 and posts(simulator) == 1
+    assert form.state == "created"
+
+
+def test_submit_from_two_threads_makes_one_instance(wclient, simulator):
+    form = CreateInstanceForm(wclient, "Learning Project", name="two-threads")
+    simulator.set_faults(latency=0.3)  # both calls overlap the slow create
+    start = threading.Barrier(2)
+    results = []
+
+    def run():
+        start.wait()
+        results.append(form.submit())
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    simulator.set_faults(latency=0.0)
+
+    assert len(named(simulator, "two-threads")) == 1 and posts(simulator) == 1
+    assert sorted(r is None for r in results) == [False, True]
+
+
+def test_a_live_namesake_is_not_sent_unless_the_box_is_ticked(wclient, simulator, spec_for):
+    wclient.create_instance(spec_for(wclient, "Learning Project", "taken-name"))
+    form = CreateInstanceForm(wclient, "Learning Project", name="taken-name")
+    before = posts(simulator)
+
+    assert form.submit() is None
+    assert posts(simulator) == before and len(named(simulator, "taken-name")) == 1
+
+    form.allow_duplicate.value = True
+    created = form.submit()
+    assert created is not None and len(named(simulator, "taken-name")) == 2
+    assert not form.allow_duplicate.value  # the tick counts for one create only
+    assert form.submit() is None and len(named(simulator, "taken-name")) == 2
+
+    form.name_field.value = "other-name"
+    assert form.allow_duplicate.layout.display == "none"
+
+
+def test_an_unwritable_vault_refuses_the_create(simulator, make_client, clean_env, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    client = make_client(simulator, vault_dir=blocker / "vault")
+    form = CreateInstanceForm(client, "Learning Project", name="no-vault")
+
+    form.create_button.click()
+
+    assert form.state == "error" and "nothing was sent" in form.status_text
+    assert "\n" not in form.status_text
+    assert posts(simulator) == 0 and named(simulator, "no-vault") == []
+
+
+def test_password_shown_once_when_neither_vault_nor_rescue_can_be_written(
+        simulator, make_client, clean_env, monkeypatch, widget_states, capfd, vault_writes_fail):
+    client = make_client(simulator)
+    form = CreateInstanceForm(client, "Learning Project", name="unsaved", reveal_seconds=0.3)
+    vault_writes_fail(rescue=False)
+    created = form.submit()
+    monkeypatch.undo()
+
+    assert created is not None and form.value is created
+    password = created.password
+    assert password in form.password_line.value  # shown once, in a widget ...
+    assert password not in form._repr_mimebundle_()["text/html"]  # never in a saved output
+    assert password not in form.status_text and "shown once" in form.status_text
+    assert form.reveal_button.layout.display == "none"
+    deadline = time.monotonic() + 5
+    while password in form.password_line.value and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert password not in widget_states(form)  # ... and gone after reveal_seconds
+    out, err = capfd.readouterr()
+    assert password not in out + err
+
+
+def test_rescue_file_is_named_when_the_vault_write_fails(simulator, make_client, clean_env,
+                                                         monkeypatch, vault_writes_fail):
+    client = make_client(simulator)
+    form = CreateInstanceForm(client, "Learning Project", name="rescued")
+
+    vault_writes_fail()
+    created = form.submit()
+    monkeypatch.undo()
+
+    assert created is not None and created.password not in form.password_line.value
+    assert "rescue file" in form.status_text and "rescued" in form.status_text
+
+
+def test_calls_from_a_form_keep_the_interactive_budget(simulator, make_client, clean_env,
+                                                        monkeypatch):
+    client = make_client(simulator, timeout=30)  # the notebook's own client: 30 s per call
+    monkeypatch.setenv("AURA_TIMEOUT", "0.5")  # interactive budget = min(10 s, AURA_TIMEOUT)
+    simulator.set_faults(latency=3.0)
+    started = time.monotonic()
+    form = CreateInstanceForm(client, "Learning Project", name="budget")
+    took = time.monotonic() - started
+    simulator.set_faults(latency=0.0)
+    assert took < 2.5 and form.tenant is None
+    assert form.state == "error" and "0.5 s" in form.status_text
