@@ -72,7 +72,7 @@ class Runner:
         manifest_path: str | os.PathLike | None = None,
         concurrency: int = 4,
         retry_delay: float = 10.0,
-        max_attempts: int = 4,
+        max_attempts: int = 6,
         poll_interval: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         show_password: Callable[[str, str, str], None] | None = None,
