@@ -36,6 +36,12 @@ class SimulatorProcess:
             raise RuntimeError(f"the simulator did not start: {line!r}")
         self.base_url = found.group(0)
 
+    def admin(self):
+        """A `SimulatorAdmin` for this process (its admin token is read from the 0600 token
+        file the process wrote under ``AURA_NB_HOME``)."""
+        from aura_nb.simulator.remote import SimulatorAdmin
+        return SimulatorAdmin(self.base_url)
+
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)

@@ -22,10 +22,6 @@ def aura_api(simulator_process, monkeypatch):
     return AuraApi
 
 
-def stats(base_url):
-    return requests.get(f"{base_url}/_simulator/stats", timeout=10).json()["requests"]
-
-
 def test_gds_finds_the_one_project_of_a_client_that_has_one(aura_api, simulator_process):
     api = aura_api("other-client", "other-secret")
     token = requests.post(f"{simulator_process.base_url}/oauth/token",
@@ -36,7 +32,7 @@ def test_gds_finds_the_one_project_of_a_client_that_has_one(aura_api, simulator_
     assert [t["name"] for t in tenants] == ["Other Project"]
     assert api._project_id == tenants[0]["id"]
     assert api.project_details().id == tenants[0]["id"]
-    asked = stats(simulator_process.base_url)
+    asked = simulator_process.admin().stats()["requests"]
     assert asked["GET /v2beta1/organizations"] == 1
 
 

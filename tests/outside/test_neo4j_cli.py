@@ -121,11 +121,11 @@ def test_a_whole_instance_lifecycle_with_the_official_cli(cli, simulator_process
         time.sleep(0.2)
     assert cli.aura("instance", "list", scope=scope)["data"] == []
 
-    sent = requests.get(f"{simulator_process.base_url}/_simulator/stats", timeout=10).json()
+    sent = simulator_process.admin().stats()
     v2 = "/v2beta1/organizations/{org_id}/projects/{project_id}/instances"
     for route in (f"POST {v2}", f"GET {v2}/{{instance_id}}", f"DELETE {v2}/{{instance_id}}",
                   "POST /v1/instances/{instanceId}/pause", "PATCH /v1/instances/{instanceId}"):
         assert sent["requests"].get(route, 0) >= 1, route
-    issued = requests.get(f"{simulator_process.base_url}/_simulator/secrets", timeout=10).json()
+    issued = simulator_process.admin().issued_secrets()
     printed = "\n".join(cli.outputs)
     assert issued["passwords"] and not any(p in printed for p in issued["passwords"])
