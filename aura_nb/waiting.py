@@ -93,17 +93,20 @@ class _Pause:
     """Sleeps that wake up early when ``cancel`` is set, and raise `WaitCancelled` then."""
 
     def __init__(self, cancel: threading.Event | None, sleep: Callable[[float], None] | None,
-                 instance_id: str = "", target: str = "") -> None:
+                 instance_id: str = "", target: str = "",
+                 ready: Mapping[str, Any] | None = None) -> None:
         self.cancel = cancel
         self.sleep = sleep
         self.instance_id = instance_id
         self.target = target
+        self.ready = ready  # what a many-instance wait has seen ready so far (read when raising)
 
     def check(self, status: str | None = None) -> None:
         if self.cancel is not None and self.cancel.is_set():
             raise WaitCancelled(
                 f"waiting for {self.instance_id or 'the instances'} to be {self.target} was "
-                "cancelled", instance_id=self.instance_id, status=status, target=self.target)
+                "cancelled", instance_id=self.instance_id, status=status, target=self.target,
+                ready=self.ready)
 
     def __call__(self, seconds: float, status: str | None = None) -> None:
         if seconds > 0:
@@ -489,7 +492,7 @@ def wait_for_instances(
                    goal, concurrency)
     results: dict[str, Any] = {}
     failures: dict[str, InstanceWaitError] = {}
-    pause = _Pause(cancel, sleep, "", status)
+    pause = _Pause(cancel, sleep, "", status, results)
     start = clock()
 
     def finish(item: _Tracked, error: InstanceWaitError | None, value: Any, elapsed: float,
@@ -537,9 +540,6 @@ def wait_for_instances(
             for future in answered:
                 _record(client, fleet, flying.pop(future), future, status, finish,
                         clock() - start, max_errors, on_progress)
-    except WaitCancelled as exc:
-        exc.ready = dict(results)  # type: ignore[attr-defined]
-        raise
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
@@ -565,6 +565,12 @@ def _record(client: Any, fleet: _Fleet, item: _Tracked, future: Future, target: 
             finish(item, InstanceWaitError(
                 f"polling instance {item.id} failed {item.errors} times in a row: {exc}",
                 instance_id=item.id, status=item.status, target=target), None, elapsed)
+        return
+    except AuraError as exc:  # refused (403...): asking again will not help; the rest go on
+        fleet.observe(item, client.server_now(), None, False)
+        finish(item, InstanceWaitError(f"polling instance {item.id} failed: {exc}",
+                                       instance_id=item.id, status=item.status, target=target),
+               None, elapsed)
         return
     item.errors = 0
     now = client.server_now()

@@ -180,6 +180,20 @@ def test_many_waits_report_failures_and_keep_the_rest(sim, api):
     assert set(kept) == {made[0].id, made[2].id}
 
 
+def test_a_poll_that_keeps_failing_keeps_the_ready_ones(sim, api):
+    """Issue 10, defect 9: one instance whose status requests are refused (403) fails alone;
+    the error still carries the instances that were ready."""
+    made = [api.create_instance(spec(api, f"refused-{i}")) for i in range(3)]
+    sim.set_faults(script=[{"method": "GET", "path": f"/v1/instances/{made[1].id}",
+                            "action": "status", "status": 403, "times": 100}])
+    with pytest.raises(WaitIncomplete) as info:
+        api.wait_for_instances(made)
+    error = info.value
+    assert set(error.ready) == {made[0].id, made[2].id}
+    assert set(error.failures) == {made[1].id}
+    assert "403" in str(error.failures[made[1].id])
+
+
 def test_many_waits_can_be_cancelled_and_say_what_was_ready(sim, api):
     made = [api.create_instance(spec(api, f"stop-{i}")) for i in range(3)]
     cancel = threading.Event()
@@ -187,6 +201,16 @@ def test_many_waits_can_be_cancelled_and_say_what_was_ready(sim, api):
     with pytest.raises(WaitCancelled) as info:
         api.wait_for_instances(made, cancel=cancel)
     assert info.value.ready == {}
+    sim.advance(60)
+    cancel.clear()
+
+    def stop_after_first(event):
+        if event.done:
+            cancel.set()
+
+    with pytest.raises(WaitCancelled) as info:
+        api.wait_for_instances(made, cancel=cancel, on_progress=stop_after_first)
+    assert len(info.value.ready) == 1 and set(info.value.ready) < {c.id for c in made}
 
 
 def test_goal_all_waits_for_everything_and_respects_the_rate_limit(make_simulator, make_client):
