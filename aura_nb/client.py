@@ -1,64 +1,40 @@
-"""`AuraClient`: every Aura API call goes through one private request funnel.
+"""`AuraClient`: one method per Aura API resource call, and recovery from a lost create.
 
-The funnel (`AuraClient._send`) paces requests (a token bucket shared by all threads), attaches
-the cached bearer token, sends JSON with ``Content-Type: application/json`` (``{}`` for body-less
-POSTs), records the exchange in ``client.history`` with secrets redacted, and turns failures into
-the exception tree of `aura_nb.errors`. Retries follow what is safe:
-
-* GET, DELETE and HEAD are retried by urllib3's ``Retry`` on 429/500/502/503/504 (the API
-  reference calls all five transient) and on dropped connections or read timeouts, with
-  exponential backoff and honouring ``Retry-After``.
-* A request that never left (the TCP connection could not be opened) is retried for any method:
-  the server never saw it.
-* POST and PATCH are never resent after a 5xx, a timeout or a dropped connection: the server may
-  have carried them out, and resending ``POST /v1/instances`` can create a second, billed
-  instance. The one exception is ``429``: the rate limiter answers before the request reaches the
-  service, so nothing happened and the same POST may be sent again after ``Retry-After``
-  (at most ``max_429_resends`` times).
-* A ``401``/``403`` from ``/v1`` drops the cached token; the request is sent once more with a new
-  token (the server refused it before doing anything, so this is safe for POSTs too).
+The HTTP side (session, retry policy, the request funnel, tokens, server clock, exchange
+recording, the time budget of a call) lives in `aura_nb.transport`; every method here calls
+``self.transport.call`` or ``self.transport.send``. What the methods add: ids checked before
+they become URL segments, answers turned into `aura_nb.models`, the one-time password written
+to the vault before `create_instance` returns, and "unknown whether created" as its own outcome.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import email.utils
-import importlib.metadata
-import json as jsonlib
 import logging
 import threading
 import time
+import unicodedata
 from datetime import date, datetime, timezone
-from typing import Any, Callable, Iterable, Mapping
-from urllib.parse import urlsplit
-
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.exceptions import NewConnectionError
-from urllib3.util.retry import Retry
+from typing import Any, Callable, Iterable, Iterator, Mapping
+from urllib.parse import quote
 
 from . import config, waiting
-from .auth import Token, TokenCache, BearerAuth
-from .credentials import ClientCredentials, is_loopback_url, mask_client_id, \
-    normalize_base_url, resolve_credentials
+from .credentials import ClientCredentials, is_loopback_url, normalize_base_url, \
+    resolve_credentials
 from .display import ModelList
 from .errors import (
     AmbiguousName,
     ApiError,
     AuraError,
-    AuthenticationFailed,
     CreateResponseLost,
     InvalidInstanceSpec,
     NameNotFound,
     NotFound,
     TransportError,
-    VaultWriteFailed,
-    error_for,
-    parse_error_body,
-    parse_retry_after,
 )
-from .history import REQUEST_HEADERS, RESPONSE_HEADERS, Exchange, History, body_for_record, \
-    select_headers
+from .history import History
 from .lifecycle import ActionLog
 from .models import (
     CreatedInstance,
@@ -68,78 +44,31 @@ from .models import (
     Snapshot,
     Tenant,
     TenantSummary,
-    allowed_choices,
+    check_id,
     check_spec,
     parse_timestamp,
 )
 from .pacing import RateLimiter
+from .transport import Transport
 from .vault import Vault
 
-__all__ = ["AuraClient", "PacedRetry", "IDEMPOTENT_METHODS", "allowed_choices"]
+__all__ = ["AuraClient"]
 
 log = logging.getLogger("aura_nb")
 
-IDEMPOTENT_METHODS = frozenset({"GET", "DELETE", "HEAD"})
-RETRY_STATUSES = (429, 500, 502, 503, 504)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def _package_version() -> str:
-    """The installed aura_nb version (from its package metadata), or ``"unknown"`` when the
-    package is imported from a source tree that was never installed."""
-    try:
-        return importlib.metadata.version("aura_nb")
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown"
+def _segment(kind: str, value: str) -> str:
+    """An id as a URL path segment: checked against its kind's form (`check_id`; raises
+    `InvalidId` before anything is sent) and percent-escaped, so ``../tenants`` can never turn
+    a call into a request to another endpoint."""
+    return quote(check_id(kind, value), safe="")
 
 
-#: Sent on every request, so the API's operators can tell this kit's traffic apart.
-USER_AGENT = f"aura_nb/{_package_version()} python-requests/{requests.__version__}"
-
-
-class PacedRetry(Retry):
-    """urllib3 ``Retry`` whose retries also take a slot from the client's `RateLimiter`, so
-    retried requests count against the same budget as first attempts."""
-
-    def __init__(self, *args: Any, pacer: RateLimiter | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.pacer = pacer
-
-    def new(self, **kwargs: Any) -> "PacedRetry":
-        """Copy with updated counters, keeping the pacer (urllib3 calls this per attempt)."""
-        retry = super().new(**kwargs)
-        retry.pacer = self.pacer
-        return retry
-
-    def sleep(self, response: Any = None) -> None:
-        """Back off (``Retry-After`` or exponential), then wait for a pacing slot."""
-        super().sleep(response)
-        if self.pacer is not None:
-            self.pacer.acquire()
-
-
-def _request_never_sent(exc: BaseException) -> bool:
-    """True when the exception proves the request never reached the server (no connection)."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
-    for arg in getattr(exc, "args", ()):
-        reason = getattr(arg, "reason", None)
-        if isinstance(reason, NewConnectionError) or isinstance(arg, NewConnectionError):
-            return True
-    return False
-
-
-def _describe_transport_error(exc: BaseException, host: str, timeout: float) -> str:
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return f"timed out connecting to {host}"
-    if isinstance(exc, requests.exceptions.ReadTimeout):
-        return f"no answer from {host} within {timeout:g} s"
-    if isinstance(exc, requests.exceptions.SSLError):
-        return f"the TLS connection to {host} failed"
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        if _request_never_sent(exc):
-            return f"could not connect to {host} (is it reachable? is the simulator running?)"
-        return f"the connection to {host} was closed before an answer arrived"
-    return f"the request to {host} failed ({type(exc).__name__})"
+def _instance_path(instance_id: str, *rest: str) -> str:
+    """``/instances/{instanceId}[/rest...]`` with the id checked and escaped (`_segment`)."""
+    return "/".join(("/instances", _segment("instance id", instance_id), *rest))
 
 
 class AuraClient:
@@ -153,9 +82,11 @@ class AuraClient:
     Keyword settings default to `aura_nb.config`:
 
     * ``tenant``: tenant name or id `find_tenant` uses by default (``AURA_TENANT``).
-    * ``timeout``: seconds per HTTP request (``AURA_TIMEOUT``, 30).
+    * ``timeout``: the time budget of one call in seconds, retries, backoff and name resolution
+      included (``AURA_TIMEOUT``, 30); `time_budget` changes it for a block of calls.
     * ``rate_limit``: requests per ``rate_window`` seconds the client allows itself
-      (``AURA_RATE_LIMIT``, 125; 0 = no pacing). ``burst``: how many may go at once.
+      (``AURA_RATE_LIMIT``, 125; 0 = no pacing; lowered by itself when 429 answers show a
+      tighter limit). ``burst``: how many may go at once.
     * ``speed``: server seconds per real second: 1 for the real API; a simulator's speed factor
       (default for a loopback URL: ``AURA_SIMULATOR_SPEED``). ``rate_window`` defaults to
       ``60 / speed``, backoff and polling intervals shrink by the same factor.
@@ -212,59 +143,42 @@ class AuraClient:
         if speed <= 0:
             raise ValueError("speed must be > 0")
         self.speed = float(speed)
-        self.timeout = float(timeout if timeout is not None else config.timeout())
         self.default_tenant = tenant
         self.note = note
-        rate = config.rate_limit() if rate_limit is None else int(rate_limit)
-        self.pacer = RateLimiter(rate, rate_window or 60.0 / self.speed, burst, sleep=sleep)
-        self.history = History(history_size)
         self.vault = vault if vault is not None else Vault(vault_dir)
-        self.max_429_resends = max_429_resends
-        self.max_retries = max_retries
-        self._sleep = sleep
-        self._tokens = TokenCache(self._fetch_token, clock=clock)
-        self._auth = BearerAuth(self._tokens)
+        #: The HTTP layer: session, retries, funnel, tokens, server clock, history.
+        self.transport = Transport(
+            credentials, speed=self.speed,
+            timeout=float(timeout if timeout is not None else config.timeout()),
+            rate_limit=config.rate_limit() if rate_limit is None else int(rate_limit),
+            rate_window=rate_window, burst=burst, history_size=history_size,
+            max_retries=max_retries, max_429_resends=max_429_resends, clock=clock, sleep=sleep)
         self._lock = threading.Lock()
-        self._server_offset: float | None = None
         #: The last lifecycle action sent for each instance (waiting reads it).
         self.actions = ActionLog(self.speed)
         self._tenant_cache: dict[str, tuple[Tenant, float]] = {}
 
-        retry_options: dict[str, Any] = dict(
-            total=max_retries,
-            connect=max_retries,
-            read=max_retries,
-            status=max_retries,
-            other=0,
-            redirect=0,
-            allowed_methods=IDEMPOTENT_METHODS,
-            status_forcelist=RETRY_STATUSES,
-            backoff_factor=0.5 / self.speed,
-            backoff_max=20.0 / self.speed,
-            respect_retry_after_header=True,
-            raise_on_status=False,
-            raise_on_redirect=False,
-            pacer=self.pacer,
-        )
-        try:
-            retry = PacedRetry(**retry_options)
-        except TypeError:  # urllib3 1.26 has no backoff_max argument (its cap is 120 s)
-            del retry_options["backoff_max"]
-            retry = PacedRetry(**retry_options)
-        self._session = requests.Session()
-        self._session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
-        # The real API may sit behind a corporate proxy (HTTPS_PROXY); the local simulator never.
-        self._session.trust_env = self.mode == "real"
-        adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=32)
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
-
     # --- description -----------------------------------------------------------------------
+
+    @property
+    def timeout(self) -> float:
+        """The time budget of one call, in seconds (``AURA_TIMEOUT``; see `time_budget`)."""
+        return self.transport.timeout
+
+    @property
+    def pacer(self) -> RateLimiter:
+        """The token bucket every request of this client (and every thread) takes a slot from."""
+        return self.transport.pacer
+
+    @property
+    def history(self) -> History:
+        """The last exchanges (request and answer, secrets redacted), newest last."""
+        return self.transport.history
 
     @property
     def token_requests(self) -> int:
         """How many access tokens this client has fetched (one per hour of use is normal)."""
-        return self._tokens.requests
+        return self.transport.tokens.requests
 
     @property
     def token_expires_in(self) -> float | None:
@@ -272,7 +186,7 @@ class AuraClient:
         once it has expired and no request has replaced it yet), or ``None`` before the first
         token. Read-only and sends nothing; the token itself is never exposed. The client renews
         the token on its own shortly before this reaches 0."""
-        return self._tokens.expires_in()
+        return self.transport.tokens.expires_in()
 
     @property
     def request_count(self) -> int:
@@ -284,13 +198,13 @@ class AuraClient:
 
     @property
     def client_id(self) -> str:
-        """The API client id (not secret; shown shortened by `describe`)."""
+        """The API client id (not a secret: shown in full by `describe`)."""
         return self.credentials.client_id
 
     def describe(self) -> str:
         """One line saying which API this client talks to (for the real API also where the
         credentials came from); never contains the secret."""
-        who = f"as client {mask_client_id(self.client_id)}"
+        who = f"as client {self.client_id}"
         if self.insecure:
             return (f"Simulator mode: shared Aura API simulator at {self.base_url} over plain "
                     f"http (AURA_ALLOW_HTTP) {who}")
@@ -301,11 +215,11 @@ class AuraClient:
         return f"Real mode: {self.base_url} {who} ({self.credentials.source_text})"
 
     def __repr__(self) -> str:
-        return f"<AuraClient {self.mode} {self.base_url} client {mask_client_id(self.client_id)}>"
+        return f"<AuraClient {self.mode} {self.base_url} client {self.client_id}>"
 
     def close(self) -> None:
         """Close pooled connections. The client can still be used afterwards (new ones open)."""
-        self._session.close()
+        self.transport.close()
 
     def __enter__(self) -> "AuraClient":
         return self
@@ -313,185 +227,31 @@ class AuraClient:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    # --- server clock ----------------------------------------------------------------------
+    @contextlib.contextmanager
+    def time_budget(self, seconds: float) -> Iterator[None]:
+        """``with client.time_budget(10): ...``: each call this thread makes in the block gets
+        ``seconds`` in all (retries, backoff and name resolution included) instead of
+        ``timeout``. Forms and magics use it to answer within 10 s."""
+        with self.transport.time_budget(seconds):
+            yield
 
-    def _note_server_time(self, response: requests.Response) -> None:
-        header = response.headers.get("Date")
-        if not header:
-            return
-        try:
-            stamp = email.utils.parsedate_to_datetime(header).timestamp()
-        except (TypeError, ValueError):
-            return
-        # Date has whole seconds: the server's clock is somewhere in [stamp, stamp + 1).
-        with self._lock:
-            self._server_offset = stamp + 0.5 - self.speed * time.monotonic()
+    # --- server clock ----------------------------------------------------------------------
 
     def server_now(self) -> float:
         """Estimated server time (POSIX seconds) from the last ``Date`` header, advanced at
         ``speed``; the local wall clock before any answer has arrived. Sends nothing."""
-        with self._lock:
-            offset = self._server_offset
-        if offset is None:
-            return time.time()
-        return offset + self.speed * time.monotonic()
+        return self.transport.server_now()
 
     @property
     def server_clock_known(self) -> bool:
         """True once an answer's ``Date`` header has told the server's time."""
-        with self._lock:
-            return self._server_offset is not None
+        return self.transport.server_clock_known
 
     def server_time(self) -> datetime:
         """`server_now` as an aware UTC ``datetime``."""
-        return datetime.fromtimestamp(self.server_now(), tz=timezone.utc)
+        return self.transport.server_time()
 
-    # --- the funnel ------------------------------------------------------------------------
-
-    def _record(self, method: str, url: str, request_headers: Mapping[str, str], body: Any,
-                content_type: str, response: requests.Response | None, elapsed: float,
-                error: str | None = None) -> None:
-        if response is not None:
-            response_headers = select_headers(response.headers, RESPONSE_HEADERS)
-            response_body = body_for_record(response.content,
-                                            response.headers.get("Content-Type", ""))
-            status: int | None = response.status_code
-        else:
-            response_headers, response_body, status = {}, None, None
-        self.history.append(Exchange(
-            method=method,
-            url=url,
-            status=status,
-            request_headers=select_headers(request_headers, REQUEST_HEADERS),
-            request_body=body_for_record(body, content_type),
-            response_headers=response_headers,
-            response_body=response_body,
-            elapsed=elapsed,
-            error=error,
-        ))
-        path = urlsplit(url).path
-        if response is not None:
-            log.debug("%s %s -> %s in %.0f ms [request id %s]", method, path, status,
-                      elapsed * 1000, response.headers.get("X-Request-Id", "-"))
-        else:
-            log.debug("%s %s -> no answer (%s)", method, path, error)
-
-    def _retry_after(self, response: requests.Response) -> float:
-        """Seconds to wait before resending after a 429 (``Retry-After`` in seconds, or as an
-        HTTP date compared with the server's own ``Date``); a short backoff when absent."""
-        header = response.headers.get("Retry-After")
-        seconds = parse_retry_after(header)
-        if seconds is None and header:
-            try:
-                when = email.utils.parsedate_to_datetime(header).timestamp()
-                now = email.utils.parsedate_to_datetime(response.headers["Date"]).timestamp()
-                seconds = max(0.0, (when - now) / self.speed)
-            except (KeyError, TypeError, ValueError):
-                seconds = None
-        if seconds is None:
-            seconds = max(self.pacer.interval, 1.0 / self.speed)
-        return min(seconds, 120.0)
-
-    def _transport_error(self, exc: requests.RequestException, method: str, path: str
-                         ) -> TransportError:
-        host = urlsplit(self.base_url).netloc
-        error = TransportError(
-            f"{_describe_transport_error(exc, host, self.timeout)} ({method} {path})",
-            method=method, path=path)
-        error.sent = not _request_never_sent(exc)  # type: ignore[attr-defined]
-        return error
-
-    def _exchange(self, method: str, url: str, path: str, *, body: Any = None,
-                  content_type: str = "", auth: Any = None, params: Mapping[str, Any] | None = None
-                  ) -> requests.Response:
-        """Send one request (paced) and record it; raises `TransportError` when no answer."""
-        self.pacer.acquire()
-        headers = {"Content-Type": content_type} if content_type else {}
-        data = jsonlib.dumps(body) if content_type == "application/json" else body
-        prepared_url = requests.Request(method, url, params=params).prepare().url or url
-        started = time.monotonic()
-        try:
-            response = self._session.request(
-                method, url, params=params, data=data, headers=headers, auth=auth,
-                timeout=(min(10.0, self.timeout), self.timeout), allow_redirects=False)
-        except requests.RequestException as exc:
-            error = self._transport_error(exc, method, path)
-            sent_headers = dict(headers)
-            if auth is self._auth:
-                sent_headers["Authorization"] = "Bearer <redacted>"
-            self._record(method, prepared_url, sent_headers, body, content_type, None,
-                         time.monotonic() - started, error=str(error))
-            raise error from exc
-        self._record(method, prepared_url, response.request.headers, body, content_type, response,
-                     time.monotonic() - started)
-        self._note_server_time(response)
-        return response
-
-    def _send(self, method: str, path: str, *, json: Any = None,
-              params: Mapping[str, Any] | None = None) -> requests.Response:
-        """The funnel for ``/v1``: returns the final response (any status). Handles token
-        refresh on 401/403 and the 429 resend for POST/PATCH; raises `TransportError`."""
-        method = method.upper()
-        url = self.api_url + path
-        api_path = "/v1" + path
-        has_body = method in ("POST", "PATCH", "PUT")
-        body = (json if json is not None else {}) if has_body else None
-        refreshed = False
-        resends = 0
-        while True:
-            response = self._exchange(
-                method, url, api_path, body=body,
-                content_type="application/json" if has_body else "",
-                auth=self._auth, params=params)
-            status = response.status_code
-            if status in (401, 403) and not refreshed:
-                refreshed = True
-                log.info("%s %s answered %s: fetching a new token and sending once more",
-                         method, api_path, status)
-                self._tokens.invalidate(getattr(response.request, "aura_token", None))
-                continue
-            if status == 429 and method not in IDEMPOTENT_METHODS and resends < self.max_429_resends:
-                resends += 1
-                wait = self._retry_after(response)
-                log.info("%s %s answered 429: waiting %.1f s before sending again (%d/%d)",
-                         method, api_path, wait, resends, self.max_429_resends)
-                self._sleep(wait)
-                continue
-            return response
-
-    def _error(self, response: requests.Response, method: str, path: str) -> ApiError:
-        try:
-            body: Any = response.json()
-        except ValueError:
-            body = response.text
-        error = error_for(
-            response.status_code, body, method=method, path=path,
-            request_id=response.headers.get("X-Request-Id"),
-            retry_after=parse_retry_after(response.headers.get("Retry-After")))
-        if response.status_code == 308 and response.headers.get("Location"):
-            location = urlsplit(response.headers["Location"])
-            error.hint += f" (it points to {location.scheme}://{location.netloc})"
-            error.args = (error._compose(),)
-        return error
-
-    def _unwrap(self, response: requests.Response, method: str, path: str) -> Any:
-        if response.status_code >= 300:
-            raise self._error(response, method, path)
-        if not response.content or not response.content.strip():
-            return None
-        try:
-            payload = response.json()
-        except ValueError:
-            raise ApiError(response.status_code, "", ["the answer is not JSON"], method=method,
-                           path=path, request_id=response.headers.get("X-Request-Id")) from None
-        if isinstance(payload, dict) and "data" in payload:
-            return payload["data"]
-        return payload
-
-    def _call(self, method: str, path: str, *, json: Any = None,
-              params: Mapping[str, Any] | None = None) -> Any:
-        response = self._send(method, path, json=json, params=params)
-        return self._unwrap(response, method.upper(), "/v1" + path)
+    # --- any endpoint ------------------------------------------------------------------------
 
     def request(self, method: str, path: str, *, json: Any = None,
                 params: Mapping[str, Any] | None = None) -> Any:
@@ -506,72 +266,20 @@ class AuraClient:
             path = path[3:]
         if not path.startswith("/"):
             path = "/" + path
-        return self._call(method, path, json=json, params=params)
-
-    # --- token -----------------------------------------------------------------------------
-
-    def _fetch_token(self, obtained_at: float) -> Token:
-        """``POST /oauth/token`` with HTTP Basic client id/secret (form body
-        ``grant_type=client_credentials``). Raises `AuthenticationFailed` when refused."""
-        # Unlike POST /v1/instances, asking for a token changes nothing on the server: a second
-        # token only replaces the first. So this POST is sent again after a 5xx or a lost
-        # connection too (with backoff), not only after a 429.
-        url = self.base_url + "/oauth/token"
-        resends = failures = 0
-        while True:
-            try:
-                response = self._exchange(
-                    "POST", url, "/oauth/token", body={"grant_type": "client_credentials"},
-                    content_type="application/x-www-form-urlencoded",
-                    auth=(self.credentials.client_id, self.credentials.client_secret))
-            except TransportError:
-                failures += 1
-                if failures > self.max_retries:
-                    raise
-                self._sleep(0.5 / self.speed * 2 ** failures)
-                continue
-            if response.status_code == 429 and resends < self.max_429_resends:
-                resends += 1
-                self._sleep(self._retry_after(response))
-                continue
-            if response.status_code >= 500 and failures < self.max_retries:
-                failures += 1
-                self._sleep(0.5 / self.speed * 2 ** failures)
-                continue
-            break
-        if response.status_code in (400, 401, 403):
-            try:
-                reason, messages, _ = parse_error_body(response.json())
-            except ValueError:
-                reason, messages = "", []
-            detail = "; ".join(messages) or "credentials refused"
-            raise AuthenticationFailed(
-                f"the token endpoint refused client id {mask_client_id(self.client_id)}: "
-                f"{response.status_code} {reason + ': ' if reason else ''}{detail} "
-                f"(POST /oauth/token). Check AURA_CLIENT_ID and AURA_CLIENT_SECRET",
-                status_code=response.status_code,
-                request_id=response.headers.get("X-Request-Id"))
-        if response.status_code >= 300:
-            raise self._error(response, "POST", "/oauth/token")
-        try:
-            payload = response.json()
-        except ValueError:
-            payload = None
-        token = Token.from_response(payload, obtained_at)
-        log.info("fetched an access token valid for %g s", token.expires_in)
-        return token
+        return self.transport.call(method, path, json=json, params=params)
 
     # --- tenants ---------------------------------------------------------------------------
 
     def list_tenants(self) -> list[TenantSummary]:
         """All tenants (projects) this client can see. ``GET /v1/tenants``."""
-        data = self._call("GET", "/tenants") or []
+        data = self.transport.call("GET", "/tenants") or []
         return ModelList((TenantSummary.from_api(t) for t in data), caption="tenants")
 
     def get_tenant(self, tenant_id: str) -> Tenant:
         """One tenant with its instance configurations. ``GET /v1/tenants/{tenantId}``.
         Raises `NotFound` for an unknown id."""
-        tenant = Tenant.from_api(self._call("GET", f"/tenants/{tenant_id}"))
+        path = f"/tenants/{_segment('tenant id', tenant_id)}"
+        tenant = Tenant.from_api(self.transport.call("GET", path))
         with self._lock:
             self._tenant_cache[tenant.id] = (tenant, time.monotonic())
         return tenant
@@ -616,13 +324,13 @@ class AuraClient:
         """Instance summaries (id, name, tenant, cloud, created_at; no status) of one tenant, or
         of every tenant when ``tenant_id`` is ``None``. ``GET /v1/instances[?tenantId=]``."""
         params = {"tenantId": tenant_id} if tenant_id else None
-        data = self._call("GET", "/instances", params=params) or []
+        data = self.transport.call("GET", "/instances", params=params) or []
         return ModelList((InstanceSummary.from_api(i) for i in data), caption="instances")
 
     def get_instance(self, instance_id: str) -> Instance:
         """An instance's details including ``status``. ``GET /v1/instances/{instanceId}``.
         Raises `NotFound` when there is no such instance (or it is gone)."""
-        return Instance.from_api(self._call("GET", f"/instances/{instance_id}"))
+        return Instance.from_api(self.transport.call("GET", _instance_path(instance_id)))
 
     def find_instance(self, name_or_id: str, tenant_id: str | None = None) -> InstanceSummary:
         """The instance with this exact id or name (in one tenant, or all).
@@ -641,6 +349,36 @@ class AuraClient:
             raise AmbiguousName(f"{len(matches)} instances are named {name_or_id!r} (ids {ids}); "
                                 "pass the id instead", candidates=[i.id for i in matches])
         return matches[0]
+
+    def find_live_instances(self, name: str, tenant_id: str | None = None) -> list[Instance]:
+        """Every live instance called ``name`` (in one tenant, or all), oldest first: one
+        listing (``GET /v1/instances[?tenantId=]``), names compared after Unicode NFC, then
+        ``GET /v1/instances/{instanceId}`` per match. Instances gone (404) or ``destroying``
+        are left out. The core's one "does this name exist?" check, used before a create."""
+        wanted = unicodedata.normalize("NFC", name)
+        live = []
+        for summary in self.list_instances(tenant_id):
+            if unicodedata.normalize("NFC", summary.name or "") != wanted:
+                continue
+            try:
+                instance = self.get_instance(summary.id)
+            except NotFound:
+                continue  # deleted between the listing and the GET
+            if instance.status != "destroying":
+                live.append(instance)
+        live.sort(key=lambda i: (parse_timestamp(i.created_at) or _EPOCH, i.id))
+        return live
+
+    def find_live_instance(self, name: str, tenant_id: str | None = None) -> Instance | None:
+        """The one live instance called ``name``, or ``None``; see `find_live_instances`.
+        Raises `AmbiguousName` when several live instances have that name."""
+        live = self.find_live_instances(name, tenant_id)
+        if len(live) > 1:
+            ids = ", ".join(i.id for i in live)
+            raise AmbiguousName(f"{len(live)} live instances are named {name!r} (ids {ids}); "
+                                "pass an id, or delete the extra ones",
+                                candidates=[i.id for i in live])
+        return live[0] if live else None
 
     def validate_spec(self, spec: InstanceSpec, tenant: Tenant | None = None) -> None:
         """Check a spec against its tenant's ``instance_configurations`` without creating
@@ -676,28 +414,26 @@ class AuraClient:
 
         Raises `InvalidInstanceSpec`, the `ApiError` subclass for an error answer,
         `CreateResponseLost` when the request may have been carried out but no answer came
-        (it names the instance found by that name, if any), `VaultWriteFailed` when the vault
-        could not be written (``error.created`` holds the credentials)."""
+        (it names the instance found by that name, if any), `VaultUnwritable` before sending
+        when the vault cannot be written, `VaultWriteFailed` when writing failed after the
+        create (``error.rescue_path`` is where the credentials went instead, ``error.created``
+        holds them), `InvalidId` when the answer's id is not an instance id."""
         if validate:
             self.validate_spec(spec)
+        self.vault.check_writable()
         try:
-            data = self._call("POST", "/instances", json=spec.to_api())
+            data = self.transport.call("POST", "/instances", json=spec.to_api())
         except TransportError as exc:
-            if not getattr(exc, "sent", True):
+            if not exc.sent:
                 raise  # the connection never opened: nothing can have been created
             raise self._lost_create(spec, str(exc)) from exc
         created = CreatedInstance.from_api(data)
         if not created.id:
             raise ApiError(202, "", ["the create answer has no instance id"],
                            method="POST", path="/v1/instances")
+        check_id("instance id", created.id)  # it becomes a file name: no path syntax allowed
         self._note_action(created.id, "create")
-        try:
-            path = self.vault.save(created)
-        except OSError as exc:
-            raise VaultWriteFailed(
-                f"instance {created.id} was created but its credentials could not be written to "
-                f"the vault at {self.vault.directory} ({type(exc).__name__}); the password is "
-                "only in error.created.password now: save it yourself", created=created) from exc
+        path = self.vault.save(created)
         return dataclasses.replace(created, vault_path=path)
 
     def _lost_create(self, spec: InstanceSpec, why: str) -> CreateResponseLost:
@@ -708,14 +444,15 @@ class AuraClient:
         password = ("one-time password could not be captured: reset it in the Aura console "
                     "(or delete the instance and create it again).")
         try:
-            response = self._send("GET", "/instances", params={"tenantId": spec.tenant_id})
-            data = self._unwrap(response, "GET", "/v1/instances") or []
+            response = self.transport.send("GET", "/instances", params={"tenantId": spec.tenant_id})
+            data = self.transport.unwrap(response, "GET", "/v1/instances") or []
             server_now = parse_timestamp(email.utils.parsedate_to_datetime(
                 response.headers["Date"])) if response.headers.get("Date") else None
         except (AuraError, KeyError, TypeError, ValueError) as exc:
             return CreateResponseLost(
                 f"{base} Checking for it failed too ({type(exc).__name__}): list the instances "
-                f"of tenant {spec.tenant_id} before creating it again. If it was created, its {password}",
+                f"of tenant {spec.tenant_id} before creating it again. If it was created, its "
+                f"{password}",
                 name=spec.name, tenant_id=spec.tenant_id)
         now = server_now.timestamp() if server_now else self.server_now()
         found = []
@@ -755,9 +492,10 @@ class AuraClient:
                 if v is not None}
         if not body:
             raise ValueError("update_instance needs at least one of name, memory, storage")
+        path = _instance_path(instance_id)
         if memory is not None or storage is not None:
             self._note_action(instance_id, "resize")
-        return self._instance_or_none(self._call("PATCH", f"/instances/{instance_id}", json=body))
+        return self._instance_or_none(self.transport.call("PATCH", path, json=body))
 
     def rename_instance(self, instance_id: str, name: str) -> Instance | None:
         """Give an instance a new name. ``PATCH /v1/instances/{instanceId}`` ``{"name": …}``.
@@ -773,18 +511,18 @@ class AuraClient:
     def _lifecycle(self, instance_id: str, action: str, method: str, path: str,
                    body: Any = None) -> Instance | None:
         self._note_action(instance_id, action)
-        return self._instance_or_none(self._call(method, path, json=body))
+        return self._instance_or_none(self.transport.call(method, path, json=body))
 
     def pause_instance(self, instance_id: str) -> Instance | None:
         """Pause a running instance (keeps data, stops compute billing).
         ``POST /v1/instances/{instanceId}/pause``. Raises `Conflict` (409) while busy,
         `BadRequest` when it is not running, `NotFound`."""
-        return self._lifecycle(instance_id, "pause", "POST", f"/instances/{instance_id}/pause")
+        return self._lifecycle(instance_id, "pause", "POST", _instance_path(instance_id, "pause"))
 
     def resume_instance(self, instance_id: str) -> Instance | None:
         """Resume a paused instance. ``POST /v1/instances/{instanceId}/resume``.
         Raises `Conflict` (409) when it is not paused or busy, `NotFound`."""
-        return self._lifecycle(instance_id, "resume", "POST", f"/instances/{instance_id}/resume")
+        return self._lifecycle(instance_id, "resume", "POST", _instance_path(instance_id, "resume"))
 
     def delete_instance(self, instance_id: str) -> Instance | None:
         """Delete an instance (its data cannot be recovered). ``DELETE /v1/instances/{id}``.
@@ -792,14 +530,14 @@ class AuraClient:
         Returns the instance in ``destroying``, or ``None`` when a retried DELETE found it
         already gone (404 after a retry counts as done). Raises `NotFound` when it did not exist
         to begin with, `Conflict` (409) while another operation runs."""
+        path = _instance_path(instance_id)
         self._note_action(instance_id, "delete")
-        path = f"/instances/{instance_id}"
-        response = self._send("DELETE", path)
+        response = self.transport.send("DELETE", path)
         retries = getattr(response.raw, "retries", None)
         if response.status_code == 404 and retries is not None and retries.history:
             log.info("DELETE %s was retried and the instance is gone: done", path)
             return None
-        return self._instance_or_none(self._unwrap(response, "DELETE", "/v1" + path))
+        return self._instance_or_none(self.transport.unwrap(response, "DELETE", "/v1" + path))
 
     def overwrite_instance(self, instance_id: str, source_instance_id: str,
                            source_snapshot_id: str | None = None) -> Instance | None:
@@ -807,11 +545,11 @@ class AuraClient:
         ``source_snapshot_id``). ``POST /v1/instances/{instanceId}/overwrite``.
         Raises `Conflict` while busy, `ApiError` 420 for free instances, `ServerError` 500 when
         the target is smaller than the source."""
-        body = {"source_instance_id": source_instance_id}
+        body = {"source_instance_id": check_id("instance id", source_instance_id)}
         if source_snapshot_id:
-            body["source_snapshot_id"] = source_snapshot_id
+            body["source_snapshot_id"] = check_id("snapshot id", source_snapshot_id)
         return self._lifecycle(instance_id, "overwrite", "POST",
-                               f"/instances/{instance_id}/overwrite", body)
+                               _instance_path(instance_id, "overwrite"), body)
 
     # --- snapshots -------------------------------------------------------------------------
 
@@ -821,31 +559,33 @@ class AuraClient:
         params = None
         if date is not None:
             params = {"date": date.isoformat() if hasattr(date, "isoformat") else str(date)}
-        data = self._call("GET", f"/instances/{instance_id}/snapshots", params=params) or []
+        path = _instance_path(instance_id, "snapshots")
+        data = self.transport.call("GET", path, params=params) or []
         return ModelList((Snapshot.from_api(s) for s in data), caption="snapshots")
 
     def create_snapshot(self, instance_id: str) -> str:
         """Take an on-demand snapshot and return its id (poll it with `wait_for_snapshot`).
         ``POST /v1/instances/{instanceId}/snapshots``. Raises `Conflict` while busy, `NotFound`."""
-        data = self._call("POST", f"/instances/{instance_id}/snapshots")
+        data = self.transport.call("POST", _instance_path(instance_id, "snapshots"))
         snapshot_id = data.get("snapshot_id") if isinstance(data, Mapping) else None
         if not snapshot_id:
             raise ApiError(202, "", ["the snapshot answer has no snapshot_id"], method="POST",
-                           path=f"/v1/instances/{instance_id}/snapshots")
+                           path="/v1" + _instance_path(instance_id, "snapshots"))
         return str(snapshot_id)
 
     def get_snapshot(self, instance_id: str, snapshot_id: str) -> Snapshot:
         """One snapshot's details. ``GET /v1/instances/{instanceId}/snapshots/{snapshotId}``.
         Raises `NotFound`."""
-        return Snapshot.from_api(
-            self._call("GET", f"/instances/{instance_id}/snapshots/{snapshot_id}"))
+        path = _instance_path(instance_id, "snapshots", _segment("snapshot id", snapshot_id))
+        return Snapshot.from_api(self.transport.call("GET", path))
 
     def restore_snapshot(self, instance_id: str, snapshot_id: str) -> Instance | None:
         """Roll the instance back, in place, to one of its snapshots (status ``restoring``).
         ``POST /v1/instances/{instanceId}/snapshots/{snapshotId}/restore``.
         Raises `Conflict` while busy, `NotFound`."""
-        return self._lifecycle(instance_id, "restore", "POST",
-                               f"/instances/{instance_id}/snapshots/{snapshot_id}/restore")
+        path = _instance_path(instance_id, "snapshots", _segment("snapshot id", snapshot_id),
+                              "restore")
+        return self._lifecycle(instance_id, "restore", "POST", path)
 
     # --- waiting ---------------------------------------------------------------------------
 

@@ -36,11 +36,15 @@ __all__ = [
     "WaitCancelled",
     "WaitIncomplete",
     "InvalidInstanceSpec",
+    "InvalidId",
     "VaultError",
     "VaultEntryNotFound",
+    "VaultUnwritable",
     "VaultWriteFailed",
     "error_for",
     "parse_error_body",
+    "looks_like_html",
+    "html_page_message",
 ]
 
 _MAX_TEXT = 300  # plain-text error bodies (an HTML page from a proxy...) are cut to this length
@@ -89,11 +93,15 @@ class TransportError(AuraError):
     """Raised when no HTTP answer arrived: connection refused or dropped, timeout, TLS failure.
 
     The original ``requests`` exception is chained as ``__cause__``; the message itself names only
-    the method and path, never a full URL with query values or a header."""
+    the method and path, never a full URL with query values or a header. ``sent`` is False when
+    the request provably never reached the server (no connection, name not resolved, no time
+    left): then not even a POST can have been carried out."""
 
-    def __init__(self, message: str, *, method: str = "", path: str = "") -> None:
+    def __init__(self, message: str, *, method: str = "", path: str = "", sent: bool = True
+                 ) -> None:
         self.method = method
         self.path = path
+        self.sent = sent
         super().__init__(message)
 
 
@@ -267,6 +275,18 @@ class InvalidInstanceSpec(AuraError):
         super().__init__(message)
 
 
+class InvalidId(AuraError, ValueError):
+    """Raised before anything is sent or written when an id is not of its kind's form (an
+    instance id is 8 hex characters), whether a caller passed it or a server answered with it:
+    ids become URL segments and vault file names, so a ``../`` in one must never reach either.
+    ``kind`` names the id (``"instance id"``...), ``value`` is what was given."""
+
+    def __init__(self, message: str, *, kind: str, value: Any) -> None:
+        self.kind = kind
+        self.value = value
+        super().__init__(message)
+
+
 class VaultError(AuraError):
     """Base class of credential-vault errors."""
 
@@ -275,15 +295,27 @@ class VaultEntryNotFound(VaultError, LookupError):
     """Raised when the vault holds no credentials file for the instance asked for."""
 
 
+class VaultUnwritable(VaultError):
+    """Raised by ``Vault.check_writable`` (and so by ``create_instance`` before it sends
+    anything) when no file can be written to the vault folder: creating an instance then would
+    lose its one-time password. ``directory`` is the vault folder."""
+
+    def __init__(self, message: str, *, directory: Any) -> None:
+        self.directory = directory
+        super().__init__(message)
+
+
 class VaultWriteFailed(VaultError):
     """Raised when the vault file could not be written after an instance was created.
 
-    ``created`` holds the `CreatedInstance` (its password field is the only copy now: save it
-    yourself, for example with ``Vault(other_dir).save(error.created)``). Its password is never
-    part of the message."""
+    ``created`` holds the `CreatedInstance`; ``rescue_path`` is the 0600 rescue file its
+    credentials were written to instead (beside the vault's intended place), or ``None`` when
+    that failed too: then ``created.password`` is the only copy, and the front-end shows it once
+    to the person who asked. The password is never part of the message."""
 
-    def __init__(self, message: str, *, created: Any) -> None:
+    def __init__(self, message: str, *, created: Any, rescue_path: Any = None) -> None:
         self.created = created
+        self.rescue_path = rescue_path
         super().__init__(message)
 
 
@@ -369,6 +401,30 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
 
 
+def looks_like_html(body: Any, content_type: str = "") -> bool:
+    """True for an HTML page (by its ``Content-Type`` or its first characters)."""
+    if "html" in (content_type or "").lower():
+        return True
+    if isinstance(body, (bytes, bytearray)):
+        body = body[:200].decode("utf-8", "replace")
+    if not isinstance(body, str):
+        return False
+    head = body.lstrip()[:15].lower()
+    return head.startswith(("<!doctype html", "<html"))
+
+
+def html_page_message(status_code: int) -> str:
+    """One line for an HTML page where the API's JSON was expected (never the markup)."""
+    phrase = _default_message(status_code)
+    if status_code >= 500:
+        return (f"an HTML error page ({status_code} {phrase}) came back instead of the API's "
+                "JSON: a proxy or gateway between you and the API answered; try again in a "
+                "minute, or check your proxy settings")
+    return (f"an HTML page ({status_code} {phrase}) came back instead of the API's JSON: "
+            "something between you and the API (a captive portal, a proxy login or a wrong "
+            "AURA_BASE_URL) answered; this says nothing about your credentials")
+
+
 def error_for(
     status_code: int,
     body: Any,
@@ -377,22 +433,29 @@ def error_for(
     path: str = "",
     request_id: str | None = None,
     retry_after: float | None = None,
+    content_type: str = "",
+    extra_hint: str | None = None,
 ) -> ApiError:
     """Build (not raise) the `ApiError` subclass for an HTTP error answer.
 
-    ``body`` may be parsed JSON, text or bytes in any documented error shape. 5xx map to
+    ``body`` may be parsed JSON, text or bytes in any documented error shape; an HTML page (by
+    ``content_type`` or its first characters) becomes one line saying what it is. 5xx map to
     `ServerError`, the statuses in the house error tree to their class, anything else to
-    `ApiError`."""
-    reason, messages, field = parse_error_body(body)
+    `ApiError`. ``extra_hint`` is appended to the status's hint."""
+    if looks_like_html(body, content_type):
+        reason, messages, field = "", [html_page_message(status_code)], None
+    else:
+        reason, messages, field = parse_error_body(body)
     if not messages:
         messages = [_default_message(status_code)]
     cls = _STATUS_CLASSES.get(status_code) or (ServerError if status_code >= 500 else ApiError)
+    hint = " ".join(h for h in (_HINTS.get(status_code, ""), extra_hint or "") if h)
     kwargs: dict[str, Any] = dict(
         method=method,
         path=path,
         request_id=request_id,
         field=field,
-        hint=_HINTS.get(status_code, ""),
+        hint=hint,
     )
     if cls is RateLimited:
         kwargs["retry_after"] = retry_after

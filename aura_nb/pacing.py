@@ -83,6 +83,17 @@ class RateLimiter:
             self._sleep(wait)
         return wait
 
+    def lower_rate(self, rate: int) -> None:
+        """Pace at ``rate`` requests per window from now on, when that is lower than the
+        current rate (the server said so with a 429); the bucket shrinks with it, so no burst
+        above the new limit follows. Never raises the rate; pacing that is off stays off."""
+        with self._lock:
+            if not self.enabled or rate >= self.rate:
+                return
+            self.rate = max(1, int(rate))
+            self.burst = min(self.burst, self.rate)
+            self._tokens = min(self._tokens, float(self.burst))
+
     def __repr__(self) -> str:
         if not self.enabled:
             return "RateLimiter(off)"

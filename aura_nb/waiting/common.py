@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Protocol
 
 from ..errors import NotFound, RateLimited, ServerError, TransportError, WaitCancelled
-from ..lifecycle import ACTIONS, ActionLog, can_reach
-from ..models import Instance, InstanceSummary, Snapshot, parse_timestamp
+from ..lifecycle import ACTIONS, can_reach
+from ..models import Instance, parse_timestamp
+from ..protocols import StatusSource
 
 __all__ = ["WaitClient", "WaitProgress", "DEFAULT_POLL_INTERVAL", "JITTER_SAFETY", "GONE"]
 
@@ -34,29 +35,15 @@ STALE_START = 1800.0
 TRANSIENT = (TransportError, ServerError, RateLimited)
 
 
-class Pacer(Protocol):
-    def delay(self) -> float:
-        """Seconds until a request could go without waiting."""
+class WaitClient(StatusSource, Protocol):
+    """What waiting needs from a client (`aura_nb.AuraClient` is one): `StatusSource`, plus
+    the API's ``base_url`` (learned durations are kept per API) and whether the server's clock
+    is known yet."""
 
-
-class WaitClient(Protocol):
-    """What waiting needs from a client (`aura_nb.AuraClient` is one)."""
-
-    speed: float
     base_url: str
-    actions: ActionLog
-    pacer: Pacer
 
     @property
     def server_clock_known(self) -> bool: ...
-
-    def server_now(self) -> float: ...
-
-    def get_instance(self, instance_id: str) -> Instance: ...
-
-    def list_instances(self, tenant_id: str | None = None) -> list[InstanceSummary]: ...
-
-    def get_snapshot(self, instance_id: str, snapshot_id: str) -> Snapshot: ...
 
 
 @dataclass(frozen=True)
@@ -96,7 +83,7 @@ def judge(client: WaitClient, instance_id: str, status: str, target: str) -> str
     """``None`` to keep waiting, else why the target cannot come."""
     if status == target or can_reach(api_status(status), api_status(target)):
         return None
-    action = client.actions.recent(instance_id)
+    action = client.recent_action(instance_id)
     if action and ACTIONS[action].target == api_status(target) and status != GONE:
         return None  # the action we sent may not show in GET yet
     return unreachable_message(instance_id, status, target)
@@ -105,7 +92,7 @@ def judge(client: WaitClient, instance_id: str, status: str, target: str) -> str
 def sent_action(client: WaitClient, instance_id: str, target: str) -> tuple[str, float] | None:
     """``(action, server time sent)`` when this client's last action for the instance leads to
     ``target`` and is recent enough to be the transition being waited for."""
-    action = client.actions.last(instance_id)
+    action = client.last_action(instance_id)
     if action and ACTIONS[action[0]].target == api_status(target) \
             and client.server_now() - action[1] <= STALE_START:
         return action

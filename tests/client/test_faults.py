@@ -170,7 +170,7 @@ def test_create_timeout_is_not_resent_even_when_the_check_fails(simulator, make_
     simulator.set_faults(latency=0.4)
     with pytest.raises(CreateResponseLost) as info:
         client.create_instance(spec)
-    assert "within 0.2 s" in str(info.value) and "Checking for it failed too" in str(info.value)
+    assert "0.2 s budget" in str(info.value) and "Checking for it failed too" in str(info.value)
     simulator.set_faults(latency=0)
     import time
     time.sleep(0.5)  # let the server finish the request it was still holding
@@ -223,8 +223,8 @@ def test_wrong_secret_is_authentication_failed_without_the_secret(simulator, mak
     with pytest.raises(AuthenticationFailed) as info:
         client.list_tenants()
     text = str(info.value)
-    assert "not-the-secret-42" not in text and "simulator-client" not in text
-    assert "refused client id simu…" in text and "401" in text
+    assert "not-the-secret-42" not in text
+    assert "refused client id simulator-client" in text and "401" in text
     assert "AURA_CLIENT_SECRET" in text and info.value.status_code == 401
 
 

@@ -57,7 +57,7 @@ def test_no_secret_appears_in_any_output(make_simulator, make_client, simulator_
     attempt(other.get_tenant, tenant.id)
 
     for obj in (client, wrong, other, client.history, client.vault, client.credentials,
-                client._tokens, client.vault.entries(), *client.vault.entries()):
+                client.transport, client.transport.tokens, client.vault.entries(), *client.vault.entries()):
         show(obj)
     for exchange in client.history:
         show(exchange)

@@ -68,11 +68,29 @@ def test_several_messages_and_field_stay_on_one_line():
     assert error.field == "memory"
 
 
-def test_html_pages_are_cut_short_and_flattened():
-    page = "<html>\n<body>" + "x" * 5000 + "</body></html>"
-    text = str(error_for(502, page, method="GET", path="/v1/tenants"))
+@pytest.mark.parametrize("page, content_type", [
+    ("<html>\n<body>" + "x" * 5000 + "</body></html>", ""),
+    ("  <!DOCTYPE html><title>502</title>" + "x" * 5000, ""),
+    ("<h1>Bad gateway</h1>" + "x" * 5000, "text/html; charset=utf-8"),
+])
+def test_an_html_page_is_one_line_saying_what_it_is(page, content_type):
+    text = str(error_for(502, page, method="GET", path="/v1/tenants",
+                         content_type=content_type))
+    assert "\n" not in text and "<" not in text and "xxx" not in text
+    assert "HTML error page (502 Bad Gateway)" in text and "proxy or gateway" in text
+
+
+def test_an_html_page_on_a_4xx_is_not_called_bad_credentials():
+    text = str(error_for(401, "<html><body>Log in to the hotel wifi</body></html>",
+                         method="POST", path="/oauth/token", content_type="text/html"))
+    assert "captive portal" in text and "nothing about your credentials" in text
+    assert "wifi" not in text
+
+
+def test_plain_text_bodies_are_cut_short_and_flattened():
+    text = str(error_for(502, "upstream\n" + "x" * 5000, method="GET", path="/v1/tenants"))
     assert "\n" not in text and len(text) < 400
-    assert text.startswith("502: <html> <body>xxx")
+    assert text.startswith("502: upstream xxx")
 
 
 def test_empty_body_falls_back_to_the_http_phrase_and_hints_help():

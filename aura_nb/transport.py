@@ -1,0 +1,609 @@
+"""The HTTP layer under `AuraClient`: session, retry policy, the one request funnel, tokens.
+
+Every request to ``/v1`` and to ``/oauth/token`` goes through `Transport.exchange`, which paces
+it (a token bucket shared by all threads), records it in ``history`` with secrets redacted,
+reads the server's clock from its ``Date`` header, and turns "no answer" into `TransportError`.
+`Transport.send` is the funnel for ``/v1``: it attaches the cached bearer token and sends JSON.
+Retries follow what is safe:
+
+* GET, DELETE and HEAD are retried by urllib3's ``Retry`` on 429/500/502/503/504 (the API
+  reference calls all five transient) and on dropped connections or read timeouts, with
+  exponential backoff and honouring ``Retry-After``.
+* A request that never left (the TCP connection could not be opened) is retried for any method:
+  the server never saw it.
+* POST and PATCH to ``/v1`` are never resent after a 5xx, a timeout or a dropped connection:
+  the server may have carried them out, and resending ``POST /v1/instances`` can create a
+  second, billed instance. The one exception is ``429``: the rate limiter answers before the
+  request reaches the service, so the same POST may be sent again after ``Retry-After`` (at
+  most ``max_429_resends`` times).
+* ``POST /oauth/token`` changes nothing on the server (a second token only replaces the first),
+  so urllib3 retries it like a GET: its own adapter allows POST.
+* A ``401``/``403`` from ``/v1`` drops the cached token; the request is sent once more with a new
+  token (the server refused it before doing anything, so this is safe for POSTs too).
+
+Time budget: one call (the funnel's resends, urllib3's retries and backoff sleeps, a token
+fetch it triggers, and resolving the host name) gets ``timeout`` seconds in all, counted from
+its first pacing slot; `time_budget` sets another budget for the calls of one thread.
+
+Rate limit: the client starts at ``rate_limit`` requests per minute and lowers it when the
+server answers 429 with a ``Retry-After`` that shows a tighter limit (a Free account gets 25).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import importlib.metadata
+import ipaddress
+import json as jsonlib
+import logging
+import socket
+import threading
+import time
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterator, Mapping
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError, \
+    ReadTimeoutError, ResponseError
+from urllib3.util.retry import Retry
+from urllib3.util.timeout import Timeout
+
+from .auth import BearerAuth, Token, TokenCache
+from .credentials import ClientCredentials
+from .errors import ApiError, AuthenticationFailed, TransportError, error_for, \
+    html_page_message, looks_like_html, parse_error_body, parse_retry_after
+from .history import REQUEST_HEADERS, RESPONSE_HEADERS, Exchange, History, body_for_record, \
+    select_headers
+from .pacing import RateLimiter
+
+__all__ = ["Transport", "PacedRetry", "BudgetTimeout", "IDEMPOTENT_METHODS", "RETRY_STATUSES",
+           "USER_AGENT"]
+
+log = logging.getLogger("aura_nb")
+
+IDEMPOTENT_METHODS = frozenset({"GET", "DELETE", "HEAD"})
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+#: Seconds a successful name resolution is trusted before it is checked again.
+RESOLVED_FOR = 60.0
+
+
+def _package_version() -> str:
+    """The installed aura_nb version (from its package metadata), or ``"unknown"`` when the
+    package is imported from a source tree that was never installed."""
+    try:
+        return importlib.metadata.version("aura_nb")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+#: Sent on every request, so the API's operators can tell this kit's traffic apart.
+USER_AGENT = f"aura_nb/{_package_version()} python-requests/{requests.__version__}"
+
+
+class PacedRetry(Retry):
+    """urllib3 ``Retry`` whose retries take a slot from the client's `RateLimiter` (they count
+    against the same budget as first attempts) and stay within the call's time budget:
+    ``deadline()`` returns the monotonic time the current call must end by, or ``None``."""
+
+    def __init__(self, *args: Any, pacer: RateLimiter | None = None,
+                 deadline: Callable[[], float | None] = lambda: None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pacer = pacer
+        self.deadline = deadline
+
+    def new(self, **kwargs: Any) -> "PacedRetry":
+        """Copy with updated counters, keeping pacer and deadline (urllib3 calls this per
+        attempt)."""
+        retry = super().new(**kwargs)
+        retry.pacer = self.pacer
+        retry.deadline = self.deadline
+        return retry
+
+    def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
+                  error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None
+                  ) -> "PacedRetry":
+        """urllib3's bookkeeping, then give up (``MaxRetryError``) when the wait before the
+        next attempt would not end before the call's deadline."""
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        deadline = self.deadline()
+        if deadline is not None:
+            wait = retry.get_retry_after(response) if response is not None else None
+            if wait is None:
+                wait = retry.get_backoff_time()
+            if time.monotonic() + wait >= deadline:
+                reason = error or ResponseError(
+                    f"{getattr(response, 'status', '?')} answers until the time budget ran out")
+                raise MaxRetryError(_pool, url or "", reason) from reason  # type: ignore[arg-type]
+        return retry
+
+    def sleep(self, response: Any = None) -> None:
+        """Back off (``Retry-After`` or exponential), then wait for a pacing slot."""
+        super().sleep(response)
+        if self.pacer is not None:
+            self.pacer.acquire()
+
+
+class BudgetTimeout(Timeout):
+    """urllib3 ``Timeout`` that never lets a connect or a read wait past ``deadline`` (a
+    monotonic time): retries inside urllib3 reuse it, so later attempts get only what is left."""
+
+    def __init__(self, connect: float, read: float, deadline: float) -> None:
+        super().__init__(connect=connect, read=read)
+        self.deadline = deadline
+
+    def clone(self) -> "BudgetTimeout":
+        """A fresh copy with the same deadline (urllib3 clones per request)."""
+        return BudgetTimeout(self._connect, self._read, self.deadline)  # type: ignore[arg-type]
+
+    def _left(self) -> float:
+        return max(0.0, self.deadline - time.monotonic())
+
+    @property
+    def connect_timeout(self) -> Any:
+        """The configured connect timeout, cut to what is left of the budget."""
+        return max(0.001, min(float(super().connect_timeout), self._left()))  # type: ignore
+
+    @property
+    def read_timeout(self) -> Any:
+        """The configured read timeout, cut to what is left of the budget (0 = none left)."""
+        return min(float(super().read_timeout), self._left())  # type: ignore[arg-type]
+
+
+def _reasons(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and what it wraps (``requests`` -> ``MaxRetryError`` -> reason)."""
+    seen: list[BaseException] = []
+    todo = [exc]
+    while todo:
+        item = todo.pop()
+        if item in seen:
+            continue
+        seen.append(item)
+        yield item
+        todo.extend(a for a in getattr(item, "args", ()) if isinstance(a, BaseException))
+        reason = getattr(item, "reason", None)
+        if isinstance(reason, BaseException):
+            todo.append(reason)
+        if isinstance(item.__cause__, BaseException):
+            todo.append(item.__cause__)
+
+
+def _never_sent(exc: BaseException) -> bool:
+    """True when the exception proves the request never reached the server (no connection)."""
+    return any(isinstance(e, (requests.exceptions.ConnectTimeout, NewConnectionError))
+               for e in _reasons(exc))
+
+
+def _describe(exc: BaseException, host: str, budget: float) -> str:
+    """What went wrong, in words, for a request that got no answer."""
+    reasons = list(_reasons(exc))
+    within = f"within this call's {budget:g} s budget (AURA_TIMEOUT, retries included)"
+    if any(isinstance(e, NameResolutionError) for e in reasons):
+        return f"could not resolve the host name {host} (check AURA_BASE_URL and the network)"
+    if any(isinstance(e, requests.exceptions.ConnectTimeout) for e in reasons):
+        return f"could not connect to {host} {within}"
+    if any(isinstance(e, (requests.exceptions.ReadTimeout, ReadTimeoutError)) for e in reasons):
+        return f"no answer from {host} {within}"
+    if any(isinstance(e, requests.exceptions.SSLError) for e in reasons):
+        return f"the TLS connection to {host} failed"
+    if _never_sent(exc):
+        return f"could not connect to {host} (is it reachable? is the simulator running?)"
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return f"the connection to {host} was closed before an answer arrived"
+    return f"the request to {host} failed ({type(exc).__name__})"
+
+
+class Transport:
+    """The HTTP side of one `AuraClient` (see the module docstring for its rules).
+
+    ``credentials`` say where and as whom; ``speed`` is server seconds per real second (backoff
+    and the rate window shrink by it); ``timeout`` is the time budget of one call;
+    ``rate_limit`` requests per ``rate_window`` seconds (0 = no pacing); ``clock``/``sleep``
+    are injectable for tests (token expiry, 429 waits)."""
+
+    def __init__(
+        self,
+        credentials: ClientCredentials,
+        *,
+        speed: float,
+        timeout: float,
+        rate_limit: int,
+        rate_window: float | None = None,
+        burst: int | None = None,
+        history_size: int = 50,
+        max_retries: int = 4,
+        max_429_resends: int = 3,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.credentials = credentials
+        self.base_url = credentials.base_url
+        self.api_url = self.base_url + "/v1"
+        self.speed = float(speed)
+        self.timeout = float(timeout)
+        self.pacer = RateLimiter(rate_limit, rate_window or 60.0 / self.speed, burst, sleep=sleep)
+        #: The limit the client was configured with; `pacer.rate` may go lower after 429s.
+        self.configured_rate = self.pacer.rate
+        self.history = History(history_size)
+        self.max_retries = max_retries
+        self.max_429_resends = max_429_resends
+        self._sleep = sleep
+        self.tokens = TokenCache(self.fetch_token, clock=clock)
+        self._auth = BearerAuth(self.tokens)
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._server_offset: float | None = None
+        self._resolved: dict[str, float] = {}
+
+        self._session = requests.Session()
+        self._session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
+        # The real API may sit behind a corporate proxy (HTTPS_PROXY); the local simulator never.
+        self._session.trust_env = credentials.mode == "real"
+        api = HTTPAdapter(max_retries=self._retry(IDEMPOTENT_METHODS), pool_connections=4,
+                          pool_maxsize=32)
+        self._session.mount("http://", api)
+        self._session.mount("https://", api)
+        token = HTTPAdapter(max_retries=self._retry(IDEMPOTENT_METHODS | {"POST"}))
+        self._session.mount(self.base_url + "/oauth/", token)
+
+    def _retry(self, methods: frozenset[str]) -> PacedRetry:
+        return PacedRetry(
+            total=self.max_retries, connect=self.max_retries, read=self.max_retries,
+            status=self.max_retries, other=0, redirect=0, allowed_methods=methods,
+            status_forcelist=RETRY_STATUSES, backoff_factor=0.5 / self.speed,
+            backoff_max=20.0 / self.speed, respect_retry_after_header=True,
+            raise_on_status=False, raise_on_redirect=False, pacer=self.pacer,
+            deadline=lambda: getattr(self._local, "deadline", None))
+
+    def __repr__(self) -> str:
+        return f"<Transport {self.base_url} budget {self.timeout:g} s {self.pacer!r}>"
+
+    def close(self) -> None:
+        """Close pooled connections (new ones open when the transport is used again)."""
+        self._session.close()
+
+    # --- time budget -------------------------------------------------------------------------
+
+    @property
+    def budget(self) -> float:
+        """The time budget, in seconds, of a call made now by this thread."""
+        return getattr(self._local, "budget", None) or self.timeout
+
+    @contextlib.contextmanager
+    def time_budget(self, seconds: float) -> Iterator[None]:
+        """Within the block, each call made by this thread gets ``seconds`` in all (retries,
+        backoff and name resolution included) instead of ``timeout``."""
+        if seconds <= 0:
+            raise ValueError("a time budget must be > 0 seconds")
+        previous = getattr(self._local, "budget", None)
+        self._local.budget = float(seconds)
+        try:
+            yield
+        finally:
+            self._local.budget = previous
+
+    @contextlib.contextmanager
+    def _call(self) -> Iterator[None]:
+        """One call's scope: its deadline starts with its first pacing slot (`exchange`) and is
+        shared by everything the call does, a token fetch included."""
+        if getattr(self._local, "in_call", False):
+            yield
+            return
+        self._local.in_call, self._local.deadline = True, None
+        try:
+            yield
+        finally:
+            self._local.in_call, self._local.deadline = False, None
+
+    def _remaining(self) -> float:
+        deadline = getattr(self._local, "deadline", None)
+        return self.budget if deadline is None else deadline - time.monotonic()
+
+    def _check_resolvable(self, url: str, method: str, path: str) -> None:
+        """Resolve the host in a helper thread, waiting at most what is left of the budget:
+        ``getaddrinfo`` itself cannot be interrupted, so an unresolvable host would otherwise
+        hold the call (and a form's kernel) for as long as the resolver likes."""
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        try:
+            ipaddress.ip_address(host)
+            return
+        except ValueError:
+            pass
+        if host == "invalid" or host.endswith(".invalid"):
+            # RFC 6761: never resolvable, and applications may say so without asking DNS.
+            raise TransportError(
+                f"could not resolve the host name {host} (a .invalid name never resolves; check "
+                f"AURA_BASE_URL) ({method} {path})", method=method, path=path, sent=False)
+        if self._resolved.get(host, 0.0) > time.monotonic():
+            return
+        if self._session.trust_env and requests.utils.get_environ_proxies(url):
+            return  # the proxy resolves the name
+        outcome: dict[str, Any] = {}
+
+        def resolve() -> None:
+            try:
+                socket.getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
+                outcome["ok"] = True
+            except OSError as exc:
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=resolve, name="aura_nb-resolve", daemon=True)
+        worker.start()
+        worker.join(max(0.0, self._remaining()))
+        if "ok" in outcome:
+            self._resolved[host] = time.monotonic() + RESOLVED_FOR
+            return
+        if "error" in outcome:
+            why = f"could not resolve the host name {host} (check AURA_BASE_URL and the network)"
+        else:
+            why = (f"could not resolve the host name {host} within this call's {self.budget:g} s "
+                   "budget (AURA_TIMEOUT)")
+        raise TransportError(f"{why} ({method} {path})", method=method, path=path, sent=False)
+
+    # --- server clock ------------------------------------------------------------------------
+
+    def note_server_time(self, response: requests.Response) -> None:
+        """Learn the server's clock from an answer's ``Date`` header."""
+        header = response.headers.get("Date")
+        if not header:
+            return
+        try:
+            stamp = email.utils.parsedate_to_datetime(header).timestamp()
+        except (TypeError, ValueError):
+            return
+        # Date has whole seconds: the server's clock is somewhere in [stamp, stamp + 1).
+        with self._lock:
+            self._server_offset = stamp + 0.5 - self.speed * time.monotonic()
+
+    def server_now(self) -> float:
+        """Estimated server time (POSIX seconds) from the last ``Date`` header, advanced at
+        ``speed``; the local wall clock before any answer has arrived. Sends nothing."""
+        with self._lock:
+            offset = self._server_offset
+        if offset is None:
+            return time.time()
+        return offset + self.speed * time.monotonic()
+
+    @property
+    def server_clock_known(self) -> bool:
+        """True once an answer's ``Date`` header has told the server's time."""
+        with self._lock:
+            return self._server_offset is not None
+
+    def server_time(self) -> datetime:
+        """`server_now` as an aware UTC ``datetime``."""
+        return datetime.fromtimestamp(self.server_now(), tz=timezone.utc)
+
+    # --- exchanges ---------------------------------------------------------------------------
+
+    def _record(self, method: str, url: str, request_headers: Mapping[str, str], body: Any,
+                content_type: str, response: requests.Response | None, elapsed: float,
+                error: str | None = None) -> None:
+        if response is not None:
+            response_headers = select_headers(response.headers, RESPONSE_HEADERS)
+            response_body = body_for_record(response.content,
+                                            response.headers.get("Content-Type", ""))
+            status: int | None = response.status_code
+        else:
+            response_headers, response_body, status = {}, None, None
+        self.history.append(Exchange(
+            method=method, url=url, status=status,
+            request_headers=select_headers(request_headers, REQUEST_HEADERS),
+            request_body=body_for_record(body, content_type),
+            response_headers=response_headers, response_body=response_body,
+            elapsed=elapsed, error=error,
+        ))
+        path = urlsplit(url).path
+        if response is not None:
+            log.debug("%s %s -> %s in %.0f ms [request id %s]", method, path, status,
+                      elapsed * 1000, response.headers.get("X-Request-Id", "-"))
+        else:
+            log.debug("%s %s -> no answer (%s)", method, path, error)
+
+    def exchange(self, method: str, url: str, path: str, *, body: Any = None,
+                 content_type: str = "", auth: Any = None,
+                 params: Mapping[str, Any] | None = None) -> requests.Response:
+        """Send one request (paced, within the call's time budget; urllib3 may retry it) and
+        record it. Returns the response, any status. Raises `TransportError` when no answer."""
+        with self._call():
+            self.pacer.acquire()
+            if self._local.deadline is None:
+                self._local.deadline = time.monotonic() + self.budget
+            deadline = self._local.deadline
+            headers = {"Content-Type": content_type} if content_type else {}
+            data = jsonlib.dumps(body) if content_type == "application/json" else body
+            prepared_url = requests.Request(method, url, params=params).prepare().url or url
+            started = time.monotonic()
+            try:
+                if deadline - started <= 0:
+                    raise TransportError(
+                        f"this call's {self.budget:g} s budget (AURA_TIMEOUT, retries included) "
+                        f"ran out before it could be sent ({method} {path})",
+                        method=method, path=path, sent=False)
+                self._check_resolvable(url, method, path)
+                timeout = BudgetTimeout(min(10.0, self.budget), self.budget, deadline)
+                response = self._session.request(
+                    method, url, params=params, data=data, headers=headers, auth=auth,
+                    timeout=timeout, allow_redirects=False)
+            except (requests.RequestException, TransportError) as exc:
+                error = exc if isinstance(exc, TransportError) else TransportError(
+                    f"{_describe(exc, urlsplit(self.base_url).netloc, self.budget)} "
+                    f"({method} {path})", method=method, path=path, sent=not _never_sent(exc))
+                sent_headers = dict(headers)
+                if auth is self._auth:
+                    sent_headers["Authorization"] = "Bearer <redacted>"
+                self._record(method, prepared_url, sent_headers, body, content_type, None,
+                             time.monotonic() - started, error=str(error))
+                if error is exc:
+                    raise
+                raise error from exc
+            self._record(method, prepared_url, response.request.headers, body, content_type,
+                         response, time.monotonic() - started)
+            self.note_server_time(response)
+            if response.status_code == 429:
+                self._learn_rate_limit(response)
+            return response
+
+    # --- the funnel for /v1 ------------------------------------------------------------------
+
+    def send(self, method: str, path: str, *, json: Any = None,
+             params: Mapping[str, Any] | None = None) -> requests.Response:
+        """The funnel for ``/v1``: returns the final response (any status). Handles token
+        refresh on 401/403 and the 429 resend for POST/PATCH; raises `TransportError`."""
+        method = method.upper()
+        url = self.api_url + path
+        api_path = "/v1" + path
+        has_body = method in ("POST", "PATCH", "PUT")
+        body = (json if json is not None else {}) if has_body else None
+        refreshed = False
+        resends = 0
+        with self._call():
+            while True:
+                response = self.exchange(
+                    method, url, api_path, body=body,
+                    content_type="application/json" if has_body else "",
+                    auth=self._auth, params=params)
+                status = response.status_code
+                if status in (401, 403) and not refreshed:
+                    refreshed = True
+                    log.info("%s %s answered %s: fetching a new token and sending once more",
+                             method, api_path, status)
+                    self.tokens.invalidate(getattr(response.request, "aura_token", None))
+                    continue
+                if status == 429 and method not in IDEMPOTENT_METHODS \
+                        and resends < self.max_429_resends:
+                    wait = self.retry_after(response)
+                    if wait >= self._remaining():
+                        return response  # no time left to wait: report the 429
+                    resends += 1
+                    log.info("%s %s answered 429: waiting %.1f s before sending again (%d/%d)",
+                             method, api_path, wait, resends, self.max_429_resends)
+                    self._sleep(wait)
+                    continue
+                return response
+
+    def retry_after(self, response: requests.Response) -> float:
+        """Seconds to wait before resending after a 429 (``Retry-After`` in seconds, or as an
+        HTTP date compared with the server's own ``Date``); a short backoff when absent."""
+        header = response.headers.get("Retry-After")
+        seconds = parse_retry_after(header)
+        if seconds is None and header:
+            try:
+                when = email.utils.parsedate_to_datetime(header).timestamp()
+                now = email.utils.parsedate_to_datetime(response.headers["Date"]).timestamp()
+                seconds = max(0.0, (when - now) / self.speed)
+            except (KeyError, TypeError, ValueError):
+                seconds = None
+        if seconds is None:
+            seconds = max(self.pacer.interval, 1.0 / self.speed)
+        return min(seconds, 120.0)
+
+    def _learn_rate_limit(self, response: requests.Response) -> None:
+        """After a 429, lower the pacer's rate when the advice shows a tighter limit than the
+        one it keeps: waiting ``Retry-After`` seconds for one slot means at most
+        ``window / Retry-After`` requests per window. Never raises the rate; never below 1."""
+        if not self.pacer.enabled:
+            return
+        wait = self.retry_after(response)
+        if wait <= self.pacer.interval * 1.5:
+            return  # the limit we keep already explains this wait (a burst from elsewhere)
+        learned = max(1, int(self.pacer.window / wait))
+        if learned < self.pacer.rate:
+            log.info("429 with Retry-After %.1f s: pacing at %d requests per %g s from now on "
+                     "(was %d)", wait, learned, self.pacer.window, self.pacer.rate)
+            self.pacer.lower_rate(learned)
+
+    def error(self, response: requests.Response, method: str, path: str) -> ApiError:
+        """The `ApiError` for an error answer (any body: JSON, text, an HTML page)."""
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = response.text
+        hint = None
+        if response.status_code == 308 and response.headers.get("Location"):
+            location = urlsplit(response.headers["Location"])
+            hint = f"(it points to {location.scheme}://{location.netloc})"
+        return error_for(
+            response.status_code, body, method=method, path=path,
+            request_id=response.headers.get("X-Request-Id"),
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            content_type=response.headers.get("Content-Type", ""), extra_hint=hint)
+
+    def unwrap(self, response: requests.Response, method: str, path: str) -> Any:
+        """The ``data`` of a successful JSON answer (``None`` for an empty body); raises the
+        `ApiError` for an error status or an answer that is not JSON (an HTML page...)."""
+        if response.status_code >= 300:
+            raise self.error(response, method, path)
+        if not response.content or not response.content.strip():
+            return None
+        try:
+            payload = response.json()
+        except ValueError:
+            raise ApiError(response.status_code, "", [_not_json(response)], method=method,
+                           path=path, request_id=response.headers.get("X-Request-Id")) from None
+        if isinstance(payload, dict) and "data" in payload:
+            return payload["data"]
+        return payload
+
+    def call(self, method: str, path: str, *, json: Any = None,
+             params: Mapping[str, Any] | None = None) -> Any:
+        """`send` then `unwrap`: the ``data`` of a ``/v1`` call."""
+        response = self.send(method, path, json=json, params=params)
+        return self.unwrap(response, method.upper(), "/v1" + path)
+
+    # --- token -------------------------------------------------------------------------------
+
+    def fetch_token(self, obtained_at: float) -> Token:
+        """``POST /oauth/token`` with HTTP Basic client id/secret (form body
+        ``grant_type=client_credentials``); urllib3 retries it on 429/5xx and lost connections.
+        Raises `AuthenticationFailed` when refused or when the id or secret cannot be sent."""
+        client_id, secret = self.credentials.client_id, self.credentials.client_secret
+        for what, value in (("AURA_CLIENT_ID", client_id), ("AURA_CLIENT_SECRET", secret)):
+            try:
+                value.encode("latin-1")
+            except UnicodeEncodeError:
+                raise AuthenticationFailed(
+                    f"{what} contains a character that cannot be sent in an HTTP header (only "
+                    f"Latin-1 text can); copy it again from the Aura console, it is plain "
+                    f"ASCII") from None
+        with self._call():
+            response = self.exchange(
+                "POST", self.base_url + "/oauth/token", "/oauth/token",
+                body={"grant_type": "client_credentials"},
+                content_type="application/x-www-form-urlencoded", auth=(client_id, secret))
+        if response.status_code in (400, 401, 403) and not _is_html(response):
+            try:
+                reason, messages, _ = parse_error_body(response.json())
+            except ValueError:
+                reason, messages = "", []
+            detail = "; ".join(messages) or "credentials refused"
+            raise AuthenticationFailed(
+                f"the token endpoint refused client id {client_id}: "
+                f"{response.status_code} {reason + ': ' if reason else ''}{detail} "
+                f"(POST /oauth/token). Check AURA_CLIENT_ID and AURA_CLIENT_SECRET",
+                status_code=response.status_code,
+                request_id=response.headers.get("X-Request-Id"))
+        if response.status_code >= 300:
+            raise self.error(response, "POST", "/oauth/token")
+        try:
+            payload = response.json()
+        except ValueError:
+            raise ApiError(response.status_code, "", [_not_json(response)], method="POST",
+                           path="/oauth/token") from None
+        token = Token.from_response(payload, obtained_at)
+        log.info("fetched an access token valid for %g s", token.expires_in)
+        return token
+
+
+def _is_html(response: requests.Response) -> bool:
+    return looks_like_html(response.content, response.headers.get("Content-Type", ""))
+
+
+def _not_json(response: requests.Response) -> str:
+    """One line for a success answer whose body is not the API's JSON."""
+    if _is_html(response):
+        return html_page_message(response.status_code)
+    return "the answer is not JSON"
