@@ -19,12 +19,17 @@ from ..lifecycle import ACTIONS, can_reach
 from ..models import Instance, parse_timestamp
 from ..protocols import StatusSource
 
-__all__ = ["WaitClient", "WaitProgress", "DEFAULT_POLL_INTERVAL", "JITTER_SAFETY", "GONE"]
+__all__ = ["WaitClient", "WaitProgress", "DEFAULT_POLL_INTERVAL", "DEFAULT_GAP", "JITTER_SAFETY",
+           "GONE"]
 
 log = logging.getLogger("aura_nb")
 
 #: Default longest gap between two status requests for one instance, in server seconds.
 DEFAULT_POLL_INTERVAL = 10.0
+#: Default longest gap between two polls of one operation (server seconds): under the promised
+#: interval, and dense enough that a first-ever wait hears of a change sooner than a client
+#: polling every 10 s (it skips that client's poll at once instead: the action's answer told).
+DEFAULT_GAP = 8.0
 #: Schedules aim this fraction of the promised gap: a poll leaves a moment after it is due.
 JITTER_SAFETY = 0.9
 #: The word waiting uses for "gone" (``GET`` answers 404); the API has no such status.

@@ -285,7 +285,7 @@ def wait_for_instances(
     if expected_duration is None and kind is not None:
         learned = expectation(store.durations(kind))
         # expected_duration is "shortest expected"; Fleet takes one interval off it
-        expected_duration = None if learned is None else learned + interval
+        expected_duration = None if learned is None else learned[0] + interval
     fleet = Fleet(tracked, interval, expected_duration, goal, concurrency)
     results: dict[str, Any] = {}
     failures: dict[str, InstanceWaitError] = {}

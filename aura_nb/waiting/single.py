@@ -18,7 +18,7 @@ from typing import Any, Callable
 from ..errors import InstanceStatusUnreachable, InstanceWaitTimeout
 from ..models import Instance, Snapshot
 from .common import (
-    DEFAULT_POLL_INTERVAL,
+    DEFAULT_GAP,
     GONE,
     JITTER_SAFETY,
     TRANSIENT,
@@ -60,7 +60,7 @@ class Operation:
 def _cap(client: WaitClient, poll_interval: float | None) -> tuple[float, bool]:
     """The longest gap in server seconds, and whether the caller promised it."""
     if poll_interval is None:
-        return DEFAULT_POLL_INTERVAL * JITTER_SAFETY, False
+        return DEFAULT_GAP, False
     return poll_interval * client.speed * JITTER_SAFETY, True
 
 
@@ -77,10 +77,11 @@ def _poll_until(client: WaitClient, fetch: Callable[[], tuple[str, Any]], operat
     start = clock()
     polls = errors = 0
     status: str | None = None
+    planned = 0.0
     while True:
         if not poll_now:
-            due = operation.began + operation.plan.next_age(operation.last_age)
-            wait = (due - client.server_now()) / client.speed
+            planned = operation.plan.next_age(operation.last_age)
+            wait = (operation.began + planned - client.server_now()) / client.speed
             pause(min(wait, max(0.0, timeout - (clock() - start))), status)
         poll_now = False
         pause.check(status)
@@ -95,7 +96,9 @@ def _poll_until(client: WaitClient, fetch: Callable[[], tuple[str, Any]], operat
             value = None
         polls += 1
         elapsed = clock() - start
-        age = client.server_now() - operation.began
+        # The age this poll was planned for, unless it went late: the server clock is an
+        # estimate (whole-second Date headers), and a poll a moment early must not be redone.
+        age = max(planned, client.server_now() - operation.began)
         if value is not None or status == GONE:
             operation.last_age = age
             if status == target:
@@ -139,7 +142,7 @@ def wait_for_instance(
     waits until the operation could plausibly be done, judged from how long that kind of
     operation took before for this API (``durations``, default `DurationStore` of the client's
     base URL in ``$AURA_NB_HOME``), and polls densely around that; otherwise it polls at once,
-    then every 9 server seconds. ``poll_interval`` (real seconds) promises a longest gap between
+    then every 8 server seconds. ``poll_interval`` (real seconds) promises a longest gap between
     polls instead. ``status="deleted"`` waits until the instance is gone and returns ``None``.
     ``on_progress`` gets a `WaitProgress` after every poll; setting ``cancel`` (a
     ``threading.Event``) stops the wait. Up to ``max_errors`` failed polls in a row (connection
@@ -199,7 +202,7 @@ def wait_for_snapshot(
     max_errors: int = 3,
 ) -> Snapshot:
     """Poll ``GET /v1/instances/{instanceId}/snapshots/{snapshotId}`` until ``Completed`` and
-    return the `Snapshot`: at once, then every 9 server seconds (or ``poll_interval`` real
+    return the `Snapshot`: at once, then every 8 server seconds (or ``poll_interval`` real
     seconds). Options as for `wait_for_instance` (progress events carry the snapshot id).
     Raises `InstanceStatusUnreachable` for ``Failed``/``Cancelled``, `NotFound` for an unknown
     snapshot, `InstanceWaitTimeout`, `WaitCancelled`."""
