@@ -41,8 +41,9 @@ __all__ = ["wait_for_instance", "wait_for_snapshot"]
 @dataclass
 class Operation:
     """What one wait knows of the operation it waits for (server seconds): its ``kind``
-    (``None``: unknown, nothing is learned), when it ``began``, and the ages of the last "not
-    yet" answer (``settled_after``: it ended after that) and of the first "done" one."""
+    (``None``: unknown, nothing is learned), when it ``began``, the age of the last poll
+    (``last_age``; the first "done" answer once it came) and of the last "not yet" answer
+    (``not_yet``; ``None`` when unknown, as for a wait begun long after its action)."""
 
     kind: str | None
     began: float
@@ -98,22 +99,19 @@ def _poll_until(client: WaitClient, fetch: Callable[[], tuple[str, Any]], operat
         elapsed = clock() - start
         # The age this poll was planned for, unless it went late: the server clock is an
         # estimate (whole-second Date headers), and a poll a moment early must not be redone.
-        age = max(planned, client.server_now() - operation.began)
+        operation.last_age = max(planned, client.server_now() - operation.began)
         if value is not None or status == GONE:
-            operation.last_age = age
             if status == target:
                 if learn is not None:
                     learn(operation)
                 notify(on_progress, WaitProgress(key, status, elapsed, polls, True, target))
                 return value
-            operation.not_yet = age
+            operation.not_yet = operation.last_age
             why = verdict(status)  # type: ignore[arg-type]
             if why:
                 notify(on_progress, WaitProgress(key, status, elapsed, polls, True, target, why))
                 raise InstanceStatusUnreachable(why, instance_id=key, status=status,
                                                 target=target)
-        else:
-            operation.last_age = age
         notify(on_progress, WaitProgress(key, status, elapsed, polls, False, target))
         if elapsed >= timeout:
             message = (f"gave up waiting for {label} to be {target!r} after {elapsed:.0f} s "
