@@ -25,6 +25,10 @@ _session: dict = {}
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "after_notebooks: run after the notebooks (uses their simulator's world)")
+    # What waits learn (durations.json) must not come from or go to the developer's home.
+    _session["own_home"] = (os.environ.get("AURA_NB_HOME"),
+                            tempfile.mkdtemp(prefix="aura_nb-tests-"))
+    os.environ["AURA_NB_HOME"] = _session["own_home"][1]
     if not (getattr(config.option, "nbval", False) or getattr(config.option, "nbval_lax", False)):
         return
     from aura_nb.lab import start_test_simulator
@@ -38,15 +42,22 @@ def pytest_configure(config):
 
 def pytest_unconfigure(config):
     sim = _session.pop("sim", None)
-    if sim is None:
-        return
-    sim.stop()
-    for key, value in _session.pop("saved").items():
+    if sim is not None:
+        sim.stop()
+        _restore(_session.pop("saved"))
+        shutil.rmtree(_session.pop("home"), ignore_errors=True)
+    saved, home = _session.pop("own_home", (None, None))
+    if home is not None:
+        _restore({"AURA_NB_HOME": saved})
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _restore(saved: dict) -> None:
+    for key, value in saved.items():
         if value is None:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
-    shutil.rmtree(_session.pop("home"), ignore_errors=True)
 
 
 def pytest_collection_modifyitems(session, config, items):

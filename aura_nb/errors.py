@@ -244,7 +244,13 @@ class InstanceStatusUnreachable(InstanceWaitError):
 
 
 class WaitCancelled(InstanceWaitError):
-    """Raised when the ``cancel`` event passed to a wait was set (a widget's Cancel button)."""
+    """Raised when the ``cancel`` event passed to a wait was set (a widget's Cancel button).
+    ``ready`` maps id -> Instance for the instances a many-instance wait had seen ready."""
+
+    def __init__(self, message: str, *, instance_id: str = "", status: str | None = None,
+                 target: str = "", ready: Mapping[str, Any] | None = None) -> None:
+        self.ready = dict(ready or {})
+        super().__init__(message, instance_id=instance_id, status=status, target=target)
 
 
 class WaitIncomplete(InstanceWaitError):

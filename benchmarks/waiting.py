@@ -23,6 +23,7 @@ Figures seen on a 2-core machine (5 runs each, interval 10 s, concurrency 4):
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -44,6 +45,7 @@ def run_once(n: int, speed: float, interval: float, creating: tuple[float, float
     with Simulator(seed=seed, speed=speed, durations={"creating": creating},
                    faults={"latency": latency / speed}) as sim, \
             tempfile.TemporaryDirectory() as vault:
+        os.environ["AURA_NB_HOME"] = vault  # nothing learned before, nothing kept after
         client = AuraClient(sim.client_id, sim.client_secret, sim.base_url, speed=speed,
                             vault_dir=vault, rate_limit=125)
         tenant = client.find_tenant("Workshop Project")

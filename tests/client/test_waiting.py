@@ -13,6 +13,7 @@ from aura_nb.errors import (
     WaitIncomplete,
 )
 from aura_nb.models import InstanceSpec, allowed_choices
+from aura_nb.waiting import DurationStore
 
 FAST = {"creating": (20, 30), "pausing": (5, 10), "resuming": (5, 10), "destroying": (5, 10)}
 
@@ -110,7 +111,9 @@ def test_timeout_names_the_last_status(make_simulator, make_client):
     assert "last status 'creating'" in str(error) and "after 60 s" in str(error)
 
 
-def test_cancel_event_stops_the_wait(sim, api):
+def test_cancel_event_stops_the_wait(make_simulator, make_client):
+    sim = make_simulator(durations={"creating": (5000, 5000)})
+    api = make_client(sim)
     created = api.create_instance(spec(api, "cancelled"))
     cancel = threading.Event()
 
@@ -120,7 +123,7 @@ def test_cancel_event_stops_the_wait(sim, api):
 
     with pytest.raises(WaitCancelled) as info:
         api.wait_for_instance(created.id, on_progress=progress, cancel=cancel,
-                              poll_interval=10)  # would take 10 s per poll without cancel
+                              poll_interval=0.1)  # would poll for 100 real seconds unless cancelled
     assert info.value.status == "creating"
 
 
@@ -180,6 +183,20 @@ def test_many_waits_report_failures_and_keep_the_rest(sim, api):
     assert set(kept) == {made[0].id, made[2].id}
 
 
+def test_a_poll_that_keeps_failing_keeps_the_ready_ones(sim, api):
+    """Issue 10, defect 9: one instance whose status requests are refused (403) fails alone;
+    the error still carries the instances that were ready."""
+    made = [api.create_instance(spec(api, f"refused-{i}")) for i in range(3)]
+    sim.set_faults(script=[{"method": "GET", "path": f"/v1/instances/{made[1].id}",
+                            "action": "status", "status": 403, "times": 100}])
+    with pytest.raises(WaitIncomplete) as info:
+        api.wait_for_instances(made)
+    error = info.value
+    assert set(error.ready) == {made[0].id, made[2].id}
+    assert set(error.failures) == {made[1].id}
+    assert "403" in str(error.failures[made[1].id])
+
+
 def test_many_waits_can_be_cancelled_and_say_what_was_ready(sim, api):
     made = [api.create_instance(spec(api, f"stop-{i}")) for i in range(3)]
     cancel = threading.Event()
@@ -187,6 +204,16 @@ def test_many_waits_can_be_cancelled_and_say_what_was_ready(sim, api):
     with pytest.raises(WaitCancelled) as info:
         api.wait_for_instances(made, cancel=cancel)
     assert info.value.ready == {}
+    sim.advance(60)
+    cancel.clear()
+
+    def stop_after_first(event):
+        if event.done:
+            cancel.set()
+
+    with pytest.raises(WaitCancelled) as info:
+        api.wait_for_instances(made, cancel=cancel, on_progress=stop_after_first)
+    assert len(info.value.ready) == 1 and set(info.value.ready) < {c.id for c in made}
 
 
 def test_goal_all_waits_for_everything_and_respects_the_rate_limit(make_simulator, make_client):
@@ -219,3 +246,24 @@ def test_many_waits_time_other_transitions_from_the_action_not_the_creation(sim,
     other = make_client(sim)
     ready = other.wait_for_instances([i.id for i in again], timeout=10)
     assert {i.status for i in ready.values()} == {"running"}
+
+
+def test_waits_learn_how_long_an_operation_takes(make_simulator, make_client):
+    sim = make_simulator(durations={"creating": (5, 5), "pausing": (60, 60)})
+    api = make_client(sim)
+    made = [api.create_instance(spec(api, f"learner-{i}")) for i in range(2)]
+    sim.advance(10)
+    polls, late = [], []
+    for item in made:
+        api.get_instance(item.id)  # the client's server clock catches up with the jump
+        api.pause_instance(item.id)
+        ready_at = sim.world.transition_end(item.id)
+        events = []
+        api.wait_for_instance(item.id, "paused", on_progress=events.append)
+        late.append(sim.clock.now() - ready_at)
+        polls.append(events[-1].polls)
+    assert polls[1] < polls[0]
+    assert max(late) <= 10 + 1  # one default interval, one server second for the answer's trip
+    learned = DurationStore(api.base_url).durations("pause")
+    # ages come from the server clock estimated from whole-second Date headers: +-1 s
+    assert len(learned) == 2 and all(lo <= 61 and 59 <= hi <= 71 for lo, hi in learned)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from aura_nb.waiting import JITTER_SAFETY, _Fleet, _Tracked
+from aura_nb.waiting.common import JITTER_SAFETY
+from aura_nb.waiting.fleet import Fleet, Tracked
 
 
 def fleet(ages, interval=10.0, **kwargs):
     """Instances created at server time -age (now is 0)."""
-    return _Fleet([_Tracked(f"i{n}", -age) for n, age in enumerate(ages)], interval, **kwargs)
+    return Fleet([Tracked(f"i{n}", -age) for n, age in enumerate(ages)], interval, **kwargs)
 
 
 def test_only_the_oldest_is_polled_before_anything_is_ready():
