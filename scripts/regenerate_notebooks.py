@@ -6,9 +6,11 @@
 The committed outputs are nbval's oracle, so they must come from the same world nbval runs in:
 the simulator `aura_nb.lab.start_test_simulator` gives (seed, speed), in a temporary
 ``AURA_NB_HOME``, with the notebooks run in order as one learner's journey (kernel working
-directory ``notebooks/``). Widget state is stripped (``metadata.widgets``), tracebacks are cut
-to their last line, no timing metadata is recorded, and a notebook whose outputs hold a secret the simulator issued (or anything shaped
-like one) is not written. Review ``git diff notebooks/`` afterwards.
+directory ``notebooks/``). Widget state is stripped (``metadata.widgets``), no timing metadata
+is recorded, and a notebook whose outputs hold a secret the simulator issued (or anything shaped
+like one) is not written. Outputs are saved exactly as the live run made them: the kit's errors
+are one line because ``%load_ext aura_nb`` (each notebook's first cell) shows them so, live.
+Review ``git diff notebooks/`` afterwards.
 """
 
 from __future__ import annotations
@@ -54,16 +56,6 @@ def strip_widget_state(nb: nbformat.NotebookNode) -> None:
     nb.metadata.pop("widgets", None)
 
 
-def shorten_tracebacks(nb: nbformat.NotebookNode) -> None:
-    """Keep only the last line (``Error: message``) of each saved traceback: the frames name
-    files and line numbers of this machine's checkout, which change with every edit of the
-    package (nbval does not compare tracebacks; running the cell shows the full one)."""
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                output["traceback"] = output.get("traceback", [])[-1:]
-
-
 def execute(path: Path) -> nbformat.NotebookNode:
     """Run one notebook top to bottom in a fresh ``python3`` kernel; cells tagged
     ``raises-exception`` may raise, any other error stops with nbclient's CellExecutionError."""
@@ -73,7 +65,6 @@ def execute(path: Path) -> nbformat.NotebookNode:
                             resources={"metadata": {"path": str(NOTEBOOKS)}})
     client.execute()
     strip_widget_state(nb)
-    shorten_tracebacks(nb)
     return nb
 
 

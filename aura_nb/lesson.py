@@ -1,0 +1,262 @@
+"""The notebook layer: under each cell, the HTTP exchanges the kit made; the kit's errors as one line.
+
+``%load_ext aura_nb`` (the first cell of every teaching notebook) calls `install`. Then:
+
+* after each cell, every `AuraClient` the notebook holds in a variable (and the ``%aura``
+  magics' client) is asked for the exchanges it recorded during that cell (``client.history``,
+  already redacted by the core), and they are displayed folded: an HTML ``<details>`` block per
+  exchange, with a plain-text equivalent for text front-ends and nbval. Repeated ``GET``s of
+  the same path (status polls) fold into one line that gives the last answer, never a count,
+  so that a saved notebook reads the same however many polls a run needed;
+* an exception of the kit's own tree (`aura_nb.AuraError`) shows as one line (class, status,
+  reason, message, request id, what to do: the exception's own text) and is recorded as the
+  last exception, so ``%tb`` prints its full traceback.
+
+A bare ``import aura_nb`` or ``connect()`` installs nothing: the core never imports IPython;
+this module is the only notebook-side piece, and it imports IPython only inside `install`.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import sys
+import weakref
+from typing import Any, Iterable, Sequence
+from urllib.parse import urlsplit
+
+from .client import AuraClient
+from .errors import AuraError
+from .history import Exchange
+
+__all__ = ["install", "uninstall", "one_line", "ExchangeView", "exchange_lines", "fold_polls",
+           "PollRun", "SHOWN_HEADERS", "TB_HINT"]
+
+#: Response headers worth a learner's attention, in the order shown.
+SHOWN_HEADERS = ("Content-Type", "X-Request-Id", "Retry-After")
+#: Appended to a one-line error: where the full traceback is.
+TB_HINT = "(%tb shows the full traceback)"
+_MAX_BODY_LINES = 24  # a tenant's configurations run to hundreds of lines; the rest is elided
+
+
+# --- what a cell's exchanges look like ----------------------------------------------------------
+
+def _path(exchange: Exchange) -> str:
+    """The request's path and query, without the base URL (it is in ``client.describe()``)."""
+    parts = urlsplit(exchange.url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+class PollRun:
+    """Repeated ``GET``s of one path in a cell (status polls), shown as one line: the path and
+    the last answer. How many there were is left out on purpose (it varies from run to run)."""
+
+    def __init__(self, exchanges: Sequence[Exchange]) -> None:
+        self.exchanges = list(exchanges)
+
+    @property
+    def last(self) -> Exchange:
+        """The last of the repeated exchanges (the answer the wait ended on)."""
+        return self.exchanges[-1]
+
+    def summary(self) -> str:
+        """``GET /v1/instances/ab12cd34  (repeated: status polls) last answer 200, status "running"``."""
+        last = self.last
+        answer = last.status if last.status is not None else f"no answer ({last.error})"
+        text = f"GET {_path(last)}  (repeated: status polls) last answer {answer}"
+        data = last.response_body.get("data") if isinstance(last.response_body, dict) else None
+        if isinstance(data, dict) and "status" in data:
+            text += f', status "{data["status"]}"'
+        return text
+
+
+def fold_polls(exchanges: Iterable[Exchange]) -> list[Exchange | PollRun]:
+    """The exchanges in order, with every path that was read (``GET``) more than once between
+    two writes folded into one `PollRun` at the place of its first read."""
+    items: list[Exchange | PollRun] = []
+    block: list[Exchange] = []
+
+    def flush() -> None:
+        by_path: dict[str, list[Exchange]] = {}
+        for exchange in block:
+            by_path.setdefault(_path(exchange), []).append(exchange)
+        placed: set[str] = set()
+        for exchange in block:
+            key = _path(exchange)
+            if len(by_path[key]) == 1:
+                items.append(exchange)
+            elif key not in placed:
+                placed.add(key)
+                items.append(PollRun(by_path[key]))
+        block.clear()
+
+    for exchange in exchanges:
+        if exchange.method == "GET":
+            block.append(exchange)
+        else:
+            flush()
+            items.append(exchange)
+    flush()
+    return items
+
+
+def _body_lines(body: Any) -> list[str]:
+    """A JSON body as indented lines, cut after `_MAX_BODY_LINES` with a line saying how many
+    more there were (the body is the same on every run, so that number is too)."""
+    if body is None:
+        return []
+    text = json.dumps(body, indent=2, ensure_ascii=False) if not isinstance(body, str) else body
+    lines = text.splitlines()
+    if len(lines) > _MAX_BODY_LINES:
+        lines = lines[:_MAX_BODY_LINES] + [f"… {len(lines) - _MAX_BODY_LINES} more lines"]
+    return lines
+
+
+def _head(exchange: Exchange) -> str:
+    """``GET /v1/tenants -> 200``."""
+    answer = exchange.status if exchange.status is not None else f"no answer ({exchange.error})"
+    return f"{exchange.method} {_path(exchange)} -> {answer}"
+
+
+def exchange_lines(exchange: Exchange) -> list[str]:
+    """One exchange as plain text: the head line, the request body, the headers that matter and
+    the response body (secrets were masked by the core when it recorded them)."""
+    lines = [_head(exchange)]
+    if exchange.request_body is not None:
+        lines.append("  request body:")
+        lines += ["    " + line for line in _body_lines(exchange.request_body)]
+    headers = {name: exchange.response_headers[name] for name in SHOWN_HEADERS
+               if name in exchange.response_headers}
+    lines += [f"  {name}: {value}" for name, value in headers.items()]
+    if exchange.response_body is not None:
+        lines.append("  response body:")
+        lines += ["    " + line for line in _body_lines(exchange.response_body)]
+    return lines
+
+
+class ExchangeView:
+    """What a cell displays under its result: its exchanges (and poll runs), folded in HTML,
+    in full in plain text."""
+
+    def __init__(self, exchanges: Iterable[Exchange]) -> None:
+        self.items = fold_polls(exchanges)
+
+    def text(self) -> str:
+        """The plain-text form (nbval compares this one)."""
+        lines = ["HTTP exchanges of this cell (secrets masked):"]
+        for item in self.items:
+            lines += [item.summary()] if isinstance(item, PollRun) else exchange_lines(item)
+        return "\n".join(lines)
+
+    def html(self) -> str:
+        """The HTML form: one folded ``<details>`` block per exchange."""
+        blocks = []
+        for item in self.items:
+            if isinstance(item, PollRun):
+                blocks.append(f"<div><code>{html.escape(item.summary())}</code></div>")
+                continue
+            body = "\n".join(exchange_lines(item)[1:])
+            blocks.append(f"<details><summary><code>{html.escape(_head(item))}</code></summary>"
+                          f"<pre>{html.escape(body)}</pre></details>")
+        return ('<div class="aura-nb-exchanges"><small>HTTP exchanges of this cell '
+                f"(secrets masked; click one to unfold)</small>{''.join(blocks)}</div>")
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return {"text/plain": self.text(), "text/html": self.html()}
+
+
+# --- one-line errors --------------------------------------------------------------------------
+
+def one_line(error: BaseException) -> str:
+    """The line a kit error shows as in a notebook: ``NotFound: 404 db-not-found: ... [request
+    id ...]. <what to do> (%tb shows the full traceback)``."""
+    return f"{type(error).__name__}: {error} {TB_HINT}"
+
+
+def _show_one_line(shell: Any, etype: type, value: BaseException, tb: Any,
+                   tb_offset: Any = None) -> list[str]:
+    """IPython's custom exception handler for `AuraError`: record the exception as the last one
+    (what ``%tb`` prints) and show it as one line."""
+    sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb
+    if sys.version_info >= (3, 12):
+        sys.last_exc = value
+    stb = [one_line(value)]
+    shell._showtraceback(etype, value, stb)
+    return stb
+
+
+# --- which clients a cell used, and what they sent ----------------------------------------------
+
+class _Watcher:
+    """Remembers, per client, the last exchange already shown, and after each cell displays the
+    newer ones of every client the notebook can reach."""
+
+    def __init__(self, shell: Any) -> None:
+        self.shell = shell
+        self.seen: "weakref.WeakKeyDictionary[AuraClient, Exchange | None]" = \
+            weakref.WeakKeyDictionary()
+
+    def clients(self) -> list[AuraClient]:
+        """The clients held in the notebook's variables, then the ``%aura`` magics' client."""
+        found: list[AuraClient] = []
+        for value in list(self.shell.user_ns.values()):
+            if isinstance(value, AuraClient) and all(value is not c for c in found):
+                found.append(value)
+        magics = self.shell.magics_manager.registry.get("AuraMagics")
+        client = getattr(magics, "_client", None)
+        if isinstance(client, AuraClient) and all(client is not c for c in found):
+            found.append(client)
+        return found
+
+    def new_exchanges(self, client: AuraClient) -> list[Exchange]:
+        """The exchanges ``client`` recorded since the last call (all of them the first time)."""
+        items = list(client.history)
+        marker = self.seen.get(client)
+        start = 0
+        if marker is not None:
+            for index in range(len(items) - 1, -1, -1):
+                if items[index] is marker:
+                    start = index + 1
+                    break
+        self.seen[client] = items[-1] if items else marker
+        return items[start:]
+
+    def mark_all(self) -> None:
+        """Treat everything recorded so far as shown (when the layer is installed)."""
+        for client in self.clients():
+            self.new_exchanges(client)
+
+    def post_run_cell(self, result: Any = None) -> None:
+        """Display the exchanges the cell caused, one view per client that made any."""
+        from IPython.display import display
+
+        for client in self.clients():
+            exchanges = self.new_exchanges(client)
+            if exchanges:
+                display(ExchangeView(exchanges))
+
+
+_watchers: "weakref.WeakKeyDictionary[Any, _Watcher]" = weakref.WeakKeyDictionary()
+
+
+def install(shell: Any) -> None:
+    """Install the notebook layer on an IPython shell (again: nothing changes): the one-line
+    handler for `AuraError` and the display of each cell's exchanges."""
+    shell.set_custom_exc((AuraError,), _show_one_line)
+    if shell in _watchers:
+        return
+    watcher = _Watcher(shell)
+    watcher.mark_all()
+    shell.events.register("post_run_cell", watcher.post_run_cell)
+    _watchers[shell] = watcher
+
+
+def uninstall(shell: Any) -> None:
+    """Remove what `install` added (nothing happens if it was not installed)."""
+    watcher = _watchers.pop(shell, None)
+    if watcher is not None:
+        shell.events.unregister("post_run_cell", watcher.post_run_cell)
+        shell.set_custom_exc((), None)

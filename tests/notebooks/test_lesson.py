@@ -1,0 +1,147 @@
+"""The notebook layer (aura_nb.lesson): exchanges shown under cells, kit errors as one line, %tb.
+
+Cells run in the process's IPython shell against an in-process simulator, selected through the
+environment as a notebook kernel would be; one test runs a real kernel (nbclient, as the script
+that regenerates the notebooks does) to see that a saved error is the same line as a live one.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+
+from aura_nb import lesson
+from aura_nb.history import Exchange
+from aura_nb.lab import simulator_environment
+
+REQUEST_ID = re.compile(r"[0-9a-f]{32}/\d+")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@pytest.fixture
+def shell(make_simulator, clean_env, monkeypatch, tmp_path, capsys):
+    """An IPython shell with ``%load_ext aura_nb`` done against a fast simulator; unloaded after."""
+    sim = make_simulator(speed=1000.0, rate_limit=0)
+    for name, value in simulator_environment(sim.base_url, sim.client_id, sim.client_secret,
+                                             tmp_path / "home").items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AURA_TENANT", "Learning Project")
+    shell = InteractiveShell.instance()
+    shell.run_cell("%load_ext aura_nb")
+    capsys.readouterr()
+    yield shell
+    shell.run_cell("%unload_ext aura_nb")
+
+
+def run(shell, capsys, cell: str) -> tuple[object, str]:
+    """Run a cell; returns (result, everything it printed or displayed)."""
+    capsys.readouterr()
+    result = shell.run_cell(cell, store_history=False)
+    out, err = capsys.readouterr()
+    return result, ANSI.sub("", out + err)
+
+
+def test_a_cell_shows_the_exchanges_it_caused_and_only_those(shell, capsys):
+    _, text = run(shell, capsys, "import aura_nb\nclient = aura_nb.connect()")
+    assert "HTTP exchanges" not in text  # connecting sends nothing
+    _, text = run(shell, capsys, "tenants = client.list_tenants()")
+    assert "POST /oauth/token -> 200" in text
+    assert "GET /v1/tenants -> 200" in text
+    assert '"name": "Learning Project"' in text
+    assert "X-Request-Id: " in text and "Content-Type: application/json" in text
+    assert '"access_token": "<redacted>"' in text
+    _, text = run(shell, capsys, "tenants[0].name")
+    assert "HTTP exchanges" not in text  # no request, nothing shown
+    _, text = run(shell, capsys, "client.list_tenants();")
+    assert text.count("/oauth/token") == 0 and text.count("GET /v1/tenants -> 200") == 1
+
+
+def test_repeated_polls_fold_into_one_line_without_a_count(shell, capsys):
+    run(shell, capsys, "import aura_nb\nclient = aura_nb.connect()\n"
+                       "spec = aura_nb.InstanceSpec('nb-lesson', client.find_tenant().id, "
+                       "'professional-db', 'gcp', 'europe-west1', '1GB')")
+    _, text = run(shell, capsys, "created = client.create_instance(spec)\n"
+                                 "client.wait_for_instance(created.id, poll_interval=0.01);")
+    assert "POST /v1/instances -> 202" in text
+    assert '"password": "<redacted>"' in text
+    polls = [line for line in text.splitlines() if "(repeated: status polls)" in line]
+    assert len(polls) == 1, text
+    assert polls[0].endswith('last answer 200, status "running"')
+    assert not re.search(r"\d+ (polls|times)", text)
+
+
+def test_poll_folding_keeps_writes_in_between_apart():
+    def ex(method: str, path: str, status: int = 200) -> Exchange:
+        return Exchange(method, f"http://127.0.0.1:1{path}", status)
+
+    items = lesson.fold_polls([ex("GET", "/v1/a"), ex("GET", "/v1/b"), ex("GET", "/v1/a"),
+                               ex("POST", "/v1/a/pause", 202), ex("GET", "/v1/a")])
+    assert isinstance(items[0], lesson.PollRun) and len(items[0].exchanges) == 2
+    assert [getattr(i, "url", None) for i in items[1:]] == [
+        "http://127.0.0.1:1/v1/b", "http://127.0.0.1:1/v1/a/pause", "http://127.0.0.1:1/v1/a"]
+
+
+def test_html_form_is_folded_and_escaped():
+    view = lesson.ExchangeView([Exchange("GET", "http://h/v1/x", 200,
+                                         response_body={"data": "<b>"})])
+    bundle = view._repr_mimebundle_()
+    assert bundle["text/html"].count("<details>") == 1
+    assert "&lt;b&gt;" in bundle["text/html"] and "<b>" not in bundle["text/html"]
+    assert bundle["text/plain"] == view.text()
+
+
+def test_a_kit_error_is_one_line_and_tb_shows_that_exception(shell, capsys):
+    run(shell, capsys, "import aura_nb\nclient = aura_nb.connect()")
+    run(shell, capsys, "1/0")  # an older, unrelated exception
+    result, text = run(shell, capsys, "client.get_instance('00000000')")
+    assert type(result.error_in_exec).__name__ == "NotFound"
+    error_lines = [line for line in text.splitlines() if line.startswith("NotFound: ")]
+    assert error_lines == [lesson.one_line(result.error_in_exec)]
+    assert "404" in error_lines[0] and "request id" in error_lines[0]
+    assert error_lines[0].endswith(lesson.TB_HINT)
+    assert "Traceback" not in text and "client.py" not in text
+    assert "GET /v1/instances/00000000 -> 404" in text  # the exchange shows under the error
+    _, text = run(shell, capsys, "%tb")
+    assert "client.py" in text and "NotFound" in text
+    assert "ZeroDivisionError" not in text
+
+
+def test_other_exceptions_keep_their_full_traceback(shell, capsys):
+    _, text = run(shell, capsys, "def f():\n    raise ValueError('plain')\nf()")
+    assert "raise ValueError('plain')" in text and "ValueError: plain" in text
+
+
+def test_a_bare_import_installs_nothing(make_simulator, clean_env, capsys):
+    shell = InteractiveShell.instance()
+    shell.run_cell("%unload_ext aura_nb")
+    shell.run_cell("import aura_nb")
+    assert shell.custom_exceptions == ()
+    assert "aura_nb.lesson" not in sys.modules or shell not in lesson._watchers
+
+
+def test_saved_error_is_the_live_line(shell, capsys, tmp_path):
+    """nbclient runs a notebook in a real kernel, as scripts/regenerate_notebooks.py does: the
+    saved error output is the very line the live shell shows (request ids aside)."""
+    nbformat = pytest.importorskip("nbformat")
+    from nbclient import NotebookClient
+
+    run(shell, capsys, "import aura_nb\nclient = aura_nb.connect()")
+    live, _ = run(shell, capsys, "client.get_instance('00000000')")
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("%load_ext aura_nb"),
+        nbformat.v4.new_code_cell("import aura_nb\nclient = aura_nb.connect()"),
+        nbformat.v4.new_code_cell("client.get_instance('00000000')",
+                                  metadata={"tags": ["raises-exception"]})])
+    NotebookClient(nb, timeout=60, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    error = [o for o in nb.cells[2].outputs if o.output_type == "error"]
+    assert len(error) == 1
+    assert [REQUEST_ID.sub("ID", line) for line in error[0].traceback] == \
+        [REQUEST_ID.sub("ID", lesson.one_line(live.error_in_exec))]
+    shown = [o for o in nb.cells[2].outputs if o.output_type == "display_data"]
+    assert "GET /v1/instances/00000000 -> 404" in shown[0].data["text/plain"]
+    assert "<details>" in shown[0].data["text/html"]
