@@ -26,6 +26,7 @@ from .errors import (
     InstanceStatusUnreachable,
     InstanceWaitError,
     InstanceWaitTimeout,
+    InvalidId,
     InvalidInstanceSpec,
     NameNotFound,
     NotFound,
@@ -35,6 +36,7 @@ from .errors import (
     Unauthorized,
     VaultEntryNotFound,
     VaultError,
+    VaultUnwritable,
     VaultWriteFailed,
     WaitCancelled,
     WaitIncomplete,
@@ -50,6 +52,7 @@ from .models import (
     Tenant,
     TenantSummary,
     allowed_choices,
+    complete_spec,
 )
 from .session import connect
 from .vault import Vault, VaultEntry
@@ -68,6 +71,7 @@ __all__ = [
     "resolve_credentials",
     "credentials_configured",
     "allowed_choices",
+    "complete_spec",
     "TenantSummary",
     "Tenant",
     "InstanceConfiguration",
@@ -104,8 +108,10 @@ __all__ = [
     "WaitCancelled",
     "WaitIncomplete",
     "InvalidInstanceSpec",
+    "InvalidId",
     "VaultError",
     "VaultEntryNotFound",
+    "VaultUnwritable",
     "VaultWriteFailed",
     "load_ipython_extension",
     "unload_ipython_extension",

@@ -28,6 +28,7 @@ import json as jsonlib
 import logging
 import threading
 import time
+import unicodedata
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import urlsplit
@@ -39,8 +40,8 @@ from urllib3.util.retry import Retry
 
 from . import config, waiting
 from .auth import Token, TokenCache, BearerAuth
-from .credentials import ClientCredentials, is_loopback_url, mask_client_id, \
-    normalize_base_url, resolve_credentials
+from .credentials import ClientCredentials, is_loopback_url, normalize_base_url, \
+    resolve_credentials
 from .display import ModelList
 from .errors import (
     AmbiguousName,
@@ -52,7 +53,6 @@ from .errors import (
     NameNotFound,
     NotFound,
     TransportError,
-    VaultWriteFailed,
     error_for,
     parse_error_body,
     parse_retry_after,
@@ -68,6 +68,7 @@ from .models import (
     Tenant,
     TenantSummary,
     allowed_choices,
+    check_id,
     check_spec,
     parse_timestamp,
 )
@@ -78,6 +79,7 @@ __all__ = ["AuraClient", "PacedRetry", "IDEMPOTENT_METHODS", "allowed_choices"]
 
 log = logging.getLogger("aura_nb")
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 IDEMPOTENT_METHODS = frozenset({"GET", "DELETE", "HEAD"})
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 
@@ -282,13 +284,13 @@ class AuraClient:
 
     @property
     def client_id(self) -> str:
-        """The API client id (not secret; shown shortened by `describe`)."""
+        """The API client id (not a secret: shown in full by `describe`)."""
         return self.credentials.client_id
 
     def describe(self) -> str:
         """One line saying which API this client talks to (for the real API also where the
         credentials came from); never contains the secret."""
-        who = f"as client {mask_client_id(self.client_id)}"
+        who = f"as client {self.client_id}"
         if self.insecure:
             return (f"Simulator mode: shared Aura API simulator at {self.base_url} over plain "
                     f"http (AURA_ALLOW_HTTP) {who}")
@@ -299,7 +301,7 @@ class AuraClient:
         return f"Real mode: {self.base_url} {who} ({self.credentials.source_text})"
 
     def __repr__(self) -> str:
-        return f"<AuraClient {self.mode} {self.base_url} client {mask_client_id(self.client_id)}>"
+        return f"<AuraClient {self.mode} {self.base_url} client {self.client_id}>"
 
     def close(self) -> None:
         """Close pooled connections. The client can still be used afterwards (new ones open)."""
@@ -544,7 +546,7 @@ class AuraClient:
                 reason, messages = "", []
             detail = "; ".join(messages) or "credentials refused"
             raise AuthenticationFailed(
-                f"the token endpoint refused client id {mask_client_id(self.client_id)}: "
+                f"the token endpoint refused client id {self.client_id}: "
                 f"{response.status_code} {reason + ': ' if reason else ''}{detail} "
                 f"(POST /oauth/token). Check AURA_CLIENT_ID and AURA_CLIENT_SECRET",
                 status_code=response.status_code,
@@ -640,6 +642,36 @@ class AuraClient:
                                 "pass the id instead", candidates=[i.id for i in matches])
         return matches[0]
 
+    def find_live_instances(self, name: str, tenant_id: str | None = None) -> list[Instance]:
+        """Every live instance called ``name`` (in one tenant, or all), oldest first: one
+        listing (``GET /v1/instances[?tenantId=]``), names compared after Unicode NFC, then
+        ``GET /v1/instances/{instanceId}`` per match. Instances gone (404) or ``destroying``
+        are left out. The core's one "does this name exist?" check, used before a create."""
+        wanted = unicodedata.normalize("NFC", name)
+        live = []
+        for summary in self.list_instances(tenant_id):
+            if unicodedata.normalize("NFC", summary.name or "") != wanted:
+                continue
+            try:
+                instance = self.get_instance(summary.id)
+            except NotFound:
+                continue  # deleted between the listing and the GET
+            if instance.status != "destroying":
+                live.append(instance)
+        live.sort(key=lambda i: (parse_timestamp(i.created_at) or _EPOCH, i.id))
+        return live
+
+    def find_live_instance(self, name: str, tenant_id: str | None = None) -> Instance | None:
+        """The one live instance called ``name``, or ``None``; see `find_live_instances`.
+        Raises `AmbiguousName` when several live instances have that name."""
+        live = self.find_live_instances(name, tenant_id)
+        if len(live) > 1:
+            ids = ", ".join(i.id for i in live)
+            raise AmbiguousName(f"{len(live)} live instances are named {name!r} (ids {ids}); "
+                                "pass an id, or delete the extra ones",
+                                candidates=[i.id for i in live])
+        return live[0] if live else None
+
     def validate_spec(self, spec: InstanceSpec, tenant: Tenant | None = None) -> None:
         """Check a spec against its tenant's ``instance_configurations`` without creating
         anything (fetches the tenant with ``GET /v1/tenants/{tenantId}`` unless given or
@@ -686,10 +718,13 @@ class AuraClient:
 
         Raises `InvalidInstanceSpec`, the `ApiError` subclass for an error answer,
         `CreateResponseLost` when the request may have been carried out but no answer came
-        (it names the instance found by that name, if any), `VaultWriteFailed` when the vault
-        could not be written (``error.created`` holds the credentials)."""
+        (it names the instance found by that name, if any), `VaultUnwritable` before sending
+        when the vault cannot be written, `VaultWriteFailed` when writing failed after the
+        create (``error.rescue_path`` is where the credentials went instead, ``error.created``
+        holds them), `InvalidId` when the answer's id is not an instance id."""
         if validate:
             self.validate_spec(spec)
+        self.vault.check_writable()
         try:
             data = self._call("POST", "/instances", json=spec.to_api())
         except TransportError as exc:
@@ -700,14 +735,9 @@ class AuraClient:
         if not created.id:
             raise ApiError(202, "", ["the create answer has no instance id"],
                            method="POST", path="/v1/instances")
+        check_id("instance id", created.id)  # it becomes a file name: no path syntax allowed
         self._note_action(created.id, "create")
-        try:
-            path = self.vault.save(created)
-        except OSError as exc:
-            raise VaultWriteFailed(
-                f"instance {created.id} was created but its credentials could not be written to "
-                f"the vault at {self.vault.directory} ({type(exc).__name__}); the password is "
-                "only in error.created.password now: save it yourself", created=created) from exc
+        path = self.vault.save(created)
         return dataclasses.replace(created, vault_path=path)
 
     def _lost_create(self, spec: InstanceSpec, why: str) -> CreateResponseLost:

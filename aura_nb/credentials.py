@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from . import config
+from .display import mask
 from .errors import ConfigurationError, CredentialsUnavailable
 
 __all__ = [
@@ -20,11 +21,8 @@ __all__ = [
     "normalize_base_url",
     "is_loopback_url",
     "is_simulator_url",
-    "mask_client_id",
     "SOURCES",
 ]
-
-MASK = "********"
 
 #: Where credentials can come from (`ClientCredentials.source` joins several with ``+``), and
 #: how `ClientCredentials.source_text` words each.
@@ -34,13 +32,6 @@ SOURCES = {
     ".env": ".env",
     "simulator default": "the simulator's default client",
 }
-
-
-def mask_client_id(client_id: str) -> str:
-    """A client id shortened for display: its first 4 characters and an ellipsis."""
-    if not client_id:
-        return ""
-    return client_id if len(client_id) <= 4 else client_id[:4] + "…"
 
 
 def is_loopback_url(url: str) -> bool:
@@ -98,7 +89,7 @@ class ClientCredentials:
     ``source`` says where they were found: ``"argument"``, ``"environment"``, ``".env"`` (id
     and secret from different places are joined with ``+``, like ``".env+environment"``), or
     ``"simulator default"`` when `aura_nb.connect` picked a simulator's own default client
-    because nothing was configured. The repr masks the secret and shortens the id."""
+    because nothing was configured. The repr masks the secret (a client id is not a secret: shown as is)."""
 
     client_id: str
     client_secret: str = field(repr=False)
@@ -122,8 +113,8 @@ class ClientCredentials:
 
     def __repr__(self) -> str:
         return (
-            f"ClientCredentials(client_id={mask_client_id(self.client_id)!r}, "
-            f"client_secret={MASK!r}, base_url={self.base_url!r}, source={self.source!r})"
+            f"ClientCredentials(client_id={self.client_id!r}, "
+            f"client_secret={mask(self.client_secret)!r}, base_url={self.base_url!r}, source={self.source!r})"
         )
 
     __str__ = __repr__

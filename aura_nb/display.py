@@ -1,4 +1,4 @@
-"""Notebook display helpers: HTML tables for models and lists of models, and masking.
+"""Notebook display helpers: HTML tables for models, the one mask for secrets, durations.
 
 Every value that may come from the server goes through ``html.escape``. Nothing here imports
 IPython or ipywidgets: Jupyter picks up ``_repr_html_`` by itself.
@@ -10,14 +10,30 @@ import dataclasses
 import html
 from typing import Any, Iterable, Sequence
 
-__all__ = ["MASKED", "mask", "table", "record", "ModelList", "fields_of"]
+__all__ = ["MASKED", "mask", "duration_text", "table", "record", "ModelList", "fields_of"]
 
+#: What every secret (client secret, access token, instance password) is shown as, everywhere.
 MASKED = "••••••••"
 
 
 def mask(value: str | None) -> str:
-    """A fixed-width mask for a secret, or ``""`` when there is none (never reveals length)."""
+    """The kit's one mask for a secret (client secret, access token, password): a fixed-width
+    `MASKED`, or ``""`` when there is none (never reveals the length). A client id is not a
+    secret and is shown as it is."""
     return MASKED if value else ""
+
+
+def duration_text(seconds: float) -> str:
+    """A duration for people: ``45 s``, ``3 min 05 s``, ``2 h 04 min``, ``3 days``. Negative
+    durations count as 0 (pass ``abs()`` for "ago"); fractions are dropped."""
+    whole = max(0, int(seconds))
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60:02d} s"
+    if whole < 2 * 86400:
+        return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
+    return f"{whole // 86400} days"
 
 
 def _cell(value: Any) -> str:

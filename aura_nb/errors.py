@@ -36,8 +36,10 @@ __all__ = [
     "WaitCancelled",
     "WaitIncomplete",
     "InvalidInstanceSpec",
+    "InvalidId",
     "VaultError",
     "VaultEntryNotFound",
+    "VaultUnwritable",
     "VaultWriteFailed",
     "error_for",
     "parse_error_body",
@@ -261,6 +263,18 @@ class InvalidInstanceSpec(AuraError):
         super().__init__(message)
 
 
+class InvalidId(AuraError, ValueError):
+    """Raised before anything is sent or written when an id is not of its kind's form (an
+    instance id is 8 hex characters), whether a caller passed it or a server answered with it:
+    ids become URL segments and vault file names, so a ``../`` in one must never reach either.
+    ``kind`` names the id (``"instance id"``...), ``value`` is what was given."""
+
+    def __init__(self, message: str, *, kind: str, value: Any) -> None:
+        self.kind = kind
+        self.value = value
+        super().__init__(message)
+
+
 class VaultError(AuraError):
     """Base class of credential-vault errors."""
 
@@ -269,15 +283,27 @@ class VaultEntryNotFound(VaultError, LookupError):
     """Raised when the vault holds no credentials file for the instance asked for."""
 
 
+class VaultUnwritable(VaultError):
+    """Raised by ``Vault.check_writable`` (and so by ``create_instance`` before it sends
+    anything) when no file can be written to the vault folder: creating an instance then would
+    lose its one-time password. ``directory`` is the vault folder."""
+
+    def __init__(self, message: str, *, directory: Any) -> None:
+        self.directory = directory
+        super().__init__(message)
+
+
 class VaultWriteFailed(VaultError):
     """Raised when the vault file could not be written after an instance was created.
 
-    ``created`` holds the `CreatedInstance` (its password field is the only copy now: save it
-    yourself, for example with ``Vault(other_dir).save(error.created)``). Its password is never
-    part of the message."""
+    ``created`` holds the `CreatedInstance`; ``rescue_path`` is the 0600 rescue file its
+    credentials were written to instead (beside the vault's intended place), or ``None`` when
+    that failed too: then ``created.password`` is the only copy, and the front-end shows it once
+    to the person who asked. The password is never part of the message."""
 
-    def __init__(self, message: str, *, created: Any) -> None:
+    def __init__(self, message: str, *, created: Any, rescue_path: Any = None) -> None:
         self.created = created
+        self.rescue_path = rescue_path
         super().__init__(message)
 
 

@@ -4,7 +4,13 @@ One file per instance, ``<instance_id>-<safe-name>.txt``, in the format of the c
 the Aura console offers for download (``NEO4J_URI``, ``NEO4J_USERNAME``, ``NEO4J_PASSWORD``,
 ``AURA_INSTANCEID``, ``AURA_INSTANCENAME``) plus ``AURA_TENANTID`` and ``AURA_CREATED_AT``. Files
 are written atomically (temporary file in the same folder, fsync, ``os.replace``) with mode 0600
-in a folder with mode 0700. Such a file can be passed to python-dotenv or ``neo4j`` tools as is.
+in a folder the vault creates with mode 0700 (a folder that already exists keeps its mode). Such
+a file can be passed to python-dotenv or ``neo4j`` tools as is.
+
+Two rules keep a password from being lost: `Vault.check_writable` proves a file can be written
+before a create is sent, and when a save still fails `Vault.save` writes a 0600 rescue file
+beside the vault's intended place and raises `VaultWriteFailed` saying where. File names are
+built only from ids checked by `aura_nb.models.check_id`, so a server's id cannot point outside.
 """
 
 from __future__ import annotations
@@ -21,9 +27,13 @@ from typing import Any, Iterator
 from dotenv import dotenv_values
 
 from . import config, display
-from .errors import VaultEntryNotFound
+from .errors import InvalidId, VaultEntryNotFound, VaultUnwritable, VaultWriteFailed
+from .models import check_id
 
-__all__ = ["Vault", "VaultEntry", "write_private"]
+__all__ = ["Vault", "VaultEntry", "write_private", "RESCUE_PREFIX"]
+
+#: Rescue files (written when the vault itself cannot be) are named ``<prefix><id>-<name>.txt``.
+RESCUE_PREFIX = "aura_nb-rescued-"
 
 log = logging.getLogger("aura_nb")
 
@@ -98,8 +108,10 @@ class Vault:
 
     def path_for(self, instance_id: str, name: str | None = None) -> Path:
         """The file for an instance: the existing one if the vault has it, else (when ``name``
-        is given) where `save` would write it. Raises `VaultEntryNotFound` otherwise."""
-        existing = sorted(self.directory.glob(f"{_glob_escape(instance_id)}-*.txt"))
+        is given) where `save` would write it. Raises `VaultEntryNotFound` otherwise, `InvalidId`
+        when ``instance_id`` is not an instance id."""
+        check_id("instance id", instance_id)
+        existing = sorted(self.directory.glob(f"{instance_id}-*.txt"))
         if existing:
             return existing[0]
         if name is not None:
@@ -107,33 +119,85 @@ class Vault:
         raise VaultEntryNotFound(
             f"the vault at {self.directory} has no credentials for instance {instance_id}")
 
+    def check_writable(self) -> None:
+        """Prove that a credentials file can be written here now: create the folder if needed,
+        then create, fsync and remove a probe file. Sends nothing. Raises `VaultUnwritable` with
+        one line saying what to do (``create_instance`` calls this before sending)."""
+        probe = self.directory / f".probe.{os.getpid()}.{secrets.token_hex(4)}"
+        try:
+            _make_private_folder(self.directory)
+            fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                os.write(fd, b"aura_nb vault probe\n")
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+                probe.unlink(missing_ok=True)
+        except OSError as exc:
+            raise VaultUnwritable(
+                f"the vault at {self.directory} cannot be written ({_why(exc)}), so a new "
+                "instance's one-time password would be lost; nothing was sent. Set "
+                "AURA_VAULT_DIR to a folder you can write (or free some space) and try again",
+                directory=self.directory) from None
+
     def save(self, created: Any) -> Path:
         """Write a `CreatedInstance`'s credentials to its file, atomically and with mode 0600,
         and return the path. Overwrites an older file for the same instance id.
 
-        Raises ``OSError`` when the folder or file cannot be written."""
-        created_at = created.created_at or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        values = {
-            "uri": created.connection_url or "",
-            "username": created.username or "",
-            "password": created.password or "",
-            "instance_id": created.id,
-            "instance_name": created.name or "",
-            "tenant_id": created.tenant_id or "",
-            "created_at": created_at,
-        }
-        lines = ["# Aura instance credentials, written by aura_nb when the instance was created.",
-                 "# The password is shown only once by the API: keep this file private."]
-        lines += [f"{key}={_quote(str(values[attr]))}" for key, attr in _KEYS]
-        text = "\n".join(lines) + "\n"
-
+        Raises `InvalidId` when ``created.id`` is not an instance id (nothing written), and
+        `VaultWriteFailed` when the file cannot be written: its ``rescue_path`` is the 0600
+        rescue file the credentials went to instead (or ``None``), ``created`` the instance."""
+        check_id("instance id", created.id)
+        text = _file_text(created)
         target = self.directory / f"{created.id}-{_safe_name(created.name)}.txt"
-        write_private(target, text)
-        for old in self.directory.glob(f"{_glob_escape(created.id)}-*.txt"):
+        try:
+            write_private(target, text)
+        except OSError as exc:
+            rescue = self._rescue(created, text)
+            where = (f"they were written to the rescue file {rescue} (mode 0600): move it into "
+                     "a vault folder you can write" if rescue else
+                     "no rescue file could be written either: the password is only in "
+                     "error.created.password now, shown once; save it yourself")
+            raise VaultWriteFailed(
+                f"instance {created.id} was created but its credentials could not be written to "
+                f"the vault at {self.directory} ({_why(exc)}); {where}",
+                created=created, rescue_path=rescue) from None
+        for old in self.directory.glob(f"{created.id}-*.txt"):
             if old != target:
                 old.unlink(missing_ok=True)
         log.info("saved credentials of instance %s to %s", created.id, target)
         return target
+
+    def _rescue(self, created: Any, text: str) -> Path | None:
+        """Write the credentials to a new 0600 file beside the vault's intended place (its
+        nearest existing parent folder, else ``AURA_NB_HOME``); the path, or ``None``."""
+        name = f"{RESCUE_PREFIX}{created.id}-{_safe_name(created.name)}.txt"
+        for folder in (_nearest_folder(self.directory), config.nb_home()):
+            if folder is None or not folder.is_dir():
+                continue
+            path = folder / name
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                path = folder / f"{RESCUE_PREFIX}{created.id}-{secrets.token_hex(3)}.txt"
+                try:
+                    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                except OSError:
+                    continue
+            except OSError:
+                continue
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            except OSError:
+                path.unlink(missing_ok=True)
+                continue
+            log.warning("vault unwritable: credentials of instance %s rescued to %s",
+                        created.id, path)
+            return path
+        return None
 
     def load(self, instance_id: str) -> VaultEntry:
         """Read an instance's credentials back. Raises `VaultEntryNotFound` when absent."""
@@ -152,7 +216,7 @@ class Vault:
     def __contains__(self, instance_id: object) -> bool:
         try:
             self.path_for(str(instance_id))
-        except VaultEntryNotFound:
+        except (VaultEntryNotFound, InvalidId):
             return False
         return True
 
@@ -163,20 +227,58 @@ class Vault:
         return VaultEntry(path=path, **data)
 
 
+def _file_text(created: Any) -> str:
+    """The credentials file's text for a `CreatedInstance` (holds the password)."""
+    created_at = created.created_at or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    values = {
+        "uri": created.connection_url or "",
+        "username": created.username or "",
+        "password": created.password or "",
+        "instance_id": created.id,
+        "instance_name": created.name or "",
+        "tenant_id": created.tenant_id or "",
+        "created_at": created_at,
+    }
+    lines = ["# Aura instance credentials, written by aura_nb when the instance was created.",
+             "# The password is shown only once by the API: keep this file private."]
+    lines += [f"{key}={_quote(str(values[attr]))}" for key, attr in _KEYS]
+    return "\n".join(lines) + "\n"
+
+
+def _why(exc: OSError) -> str:
+    """An OSError in a few words, without the path (the message names the folder already)."""
+    return exc.strerror or type(exc).__name__
+
+
+def _nearest_folder(path: Path) -> Path | None:
+    """``path``'s nearest ancestor that is an existing folder (``path`` itself excluded)."""
+    for parent in path.parents:
+        if parent.is_dir():
+            return parent
+    return None
+
+
+def _make_private_folder(folder: Path) -> None:
+    """Create ``folder`` (and missing parents) when absent, giving the folder itself mode 0700.
+    A folder that already exists is left as it is: the kit never changes the mode of a folder
+    it did not create (a shared 1777 folder stays 1777; the files in it are 0600)."""
+    if folder.is_dir():
+        return
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(folder, 0o700)  # mkdir's mode is reduced by the umask
+
+
 def write_private(path: str | os.PathLike[str], text: str) -> Path:
     """Write ``text`` to ``path`` so that it is complete or absent, and readable by its owner only.
 
-    The folder is created with mode 0700; the text goes to a temporary file in the same folder
-    created with mode 0600 (``os.open``), is flushed to disk (fsync), then renamed over ``path``
-    (``os.replace``, atomic) and the folder entry is synced. Raises ``OSError``; on failure the
-    temporary file is removed and an older ``path`` is left as it was."""
+    A missing folder is created with mode 0700 (an existing one keeps its mode); the text goes
+    to a temporary file in the same folder created with mode 0600 (``os.open``), is flushed to
+    disk (fsync), then renamed over ``path`` (``os.replace``, atomic) and the folder entry is
+    synced. Raises ``OSError``; on failure the temporary file is removed and an older ``path``
+    is left as it was."""
     target = Path(path)
     folder = target.parent
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
-        os.chmod(folder, 0o700)
-    except OSError:  # a folder we do not own: keep going, the file itself is 0600
-        pass
+    _make_private_folder(folder)
     tmp = folder / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -193,11 +295,6 @@ def write_private(path: str | os.PathLike[str], text: str) -> Path:
         raise
     _fsync_dir(folder)
     return target
-
-
-def _glob_escape(text: str) -> str:
-    """Escape glob wildcards in an id so it only matches itself."""
-    return re.sub(r"([*?\[])", r"[\1]", text)
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -30,7 +30,7 @@ def test_real_credentials_give_real_mode_without_sending_anything(clean_env, mon
     client = aura_nb.connect()
     assert client.mode == "real" and client.speed == 1.0
     assert client.credentials.source == "environment"
-    assert client.describe() == ("Real mode: https://api.neo4j.io as client abcd… "
+    assert client.describe() == ("Real mode: https://api.neo4j.io as client abcd1234efgh "
                                  "(credentials from the environment)")
     assert "real-secret-do-not-show" not in repr(client) + client.describe()
     assert len(client.history) == 0 and client.token_requests == 0
@@ -40,7 +40,7 @@ def test_dotenv_credentials_are_used_and_reported_as_such(clean_env):
     (clean_env / ".env").write_text("AURA_API_CLIENT_ID=from-dotenv\nAURA_API_CLIENT_SECRET=x\n")
     client = aura_nb.connect()
     assert client.client_id == "from-dotenv" and client.credentials.source == ".env"
-    assert client.describe().endswith("as client from… (credentials from .env)")
+    assert client.describe().endswith("as client from-dotenv (credentials from .env)")
 
 
 def test_credentials_source_says_where_each_value_came_from(clean_env, monkeypatch):
@@ -80,7 +80,7 @@ def test_configured_local_simulator_reports_its_speed(clean_env, monkeypatch, ma
     assert client.speed == 37 and client.pacer.window == pytest.approx(60 / 37)
     assert client.credentials.source == "environment"
     assert client.describe() == f"Simulator mode: local Aura API simulator at {sim.base_url} " \
-                                "as client simu…"
+                                "as client simulator-client"
 
 
 def test_public_api_lists_what_other_modules_call():
@@ -131,7 +131,7 @@ def test_room_simulator_over_plain_http_needs_the_opt_in(clean_env, monkeypatch,
     assert len(warnings) == 1 and "AURA_ALLOW_HTTP" in warnings[0].getMessage()
     assert client.mode == "simulator" and client.speed == 20
     assert client.describe() == (f"Simulator mode: shared Aura API simulator at {url} over plain "
-                                 "http (AURA_ALLOW_HTTP) as client simu…")
+                                 "http (AURA_ALLOW_HTTP) as client simulator-client")
     assert [t.name for t in client.list_tenants()][0] == "Learning Project"
     text = client.describe() + repr(client) + caplog.text
     assert sim.client_secret not in text

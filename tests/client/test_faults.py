@@ -223,8 +223,8 @@ def test_wrong_secret_is_authentication_failed_without_the_secret(simulator, mak
     with pytest.raises(AuthenticationFailed) as info:
         client.list_tenants()
     text = str(info.value)
-    assert "not-the-secret-42" not in text and "simulator-client" not in text
-    assert "refused client id simu…" in text and "401" in text
+    assert "not-the-secret-42" not in text
+    assert "refused client id simulator-client" in text and "401" in text
     assert "AURA_CLIENT_SECRET" in text and info.value.status_code == 401
 
 

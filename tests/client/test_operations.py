@@ -29,7 +29,7 @@ def running(sim, client, spec):
 
 def test_describe_says_simulator_mode_without_secrets(client, simulator):
     line = client.describe()
-    assert line == f"Simulator mode: local Aura API simulator at {simulator.base_url} as client simu…"
+    assert line == f"Simulator mode: local Aura API simulator at {simulator.base_url} as client simulator-client"
     assert client.mode == "simulator" and simulator.client_secret not in line + repr(client)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aura_nb import config
+from aura_nb import config, display
 from aura_nb.credentials import (
     ClientCredentials,
     credentials_configured,
@@ -112,12 +112,12 @@ def test_source_text_words_where_the_credentials_came_from(source, text):
     assert "secret-never-shown" not in creds.source_text + repr(creds)
 
 
-def test_repr_masks_the_secret_and_shortens_the_id():
+def test_repr_masks_the_secret_with_the_kit_mask_and_shows_the_id():
     creds = ClientCredentials("abcdefgh-1234", "very-secret-value", "https://api.neo4j.io")
     text = repr(creds) + str(creds)
     assert "very-secret-value" not in text
-    assert "abcdefgh-1234" not in text
-    assert "abcd…" in text
+    assert "client_id='abcdefgh-1234'" in text  # a client id is not a secret
+    assert f"client_secret='{display.MASKED}'" in text
 
 
 @pytest.mark.parametrize("raw, expected", [

@@ -17,11 +17,17 @@ from aura_nb.models import (
     Snapshot,
     Tenant,
     TenantSummary,
+    CHOICE_FIELDS,
     allowed_choices,
+    check_id,
+    check_instance_name,
     check_spec,
+    complete_spec,
     memory_gb,
+    parse_size,
     parse_timestamp,
 )
+from aura_nb.errors import InvalidId
 
 CONFIGS = [
     {"type": "free-db", "cloud_provider": "gcp", "region": "europe-west1",
@@ -173,3 +179,106 @@ def test_parse_timestamp(text, expected):
 
 def test_memory_sizes_sort_numerically():
     assert sorted(["16GB", "2GB", "128GB", "odd"], key=memory_gb) == ["2GB", "16GB", "128GB", "odd"]
+
+
+
+def test_choice_fields_are_the_cascade_order():
+    assert CHOICE_FIELDS == ("type", "cloud_provider", "region", "memory", "version")
+
+
+@pytest.mark.parametrize("name", ["a", "x" * 30, "é" * 30, "e\u0301" * 30, "my db"])
+def test_valid_instance_names(name):
+    assert check_instance_name(name) == name
+
+
+@pytest.mark.parametrize("name, says", [
+    ("", "1-30 characters"), (None, "1-30 characters"), ("x" * 31, "31 characters long"),
+    (" lead", "spaces"), ("trail ", "spaces"),
+])
+def test_invalid_instance_names_get_one_line(name, says):
+    with pytest.raises(InvalidInstanceSpec, match=says) as info:
+        check_instance_name(name)
+    assert info.value.field == "name"
+
+
+def test_complete_spec_takes_the_first_offered_value_in_cascade_order():
+    spec = complete_spec(TENANT, "demo")
+    assert (spec.type, spec.cloud_provider, spec.region, spec.memory, spec.version) == \
+        ("free-db", "gcp", "europe-west1", "1GB", "5")
+    assert spec.storage is None and spec.tenant_id == "t-1" and spec.name == "demo"
+
+
+def test_complete_spec_fixed_values_narrow_the_rest_smallest_memory_first():
+    spec = complete_spec(TENANT, "demo", type="professional-db")
+    assert (spec.cloud_provider, spec.region, spec.memory) == ("gcp", "europe-west1", "2GB")
+    spec = complete_spec(TENANT, "demo", type="professional-db", cloud_provider="aws")
+    assert (spec.region, spec.memory) == ("us-east-1", "4GB")
+    check_spec(spec, TENANT)
+
+
+def test_complete_spec_uses_preferred_values_only_when_offered():
+    preferred = {"type": "professional-db", "cloud_provider": "azure", "memory": "16GB"}
+    spec = complete_spec(TENANT, "demo", preferred)
+    assert (spec.type, spec.cloud_provider, spec.memory) == ("professional-db", "gcp", "16GB")
+    spec = complete_spec(TENANT, "demo", {"memory": "16GB"}, type="professional-db",
+                         cloud_provider="aws")
+    assert spec.memory == "4GB"  # 16GB is not offered on aws: the first offered one instead
+
+
+def test_complete_spec_refuses_fixed_values_that_are_not_offered():
+    with pytest.raises(InvalidInstanceSpec, match="memory '4GB' is not offered.*2GB, 16GB") as info:
+        complete_spec(TENANT, "demo", type="professional-db", memory="4GB")
+    assert info.value.field == "memory" and info.value.choices == ("2GB", "16GB")
+    with pytest.raises(InvalidInstanceSpec, match="storage"):
+        complete_spec(TENANT, "demo", type="professional-db", memory="2GB", storage="64GB")
+    with pytest.raises(InvalidInstanceSpec, match="31 characters"):
+        complete_spec(TENANT, "x" * 31)
+    with pytest.raises(TypeError, match="colour"):
+        complete_spec(TENANT, "demo", colour="red")
+
+
+def test_complete_spec_checks_storage_and_passes_sources_through():
+    spec = complete_spec(TENANT, "demo", type="professional-db", memory="16GB", storage="32GB",
+                         source_instance_id="1a2b3c4d")
+    assert spec.storage == "32GB" and spec.source_instance_id == "1a2b3c4d"
+    check_spec(spec, TENANT)
+
+
+def test_complete_spec_with_nothing_offered_says_so():
+    empty = Tenant.from_api({"id": "t-2", "name": "Empty", "instance_configurations": []})
+    with pytest.raises(InvalidInstanceSpec, match="offers no type"):
+        complete_spec(empty, "demo")
+
+
+@pytest.mark.parametrize("text, gb", [
+    ("8GB", 8.0), ("8 gb", 8.0), ("0.5GB", 0.5), ("512MB", 0.5), ("1TB", 1024.0), ("16", 16.0),
+    (4, 4.0),
+])
+def test_parse_size(text, gb):
+    assert parse_size(text) == gb
+
+
+@pytest.mark.parametrize("text", ["lots", "", "GB", "8 GiB x", None, -1, "-2GB"])
+def test_parse_size_refuses_what_is_not_a_size(text):
+    with pytest.raises(ValueError, match="like 8GB"):
+        parse_size(text)
+
+
+@pytest.mark.parametrize("kind, value", [
+    ("instance id", "db1d1234"), ("snapshot id", "3e5e6e27-bf0a-4898-abb8-5f3050cac418"),
+    ("snapshot id", "2023-01-20T18:07:25Z-adhoc"),
+    ("tenant id", "6e6bbc2e-2f1c-4ca4-a5f3-2f1e6c3a1b2c"),
+])
+def test_check_id_accepts_the_forms_of_the_api(kind, value):
+    assert check_id(kind, value) == value
+
+
+@pytest.mark.parametrize("kind, value", [
+    ("instance id", "../tenants"), ("instance id", "db1d123"), ("instance id", "db1d1234/x"),
+    ("instance id", 12345678), ("snapshot id", "../../x"), ("snapshot id", "a/b"),
+    ("tenant id", ".."), ("tenant id", "a?b=c"), ("tenant id", "%2e%2e"),
+])
+def test_check_id_refuses_path_syntax(kind, value):
+    with pytest.raises(InvalidId, match=f"not a valid {kind}") as info:
+        check_id(kind, value)
+    assert isinstance(info.value, ValueError) and info.value.kind == kind

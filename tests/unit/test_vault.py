@@ -7,7 +7,7 @@ import stat
 import pytest
 from dotenv import dotenv_values
 
-from aura_nb.errors import VaultEntryNotFound
+from aura_nb.errors import InvalidId, VaultEntryNotFound, VaultUnwritable, VaultWriteFailed
 from aura_nb.models import CreatedInstance
 from aura_nb.vault import Vault
 
@@ -70,18 +70,91 @@ def test_default_folder_follows_configuration(monkeypatch, tmp_path):
     assert Vault().directory == tmp_path / "v"
 
 
-def test_write_failure_leaves_no_partial_file(tmp_path, monkeypatch):
+def test_write_failure_leaves_no_partial_file_and_rescues_the_password(tmp_path, monkeypatch):
     import os
 
-    vault = Vault(tmp_path)
+    vault = Vault(tmp_path / "vault")
+    vault.save(created(instance_id="00000000"))  # the folder exists, later writes fail
 
     def broken_replace(src, dst):
-        raise OSError("disk full")
+        raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError):
+    with pytest.raises(VaultWriteFailed) as info:
         vault.save(created())
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in (tmp_path / "vault").iterdir()] == ["00000000-my-demo-db.txt"]
+    rescue = info.value.rescue_path
+    assert rescue.parent == tmp_path and rescue.name == "aura_nb-rescued-1a2b3c4d-my-demo-db.txt"
+    assert stat.S_IMODE(rescue.stat().st_mode) == 0o600
+    assert dotenv_values(rescue)["NEO4J_PASSWORD"] == TRICKY
+    assert info.value.created.id == "1a2b3c4d"
+    message = str(info.value)
+    assert TRICKY not in message and "No space left on device" in message
+    assert str(rescue) in message and "\n" not in message
+
+
+def test_vault_below_a_regular_file_is_refused_by_the_probe_and_rescued_beside_it(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    vault = Vault(blocker / "vault")
+    with pytest.raises(VaultUnwritable, match="cannot be written.*nothing was sent.*AURA_VAULT_DIR"):
+        vault.check_writable()
+    with pytest.raises(VaultWriteFailed) as info:
+        vault.save(created())
+    # beside the intended place: the nearest folder that exists
+    assert info.value.rescue_path.parent == tmp_path
+    assert dotenv_values(info.value.rescue_path)["NEO4J_PASSWORD"] == TRICKY
+
+
+def test_rescue_falls_back_to_nb_home_then_to_the_error(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    (tmp_path / "home").mkdir()
+    monkeypatch.setenv("AURA_NB_HOME", str(tmp_path / "home"))
+    vault = Vault(blocker / "vault")
+    monkeypatch.setattr("aura_nb.vault._nearest_folder", lambda path: None)
+    with pytest.raises(VaultWriteFailed) as info:
+        vault.save(created())
+    assert info.value.rescue_path.parent == tmp_path / "home"
+    monkeypatch.setenv("AURA_NB_HOME", str(blocker / "home"))
+    with pytest.raises(VaultWriteFailed) as info:
+        vault.save(created())
+    assert info.value.rescue_path is None
+    assert info.value.created.password == TRICKY
+    assert TRICKY not in str(info.value) and "shown once" in str(info.value)
+
+
+def test_check_writable_creates_a_private_folder_and_leaves_no_probe(tmp_path):
+    vault = Vault(tmp_path / "new" / "vault")
+    vault.check_writable()
+    assert stat.S_IMODE(vault.directory.stat().st_mode) == 0o700
+    assert list(vault.directory.iterdir()) == []
+
+
+def test_a_shared_folder_keeps_its_mode(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    vault = Vault(shared)
+    vault.check_writable()
+    path = vault.save(created())
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("bad_id", ["../victim/a", "..", "1a2b3c4d/../../x", "*", "", "1A2B3C4D5"])
+def test_ids_that_are_not_instance_ids_never_become_paths(tmp_path, bad_id):
+    outside = tmp_path / "victim"
+    outside.mkdir()
+    (outside / "a-keep.txt").write_text("keep")
+    vault = Vault(tmp_path / "vault")
+    with pytest.raises(InvalidId, match="not a valid instance id"):
+        vault.save(created(instance_id=bad_id))
+    with pytest.raises(InvalidId):
+        vault.path_for(bad_id, "x")
+    assert bad_id not in vault
+    assert (outside / "a-keep.txt").read_text() == "keep"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["victim"]
 
 
 def test_write_private_from_many_threads_leaves_one_complete_file(tmp_path):
