@@ -27,10 +27,10 @@ from urllib.parse import urlsplit
 
 from .client import AuraClient
 from .errors import AuraError
-from .history import Exchange
+from .history import REQUEST_HEADERS, RESPONSE_HEADERS, Exchange, body_for_record, select_headers
 
-__all__ = ["install", "uninstall", "one_line", "ExchangeView", "exchange_lines", "fold_polls",
-           "PollRun", "SHOWN_HEADERS", "TB_HINT"]
+__all__ = ["install", "uninstall", "one_line", "show", "ExchangeView", "exchange_lines",
+           "fold_polls", "PollRun", "SHOWN_HEADERS", "TB_HINT"]
 
 #: Response headers worth a learner's attention, in the order shown.
 SHOWN_HEADERS = ("Content-Type", "X-Request-Id", "Retry-After")
@@ -123,8 +123,13 @@ def exchange_lines(exchange: Exchange) -> list[str]:
     the response body (secrets were masked by the core when it recorded them)."""
     lines = [_head(exchange)]
     if exchange.request_body is not None:
-        lines.append("  request body:")
-        lines += ["    " + line for line in _body_lines(exchange.request_body)]
+        form = "x-www-form-urlencoded" in exchange.request_headers.get("Content-Type", "")
+        if form and isinstance(exchange.request_body, dict):  # the token request: a form, not JSON
+            lines.append("  request body (form): "
+                         + "&".join(f"{k}={v}" for k, v in exchange.request_body.items()))
+        else:
+            lines.append("  request body:")
+            lines += ["    " + line for line in _body_lines(exchange.request_body)]
     headers = {name: exchange.response_headers[name] for name in SHOWN_HEADERS
                if name in exchange.response_headers}
     lines += [f"  {name}: {value}" for name, value in headers.items()]
@@ -138,12 +143,14 @@ class ExchangeView:
     """What a cell displays under its result: its exchanges (and poll runs), folded in HTML,
     in full in plain text."""
 
-    def __init__(self, exchanges: Iterable[Exchange]) -> None:
+    def __init__(self, exchanges: Iterable[Exchange],
+                 title: str = "HTTP exchanges of this cell (secrets masked):") -> None:
         self.items = fold_polls(exchanges)
+        self.title = title
 
     def text(self) -> str:
         """The plain-text form (nbval compares this one)."""
-        lines = ["HTTP exchanges of this cell (secrets masked):"]
+        lines = [self.title]
         for item in self.items:
             lines += [item.summary()] if isinstance(item, PollRun) else exchange_lines(item)
         return "\n".join(lines)
@@ -158,14 +165,31 @@ class ExchangeView:
             body = "\n".join(exchange_lines(item)[1:])
             blocks.append(f"<details><summary><code>{html.escape(_head(item))}</code></summary>"
                           f"<pre>{html.escape(body)}</pre></details>")
-        return ('<div class="aura-nb-exchanges"><small>HTTP exchanges of this cell '
-                f"(secrets masked; click one to unfold)</small>{''.join(blocks)}</div>")
+        title = html.escape(self.title.rstrip(":"))
+        return (f'<div class="aura-nb-exchanges"><small>{title} (click one to unfold)</small>'
+                f"{''.join(blocks)}</div>")
 
     def __repr__(self) -> str:
         return self.text()
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         return {"text/plain": self.text(), "text/html": self.html()}
+
+
+def show(answer: Any) -> ExchangeView:
+    """The exchange of a ``requests`` response you sent yourself, displayed like the kit's
+    (status, the headers that matter, the JSON body with passwords and tokens masked)."""
+    request = answer.request
+    content_type = request.headers.get("Content-Type", "") if request is not None else ""
+    exchange = Exchange(
+        method=request.method if request is not None else "?", url=answer.url,
+        status=answer.status_code,
+        request_headers=select_headers(request.headers if request is not None else {},
+                                       REQUEST_HEADERS),
+        request_body=body_for_record(request.body if request is not None else None, content_type),
+        response_headers=select_headers(answer.headers, RESPONSE_HEADERS),
+        response_body=body_for_record(answer.content, answer.headers.get("Content-Type", "")))
+    return ExchangeView([exchange], title="Your request and its answer (secrets masked):")
 
 
 # --- one-line errors --------------------------------------------------------------------------

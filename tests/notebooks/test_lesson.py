@@ -145,3 +145,16 @@ def test_saved_error_is_the_live_line(shell, capsys, tmp_path):
     shown = [o for o in nb.cells[2].outputs if o.output_type == "display_data"]
     assert "GET /v1/instances/00000000 -> 404" in shown[0].data["text/plain"]
     assert "<details>" in shown[0].data["text/html"]
+
+
+def test_show_displays_a_raw_response_with_its_secrets_masked(make_simulator):
+    import requests
+
+    sim = make_simulator(speed=1000.0, rate_limit=0)
+    answer = requests.post(f"{sim.base_url}/oauth/token", auth=(sim.client_id, sim.client_secret),
+                           data={"grant_type": "client_credentials"}, timeout=10)
+    text = lesson.show(answer).text()
+    assert text.splitlines()[1] == "POST /oauth/token -> 200"
+    assert "request body (form): grant_type=client_credentials" in text
+    assert '"access_token": "<redacted>"' in text
+    assert answer.json()["access_token"] not in text and sim.client_secret not in text

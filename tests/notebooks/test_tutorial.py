@@ -50,16 +50,22 @@ def test_ready_instance_resumes_a_paused_instance(sim, client):
     assert (ready.id, ready.status) == (created.id, "running")
 
 
-def test_find_by_name_skips_instances_being_deleted_and_refuses_twins(sim, client):
-    spec = tutorial.tutorial_spec(learning(client), "nb-twin")
-    one = client.create_instance(spec)
-    two = client.create_instance(spec)
-    settle(sim)
-    with pytest.raises(aura_nb.AmbiguousName, match="2 instances are named 'nb-twin'"):
-        tutorial.find_by_name(client, "nb-twin")
-    client.delete_instance(one.id)  # destroying: no longer counts
-    assert tutorial.find_by_name(client, "nb-twin").id == two.id
-    assert tutorial.find_by_name(client, "nb-nobody") is None
+def test_preview_create_is_the_request_create_would_send_and_sends_nothing(sim, client):
+    spec = tutorial.tutorial_spec(learning(client), "nb-preview")
+    preview = tutorial.preview_create(client, spec)
+    assert (preview.method, preview.url) == ("POST", f"{client.base_url}/v1/instances")
+    assert preview.body == spec.to_api()
+    assert "not sent" in str(preview) and "Bearer <redacted>" in str(preview)
+    assert "nb-preview" not in [i.name for i in sim.world.instances.values()]
+    with pytest.raises(aura_nb.InvalidInstanceSpec):
+        tutorial.preview_create(client, spec.__class__(**{**vars(spec), "memory": "3GB"}))
+
+
+def test_bearer_headers_carry_a_token_the_api_accepts(client):
+    import requests
+
+    base, headers = tutorial.bearer_headers(client)
+    assert requests.get(f"{base}/v1/tenants", headers=headers, timeout=10).status_code == 200
 
 
 def test_tutorial_spec_prefers_the_small_professional_db_and_falls_back_to_what_is_offered(client):
