@@ -5,8 +5,8 @@
 * after each cell, every `AuraClient` the notebook holds in a variable (and the ``%aura``
   magics' client) is asked for the exchanges it recorded during that cell (``client.history``,
   already redacted by the core), and they are displayed folded: an HTML ``<details>`` block per
-  exchange, with a plain-text equivalent for text front-ends and nbval. Repeated ``GET``s of
-  the same path (status polls) fold into one line that gives the last answer, never a count,
+  exchange, with a plain-text equivalent for text front-ends and nbval. Status reads (``GET``
+  of an instance or a snapshot) between two writes fold into their last answer, never a count,
   so that a saved notebook reads the same however many polls a run needed;
 * an exception of the kit's own tree (`aura_nb.AuraError`) shows as one line (class, status,
   reason, message, request id, what to do: the exception's own text) and is recorded as the
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import sys
 import weakref
 from typing import Any, Iterable, Sequence
@@ -36,7 +37,8 @@ __all__ = ["install", "uninstall", "one_line", "show", "ExchangeView", "exchange
 SHOWN_HEADERS = ("Content-Type", "X-Request-Id", "Retry-After")
 #: Appended to a one-line error: where the full traceback is.
 TB_HINT = "(%tb shows the full traceback)"
-_MAX_BODY_LINES = 24  # a tenant's configurations run to hundreds of lines; the rest is elided
+_MAX_BODY_LINES = 20  # a tenant's configurations run to hundreds of lines; the rest is elided
+_WIDTH = 170  # JSON objects and arrays up to this width stay on one line
 
 
 # --- what a cell's exchanges look like ----------------------------------------------------------
@@ -47,32 +49,42 @@ def _path(exchange: Exchange) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+#: Paths a wait polls: an instance, a snapshot. Reads of these always fold into their last answer.
+STATUS_PATH = re.compile(r"^/v1/instances/[^/?]+(/snapshots/[^/?]+)?$")
+FOLD_NOTE = "(reads in a row fold into the last one)"
+
+
 class PollRun:
-    """Repeated ``GET``s of one path in a cell (status polls), shown as one line: the path and
-    the last answer. How many there were is left out on purpose (it varies from run to run)."""
+    """The reads (``GET``) of one path between two writes in a cell, shown as the last answer.
+    For a status path this is always so, whether a wait polled once or twenty times: how many
+    there were is left out on purpose (it varies from run to run); see `fold_polls`."""
 
     def __init__(self, exchanges: Sequence[Exchange]) -> None:
         self.exchanges = list(exchanges)
 
     @property
     def last(self) -> Exchange:
-        """The last of the repeated exchanges (the answer the wait ended on)."""
+        """The last of the reads (the answer a wait ended on)."""
         return self.exchanges[-1]
 
     def summary(self) -> str:
-        """``GET /v1/instances/ab12cd34  (repeated: status polls) last answer 200, status "running"``."""
+        """``GET /v1/instances/ab12cd34 -> 200, status "running"  (status reads fold ...)``."""
         last = self.last
-        answer = last.status if last.status is not None else f"no answer ({last.error})"
-        text = f"GET {_path(last)}  (repeated: status polls) last answer {answer}"
+        text = _head(last)
         data = last.response_body.get("data") if isinstance(last.response_body, dict) else None
         if isinstance(data, dict) and "status" in data:
             text += f', status "{data["status"]}"'
-        return text
+        return f"{text}  {FOLD_NOTE}"
+
+    def lines(self) -> list[str]:
+        """The summary line, then the last answer's headers and body."""
+        return [self.summary()] + exchange_lines(self.last)[1:]
 
 
 def fold_polls(exchanges: Iterable[Exchange]) -> list[Exchange | PollRun]:
-    """The exchanges in order, with every path that was read (``GET``) more than once between
-    two writes folded into one `PollRun` at the place of its first read."""
+    """The exchanges in order. Between two writes, the reads of a status path (`STATUS_PATH`),
+    and the reads of any other path made more than once, become one `PollRun` at the place of
+    the first read. So a cell shows the same lines however many polls its wait needed."""
     items: list[Exchange | PollRun] = []
     block: list[Exchange] = []
 
@@ -83,7 +95,7 @@ def fold_polls(exchanges: Iterable[Exchange]) -> list[Exchange | PollRun]:
         placed: set[str] = set()
         for exchange in block:
             key = _path(exchange)
-            if len(by_path[key]) == 1:
+            if len(by_path[key]) == 1 and not STATUS_PATH.match(key):
                 items.append(exchange)
             elif key not in placed:
                 placed.add(key)
@@ -100,13 +112,36 @@ def fold_polls(exchanges: Iterable[Exchange]) -> list[Exchange | PollRun]:
     return items
 
 
+def _compact(value: Any, indent: str = "") -> list[str]:
+    """JSON lines where every object or array that fits in `_WIDTH` characters stays on one."""
+    flat = json.dumps(value, ensure_ascii=False)
+    if len(indent) + len(flat) <= _WIDTH or not isinstance(value, (dict, list)) or not value:
+        return [indent + flat]
+    inner = indent + "  "
+    if isinstance(value, dict):
+        parts = []
+        for key, item in value.items():
+            lines = _compact(item, inner)
+            lines[0] = f"{inner}{json.dumps(key, ensure_ascii=False)}: {lines[0].lstrip()}"
+            parts.append(lines)
+        opening, closing = "{", "}"
+    else:
+        parts = [_compact(item, inner) for item in value]
+        opening, closing = "[", "]"
+    out = [indent + opening]
+    for index, lines in enumerate(parts):
+        if index < len(parts) - 1:
+            lines[-1] += ","
+        out += lines
+    return out + [indent + closing]
+
+
 def _body_lines(body: Any) -> list[str]:
     """A JSON body as indented lines, cut after `_MAX_BODY_LINES` with a line saying how many
     more there were (the body is the same on every run, so that number is too)."""
     if body is None:
         return []
-    text = json.dumps(body, indent=2, ensure_ascii=False) if not isinstance(body, str) else body
-    lines = text.splitlines()
+    lines = _compact(body) if not isinstance(body, str) else body.splitlines()
     if len(lines) > _MAX_BODY_LINES:
         lines = lines[:_MAX_BODY_LINES] + [f"… {len(lines) - _MAX_BODY_LINES} more lines"]
     return lines
@@ -152,18 +187,16 @@ class ExchangeView:
         """The plain-text form (nbval compares this one)."""
         lines = [self.title]
         for item in self.items:
-            lines += [item.summary()] if isinstance(item, PollRun) else exchange_lines(item)
+            lines += item.lines() if isinstance(item, PollRun) else exchange_lines(item)
         return "\n".join(lines)
 
     def html(self) -> str:
         """The HTML form: one folded ``<details>`` block per exchange."""
         blocks = []
         for item in self.items:
-            if isinstance(item, PollRun):
-                blocks.append(f"<div><code>{html.escape(item.summary())}</code></div>")
-                continue
-            body = "\n".join(exchange_lines(item)[1:])
-            blocks.append(f"<details><summary><code>{html.escape(_head(item))}</code></summary>"
+            lines = item.lines() if isinstance(item, PollRun) else exchange_lines(item)
+            body = "\n".join(lines[1:])
+            blocks.append(f"<details><summary><code>{html.escape(lines[0])}</code></summary>"
                           f"<pre>{html.escape(body)}</pre></details>")
         title = html.escape(self.title.rstrip(":"))
         return (f'<div class="aura-nb-exchanges"><small>{title} (click one to unfold)</small>'

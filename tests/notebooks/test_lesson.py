@@ -68,10 +68,22 @@ def test_repeated_polls_fold_into_one_line_without_a_count(shell, capsys):
                                  "client.wait_for_instance(created.id, poll_interval=0.01);")
     assert "POST /v1/instances -> 202" in text
     assert '"password": "<redacted>"' in text
-    polls = [line for line in text.splitlines() if "(repeated: status polls)" in line]
+    polls = [line for line in text.splitlines() if lesson.FOLD_NOTE in line]
     assert len(polls) == 1, text
-    assert polls[0].endswith('last answer 200, status "running"')
+    assert polls[0].startswith("GET /v1/instances/") and '200, status "running"' in polls[0]
+    assert text.count('"status": "creating"') == 0  # only the last answer's body is shown
     assert not re.search(r"\d+ (polls|times)", text)
+
+
+def test_one_status_read_and_many_show_the_same_lines():
+    def poll(status: str) -> Exchange:
+        return Exchange("GET", "http://h/v1/instances/ab12cd34", 200,
+                        response_headers={"Content-Type": "application/json"},
+                        response_body={"data": {"id": "ab12cd34", "status": status}})
+
+    once = lesson.ExchangeView([poll("running")]).text()
+    many = lesson.ExchangeView([poll("creating"), poll("creating"), poll("running")]).text()
+    assert once == many and lesson.FOLD_NOTE in once
 
 
 def test_poll_folding_keeps_writes_in_between_apart():
@@ -83,6 +95,8 @@ def test_poll_folding_keeps_writes_in_between_apart():
     assert isinstance(items[0], lesson.PollRun) and len(items[0].exchanges) == 2
     assert [getattr(i, "url", None) for i in items[1:]] == [
         "http://127.0.0.1:1/v1/b", "http://127.0.0.1:1/v1/a/pause", "http://127.0.0.1:1/v1/a"]
+    status = lesson.fold_polls([ex("GET", "/v1/instances/ab12cd34")])
+    assert isinstance(status[0], lesson.PollRun)  # a status read folds even when alone
 
 
 def test_html_form_is_folded_and_escaped():
