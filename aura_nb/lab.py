@@ -52,6 +52,7 @@ def start_test_simulator(home: Path):
     sim = Simulator(seed=SIMULATOR_SEED, speed=TEST_SIMULATOR_SPEED).start()
     env = simulator_environment(sim.base_url, sim.client_id, sim.client_secret, home)
     env["AURA_SIMULATOR_SPEED"] = str(TEST_SIMULATOR_SPEED)
+    env["AURA_SIMULATOR_ADMIN_TOKEN"] = sim.admin_token     # for SimulatorAdmin in kernels
     return sim, env
 
 

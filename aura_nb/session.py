@@ -50,11 +50,11 @@ def _simulator_speed(base_url: str) -> float:
     """Ask a simulator for its speed factor (``GET /_simulator/clock``); fall back to
     ``AURA_SIMULATOR_SPEED`` when it does not say (a shared simulator beyond loopback refuses
     its admin surface to other machines)."""
+    from .simulator.remote import SimulatorAdmin
+
     try:
-        with requests.Session() as session:
-            session.trust_env = False  # a simulator is never behind the user's proxy
-            answer = session.get(base_url + "/_simulator/clock", timeout=2)
-        speed = float(answer.json().get("speed"))
+        with SimulatorAdmin(base_url, timeout=2) as admin:
+            speed = admin.speed()
         if speed > 0:
             return speed
     except (requests.RequestException, ValueError, TypeError, AttributeError):

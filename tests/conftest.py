@@ -108,7 +108,8 @@ def simulator_secrets() -> Callable[[Simulator], set[str]]:
     """``simulator_secrets(sim)``: every secret value the simulator issued or accepts."""
 
     def collect(sim: Simulator) -> set[str]:
-        answer = requests.get(sim.base_url + "/_simulator/secrets", timeout=5)
+        answer = requests.get(sim.base_url + "/_simulator/secrets", timeout=5,
+                              headers={"X-Simulator-Admin-Token": sim.admin_token})
         answer.raise_for_status()
         data = answer.json()
         data = data.get("data", data)

@@ -4,13 +4,16 @@ One request goes through these steps, in this order:
 
 1. read the body completely (or refuse it with 413/411 and close the connection), so that
    keep-alive connections never get out of step;
-2. ``/_simulator/...`` goes to the admin surface (no auth, no faults, not counted);
-3. find the route: unknown path 404, wrong method 405;
-4. faults: added latency, dropped connection, injected status;
-5. ``/oauth/token``: Basic auth + form; else a Bearer token (401 missing/garbled, 403 expired);
-6. rate limit per client id (429 with ``Retry-After`` in real seconds);
-7. ``Content-Type: application/json`` on POST/PATCH (415), JSON object body (400);
-8. the handler, under the world's lock; state saved after a successful change.
+2. ``Host`` must name this simulator (421 otherwise) and an ``Origin``, if any, too (403): no
+   web page of another site, and no DNS-rebound name, gets an answer;
+3. ``/_simulator/...`` goes to the admin surface (admin token required, no faults, not counted);
+4. find the route: unknown path 404, wrong method 405;
+5. faults: added latency, dropped connection, injected status;
+6. ``/oauth/token``: Basic auth + form (429 for an address that sent 10 wrong secrets within a
+   real minute); else a Bearer token (401 missing/garbled, 403 expired);
+7. rate limit per client id (429 with ``Retry-After`` in real seconds);
+8. ``Content-Type: application/json`` on POST/PATCH (415), JSON object body (400);
+9. the handler, under the world's lock; state saved after a successful change.
 
 Every answer is JSON with ``Content-Length``, ``X-Request-Id`` and a ``Date`` in virtual time.
 """
@@ -26,11 +29,12 @@ import sys
 import threading
 import time
 import traceback
-from collections import Counter
+from collections import Counter, deque
 from http.server import BaseHTTPRequestHandler
 from ipaddress import ip_address
 from urllib.parse import parse_qs, urlsplit
 
+from . import admin
 from .clock import http_date, rfc3339
 from .errors import ApiError, bad_request
 from .routes import API_ROUTES, Call, Router
@@ -77,6 +81,46 @@ class RateLimiter:
             self._buckets.clear()
 
 
+class SecretGuard:
+    """Slows down guessing: after ``limit`` wrong client secrets from one address within
+    ``window`` real seconds, that address gets 429 on the token endpoint until the oldest
+    failure is a window old. Real time, not virtual: a sped-up clock must not speed up guessing.
+    """
+
+    def __init__(self, limit: int = 10, window: float = 60.0, clock=time.monotonic):
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._failures: dict[str, deque] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, address: str, now: float) -> deque:
+        failures = self._failures.setdefault(address, deque())
+        while failures and failures[0] <= now - self.window:
+            failures.popleft()
+        return failures
+
+    def wait(self, address: str) -> float | None:
+        """Seconds until ``address`` may try again, or ``None`` when it may try now."""
+        now = self._clock()
+        with self._lock:
+            failures = self._recent(address, now)
+            if len(failures) < self.limit:
+                return None
+            return failures[-self.limit] + self.window - now
+
+    def failed(self, address: str) -> None:
+        """Record one wrong secret from ``address``."""
+        now = self._clock()
+        with self._lock:
+            self._recent(address, now).append(now)
+
+    def reset(self) -> None:
+        """Forget every failure."""
+        with self._lock:
+            self._failures.clear()
+
+
 class Stats:
     """Request counts per ``METHOD /template`` and per response status (thread-safe)."""
 
@@ -109,6 +153,32 @@ class Stats:
 
 class _Drop(Exception):
     """Close the connection without answering."""
+
+
+def _host_port(text: str, default_port: int) -> tuple[str, int] | None:
+    """``("name", port)`` from a ``Host`` value (``name``, ``name:port``, ``[::1]:port``)."""
+    if text.startswith("["):
+        name, bracket, rest = text[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
+            return None
+        port_text = rest[1:]
+    else:
+        name, _, port_text = text.partition(":")
+    if not name:
+        return None
+    if not port_text:
+        return name, default_port
+    return (name, int(port_text)) if port_text.isdigit() else None
+
+
+def _parse_json(raw: bytes):
+    """A JSON document, or 400 for invalid or absurdly nested JSON (never a RecursionError)."""
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise bad_request("The request body is nested too deeply") from None
+    except (ValueError, UnicodeDecodeError):
+        raise bad_request("The request body is not valid JSON") from None
 
 
 def _request_id() -> str:
@@ -211,6 +281,7 @@ class Handler(BaseHTTPRequestHandler):
                 raw = self._read_body()
                 url = urlsplit(self.path)
                 path = url.path
+                self._check_host_and_origin()
                 if path.startswith(ADMIN_PREFIX):
                     self._admin(path, raw)
                     return
@@ -246,6 +317,24 @@ class Handler(BaseHTTPRequestHandler):
                                               "reason": "internal-server-error"}]})
             except OSError:
                 pass
+
+    def _check_host_and_origin(self) -> None:
+        """421 unless ``Host`` names this simulator; 403 for an ``Origin`` of another site."""
+        sim = self.server.sim
+        host = _host_port(self.headers.get("Host", "").strip(), 80)
+        if host is None or not sim.accepts_host(*host):
+            raise ApiError(421, "misdirected-request",
+                           f"Host {self.headers.get('Host', '(none)')!r} is not this simulator; "
+                           f"use {sim.base_url} (or start it with --public-host NAME)")
+        origin = self.headers.get("Origin")
+        if origin is None:
+            return
+        scheme, _, rest = origin.strip().partition("://")
+        where = _host_port(rest, 443 if scheme == "https" else 80) \
+            if scheme in ("http", "https") else None
+        if where is None or not sim.accepts_host(*where):
+            raise ApiError(403, "cross-origin-forbidden",
+                           f"Requests from web pages of {origin!r} are refused")
 
     def _apply_faults(self, path: str, template: str) -> bool:
         """Apply injected faults; ``True`` means "do the work, then lose the answer"."""
@@ -296,12 +385,19 @@ class Handler(BaseHTTPRequestHandler):
                     raise ValueError
             else:
                 form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8")).items()}
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             form = {}
         if client_id is None and isinstance(form.get("client_id"), str):
             client_id, secret = form.get("client_id"), form.get("client_secret")
+        address = self.client_address[0]
+        wait = sim.secret_guard.wait(address)
+        if wait is not None:
+            raise ApiError(429, "too-many-failed-attempts",
+                           "Too many wrong client secrets from this address; try again later",
+                           shape="middleware", headers={"Retry-After": str(max(1, math.ceil(wait)))})
         role = sim.role_for_credentials(client_id, secret)
         if role is None:
+            sim.secret_guard.failed(address)
             raise ApiError(401, "invalid_client",
                            "Client id or secret is invalid; check the API credentials",
                            shape="middleware")
@@ -339,10 +435,7 @@ class Handler(BaseHTTPRequestHandler):
                                "Set the header Content-Type: application/json (also on requests "
                                "without a body; send {})")
             if raw.strip():
-                try:
-                    body = json.loads(raw)
-                except (ValueError, UnicodeDecodeError):
-                    raise bad_request("The request body is not valid JSON") from None
+                body = _parse_json(raw)
                 if not isinstance(body, dict):
                     raise bad_request("The request body must be a JSON object")
         call = Call(sim.world, role, params,
@@ -360,10 +453,12 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if not ip_address(self.client_address[0]).is_loopback:
                 raise ApiError(403, "forbidden", "The admin surface answers loopback clients only")
-            try:
-                body = json.loads(raw) if raw.strip() else {}
-            except (ValueError, UnicodeDecodeError):
-                raise bad_request("The request body is not valid JSON") from None
+            if not admin.secrets_equal(self.headers.get(admin.HEADER, ""), sim.admin_token):
+                raise ApiError(403, "admin-token-required",
+                               f"Send this simulator's admin token in the {admin.HEADER} header "
+                               f"(Simulator.admin_token, or the file python -m aura_nb.simulator "
+                               f"names)")
+            body = _parse_json(raw) if raw.strip() else {}
             if not isinstance(body, dict):
                 raise bad_request("The request body must be a JSON object")
             name, method = path[len(ADMIN_PREFIX):], self.command

@@ -26,6 +26,9 @@ REGION_NAMES = {
     ("azure", "francecentral"): "Paris (francecentral)",
 }
 
+#: Types that report a metrics integration URL (and make a tenant eligible for one).
+METRICS_TYPES = ("enterprise-db", "business-critical", "enterprise-ds")
+
 #: Lifecycle durations in virtual seconds, (shortest, longest); each instance draws its own.
 DEFAULT_DURATIONS = {
     "creating": (90, 150),
@@ -102,3 +105,63 @@ SEEDED_TENANTS = [
      _configs("free-db", {"gcp": ["europe-west1"]}, [1])
      + _configs("professional-db", {"gcp": ["europe-west1"]}, [1, 2, 4])),
 ]
+
+
+_FREE_DB = _configs("free-db", {"gcp": ["europe-west1"]}, [1])
+#: GA regions for AuraDB Professional and Business Critical (a subset of the published list).
+_GA_REGIONS = {
+    "gcp": ["europe-west1", "europe-west2", "us-central1", "us-east1", "asia-southeast1"],
+    "aws": ["us-east-1", "eu-west-1", "eu-central-1"],
+    "azure": ["eastus", "uksouth"],
+}
+_PROFESSIONAL_DB = _configs("professional-db", _GA_REGIONS, [2, 4, 8, 16, 32, 64])
+_BUSINESS_CRITICAL = _configs("business-critical", _GA_REGIONS, [4, 8, 16, 32, 64, 128, 256, 384])
+#: Virtual Dedicated Cloud and AuraDS Enterprise reach regions the self-serve tiers do not.
+_VDC_REGIONS = {
+    "gcp": ["europe-west1", "europe-west2", "europe-west3", "us-central1", "us-east1",
+            "asia-southeast1", "australia-southeast1"],
+    "aws": ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2"],
+    "azure": ["eastus", "westus3", "uksouth", "francecentral"],
+}
+_OTHER_TENANT = SEEDED_TENANTS[-1]
+
+
+class Account:
+    """One kind of Aura account: its projects, whether billing details are on file, its rate."""
+
+    def __init__(self, tenants: list, billing: bool, rate_limit: int):
+        self.tenants = tenants + [_OTHER_TENANT]
+        self.billing = billing
+        self.rate_limit = rate_limit
+
+
+#: The account kinds ``Simulator(account=...)`` and ``--account`` offer, from the tier facts of
+#: the API reference: Free has no billing details (paid creates answer 400
+#: ``missing-billing-details``) and 25 requests per minute; paid accounts get 125.
+ACCOUNTS = {
+    "free": Account([("primary", "Free Project", _FREE_DB + _PROFESSIONAL_DB + _BUSINESS_CRITICAL)],
+                    billing=False, rate_limit=25),
+    "professional": Account([("primary", "Professional Project",
+                              _FREE_DB + _PROFESSIONAL_DB + _BUSINESS_CRITICAL)],
+                            billing=True, rate_limit=125),
+    "enterprise": Account([
+        ("primary", "Production",
+         _configs("enterprise-db", _VDC_REGIONS, [4, 8, 16, 32, 64, 128, 256, 384, 512])
+         + _configs("enterprise-ds", _VDC_REGIONS, [8, 16, 32, 64, 128, 256, 384])),
+        ("primary", "Staging",
+         _configs("enterprise-db", _VDC_REGIONS, [4, 8, 16, 32, 64])
+         + _BUSINESS_CRITICAL),
+    ], billing=True, rate_limit=125),
+}
+#: The world without an account kind: the seeded projects the tests and notebooks know.
+DEFAULT_ACCOUNT = Account(SEEDED_TENANTS[:-1], billing=True, rate_limit=125)
+
+
+def account(kind: str | None) -> Account:
+    """The :class:`Account` for ``kind`` (``None``: the default world). Raises ValueError."""
+    if kind is None:
+        return DEFAULT_ACCOUNT
+    if kind not in ACCOUNTS:
+        raise ValueError(f"account must be one of {', '.join(ACCOUNTS)} (or none for the "
+                         f"default world), not {kind!r}")
+    return ACCOUNTS[kind]

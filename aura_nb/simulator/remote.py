@@ -10,6 +10,9 @@ session or ``./dev lab`` started; they reach its admin surface instead::
         ...                                     # faults are switched off again on leaving
     sim.advance(3600)                           # move the virtual clock one hour on
 
+Every request carries the simulator's admin token, found by
+:func:`aura_nb.simulator.admin.find_token` unless given as ``token=``.
+
 Like the rest of this package it imports nothing from aura_nb outside ``simulator/`` (it stands
 for the service's operator console, not for the client).
 """
@@ -22,6 +25,8 @@ from typing import Any, Iterator
 from urllib.parse import urlsplit
 
 import requests
+
+from . import admin
 
 __all__ = ["SimulatorAdmin", "NotASimulator", "FAULTS_OFF"]
 
@@ -50,10 +55,11 @@ class SimulatorAdmin:
 
     Raises `NotASimulator` at once when the host is not a loopback address: the real Aura API
     has no such surface, and nothing here may ever be sent to it. Each method sends one request
-    and raises ``requests.HTTPError`` when the simulator refuses it (a bad fault setting, say).
+    and raises ``requests.HTTPError`` when the simulator refuses it (a bad fault setting, say, or
+    no admin token found: give ``token=`` or set ``AURA_SIMULATOR_ADMIN_TOKEN``).
     """
 
-    def __init__(self, base_url: str, timeout: float = 10.0) -> None:
+    def __init__(self, base_url: str, timeout: float = 10.0, token: str | None = None) -> None:
         parts = urlsplit(base_url)
         if parts.scheme != "http" or not _is_loopback(parts.hostname or ""):
             raise NotASimulator(
@@ -63,9 +69,20 @@ class SimulatorAdmin:
         self.timeout = timeout
         self._session = requests.Session()
         self._session.trust_env = False     # loopback only: never through a proxy
+        self._session.headers[admin.HEADER] = token or admin.find_token(parts.port) or ""
 
     def __repr__(self) -> str:
         return f"SimulatorAdmin({self.base_url!r})"
+
+    def close(self) -> None:
+        """Close the keep-alive connection."""
+        self._session.close()
+
+    def __enter__(self) -> "SimulatorAdmin":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
 
     def _call(self, method: str, name: str, body: dict | None = None) -> Any:
         try:
@@ -91,6 +108,10 @@ class SimulatorAdmin:
     def now(self) -> str:
         """The simulator's virtual time, RFC 3339 (``GET /_simulator/clock``)."""
         return self._call("GET", "clock")["now"]
+
+    def speed(self) -> float:
+        """Virtual seconds per real second (``GET /_simulator/clock``)."""
+        return float(self._call("GET", "clock")["speed"])
 
     def advance(self, seconds: float) -> str:
         """Move the virtual clock forward (``POST /_simulator/clock``); returns the new time.

@@ -1,4 +1,4 @@
-"""The URL layout of the Aura API v1, mapped onto :class:`~aura_nb.simulator.state.World` calls.
+"""The URL layout of the Aura API v1, mapped onto :class:`~aura_nb.simulator.world.World` calls.
 
 Each handler receives a :class:`Call` (who is calling, path parameters, query, JSON body) and
 returns ``(status, data)``; the HTTP layer wraps ``data`` as ``{"data": ...}`` (``None`` means no
@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from . import state
-from .state import World
+from . import world
+from .world import World
 
 
 @dataclass
@@ -62,7 +62,7 @@ def create_instance(c: Call):
 
 def instance_sizing(c: Call):
     """``POST /v1/instances/sizing``."""
-    return _ok(state.instance_sizing(c.body))
+    return _ok(world.instance_sizing(c.body))
 
 
 def get_instance(c: Call):
@@ -154,7 +154,7 @@ def create_session(c: Call):
 
 def session_sizing(c: Call):
     """``POST /v1/graph-analytics/sessions/sizing``."""
-    return _ok(state.session_sizing(c.body))
+    return _ok(world.session_sizing(c.body))
 
 
 def get_session(c: Call):

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import hmac
 import json
 import os
+import secrets
 import socket
 import sys
 import threading
 from http.server import ThreadingHTTPServer
+from ipaddress import ip_address
+from pathlib import Path
 
-from . import catalog
-from .app import Handler, RateLimiter, Stats
+from . import admin, catalog
+from .app import Handler, RateLimiter, SecretGuard, Stats
 from .clock import VirtualClock
 from .faults import Faults, parse_spec
-from .state import World
+from .world import World
 
 
 class _Server(ThreadingHTTPServer):
@@ -73,16 +75,29 @@ class Simulator:
     thread and returns itself; ``stop()`` ends the server and every connection thread. Also a
     context manager. See docs/DESIGN.md ("Simulator") for the admin surface and fault format.
 
+    ``account`` (``"free"``, ``"professional"``, ``"enterprise"``) seeds the projects of that
+    kind of Aura account and its rate limit (``rate_limit`` overrides it); ``None`` is the default
+    world (three projects of every type, 125 requests/minute). See README's account table.
     ``faults`` is a dict of :meth:`set_faults` settings or a ``--faults`` text;
     ``durations`` overrides lifecycle durations, ``{"creating": (lo, hi), ...}`` in virtual
     seconds. Raises ValueError for a bad setting, OSError if the port cannot be bound.
+
+    ``admin_token`` is drawn fresh for each simulator; every ``/_simulator/`` request must send
+    it in the ``X-Simulator-Admin-Token`` header (see :mod:`aura_nb.simulator.admin`). With
+    ``admin_token_file`` it is also written there (mode 0600) while the simulator serves.
+    Requests are answered only when their ``Host`` names a loopback address (``127.0.0.1``,
+    ``localhost``, ``[::1]``), the address bound, or one of ``public_hosts`` (``name`` or
+    ``name:port``), on the bound port, and carry no cross-site ``Origin``.
     """
 
-    def __init__(self, seed: int = 0, speed: float = 1.0, rate_limit: int = 125,
+    def __init__(self, seed: int = 0, speed: float = 1.0, rate_limit: int | None = None,
                  token_ttl: float = 3600, client_id: str = "simulator-client",
                  client_secret: str = "simulator-secret", state_file: str | None = None,
                  faults=None, host: str = "127.0.0.1", port: int = 0,
-                 durations: dict | None = None):
+                 durations: dict | None = None, admin_token_file: str | None = None,
+                 public_hosts=(), account: str | None = None):
+        if rate_limit is None:
+            rate_limit = catalog.account(account).rate_limit   # ValueError for an unknown kind
         if not client_id or not client_secret:
             raise ValueError("client_id and client_secret must not be empty")
         if rate_limit < 0:
@@ -98,8 +113,12 @@ class Simulator:
         self.state_file = os.fspath(state_file) if state_file else None
         self.host = host
         self.port = port
+        self.admin_token = secrets.token_urlsafe(32)
+        self.admin_token_file = Path(admin_token_file) if admin_token_file else None
+        self.public_hosts = tuple(h.strip().lower() for h in public_hosts if h.strip())
+        self.secret_guard = SecretGuard()
         self.clock = VirtualClock(speed)
-        self.world = World(seed, self.clock, durations)
+        self.world = World(seed, self.clock, durations, account)
         self.rate_limiter = RateLimiter(self.clock, rate_limit)
         self.stats = Stats()
         self.faults = Faults(seed)
@@ -113,6 +132,11 @@ class Simulator:
         if self.state_file and os.path.exists(self.state_file):
             with open(self.state_file, encoding="utf-8") as f:
                 self.world.load_state(json.load(f))
+            if self.world.account_kind != account:
+                raise ValueError(f"{self.state_file} holds a world of account "
+                                 f"{self.world.account_kind or 'default'}, not "
+                                 f"{account or 'default'}; start with that account or remove "
+                                 "the file")
 
     def __repr__(self):
         where = self.base_url if self._server else "not started"
@@ -129,6 +153,9 @@ class Simulator:
             raise RuntimeError("this simulator is already running")
         self._server = _Server((self.host, self.port), self)
         self.port = self._server.server_address[1]
+        admin.register(self.port, self.admin_token)
+        if self.admin_token_file:
+            admin.write_token(self.admin_token_file, self.admin_token)
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.1},
                                         name="aura-simulator", daemon=True)
@@ -151,6 +178,9 @@ class Simulator:
         server.close_connections()
         self._thread.join()
         self._thread = None
+        admin.unregister(self.port)
+        if self.admin_token_file:
+            self.admin_token_file.unlink(missing_ok=True)
         self.save_state()
 
     def __enter__(self) -> "Simulator":
@@ -188,6 +218,7 @@ class Simulator:
         self.stats.reset()
         self.world.tokens_issued = 0
         self.rate_limiter.reset()
+        self.secret_guard.reset()
         self.save_state()
 
     def stats_snapshot(self) -> dict:
@@ -200,6 +231,7 @@ class Simulator:
         """Every secret this process handed out or accepts (for secret-scan tests only)."""
         with self.world.lock:
             return {"client_secrets": [secret for secret, _ in self._credentials.values()],
+                    "admin_tokens": [self.admin_token],
                     "access_tokens": list(self.world.issued_tokens),
                     "passwords": list(self.world.issued_passwords)}
 
@@ -211,7 +243,15 @@ class Simulator:
         if entry is None or not isinstance(client_secret, str):
             return None
         secret, role = entry
-        return role if secrets_equal(secret, client_secret) else None
+        return role if admin.secrets_equal(secret, client_secret) else None
+
+    def accepts_host(self, name: str, port: int) -> bool:
+        """Whether a request for ``name:port`` (from ``Host`` or ``Origin``) is meant for us."""
+        name = name.lower().rstrip(".")
+        if port == self.port and (name in ("localhost", self.host.lower()) or _is_loopback_ip(name)
+                                  or name in self.public_hosts):
+            return True
+        return f"{name}:{port}" in self.public_hosts
 
     def client_id_for(self, role: str) -> str:
         """The client id that owns ``role`` (rate limits are per client id)."""
@@ -227,6 +267,8 @@ class Simulator:
                 self.world.save(self.state_file)
 
 
-def secrets_equal(a: str, b: str) -> bool:
-    """Constant-time comparison of two strings."""
-    return hmac.compare_digest(a.encode(), b.encode())
+def _is_loopback_ip(name: str) -> bool:
+    try:
+        return ip_address(name.strip("[]")).is_loopback
+    except ValueError:
+        return False

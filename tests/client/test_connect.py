@@ -107,7 +107,8 @@ def _non_loopback_name_for(sim) -> str:
     port = sim.base_url.rsplit(":", 1)[1]
     for host in (socket.gethostname(), "0.0.0.0"):
         try:
-            requests.get(f"http://{host}:{port}/_simulator/health", timeout=2).raise_for_status()
+            requests.get(f"http://{host}:{port}/_simulator/health", timeout=2,
+                         headers={"X-Simulator-Admin-Token": sim.admin_token}).raise_for_status()
         except requests.RequestException:
             continue
         return f"http://{host}:{port}"
@@ -116,8 +117,9 @@ def _non_loopback_name_for(sim) -> str:
 
 def test_room_simulator_over_plain_http_needs_the_opt_in(clean_env, monkeypatch, make_simulator,
                                                          caplog):
-    sim = make_simulator(speed=20)
+    sim = make_simulator(speed=20, public_hosts=[socket.gethostname(), "0.0.0.0"])
     url = _non_loopback_name_for(sim)
+    monkeypatch.setenv("AURA_SIMULATOR_SPEED", "20")  # a room simulator's admin surface is local
     monkeypatch.setenv("AURA_BASE_URL", url)
     monkeypatch.setenv("AURA_CLIENT_ID", sim.client_id)
     monkeypatch.setenv("AURA_CLIENT_SECRET", sim.client_secret)

@@ -1,4 +1,4 @@
-"""Helpers for the simulator's contract tests: a plain-requests caller and error-body checks.
+"""Helpers for the simulator's contract tests: a plain-requests caller, the command line, error checks.
 
 These tests talk HTTP with ``requests`` only (never aura_nb's own client): they check the
 simulator against the documented API, the way any outside client would see it.
@@ -6,10 +6,20 @@ simulator against the documented API, the way any outside client would see it.
 
 from __future__ import annotations
 
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
 import requests
 
 from aura_nb.simulator import Simulator
 
+#: The header that carries a simulator's admin token on ``/_simulator/`` requests.
+ADMIN_HEADER = "X-Simulator-Admin-Token"
 CLIENT = ("simulator-client", "simulator-secret")
 OTHER = ("other-client", "other-secret")
 
@@ -20,6 +30,12 @@ def fetch_token(base_url: str, credentials=CLIENT) -> str:
                       data={"grant_type": "client_credentials"}, timeout=10)
     assert r.status_code == 200, r.text
     return r.json()["access_token"]
+
+
+def admin(sim: Simulator, method: str, name: str, **kw) -> requests.Response:
+    """``METHOD /_simulator/NAME`` with the simulator's admin token."""
+    return requests.request(method, f"{sim.base_url}/_simulator/{name}", timeout=10,
+                            headers={ADMIN_HEADER: sim.admin_token}, **kw)
 
 
 class Api:
@@ -91,3 +107,36 @@ def error_of(response) -> dict:
     assert {"message", "reason"} <= set(body["errors"][0]), body
     return body["errors"][0]
 
+
+LINE = re.compile(r"Aura API simulator listening on (http://127\.0\.0\.1:(\d+)) "
+                  r"\(client id simulator-client, seed 0, speed 1\); admin token in (\S+)\n")
+
+
+def cli_env(home=None, **extra) -> dict:
+    """The environment for a child simulator: its own ``AURA_NB_HOME`` (the token file goes
+    there), never the developer's."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AURA_")}
+    env["AURA_NB_HOME"] = str(home or tempfile.mkdtemp(prefix="aura-sim-cli-"))
+    return {**env, **extra}
+
+
+class Cli:
+    """``python -m aura_nb.simulator`` as a child process; ``token`` is its admin token."""
+
+    def __init__(self, *args, env=None):
+        self.proc = subprocess.Popen([sys.executable, "-m", "aura_nb.simulator", *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     env=env or cli_env())
+        self.line = self.proc.stdout.readline()
+        match = LINE.fullmatch(self.line)
+        if not match:
+            self.proc.kill()
+            raise AssertionError(f"unexpected first line {self.line!r}: {self.proc.stderr.read()}")
+        self.base = match.group(1)
+        self.token_file = Path(match.group(3))
+        self.token = self.token_file.read_text().strip()
+
+    def stop(self, signum=signal.SIGTERM) -> tuple[int, str, str]:
+        self.proc.send_signal(signum)
+        out, err = self.proc.communicate(timeout=10)
+        return self.proc.returncode, self.line + out, err

@@ -6,15 +6,11 @@ import pytest
 import requests
 
 from aura_nb.simulator import Simulator
-from sim_helpers import Api
-
-
-def admin_url(sim, name):
-    return f"{sim.base_url}/_simulator/{name}"
+from sim_helpers import Api, admin
 
 
 def test_health(sim):
-    body = requests.get(admin_url(sim, "health")).json()
+    body = admin(sim, "GET", "health").json()
     assert body["status"] == "ok" and body["base_url"] == sim.base_url
 
 
@@ -23,7 +19,7 @@ def test_stats_count_requests_by_route_and_responses_by_status(api, sim):
     api.get(f"/v1/instances/{iid}")
     api.get(f"/v1/instances/{iid}")
     api.get("/v1/instances/deadbeef")
-    stats = requests.get(admin_url(sim, "stats")).json()
+    stats = admin(sim, "GET", "stats").json()
     assert stats["requests"]["GET /v1/instances/{instanceId}"] == 3
     assert stats["requests"]["POST /oauth/token"] == 1
     assert stats["requests"]["POST /v1/instances"] == 1
@@ -37,38 +33,38 @@ def test_reset_restores_the_seeded_world_but_keeps_tokens_valid(api, sim):
     api.create()
     sim.advance(5000)
     api.renew()
-    r = requests.post(admin_url(sim, "reset"))
+    r = admin(sim, "POST", "reset")
     assert r.status_code == 200 and r.json()["now"] == "2025-06-02T09:00:00Z"
     assert api.get("/v1/instances").json()["data"] == []
     assert api.get("/v1/tenants").json()["data"] == tenants_before
-    stats = requests.get(admin_url(sim, "stats")).json()
+    stats = admin(sim, "GET", "stats").json()
     assert stats["tokens_issued"] == 0
     assert stats["requests"] == {"GET /v1/instances": 1, "GET /v1/tenants": 1}
 
 
 def test_clock_advance_over_http(api, sim):
     iid = api.create()["id"]
-    r = requests.post(admin_url(sim, "clock"), json={"advance": 600})
+    r = admin(sim, "POST", "clock", json={"advance": 600})
     assert r.status_code == 200 and r.json()["now"].startswith("2025-06-02T09:10:")
     assert api.status(iid) == "running"
-    assert requests.get(admin_url(sim, "clock")).json()["now"].startswith("2025-06-02T09:10:")
+    assert admin(sim, "GET", "clock").json()["now"].startswith("2025-06-02T09:10:")
     for bad in [{"advance": -1}, {"advance": "soon"}, {"advance": True}]:
-        assert requests.post(admin_url(sim, "clock"), json=bad).status_code == 400
-    assert requests.post(admin_url(sim, "clock"), data="{").status_code == 400
+        assert admin(sim, "POST", "clock", json=bad).status_code == 400
+    assert admin(sim, "POST", "clock", data="{").status_code == 400
 
 
 def test_secrets_lists_what_was_issued(api, sim):
     created = api.create()
-    secrets = requests.get(admin_url(sim, "secrets")).json()
+    secrets = admin(sim, "GET", "secrets").json()
     assert secrets["passwords"] == [created["password"]]
     assert secrets["access_tokens"] == [api.token]
     assert "simulator-secret" in secrets["client_secrets"]
 
 
 def test_unknown_admin_paths_and_methods(sim):
-    assert requests.get(admin_url(sim, "nope")).status_code == 404
-    assert requests.delete(admin_url(sim, "stats")).status_code == 405
-    assert requests.get(admin_url(sim, "reset")).status_code == 405
+    assert admin(sim, "GET", "nope").status_code == 404
+    assert admin(sim, "DELETE", "stats").status_code == 405
+    assert admin(sim, "GET", "reset").status_code == 405
 
 
 def test_stop_leaves_no_thread_behind_even_with_open_keep_alive_connections():

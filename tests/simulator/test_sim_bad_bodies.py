@@ -2,7 +2,7 @@
 
 import pytest
 
-from sim_helpers import error_of
+from sim_helpers import CLIENT, admin, error_of
 
 BAD_VALUES = [None, 0, -1, 1.5, True, [], ["x"], {}, {"a": 1}, "", " ", "x" * 5000, "\x00",
               "9" * 40]
@@ -71,3 +71,21 @@ def test_invalid_bodies_are_rejected_with_the_field_named(api, targets):
     for field in ("name", "tenant_id", "type", "cloud_provider", "region", "memory", "version"):
         r = api.session.request(method, api.base + path, json={**valid, field: 7}, timeout=10)
         assert r.status_code == 400 and error_of(r)["field"] == field
+
+
+@pytest.mark.parametrize("nested", [b"[" * 100_000 + b"]" * 100_000,
+                                    b'{"a":' * 50_000 + b"1" + b"}" * 50_000])
+def test_deeply_nested_json_is_a_400_in_the_api_error_shape(api, sim, nested, capfd):
+    for method, path in [("POST", "/v1/instances"), ("PATCH", "/v1/instances/0123abcd"),
+                         ("POST", "/v1/graph-analytics/sessions")]:
+        r = api.session.request(method, api.base + path, data=nested, timeout=10,
+                                headers={"Content-Type": "application/json"})
+        assert r.status_code == 400, r.text[:200]
+        assert error_of(r)["message"] == "The request body is nested too deeply"
+    r = admin(sim, "POST", "faults", data=nested)
+    assert r.status_code == 400 and error_of(r)["message"] == "The request body is nested too deeply"
+    r = api.session.post(api.base + "/oauth/token", data=nested, auth=CLIENT,
+                         headers={"Content-Type": "application/json"})
+    assert r.status_code == 400                 # no grant_type in a body that is not a form
+    assert "RecursionError" not in capfd.readouterr().err
+    assert api.get("/v1/tenants").status_code == 200

@@ -7,7 +7,7 @@ import requests
 
 from aura_nb.simulator import Simulator
 from aura_nb.simulator.faults import parse_spec
-from sim_helpers import Api, error_of
+from sim_helpers import Api, admin, error_of
 
 
 def create_body(api):
@@ -98,20 +98,19 @@ def test_token_endpoint_can_fail_too(sim):
 def test_faults_never_touch_the_admin_surface(sim):
     sim.set_faults(error_rate=1.0, drop_rate=1.0)
     for path in ("health", "stats", "faults", "secrets", "clock"):
-        assert requests.get(f"{sim.base_url}/_simulator/{path}").status_code == 200
+        assert admin(sim, "GET", path).status_code == 200
 
 
 def test_faults_can_be_changed_over_http(api, sim):
-    url = f"{sim.base_url}/_simulator/faults"
-    r = requests.post(url, json={"error_rate": 1.0})
+    r = admin(sim, "POST", "faults", json={"error_rate": 1.0})
     assert r.status_code == 200 and r.json()["error_rate"] == 1.0
     assert api.get("/v1/tenants").status_code >= 500
-    assert requests.get(url).json()["error_rate"] == 1.0
-    assert requests.post(url, json={"error_rate": 0}).json()["error_rate"] == 0
+    assert admin(sim, "GET", "faults").json()["error_rate"] == 1.0
+    assert admin(sim, "POST", "faults", json={"error_rate": 0}).json()["error_rate"] == 0
     for bad in [{"error_rate": 2}, {"nonsense": 1}, {"script": [{"method": "GET"}]},
                 {"latency": -1}, {"script": [{"method": "GET", "path": "/v1/tenants",
                                               "action": "explode"}]}]:
-        r = requests.post(url, json=bad)
+        r = admin(sim, "POST", "faults", json=bad)
         assert r.status_code == 400, bad
         assert r.json()["errors"][0]["message"]
     assert api.get("/v1/tenants").status_code == 200

@@ -3,7 +3,7 @@
 import requests
 
 from aura_nb.simulator import Simulator
-from sim_helpers import OTHER, Api, fetch_token
+from sim_helpers import OTHER, Api, admin, fetch_token
 
 
 def test_429_with_retry_after_once_the_budget_is_spent():
@@ -58,5 +58,5 @@ def test_default_is_125_per_minute_and_zero_turns_it_off():
 def test_admin_surface_is_not_limited():
     with Simulator(rate_limit=1) as sim:
         Api(sim)
-        assert {requests.get(f"{sim.base_url}/_simulator/stats").status_code
+        assert {admin(sim, "GET", "stats").status_code
                 for _ in range(5)} == {200}

@@ -12,35 +12,13 @@ import pytest
 import requests
 
 from aura_nb.simulator import Simulator
-from sim_helpers import CLIENT, Api, fetch_token
+from sim_helpers import ADMIN_HEADER, Api, Cli, cli_env, fetch_token
 
-LINE = re.compile(r"Aura API simulator listening on (http://127\.0\.0\.1:(\d+)) "
-                  r"\(client id simulator-client, seed 0, speed 1\)\n")
-
-
-class Cli:
-    """``python -m aura_nb.simulator`` as a child process."""
-
-    def __init__(self, *args):
-        self.proc = subprocess.Popen([sys.executable, "-m", "aura_nb.simulator", *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.line = self.proc.stdout.readline()
-        match = LINE.fullmatch(self.line)
-        if not match:
-            self.proc.kill()
-            raise AssertionError(f"unexpected first line {self.line!r}: {self.proc.stderr.read()}")
-        self.base = match.group(1)
-
-    def stop(self, signum=signal.SIGTERM) -> tuple[int, str, str]:
-        self.proc.send_signal(signum)
-        out, err = self.proc.communicate(timeout=10)
-        return self.proc.returncode, self.line + out, err
-
-
-def admin(base, name, body=None):
-    if body is None:
-        return requests.get(f"{base}/_simulator/{name}", timeout=5).json()
-    return requests.post(f"{base}/_simulator/{name}", json=body, timeout=5).json()
+def admin(cli, name, body=None):
+    """An admin request to the child simulator, with its token; the answer's JSON."""
+    method = "GET" if body is None else "POST"
+    return requests.request(method, f"{cli.base}/_simulator/{name}", json=body, timeout=5,
+                            headers={ADMIN_HEADER: cli.token}).json()
 
 
 class Caller:
@@ -72,7 +50,7 @@ def scenario_before_restart(caller, advance):
 def test_cli_prints_one_line_and_exits_0_on_sigterm_and_sigint():
     for signum in (signal.SIGTERM, signal.SIGINT):
         cli = Cli()
-        assert requests.get(f"{cli.base}/_simulator/health").json()["status"] == "ok"
+        assert admin(cli, "health")["status"] == "ok"
         code, out, err = cli.stop(signum)
         assert code == 0, err
         assert out.count("\n") == 1 and "simulator-secret" not in out + err
@@ -83,7 +61,8 @@ def test_cli_options_are_applied(tmp_path):
                 "--speed", "20", "--rate-limit", "2", "--token-ttl", "120",
                 "--faults", "fail=418 GET /v1/tenants"]
     proc = subprocess.Popen([sys.executable, "-m", "aura_nb.simulator", *cli_args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=cli_env(tmp_path))
     line = proc.stdout.readline()
     try:
         assert line.startswith("Aura API simulator listening on http://127.0.0.1:")
@@ -106,7 +85,7 @@ def test_cli_options_are_applied(tmp_path):
                                   ["--rate-limit", "-3"]])
 def test_cli_rejects_bad_options_with_one_line(args):
     done = subprocess.run([sys.executable, "-m", "aura_nb.simulator", *args],
-                          capture_output=True, text=True, timeout=20)
+                          capture_output=True, text=True, timeout=20, env=cli_env())
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.strip().count("\n") == 0 and "Traceback" not in done.stderr
 
@@ -117,10 +96,10 @@ def test_state_survives_a_restart_with_state(tmp_path):
     caller = Caller(cli.base)
     old_token = caller.s.headers["Authorization"]
     first, free, snapshot = scenario_before_restart(
-        caller, lambda s: admin(cli.base, "clock", {"advance": s}))
+        caller, lambda s: admin(cli, "clock", {"advance": s}))
     assert caller.s.get(f"{cli.base}/v1/instances/{free}").json()["data"]["status"] == "creating"
-    before = admin(cli.base, "health")["now"]
-    secrets = admin(cli.base, "secrets")
+    before = admin(cli, "health")["now"]
+    secrets = admin(cli, "secrets")
     code, _, err = cli.stop()
     assert code == 0, err
 
@@ -132,7 +111,7 @@ def test_state_survives_a_restart_with_state(tmp_path):
 
     again = Cli("--state", str(state))
     try:
-        assert admin(again.base, "health")["now"] >= before
+        assert admin(again, "health")["now"] >= before
         s = requests.Session()
         s.headers["Authorization"] = old_token                  # tokens survive too
         listed = s.get(f"{again.base}/v1/instances").json()["data"]
@@ -140,7 +119,7 @@ def test_state_survives_a_restart_with_state(tmp_path):
         assert s.get(f"{again.base}/v1/instances/{first}").json()["data"]["status"] == "running"
         assert [x["snapshot_id"] for x in s.get(
             f"{again.base}/v1/instances/{first}/snapshots").json()["data"]] == [snapshot]
-        admin(again.base, "clock", {"advance": 200})              # statuses keep progressing
+        admin(again, "clock", {"advance": 200})              # statuses keep progressing
         assert s.get(f"{again.base}/v1/instances/{free}").json()["data"]["status"] == "running"
         snap = s.get(f"{again.base}/v1/instances/{first}/snapshots/{snapshot}").json()["data"]
         assert snap["status"] == "Completed"
