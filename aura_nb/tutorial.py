@@ -19,9 +19,9 @@ import requests
 
 from . import config
 from .client import AuraClient
-from .errors import VaultEntryNotFound
+from .errors import BadRequest, VaultEntryNotFound
 from .history import redact_header
-from .models import Instance, InstanceSpec, Tenant, complete_spec
+from .models import Instance, InstanceSpec, Tenant, allowed_choices, complete_spec, parse_size
 
 __all__ = [
     "NOTEBOOK_PREFIX",
@@ -32,6 +32,8 @@ __all__ = [
     "bearer_headers",
     "RequestPreview",
     "preview_create",
+    "next_size",
+    "room_for_another",
     "get_or_create",
     "ready_instance",
     "tutorial_instance",
@@ -52,13 +54,15 @@ PREFERRED = {"type": "professional-db", "cloud_provider": "gcp", "region": "euro
 
 
 def tenant(client: AuraClient, simulator_tenant: str = SIMULATOR_TENANT) -> Tenant:
-    """The tenant (project) a notebook works in: ``AURA_TENANT`` when set, else in simulator
-    mode ``simulator_tenant`` (the ``Learning Project``), else the account's only tenant.
-    ``GET /v1/tenants`` then ``GET /v1/tenants/{tenantId}``.
+    """The tenant (project) a notebook works in: ``AURA_TENANT`` when set; else, on a simulator
+    that has it, ``simulator_tenant`` (the default world's ``Learning Project``); else the
+    account's only tenant. ``GET /v1/tenants`` then ``GET /v1/tenants/{tenantId}``.
     Raises `NameNotFound` or `AmbiguousName` (set ``AURA_TENANT`` to choose)."""
     if config.tenant() or client.default_tenant or client.mode != "simulator":
         return client.find_tenant()
-    return client.find_tenant(simulator_tenant)
+    if any(t.name == simulator_tenant for t in client.list_tenants()):
+        return client.find_tenant(simulator_tenant)
+    return client.find_tenant()
 
 
 def tutorial_spec(tenant: Tenant, name: str = TUTORIAL_NAME, **choices: str) -> InstanceSpec:
@@ -113,15 +117,49 @@ def preview_create(client: AuraClient, spec: InstanceSpec) -> RequestPreview:
                           spec.to_api())
 
 
+def next_size(tenant: Tenant, instance: Instance) -> str | None:
+    """The smallest memory the tenant offers for the instance's type, provider and region that
+    is larger than its own (what a resize can ask for); for a type with one size (``free-db``)
+    the next size any type offers there, so that the API says why it refuses; ``None`` when
+    there is none at all. Sends nothing."""
+    for type_ in (instance.type, None):
+        offered = allowed_choices(tenant, type=type_, cloud_provider=instance.cloud_provider,
+                                  region=instance.region)["memory"]
+        larger = [m for m in offered if parse_size(m) > parse_size(instance.memory)]
+        if larger:
+            return min(larger, key=parse_size)
+    return None
+
+
+def room_for_another(instance: Instance) -> bool:
+    """Whether the account may hold one more instance besides ``instance``: not when that is a
+    ``free-db`` (a Free account holds one; a second create answers ``405``), and then one line
+    says so. Sends nothing."""
+    if instance.type == "free-db":
+        print(f"{instance.name} is a free-db: a Free account holds one instance, so this step "
+              "is skipped (a second create would answer 405).")
+        return False
+    return True
+
+
 def get_or_create(client: AuraClient, spec: InstanceSpec) -> Instance:
     """The instance named ``spec.name`` in ``spec.tenant_id``: found by name if a previous run
     made it, else created with ``client.create_instance(spec)`` (``POST /v1/instances``; the
-    one-time password goes to the vault before that returns). Does not wait.
+    one-time password goes to the vault before that returns). On an account without billing
+    details (``400 missing-billing-details``: AuraDB Free) it says so in one line and creates a
+    ``free-db`` of that name instead. Does not wait.
     Raises what ``client.find_live_instance`` and ``create_instance`` raise."""
     found = client.find_live_instance(spec.name, spec.tenant_id)
     if found is not None:
         return found
-    created = client.create_instance(spec)
+    try:
+        created = client.create_instance(spec)
+    except BadRequest as refused:
+        if refused.reason != "missing-billing-details" or spec.type == "free-db":
+            raise
+        print(f"{spec.type} needs billing details on this account; creating a free-db instead")
+        created = client.create_instance(complete_spec(
+            client.get_tenant(spec.tenant_id), spec.name, PREFERRED, type="free-db"))
     return client.get_instance(created.id)
 
 

@@ -98,3 +98,29 @@ def test_delete_notebook_instances_removes_only_prefixed_ones_and_their_credenti
     assert tutorial.notebook_instances(client) == []
     assert [i.name for i in client.list_instances()] == ["keep-me"]
     assert [e.instance_id for e in client.vault.entries()] == [keep.id]
+
+
+def test_tenant_on_a_simulator_without_the_learning_project_is_the_only_one(make_simulator,
+                                                                            make_client, monkeypatch):
+    monkeypatch.delenv("AURA_TENANT", raising=False)
+    client = make_client(make_simulator(account="free"))
+    assert tutorial.tenant(client).name == client.list_tenants()[0].name
+
+
+def test_get_or_create_on_a_free_account_falls_back_to_free_db(make_simulator, make_client,
+                                                                monkeypatch, capsys):
+    monkeypatch.delenv("AURA_TENANT", raising=False)
+    client = make_client(make_simulator(account="free", speed=500))
+    spec = tutorial.tutorial_spec(tutorial.tenant(client))
+    assert spec.type != "free-db"  # a paid type is offered, and refused without billing
+    instance = tutorial.get_or_create(client, spec)
+    assert (instance.name, instance.type) == (spec.name, "free-db")
+    assert "needs billing details" in capsys.readouterr().out
+
+
+def test_next_size_is_the_next_offered_and_for_free_db_one_the_api_will_refuse(client):
+    tenant = learning(client)
+    paid = tutorial.get_or_create(client, tutorial.tutorial_spec(tenant, "nb-size"))
+    assert tutorial.next_size(tenant, paid) == "2GB"
+    free = tutorial.get_or_create(client, tutorial.tutorial_spec(tenant, "nb-free", type="free-db"))
+    assert free.type == "free-db" and tutorial.next_size(tenant, free) == "2GB"
