@@ -30,7 +30,7 @@ from .client import AuraClient
 from .errors import AuraError
 from .history import REQUEST_HEADERS, RESPONSE_HEADERS, Exchange, body_for_record, select_headers
 
-__all__ = ["install", "uninstall", "one_line", "show", "ExchangeView", "exchange_lines",
+__all__ = ["install", "uninstall", "show_exchanges", "one_line", "show", "ExchangeView", "exchange_lines",
            "fold_polls", "PollRun", "SHOWN_HEADERS", "TB_HINT"]
 
 #: Response headers worth a learner's attention, in the order shown.
@@ -253,6 +253,7 @@ class _Watcher:
 
     def __init__(self, shell: Any) -> None:
         self.shell = shell
+        self.enabled = True
         self.seen: "weakref.WeakKeyDictionary[AuraClient, Exchange | None]" = \
             weakref.WeakKeyDictionary()
 
@@ -292,7 +293,7 @@ class _Watcher:
 
         for client in self.clients():
             exchanges = self.new_exchanges(client)
-            if exchanges:
+            if exchanges and self.enabled:
                 display(ExchangeView(exchanges))
 
 
@@ -309,6 +310,20 @@ def install(shell: Any) -> None:
     watcher.mark_all()
     shell.events.register("post_run_cell", watcher.post_run_cell)
     _watchers[shell] = watcher
+
+
+def show_exchanges(enabled: bool = True, shell: Any = None) -> None:
+    """Switch the display of each cell's exchanges on or off (from the next cell on; errors
+    stay one line). For notebooks whose cells send many requests in parallel, such as the
+    workshop's, where a list of them would be long and its order vary from run to run.
+    ``shell`` defaults to the running IPython; nothing happens where the layer is not installed."""
+    if shell is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    watcher = _watchers.get(shell) if shell is not None else None
+    if watcher is not None:
+        watcher.enabled = enabled
 
 
 def uninstall(shell: Any) -> None:

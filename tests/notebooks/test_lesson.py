@@ -172,3 +172,13 @@ def test_show_displays_a_raw_response_with_its_secrets_masked(make_simulator):
     assert "request body (form): grant_type=client_credentials" in text
     assert '"access_token": "<redacted>"' in text
     assert answer.json()["access_token"] not in text and sim.client_secret not in text
+
+
+def test_show_exchanges_switches_the_display_off_and_on(shell, capsys):
+    run(shell, capsys, "import aura_nb\nfrom aura_nb import lesson\nclient = aura_nb.connect()")
+    run(shell, capsys, "lesson.show_exchanges(False)")
+    _, text = run(shell, capsys, "client.list_tenants();")
+    assert "HTTP exchanges" not in text
+    run(shell, capsys, "lesson.show_exchanges(True)")
+    _, text = run(shell, capsys, "client.list_instances();")
+    assert "GET /v1/instances -> 200" in text and "/v1/tenants" not in text
