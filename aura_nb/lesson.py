@@ -263,10 +263,10 @@ class _Watcher:
         for value in list(self.shell.user_ns.values()):
             if isinstance(value, AuraClient) and all(value is not c for c in found):
                 found.append(value)
-        magics = self.shell.magics_manager.registry.get("AuraMagics")
-        client = getattr(magics, "_client", None)
-        if isinstance(client, AuraClient) and all(client is not c for c in found):
-            found.append(client)
+        for magics in list(self.shell.magics_manager.registry.values()):  # %aura's connection
+            for value in list(vars(magics).values()):
+                if isinstance(value, AuraClient) and all(value is not c for c in found):
+                    found.append(value)
         return found
 
     def new_exchanges(self, client: AuraClient) -> list[Exchange]:

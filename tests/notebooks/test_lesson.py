@@ -182,3 +182,8 @@ def test_show_exchanges_switches_the_display_off_and_on(shell, capsys):
     run(shell, capsys, "lesson.show_exchanges(True)")
     _, text = run(shell, capsys, "client.list_instances();")
     assert "GET /v1/instances -> 200" in text and "/v1/tenants" not in text
+
+
+def test_the_aura_magics_exchanges_show_too(shell, capsys):
+    _, text = run(shell, capsys, "%aura tenants")
+    assert "GET /v1/tenants -> 200" in text
