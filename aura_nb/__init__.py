@@ -125,13 +125,15 @@ __all__ = [
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext aura_nb``: register the ``%aura`` magics (imported only now, so the core
     never needs IPython)."""
-    from . import magics
+    from . import lesson, magics
 
     magics.load_ipython_extension(ipython)
+    lesson.install(ipython)  # each cell's exchanges under it; the kit's errors as one line
 
 
 def unload_ipython_extension(ipython: Any) -> None:
     """``%unload_ext aura_nb``: remove what `load_ipython_extension` registered."""
-    from . import magics
+    from . import lesson, magics
 
     magics.unload_ipython_extension(ipython)
+    lesson.uninstall(ipython)

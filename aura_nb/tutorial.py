@@ -11,12 +11,17 @@ Every instance the notebooks create has a name starting with ``nb-`` (`NOTEBOOK_
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass, field
 from typing import Any, Mapping
+
+import requests
 
 from . import config
 from .client import AuraClient
-from .errors import InvalidInstanceSpec, VaultEntryNotFound
-from .models import CHOICE_FIELDS, Instance, InstanceSpec, Tenant, allowed_choices
+from .errors import BadRequest, VaultEntryNotFound
+from .history import redact_header
+from .models import Instance, InstanceSpec, Tenant, allowed_choices, complete_spec, parse_size
 
 __all__ = [
     "NOTEBOOK_PREFIX",
@@ -24,14 +29,17 @@ __all__ = [
     "SIMULATOR_TENANT",
     "tenant",
     "tutorial_spec",
-    "find_by_name",
+    "bearer_headers",
+    "RequestPreview",
+    "preview_create",
+    "next_size",
+    "room_for_another",
     "get_or_create",
     "ready_instance",
     "tutorial_instance",
     "notebook_instances",
     "delete_notebook_instances",
     "forget_deleted_credentials",
-    "creation_form",
 ]
 
 #: Every instance a notebook creates is named with this prefix.
@@ -46,64 +54,112 @@ PREFERRED = {"type": "professional-db", "cloud_provider": "gcp", "region": "euro
 
 
 def tenant(client: AuraClient, simulator_tenant: str = SIMULATOR_TENANT) -> Tenant:
-    """The tenant (project) a notebook works in: ``AURA_TENANT`` when set, else in simulator
-    mode ``simulator_tenant`` (the ``Learning Project``), else the account's only tenant.
-    ``GET /v1/tenants`` then ``GET /v1/tenants/{tenantId}``.
+    """The tenant (project) a notebook works in: ``AURA_TENANT`` when set; else, on a simulator
+    that has it, ``simulator_tenant`` (the default world's ``Learning Project``); else the
+    account's only tenant. ``GET /v1/tenants`` then ``GET /v1/tenants/{tenantId}``.
     Raises `NameNotFound` or `AmbiguousName` (set ``AURA_TENANT`` to choose)."""
     if config.tenant() or client.default_tenant or client.mode != "simulator":
         return client.find_tenant()
-    return client.find_tenant(simulator_tenant)
+    if any(t.name == simulator_tenant for t in client.list_tenants()):
+        return client.find_tenant(simulator_tenant)
+    return client.find_tenant()
 
 
 def tutorial_spec(tenant: Tenant, name: str = TUTORIAL_NAME, **choices: str) -> InstanceSpec:
     """A spec for a small instance the tenant offers: `PREFERRED`, overridden by ``choices``
     (``memory="2GB"``...), each level falling back to the first offered value when the tenant
-    lacks it (smallest memory first). Sends nothing. Raises `InvalidInstanceSpec` when the
-    tenant offers no configuration at all."""
-    picks: dict[str, str] = {}
-    for level in CHOICE_FIELDS:
-        offered = allowed_choices(tenant, **{k: v for k, v in picks.items() if k != "version"})
-        if not offered[level]:
-            raise InvalidInstanceSpec(f"tenant {tenant.name!r} offers no {level} to choose",
-                                      field=level)
-        wanted = choices.get(level, PREFERRED[level])
-        picks[level] = wanted if wanted in offered[level] else offered[level][0]
-    return InstanceSpec(name=name, tenant_id=tenant.id, **picks)
+    lacks it (smallest memory first): `aura_nb.models.complete_spec` with these preferences.
+    Sends nothing. Raises `InvalidInstanceSpec` when the tenant offers no configuration."""
+    return complete_spec(tenant, name, {**PREFERRED, **choices})
 
 
-def find_by_name(client: AuraClient, name: str, tenant_id: str | None = None) -> Instance | None:
-    """The live instance called ``name`` (one being deleted does not count), or ``None``.
-    ``GET /v1/instances?tenantId=`` then ``GET /v1/instances/{instanceId}`` per match.
-    Raises `AmbiguousName` when several live instances have that name."""
-    from .errors import AmbiguousName, NotFound
+def bearer_headers(client: AuraClient) -> tuple[str, dict[str, str]]:
+    """What notebook 01 teaches, packaged for the later notebooks' own ``requests`` calls: a
+    token fetched with plain ``requests`` (``POST /oauth/token``, HTTP Basic, a form body) for
+    the client's credentials. Returns ``(base_url, headers)``, the headers being
+    ``Authorization: Bearer ...`` and ``Accept: application/json``. Never print the headers.
+    Raises ``requests.HTTPError`` when the token endpoint refuses the credentials."""
+    creds = client.credentials
+    answer = requests.post(f"{creds.base_url}/oauth/token", auth=(creds.client_id, creds.client_secret),
+                           data={"grant_type": "client_credentials"}, timeout=client.timeout)
+    answer.raise_for_status()
+    token = answer.json()["access_token"]
+    return creds.base_url, {"Authorization": f"Bearer {token}", "Accept": "application/json"}
 
-    live = []
-    for summary in client.list_instances(tenant_id):
-        if summary.name != name:
-            continue
-        try:
-            instance = client.get_instance(summary.id)
-        except NotFound:
-            continue  # gone between the list and the get
-        if instance.status != "destroying":
-            live.append(instance)
-    if len(live) > 1:
-        ids = ", ".join(i.id for i in live)
-        raise AmbiguousName(f"{len(live)} instances are named {name!r} (ids {ids}); delete the "
-                            "extra ones (notebook 99 deletes every nb- instance)",
-                            candidates=[i.id for i in live])
-    return live[0] if live else None
+
+@dataclass(frozen=True)
+class RequestPreview:
+    """A request the kit *would* send (a dry run): method, URL, headers (the token masked) and
+    JSON body. ``print`` it, or `as_curl` it."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: Any = None
+
+    def __str__(self) -> str:
+        lines = [f"{self.method} {self.url}   (a dry run: not sent)"]
+        lines += [f"{k}: {redact_header(k, v)}" for k, v in self.headers.items()]
+        if self.body is not None:
+            lines.append(json.dumps(self.body, indent=2, ensure_ascii=False))
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def preview_create(client: AuraClient, spec: InstanceSpec) -> RequestPreview:
+    """The exact request ``client.create_instance(spec)`` would send, without sending it: the
+    spec is validated first (``GET /v1/tenants/{tenantId}`` when the tenant is not cached).
+    Raises `InvalidInstanceSpec` as ``create_instance`` would, before anything is sent."""
+    client.validate_spec(spec)
+    return RequestPreview("POST", f"{client.base_url}/v1/instances",
+                          {"Authorization": "Bearer <token>", "Content-Type": "application/json"},
+                          spec.to_api())
+
+
+def next_size(tenant: Tenant, instance: Instance) -> str | None:
+    """The smallest memory the tenant offers for the instance's type, provider and region that
+    is larger than its own (what a resize can ask for); for a type with one size (``free-db``)
+    the next size any type offers there, so that the API says why it refuses; ``None`` when
+    there is none at all. Sends nothing."""
+    for type_ in (instance.type, None):
+        offered = allowed_choices(tenant, type=type_, cloud_provider=instance.cloud_provider,
+                                  region=instance.region)["memory"]
+        larger = [m for m in offered if parse_size(m) > parse_size(instance.memory)]
+        if larger:
+            return min(larger, key=parse_size)
+    return None
+
+
+def room_for_another(instance: Instance) -> bool:
+    """Whether the account may hold one more instance besides ``instance``: not when that is a
+    ``free-db`` (a Free account holds one; a second create answers ``405``), and then one line
+    says so. Sends nothing."""
+    if instance.type == "free-db":
+        print(f"{instance.name} is a free-db: a Free account holds one instance, so this step "
+              "is skipped (a second create would answer 405).")
+        return False
+    return True
 
 
 def get_or_create(client: AuraClient, spec: InstanceSpec) -> Instance:
     """The instance named ``spec.name`` in ``spec.tenant_id``: found by name if a previous run
     made it, else created with ``client.create_instance(spec)`` (``POST /v1/instances``; the
-    one-time password goes to the vault before that returns). Does not wait.
-    Raises what `find_by_name` and ``create_instance`` raise."""
-    found = find_by_name(client, spec.name, spec.tenant_id)
+    one-time password goes to the vault before that returns). On an account without billing
+    details (``400 missing-billing-details``: AuraDB Free) it says so in one line and creates a
+    ``free-db`` of that name instead. Does not wait.
+    Raises what ``client.find_live_instance`` and ``create_instance`` raise."""
+    found = client.find_live_instance(spec.name, spec.tenant_id)
     if found is not None:
         return found
-    created = client.create_instance(spec)
+    try:
+        created = client.create_instance(spec)
+    except BadRequest as refused:
+        if refused.reason != "missing-billing-details" or spec.type == "free-db":
+            raise
+        print(f"{spec.type} needs billing details on this account; creating a free-db instead")
+        created = client.create_instance(complete_spec(
+            client.get_tenant(spec.tenant_id), spec.name, PREFERRED, type="free-db"))
     return client.get_instance(created.id)
 
 
@@ -165,16 +221,3 @@ def forget_deleted_credentials(client: AuraClient) -> int:
             except (VaultEntryNotFound, FileNotFoundError):
                 pass
     return removed
-
-
-def creation_form(client: AuraClient, tenant: Tenant, name: str = "",
-                  choices: Mapping[str, str] | InstanceSpec | None = None) -> Any:
-    """The creation form of notebook 03: ``CreateInstanceForm(client, tenant, name=name,
-    choices=choices, watch=True)``, which shows an `InstanceStatus` below itself for each
-    instance it creates (waiting in the background until ``running``). Sends no request until
-    Create is clicked (``POST /v1/instances``); loading ``tenant`` by name uses
-    ``GET /v1/tenants``. Needs ipywidgets, imported on this call (never when this module is).
-    Raises ``TypeError`` for an unknown ``choices`` key; other problems show in the form."""
-    from .widgets import CreateInstanceForm
-
-    return CreateInstanceForm(client, tenant, name=name, choices=choices, watch=True)

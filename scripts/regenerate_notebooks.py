@@ -4,11 +4,13 @@
     .venv/bin/python scripts/regenerate_notebooks.py 05 06      # only these (by number or path)
 
 The committed outputs are nbval's oracle, so they must come from the same world nbval runs in:
-the simulator `aura_nb.lab.start_test_simulator` gives (seed, speed), in a temporary
-``AURA_NB_HOME``, with the notebooks run in order as one learner's journey (kernel working
-directory ``notebooks/``). Widget state is stripped (``metadata.widgets``), tracebacks are cut
-to their last line, no timing metadata is recorded, and a notebook whose outputs hold a secret the simulator issued (or anything shaped
-like one) is not written. Review ``git diff notebooks/`` afterwards.
+the simulator `aura_nb.lab.start_test_simulator` gives (seed, speed; one port for the whole
+run), with the notebooks run in order as one learner's journey, in a scratch working directory
+with ``AURA_NB_HOME=.aura_nb`` so that paths read as the learner's do (``.aura_nb/vault/...``). Widget state is stripped (``metadata.widgets``), no timing metadata
+is recorded, and a notebook whose outputs hold a secret the simulator issued (or anything shaped
+like one) is not written. Outputs are saved exactly as the live run made them: the kit's errors
+are one line because ``%load_ext aura_nb`` (each notebook's first cell) shows them so, live.
+Review ``git diff notebooks/`` afterwards.
 """
 
 from __future__ import annotations
@@ -54,26 +56,16 @@ def strip_widget_state(nb: nbformat.NotebookNode) -> None:
     nb.metadata.pop("widgets", None)
 
 
-def shorten_tracebacks(nb: nbformat.NotebookNode) -> None:
-    """Keep only the last line (``Error: message``) of each saved traceback: the frames name
-    files and line numbers of this machine's checkout, which change with every edit of the
-    package (nbval does not compare tracebacks; running the cell shows the full one)."""
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                output["traceback"] = output.get("traceback", [])[-1:]
-
-
-def execute(path: Path) -> nbformat.NotebookNode:
-    """Run one notebook top to bottom in a fresh ``python3`` kernel; cells tagged
-    ``raises-exception`` may raise, any other error stops with nbclient's CellExecutionError."""
+def execute(path: Path, workdir: Path) -> nbformat.NotebookNode:
+    """Run one notebook top to bottom in a fresh ``python3`` kernel whose working directory is
+    ``workdir``; cells tagged ``raises-exception`` may raise, any other error stops with
+    nbclient's CellExecutionError."""
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
                             record_timing=False, store_widget_state=False,
-                            resources={"metadata": {"path": str(NOTEBOOKS)}})
+                            resources={"metadata": {"path": str(workdir)}})
     client.execute()
     strip_widget_state(nb)
-    shorten_tracebacks(nb)
     return nb
 
 
@@ -87,8 +79,15 @@ def main(argv: list[str] | None = None) -> int:
     from aura_nb.lab import start_test_simulator
     from aura_nb.simulator.remote import SimulatorAdmin
 
-    home = Path(tempfile.mkdtemp(prefix="aura_nb-notebooks-"))
+    # The kernels work in a scratch folder that looks like notebooks/ (its data/ linked in) and
+    # keep AURA_NB_HOME as the relative ".aura_nb", so saved outputs show the vault as the
+    # learner reads it, .aura_nb/vault/...; nbval's own temporary home is mapped to the same
+    # words by the sanitize file.
+    workdir = Path(tempfile.mkdtemp(prefix="aura_nb-notebooks-"))
+    (workdir / "data").symlink_to(NOTEBOOKS / "data", target_is_directory=True)
+    home = workdir / ".aura_nb"
     sim, env = start_test_simulator(home)
+    env["AURA_NB_HOME"] = ".aura_nb"
     os.environ.pop("AURA_TENANT", None)
     os.environ.update(env)  # the kernels inherit it, as under nbval
     admin = SimulatorAdmin(sim.base_url)
@@ -97,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in paths:
             started = time.monotonic()
             try:
-                nb = execute(path)
+                nb = execute(path, workdir)
             except Exception as exc:  # noqa: BLE001 - report and go on with the next notebook
                 failed += 1
                 detail = f"{getattr(exc, 'ename', '')}: {getattr(exc, 'evalue', '')}" \
@@ -113,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ok      {path.name} ({time.monotonic() - started:.1f} s)")
     finally:
         sim.stop()
-        shutil.rmtree(home, ignore_errors=True)
+        shutil.rmtree(workdir, ignore_errors=True)
     return 1 if failed else 0
 
 

@@ -50,16 +50,22 @@ def test_ready_instance_resumes_a_paused_instance(sim, client):
     assert (ready.id, ready.status) == (created.id, "running")
 
 
-def test_find_by_name_skips_instances_being_deleted_and_refuses_twins(sim, client):
-    spec = tutorial.tutorial_spec(learning(client), "nb-twin")
-    one = client.create_instance(spec)
-    two = client.create_instance(spec)
-    settle(sim)
-    with pytest.raises(aura_nb.AmbiguousName, match="2 instances are named 'nb-twin'"):
-        tutorial.find_by_name(client, "nb-twin")
-    client.delete_instance(one.id)  # destroying: no longer counts
-    assert tutorial.find_by_name(client, "nb-twin").id == two.id
-    assert tutorial.find_by_name(client, "nb-nobody") is None
+def test_preview_create_is_the_request_create_would_send_and_sends_nothing(sim, client):
+    spec = tutorial.tutorial_spec(learning(client), "nb-preview")
+    preview = tutorial.preview_create(client, spec)
+    assert (preview.method, preview.url) == ("POST", f"{client.base_url}/v1/instances")
+    assert preview.body == spec.to_api()
+    assert "not sent" in str(preview) and "Bearer <redacted>" in str(preview)
+    assert "nb-preview" not in [i.name for i in sim.world.instances.values()]
+    with pytest.raises(aura_nb.InvalidInstanceSpec):
+        tutorial.preview_create(client, spec.__class__(**{**vars(spec), "memory": "3GB"}))
+
+
+def test_bearer_headers_carry_a_token_the_api_accepts(client):
+    import requests
+
+    base, headers = tutorial.bearer_headers(client)
+    assert requests.get(f"{base}/v1/tenants", headers=headers, timeout=10).status_code == 200
 
 
 def test_tutorial_spec_prefers_the_small_professional_db_and_falls_back_to_what_is_offered(client):
@@ -92,3 +98,29 @@ def test_delete_notebook_instances_removes_only_prefixed_ones_and_their_credenti
     assert tutorial.notebook_instances(client) == []
     assert [i.name for i in client.list_instances()] == ["keep-me"]
     assert [e.instance_id for e in client.vault.entries()] == [keep.id]
+
+
+def test_tenant_on_a_simulator_without_the_learning_project_is_the_only_one(make_simulator,
+                                                                            make_client, monkeypatch):
+    monkeypatch.delenv("AURA_TENANT", raising=False)
+    client = make_client(make_simulator(account="free"))
+    assert tutorial.tenant(client).name == client.list_tenants()[0].name
+
+
+def test_get_or_create_on_a_free_account_falls_back_to_free_db(make_simulator, make_client,
+                                                                monkeypatch, capsys):
+    monkeypatch.delenv("AURA_TENANT", raising=False)
+    client = make_client(make_simulator(account="free", speed=500))
+    spec = tutorial.tutorial_spec(tutorial.tenant(client))
+    assert spec.type != "free-db"  # a paid type is offered, and refused without billing
+    instance = tutorial.get_or_create(client, spec)
+    assert (instance.name, instance.type) == (spec.name, "free-db")
+    assert "needs billing details" in capsys.readouterr().out
+
+
+def test_next_size_is_the_next_offered_and_for_free_db_one_the_api_will_refuse(client):
+    tenant = learning(client)
+    paid = tutorial.get_or_create(client, tutorial.tutorial_spec(tenant, "nb-size"))
+    assert tutorial.next_size(tenant, paid) == "2GB"
+    free = tutorial.get_or_create(client, tutorial.tutorial_spec(tenant, "nb-free", type="free-db"))
+    assert free.type == "free-db" and tutorial.next_size(tenant, free) == "2GB"

@@ -1,0 +1,334 @@
+"""The notebook layer: under each cell, the HTTP exchanges the kit made; the kit's errors as one line.
+
+``%load_ext aura_nb`` (the first cell of every teaching notebook) calls `install`. Then:
+
+* after each cell, every `AuraClient` the notebook holds in a variable (and the ``%aura``
+  magics' client) is asked for the exchanges it recorded during that cell (``client.history``,
+  already redacted by the core), and they are displayed folded: an HTML ``<details>`` block per
+  exchange, with a plain-text equivalent for text front-ends and nbval. Status reads (``GET``
+  of an instance or a snapshot) between two writes fold into their last answer, never a count,
+  so that a saved notebook reads the same however many polls a run needed;
+* an exception of the kit's own tree (`aura_nb.AuraError`) shows as one line (class, status,
+  reason, message, request id, what to do: the exception's own text) and is recorded as the
+  last exception, so ``%tb`` prints its full traceback.
+
+A bare ``import aura_nb`` or ``connect()`` installs nothing: the core never imports IPython;
+this module is the only notebook-side piece, and it imports IPython only inside `install`.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sys
+import weakref
+from typing import Any, Iterable, Sequence
+from urllib.parse import urlsplit
+
+from .client import AuraClient
+from .errors import AuraError
+from .history import REQUEST_HEADERS, RESPONSE_HEADERS, Exchange, body_for_record, select_headers
+
+__all__ = ["install", "uninstall", "show_exchanges", "one_line", "show", "ExchangeView", "exchange_lines",
+           "fold_polls", "PollRun", "SHOWN_HEADERS", "TB_HINT"]
+
+#: Response headers worth a learner's attention, in the order shown.
+SHOWN_HEADERS = ("Content-Type", "X-Request-Id", "Retry-After")
+#: Appended to a one-line error: where the full traceback is.
+TB_HINT = "(%tb shows the full traceback)"
+_MAX_BODY_LINES = 20  # a tenant's configurations run to hundreds of lines; the rest is elided
+_WIDTH = 170  # JSON objects and arrays up to this width stay on one line
+
+
+# --- what a cell's exchanges look like ----------------------------------------------------------
+
+def _path(exchange: Exchange) -> str:
+    """The request's path and query, without the base URL (it is in ``client.describe()``)."""
+    parts = urlsplit(exchange.url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+#: Paths a wait polls: an instance, a snapshot. Reads of these always fold into their last answer.
+STATUS_PATH = re.compile(r"^/v1/instances/[^/?]+(/snapshots/[^/?]+)?$")
+FOLD_NOTE = "(reads in a row fold into the last one)"
+
+
+class PollRun:
+    """The reads (``GET``) of one path between two writes in a cell, shown as the last answer.
+    For a status path this is always so, whether a wait polled once or twenty times: how many
+    there were is left out on purpose (it varies from run to run); see `fold_polls`."""
+
+    def __init__(self, exchanges: Sequence[Exchange]) -> None:
+        self.exchanges = list(exchanges)
+
+    @property
+    def last(self) -> Exchange:
+        """The last of the reads (the answer a wait ended on)."""
+        return self.exchanges[-1]
+
+    def summary(self) -> str:
+        """``GET /v1/instances/ab12cd34 -> 200, status "running"  (status reads fold ...)``."""
+        last = self.last
+        text = _head(last)
+        data = last.response_body.get("data") if isinstance(last.response_body, dict) else None
+        if isinstance(data, dict) and "status" in data:
+            text += f', status "{data["status"]}"'
+        return f"{text}  {FOLD_NOTE}"
+
+    def lines(self) -> list[str]:
+        """The summary line, then the last answer's headers and body."""
+        return [self.summary()] + exchange_lines(self.last)[1:]
+
+
+def fold_polls(exchanges: Iterable[Exchange]) -> list[Exchange | PollRun]:
+    """The exchanges in order. Between two writes, the reads of a status path (`STATUS_PATH`),
+    and the reads of any other path made more than once, become one `PollRun` at the place of
+    the first read. So a cell shows the same lines however many polls its wait needed."""
+    items: list[Exchange | PollRun] = []
+    block: list[Exchange] = []
+
+    def flush() -> None:
+        by_path: dict[str, list[Exchange]] = {}
+        for exchange in block:
+            by_path.setdefault(_path(exchange), []).append(exchange)
+        placed: set[str] = set()
+        for exchange in block:
+            key = _path(exchange)
+            if len(by_path[key]) == 1 and not STATUS_PATH.match(key):
+                items.append(exchange)
+            elif key not in placed:
+                placed.add(key)
+                items.append(PollRun(by_path[key]))
+        block.clear()
+
+    for exchange in exchanges:
+        if exchange.method == "GET":
+            block.append(exchange)
+        else:
+            flush()
+            items.append(exchange)
+    flush()
+    return items
+
+
+def _compact(value: Any, indent: str = "") -> list[str]:
+    """JSON lines where every object or array that fits in `_WIDTH` characters stays on one."""
+    flat = json.dumps(value, ensure_ascii=False)
+    if len(indent) + len(flat) <= _WIDTH or not isinstance(value, (dict, list)) or not value:
+        return [indent + flat]
+    inner = indent + "  "
+    if isinstance(value, dict):
+        parts = []
+        for key, item in value.items():
+            lines = _compact(item, inner)
+            lines[0] = f"{inner}{json.dumps(key, ensure_ascii=False)}: {lines[0].lstrip()}"
+            parts.append(lines)
+        opening, closing = "{", "}"
+    else:
+        parts = [_compact(item, inner) for item in value]
+        opening, closing = "[", "]"
+    out = [indent + opening]
+    for index, lines in enumerate(parts):
+        if index < len(parts) - 1:
+            lines[-1] += ","
+        out += lines
+    return out + [indent + closing]
+
+
+def _body_lines(body: Any) -> list[str]:
+    """A JSON body as indented lines, cut after `_MAX_BODY_LINES` with a line saying how many
+    more there were (the body is the same on every run, so that number is too)."""
+    if body is None:
+        return []
+    lines = _compact(body) if not isinstance(body, str) else body.splitlines()
+    if len(lines) > _MAX_BODY_LINES:
+        lines = lines[:_MAX_BODY_LINES] + [f"… {len(lines) - _MAX_BODY_LINES} more lines"]
+    return lines
+
+
+def _head(exchange: Exchange) -> str:
+    """``GET /v1/tenants -> 200``."""
+    answer = exchange.status if exchange.status is not None else f"no answer ({exchange.error})"
+    return f"{exchange.method} {_path(exchange)} -> {answer}"
+
+
+def exchange_lines(exchange: Exchange) -> list[str]:
+    """One exchange as plain text: the head line, the request body, the headers that matter and
+    the response body (secrets were masked by the core when it recorded them)."""
+    lines = [_head(exchange)]
+    if exchange.request_body is not None:
+        form = "x-www-form-urlencoded" in exchange.request_headers.get("Content-Type", "")
+        if form and isinstance(exchange.request_body, dict):  # the token request: a form, not JSON
+            lines.append("  request body (form): "
+                         + "&".join(f"{k}={v}" for k, v in exchange.request_body.items()))
+        else:
+            lines.append("  request body:")
+            lines += ["    " + line for line in _body_lines(exchange.request_body)]
+    headers = {name: exchange.response_headers[name] for name in SHOWN_HEADERS
+               if name in exchange.response_headers}
+    lines += [f"  {name}: {value}" for name, value in headers.items()]
+    if exchange.response_body is not None:
+        lines.append("  response body:")
+        lines += ["    " + line for line in _body_lines(exchange.response_body)]
+    return lines
+
+
+class ExchangeView:
+    """What a cell displays under its result: its exchanges (and poll runs), folded in HTML,
+    in full in plain text."""
+
+    def __init__(self, exchanges: Iterable[Exchange],
+                 title: str = "HTTP exchanges of this cell (secrets masked):") -> None:
+        self.items = fold_polls(exchanges)
+        self.title = title
+
+    def text(self) -> str:
+        """The plain-text form (nbval compares this one)."""
+        lines = [self.title]
+        for item in self.items:
+            lines += item.lines() if isinstance(item, PollRun) else exchange_lines(item)
+        return "\n".join(lines)
+
+    def html(self) -> str:
+        """The HTML form: one folded ``<details>`` block per exchange."""
+        blocks = []
+        for item in self.items:
+            lines = item.lines() if isinstance(item, PollRun) else exchange_lines(item)
+            body = "\n".join(lines[1:])
+            blocks.append(f"<details><summary><code>{html.escape(lines[0])}</code></summary>"
+                          f"<pre>{html.escape(body)}</pre></details>")
+        title = html.escape(self.title.rstrip(":"))
+        return (f'<div class="aura-nb-exchanges"><small>{title} (click one to unfold)</small>'
+                f"{''.join(blocks)}</div>")
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return {"text/plain": self.text(), "text/html": self.html()}
+
+
+def show(answer: Any) -> ExchangeView:
+    """The exchange of a ``requests`` response you sent yourself, displayed like the kit's
+    (status, the headers that matter, the JSON body with passwords and tokens masked)."""
+    request = answer.request
+    content_type = request.headers.get("Content-Type", "") if request is not None else ""
+    exchange = Exchange(
+        method=request.method if request is not None else "?", url=answer.url,
+        status=answer.status_code,
+        request_headers=select_headers(request.headers if request is not None else {},
+                                       REQUEST_HEADERS),
+        request_body=body_for_record(request.body if request is not None else None, content_type),
+        response_headers=select_headers(answer.headers, RESPONSE_HEADERS),
+        response_body=body_for_record(answer.content, answer.headers.get("Content-Type", "")))
+    return ExchangeView([exchange], title="Your request and its answer (secrets masked):")
+
+
+# --- one-line errors --------------------------------------------------------------------------
+
+def one_line(error: BaseException) -> str:
+    """The line a kit error shows as in a notebook: ``NotFound: 404 db-not-found: ... [request
+    id ...]. <what to do> (%tb shows the full traceback)``."""
+    return f"{type(error).__name__}: {error} {TB_HINT}"
+
+
+def _show_one_line(shell: Any, etype: type, value: BaseException, tb: Any,
+                   tb_offset: Any = None) -> list[str]:
+    """IPython's custom exception handler for `AuraError`: record the exception as the last one
+    (what ``%tb`` prints) and show it as one line."""
+    sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb
+    if sys.version_info >= (3, 12):
+        sys.last_exc = value
+    stb = [one_line(value)]
+    shell._showtraceback(etype, value, stb)
+    return stb
+
+
+# --- which clients a cell used, and what they sent ----------------------------------------------
+
+class _Watcher:
+    """Remembers, per client, the last exchange already shown, and after each cell displays the
+    newer ones of every client the notebook can reach."""
+
+    def __init__(self, shell: Any) -> None:
+        self.shell = shell
+        self.enabled = True
+        self.seen: "weakref.WeakKeyDictionary[AuraClient, Exchange | None]" = \
+            weakref.WeakKeyDictionary()
+
+    def clients(self) -> list[AuraClient]:
+        """The clients held in the notebook's variables, then the ``%aura`` magics' client."""
+        found: list[AuraClient] = []
+        for value in list(self.shell.user_ns.values()):
+            if isinstance(value, AuraClient) and all(value is not c for c in found):
+                found.append(value)
+        for magics in list(self.shell.magics_manager.registry.values()):  # %aura's connection
+            for value in list(vars(magics).values()):
+                if isinstance(value, AuraClient) and all(value is not c for c in found):
+                    found.append(value)
+        return found
+
+    def new_exchanges(self, client: AuraClient) -> list[Exchange]:
+        """The exchanges ``client`` recorded since the last call (all of them the first time)."""
+        items = list(client.history)
+        marker = self.seen.get(client)
+        start = 0
+        if marker is not None:
+            for index in range(len(items) - 1, -1, -1):
+                if items[index] is marker:
+                    start = index + 1
+                    break
+        self.seen[client] = items[-1] if items else marker
+        return items[start:]
+
+    def mark_all(self) -> None:
+        """Treat everything recorded so far as shown (when the layer is installed)."""
+        for client in self.clients():
+            self.new_exchanges(client)
+
+    def post_run_cell(self, result: Any = None) -> None:
+        """Display the exchanges the cell caused, one view per client that made any."""
+        from IPython.display import display
+
+        for client in self.clients():
+            exchanges = self.new_exchanges(client)
+            if exchanges and self.enabled:
+                display(ExchangeView(exchanges))
+
+
+_watchers: "weakref.WeakKeyDictionary[Any, _Watcher]" = weakref.WeakKeyDictionary()
+
+
+def install(shell: Any) -> None:
+    """Install the notebook layer on an IPython shell (again: nothing changes): the one-line
+    handler for `AuraError` and the display of each cell's exchanges."""
+    shell.set_custom_exc((AuraError,), _show_one_line)
+    if shell in _watchers:
+        return
+    watcher = _Watcher(shell)
+    watcher.mark_all()
+    shell.events.register("post_run_cell", watcher.post_run_cell)
+    _watchers[shell] = watcher
+
+
+def show_exchanges(enabled: bool = True, shell: Any = None) -> None:
+    """Switch the display of each cell's exchanges on or off (from the next cell on; errors
+    stay one line). For notebooks whose cells send many requests in parallel, such as the
+    workshop's, where a list of them would be long and its order vary from run to run.
+    ``shell`` defaults to the running IPython; nothing happens where the layer is not installed."""
+    if shell is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    watcher = _watchers.get(shell) if shell is not None else None
+    if watcher is not None:
+        watcher.enabled = enabled
+
+
+def uninstall(shell: Any) -> None:
+    """Remove what `install` added (nothing happens if it was not installed)."""
+    watcher = _watchers.pop(shell, None)
+    if watcher is not None:
+        shell.events.unregister("post_run_cell", watcher.post_run_cell)
+        shell.set_custom_exc((), None)
