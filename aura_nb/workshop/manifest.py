@@ -12,7 +12,7 @@ import os
 import threading
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from ..errors import AuraError
 from ..vault import write_private
@@ -107,7 +107,8 @@ class Manifest:
     Attributes: ``prefix``, ``tenant_id``, ``tenant_name``, ``spec`` (the instance settings as a
     dict), ``seed_instance_id`` (or ``""``), ``records`` (attendee -> :class:`AttendeeRecord`, in
     roster order), ``path`` and ``ignore_file`` (a ``.gitignore`` written beside the first save,
-    or ``None``). Every :meth:`update` saves the file at once.
+    or ``None``). Every :meth:`update` saves the file at once and tells the callbacks registered
+    with :meth:`on_change` (a live view such as ``ClassTable``).
     """
 
     def __init__(self, path: str | os.PathLike, prefix: str, ignore_file: Path | None = None) -> None:
@@ -120,6 +121,7 @@ class Manifest:
         self.seed_instance_id = ""
         self.records: dict[str, AttendeeRecord] = {}
         self._lock = threading.RLock()
+        self._listeners: list[Callable[[AttendeeRecord], Any]] = []
 
     # -- reading and writing ---------------------------------------------------------------
     @classmethod
@@ -217,7 +219,18 @@ class Manifest:
                 record.note(note)
             if save:
                 self.save()
-            return record
+        for listener in list(self._listeners):  # outside the lock: a listener may read the manifest
+            listener(record)
+        return record
+
+    def on_change(self, callback: Callable[[AttendeeRecord], Any], remove: bool = False) -> None:
+        """Call ``callback(record)`` after each :meth:`update`, in the updating thread (a worker
+        thread during bulk operations); ``remove`` undoes it. A callback must not raise."""
+        with self._lock:
+            if remove:
+                self._listeners = [cb for cb in self._listeners if cb != callback]
+            else:
+                self._listeners.append(callback)
 
     def by_instance_id(self) -> dict[str, AttendeeRecord]:
         """Records that have an instance id, keyed by it (deleted ones included)."""

@@ -11,6 +11,7 @@ and the action resent only when it has not taken effect. No widget code here:
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from typing import Any, Iterable
 
@@ -42,15 +43,17 @@ class Workshop(Provisioner):
     """
 
     # ------------------------------------------------------------------ status
-    def status(self, *, refresh: bool = True, on_progress: ProgressCallback | None = None) -> list[StatusRow]:
+    def status(self, *, refresh: bool = True, on_progress: ProgressCallback | None = None,
+               cancel: threading.Event | None = None) -> list[StatusRow]:
         """The class table: one row per attendee. With ``refresh`` each instance's status is
         fetched (``GET /v1/instances/{id}``, one per instance, bounded concurrency) and saved in
-        the manifest; without it the manifest's last known status is shown. Raises the API's
-        error when a status cannot be read (what was read is saved)."""
+        the manifest; without it the manifest's last known status is shown. Setting ``cancel``
+        stops fetching (the rest keep their last known status). Raises the API's error when a
+        status cannot be read (what was read is saved)."""
         records = [r for r in self.manifest if r.has_instance]
         if refresh:
             try:
-                self._parallel(records, self._refresh_one, on_progress)
+                self._parallel(records, self._refresh_one, on_progress, cancel)
             finally:
                 self.manifest.save()
         now = self._server_now()
@@ -84,34 +87,41 @@ class Workshop(Provisioner):
 
     # ------------------------------------------------------------------ pause / resume
     def pause_all(self, *, wait: bool = True, timeout: float = 1800,
-                  on_progress: ProgressCallback | None = None) -> BulkReport:
+                  on_progress: ProgressCallback | None = None,
+                  cancel: threading.Event | None = None) -> BulkReport:
         """Pause every instance of the manifest (overnight); see :meth:`_bulk`."""
-        return self._bulk("pause", wait, timeout, on_progress)
+        return self._bulk("pause", wait, timeout, on_progress, cancel)
 
     def resume_all(self, *, wait: bool = True, timeout: float = 1800,
-                   on_progress: ProgressCallback | None = None) -> BulkReport:
+                   on_progress: ProgressCallback | None = None,
+                   cancel: threading.Event | None = None) -> BulkReport:
         """Resume every instance of the manifest (morning); see :meth:`_bulk`."""
-        return self._bulk("resume", wait, timeout, on_progress)
+        return self._bulk("resume", wait, timeout, on_progress, cancel)
 
     def _bulk(self, action: str, wait: bool, timeout: float,
-              on_progress: ProgressCallback | None) -> BulkReport:
+              on_progress: ProgressCallback | None, cancel: threading.Event | None) -> BulkReport:
         """Pause or resume every manifest instance: ``GET /v1/instances/{id}`` first, skip those
         already in (or on the way to) the target, ``POST /v1/instances/{id}/pause|resume`` for the
         rest through the busy-retry rule, then ``client.wait_for_instances`` until all are there
-        when ``wait``. A failure on one instance is reported for its attendee; the rest go on."""
+        when ``wait``. A failure on one instance is reported for its attendee; the rest go on.
+        Once ``cancel`` is set no further request is sent for an attendee not yet started (they
+        are reported as ``cancelled``) and waiting stops; what was sent is reported."""
         target = ACTIONS[action].target
         report = BulkReport(action=action)
         records = [r for r in self.manifest if r.has_instance]
         sent_at: dict[str, datetime] = {}  # server time each request was sent: when waiting starts
-        events = self._parallel(records, lambda r: self._lifecycle_one(action, r, timeout, sent_at), on_progress)
+        events = self._parallel(records, lambda r: self._lifecycle_one(action, r, timeout, sent_at),
+                                on_progress, cancel)
         now = self._server_now()
-        tally(events, {"changed": report.changed, "skipped": report.skipped}, report.failed)
-        if wait:
+        tally(events, {"changed": report.changed, "skipped": report.skipped, "cancelled": report.cancelled},
+              report.failed)
+        if wait and not (cancel is not None and cancel.is_set()):
             by_id = {r.instance_id: r for r in records
                      if r.attendee not in report.failed and r.status != target}
             if by_id:
                 started = {i: sent_at.get(i, now) for i in by_id}
-                ready, failures = self._wait_many(list(by_id), target, timeout, by_id, on_progress, started)
+                ready, failures = self._wait_many(list(by_id), target, timeout, by_id, on_progress, started,
+                                                  cancel)
                 for instance_id, instance in ready.items():
                     self.manifest.update(by_id[instance_id].attendee, save=False, status=instance.status)
                 for instance_id, error in failures.items():
@@ -211,7 +221,8 @@ class Workshop(Provisioner):
         known = self.manifest.by_instance_id()
         return [s for s in summaries if s.name.startswith(self.prefix + "-") and s.id not in known]
 
-    def teardown(self, *, yes: bool = False, on_progress: ProgressCallback | None = None) -> TeardownReport:
+    def teardown(self, *, yes: bool = False, on_progress: ProgressCallback | None = None,
+                 cancel: threading.Event | None = None) -> TeardownReport:
         """Delete exactly the manifest's instances; without ``yes`` only list them (dry run).
 
         One ``GET /v1/instances`` finds which still exist and the orphans (prefixed instances the
@@ -221,7 +232,8 @@ class Workshop(Provisioner):
         counts as already gone; after a failed answer the status is read and the DELETE resent
         only if it did not take effect); each deletion is recorded in the manifest at once, so an
         interrupted teardown re-run finishes the job. A failure on one instance is reported for
-        its attendee; the rest go on."""
+        its attendee; the rest go on. Once ``cancel`` is set no further DELETE is sent (those
+        attendees are reported as ``cancelled``); the DELETEs already sent are reported."""
         summaries = self.client.list_instances(self._tenant_id())
         self._claim_unknown(summaries)
         live = {s.id for s in summaries}
@@ -237,8 +249,10 @@ class Workshop(Provisioner):
             if record.instance_id not in live:
                 self.manifest.update(record.attendee, status=DELETED)
                 report.already_gone.append(record.attendee)
-        events = self._parallel([r for r in records if r.instance_id in live], self._delete_one, on_progress)
-        tally(events, {"deleted": report.deleted, "gone": report.already_gone}, report.failed)
+        events = self._parallel([r for r in records if r.instance_id in live], self._delete_one, on_progress,
+                                cancel)
+        tally(events, {"deleted": report.deleted, "gone": report.already_gone, "cancelled": report.cancelled},
+              report.failed)
         return report
 
     def _claim_unknown(self, summaries: list[Any]) -> None:

@@ -30,7 +30,9 @@ UNKNOWN_ADVICE = "unknown: check before re-running (the next provision adopts wh
 class WorkshopEvent:
     """One step of a workshop operation, for progress displays. ``kind`` is one of ``adopted``,
     ``created``, ``password-lost``, ``unknown``, ``retry``, ``failed``, ``waiting``, ``ready``,
-    ``changed``, ``skipped``, ``deleted``, ``gone``, ``status``. ``message`` is one secret-free line."""
+    ``changed``, ``skipped``, ``deleted``, ``gone``, ``status``, ``cancelled`` (nothing was sent for
+this attendee: the operation's ``cancel`` was set before its turn). ``message`` is one
+secret-free line."""
 
     kind: str
     attendee: str = ""
@@ -124,28 +126,31 @@ class ProvisionReport:
 @dataclass
 class BulkReport:
     """What a bulk pause or resume did: attendees ``changed`` (request sent and taken effect),
-    ``skipped`` (already there or on the way), ``failed`` (attendee -> reason), and ``statuses``
-    (attendee -> last status). ``ok`` is True when every instance reached the target."""
+    ``skipped`` (already there or on the way), ``failed`` (attendee -> reason), ``cancelled``
+    (nothing sent: cancelled before their turn), and ``statuses`` (attendee -> last status)."""
 
     action: str
     changed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     statuses: dict[str, str] = field(default_factory=dict)
+    cancelled: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """True when no attendee failed."""
-        return not self.failed
+        """True when no attendee failed or was left out by a cancel."""
+        return not self.failed and not self.cancelled
 
     def summary(self) -> str:
         """One line: counts of what happened."""
         line = f"{self.action}: {len(self.changed)} sent, {len(self.skipped)} already there"
-        return line + (f", {len(self.failed)} failed" if self.failed else "")
+        line += f", {len(self.failed)} failed" if self.failed else ""
+        return line + (f", {len(self.cancelled)} not sent (cancelled)" if self.cancelled else "")
 
     def lines(self) -> list[str]:
-        """The summary, then one line per failed attendee."""
-        return [self.summary()] + [f"  {a}: {why}" for a, why in self.failed.items()]
+        """The summary, then one line per failed or cancelled attendee."""
+        return ([self.summary()] + [f"  {a}: {why}" for a, why in self.failed.items()]
+                + [f"  {a}: nothing sent (cancelled)" for a in self.cancelled])
 
     def __repr__(self) -> str:
         return f"BulkReport({self.summary()!r})"
@@ -156,7 +161,8 @@ class TeardownReport:
     """What :meth:`Workshop.teardown` found or did. ``planned``: the manifest's instances as
     ``(attendee, instance name, instance id)``; with ``dry_run`` nothing was deleted. ``orphans``:
     instances whose name has the workshop prefix but that the manifest does not know (never deleted
-    here: check them in the console)."""
+    here: check them in the console). ``cancelled``: attendees whose DELETE was never sent because
+    the teardown was cancelled before their turn (run it again to finish)."""
 
     prefix: str
     dry_run: bool
@@ -165,11 +171,12 @@ class TeardownReport:
     already_gone: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     orphans: list[Any] = field(default_factory=list)
+    cancelled: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         """True when every planned instance is deleted or gone (always True for a dry run)."""
-        return not self.failed
+        return not self.failed and not self.cancelled
 
     def summary(self) -> str:
         """One line: counts of what happened (or would happen)."""
@@ -178,6 +185,7 @@ class TeardownReport:
         else:
             line = f"deleted {len(self.deleted)}, already gone {len(self.already_gone)}"
             line += f", failed {len(self.failed)}" if self.failed else ""
+            line += f", not sent {len(self.cancelled)} (cancelled)" if self.cancelled else ""
         return line + f"; {len(self.orphans)} orphans"
 
     def lines(self) -> list[str]:
@@ -186,6 +194,7 @@ class TeardownReport:
         if self.dry_run:
             out += [f"  would delete {iid}  {name}  ({attendee})" for attendee, name, iid in self.planned]
         out += [f"  failed {attendee}: {reason}" for attendee, reason in self.failed.items()]
+        out += [f"  not sent {attendee}: cancelled before its turn" for attendee in self.cancelled]
         out += [
             f"  orphan {s.id}  {s.name}  (has the prefix but is not in the manifest; not deleted)"
             for s in self.orphans

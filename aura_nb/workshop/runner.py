@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence, TextIO, TypeVar
 
 from ..lifecycle import SETTLES_TO
-from ..errors import AmbiguousName, ApiError, NameNotFound, InstanceWaitError, NotFound, TransportError, VaultError, WaitIncomplete
+from ..errors import (AmbiguousName, ApiError, NameNotFound, InstanceWaitError, NotFound, TransportError, VaultError,
+                      WaitCancelled, WaitIncomplete)
 from .handouts import Handouts, write_handouts
 from .manifest import AttendeeRecord, Manifest, prepare_folder, workshop_dir
 from .reports import ProgressCallback, WorkshopEvent
@@ -113,12 +114,15 @@ class Runner:
 
     def _parallel(
         self,
-        items: Sequence[T],
-        work: Callable[[T], WorkshopEvent],
+        items: Sequence[AttendeeRecord],
+        work: Callable[[AttendeeRecord], WorkshopEvent],
         on_progress: ProgressCallback | None,
+        cancel: threading.Event | None = None,
     ) -> list[WorkshopEvent]:
         """Run ``work(item)`` on a bounded pool; progress is reported from the calling thread.
 
+        Once ``cancel`` is set, items not yet started are not worked on: each gives a
+        ``cancelled`` event (nothing sent for it); work already started finishes and is reported.
         ``work`` reports a per-attendee failure as a ``failed`` event and goes on. If anything
         raises all the same (an unexpected error, or the progress callback itself), work not yet
         started is cancelled, running work finishes (and records itself in the manifest), and the
@@ -127,10 +131,17 @@ class Runner:
         events: list[WorkshopEvent] = []
         if not items:
             return events
+
+        def guarded(record: AttendeeRecord) -> WorkshopEvent:
+            if cancel is not None and cancel.is_set():
+                return WorkshopEvent("cancelled", record.attendee, record.instance_id, record.status,
+                                     f"{record.attendee}: nothing sent (cancelled before its turn)")
+            return work(record)
+
         pool = ThreadPoolExecutor(max_workers=min(self.concurrency, len(items)),
                                   thread_name_prefix=f"workshop-{self.prefix}")
         try:
-            futures = [pool.submit(work, item) for item in items]
+            futures = [pool.submit(guarded, item) for item in items]
             for done, future in enumerate(as_completed(futures), start=1):
                 event = replace(future.result(), done=done, total=len(items))
                 events.append(event)
@@ -189,15 +200,16 @@ class Runner:
                                 delay=self.retry_delay, attempts=self.max_attempts, **options)
 
     def _wait_many(self, ids: list[str], target: str, timeout: float, records: dict[str, AttendeeRecord],
-                   on_progress: ProgressCallback | None, started: dict[str, Any]
-                   ) -> tuple[dict[str, Any], dict[str, Exception]]:
+                   on_progress: ProgressCallback | None, started: dict[str, Any],
+                   cancel: threading.Event | None = None) -> tuple[dict[str, Any], dict[str, Exception]]:
         """Wait until every instance in ``ids`` has ``target``; returns ``(ready, failures)``.
 
         ``client.wait_for_instances(goal="all")`` does the waiting (the rule is described in
         ``aura_nb.waiting``): it watches ``concurrency`` instances at a time and sweeps through the
         rest once those are ready, so nearly every status request finds a ready instance and the
         last one is seen about one poll interval after it is ready. ``started`` maps id -> when
-        its operation began (creation time, or when the pause or resume was sent)."""
+        its operation began (creation time, or when the pause or resume was sent). Setting
+        ``cancel`` stops waiting: the instances not yet seen ready are then in neither dict."""
         total = len(ids)
         finished: dict[str, str] = {}
 
@@ -219,7 +231,9 @@ class Runner:
         try:
             ready = self.client.wait_for_instances(
                 ids, status=target, timeout=timeout, on_progress=progress, created_at=started,
-                poll_interval=interval, goal="all", concurrency=self.concurrency)
+                poll_interval=interval, goal="all", concurrency=self.concurrency, cancel=cancel)
+        except WaitCancelled as exc:
+            return exc.ready, {}
         except WaitIncomplete as exc:
             return exc.ready, exc.failures
         except (ApiError, TransportError) as exc:  # the whole wait broke: every instance is unsettled
