@@ -7,15 +7,17 @@ import re
 
 import ipywidgets as widgets
 import pytest
-from ws_helpers import SPEC, prefixed, requests_made
 
 from aura_nb.widgets.classroom import ClassTable
 from aura_nb.workshop import Workshop
 
+from tests.helpers.simulator import prefixed, requests_made
+from tests.helpers.workshop import SPEC
+
 
 @pytest.fixture
-def workshop(sim, client, home, roster_file):
-    ws = Workshop(client, "wk", retry_delay=0.05)
+def workshop(sim, workshop_client, home, roster_file):
+    ws = Workshop(workshop_client, "wk", retry_delay=0.05)
     ws.provision(roster_file(3), SPEC, wait=False)
     sim.advance(200)  # creation done
     return ws
