@@ -31,6 +31,9 @@ class ClassTable(Form):
     which first lists what would be deleted and then needs the workshop prefix typed to delete.
     ``value`` is the tuple of ``StatusRow``; ``submit()`` refreshes; ``on_submit(cb)`` is called
     with the rows after each refresh or action. Errors show as one line; nothing secret is shown.
+    Documented parts: `refresh_button`, `pause_button`, `resume_button`, `teardown_button`,
+    `table_html` (the rows as an HTML table), and the teardown confirmation `confirm_box` with
+    `confirm_prompt`, `confirm_text`, `confirm_button` and `keep_button`.
     """
 
     def __init__(self, workshop: Any, *, load: bool = True, wait: bool = False) -> None:
@@ -38,32 +41,32 @@ class ClassTable(Form):
         self._wait = wait
         self._rows: tuple[Any, ...] = ()
         self._heading = widgets.HTML(value="")
-        self._refresh_button = widgets.Button(description="Refresh", icon="refresh")
-        self._pause_button = widgets.Button(description="Pause all", icon="pause")
-        self._resume_button = widgets.Button(description="Resume all", icon="play")
-        self._teardown_button = widgets.Button(description="Teardown…", icon="trash", button_style="warning")
-        self._table = widgets.HTML(value="")
-        self._confirm_prompt = widgets.HTML(value="")
-        self._confirm_text = widgets.Text(placeholder="workshop prefix", continuous_update=True)
-        self._confirm_button = widgets.Button(description="Delete all", button_style="danger", icon="trash",
-                                              disabled=True)
-        self._cancel_button = widgets.Button(description="Keep them")
-        self._confirm_box = widgets.HBox([self._confirm_prompt, self._confirm_text, self._confirm_button,
-                                          self._cancel_button], layout=widgets.Layout(flex_flow="row wrap"))
-        self._confirm_box.layout.display = "none"
-        self._refresh_button.on_click(self._on_refresh_click)
-        self._pause_button.on_click(self._on_pause_click)
-        self._resume_button.on_click(self._on_resume_click)
-        self._teardown_button.on_click(self._on_teardown_click)
-        self._confirm_text.observe(self._on_confirm_change, names="value")
-        self._confirm_button.on_click(self._on_confirm_click)
-        self._cancel_button.on_click(self._on_cancel_click)
-        self._buttons = [self._refresh_button, self._pause_button, self._resume_button, self._teardown_button]
+        self.refresh_button = widgets.Button(description="Refresh", icon="refresh")
+        self.pause_button = widgets.Button(description="Pause all", icon="pause")
+        self.resume_button = widgets.Button(description="Resume all", icon="play")
+        self.teardown_button = widgets.Button(description="Teardown…", icon="trash", button_style="warning")
+        self.table_html = widgets.HTML(value="")
+        self.confirm_prompt = widgets.HTML(value="")
+        self.confirm_text = widgets.Text(placeholder="workshop prefix", continuous_update=True)
+        self.confirm_button = widgets.Button(description="Delete all", button_style="danger", icon="trash",
+                                             disabled=True)
+        self.keep_button = widgets.Button(description="Keep them")
+        self.confirm_box = widgets.HBox([self.confirm_prompt, self.confirm_text, self.confirm_button,
+                                         self.keep_button], layout=widgets.Layout(flex_flow="row wrap"))
+        self.confirm_box.layout.display = "none"
+        self.refresh_button.on_click(self._on_refresh_click)
+        self.pause_button.on_click(self._on_pause_click)
+        self.resume_button.on_click(self._on_resume_click)
+        self.teardown_button.on_click(self._on_teardown_click)
+        self.confirm_text.observe(self._on_confirm_change, names="value")
+        self.confirm_button.on_click(self._on_confirm_click)
+        self.keep_button.on_click(self._on_keep_click)
+        self._buttons = [self.refresh_button, self.pause_button, self.resume_button, self.teardown_button]
         super().__init__([
             self._heading,
             widgets.HBox(self._buttons, layout=widgets.Layout(flex_flow="row wrap")),
-            self._table,
-            self._confirm_box,
+            self.table_html,
+            self.confirm_box,
         ])
         self._heading.value = f"<b>Workshop {html.escape(workshop.prefix)}</b>"
         if load:
@@ -84,27 +87,27 @@ class ClassTable(Form):
     def refresh(self) -> tuple[Any, ...]:
         """Fetch every instance's status (one ``GET /v1/instances/{id}`` each) and redraw.
         On failure the previous rows stay and the error is on the status line."""
-        return self._run(self._refresh_button, "Refreshing statuses…", self._do_refresh)
+        return self._run(self.refresh_button, "Refreshing statuses…", self._do_refresh)
 
     def pause_all(self) -> tuple[Any, ...]:
         """Pause every instance of the workshop (see ``Workshop.pause_all``), then redraw."""
-        return self._run(self._pause_button, "Pausing every instance…", lambda: self._bulk("pause"))
+        return self._run(self.pause_button, "Pausing every instance…", lambda: self._bulk("pause"))
 
     def resume_all(self) -> tuple[Any, ...]:
         """Resume every instance of the workshop (see ``Workshop.resume_all``), then redraw."""
-        return self._run(self._resume_button, "Resuming every instance…", lambda: self._bulk("resume"))
+        return self._run(self.resume_button, "Resuming every instance…", lambda: self._bulk("resume"))
 
     def ask_teardown(self) -> Any:
         """List what teardown would delete (a dry run, nothing deleted) and ask for the prefix."""
-        return self._run(self._teardown_button, "Listing what teardown would delete…", self._dry_run)
+        return self._run(self.teardown_button, "Listing what teardown would delete…", self._dry_run)
 
     def confirm_teardown(self, typed: str) -> Any:
         """Delete the workshop's instances if ``typed`` is the workshop prefix (as the box does)."""
-        self._confirm_text.value = typed
-        if self._confirm_button.disabled:
+        self.confirm_text.value = typed
+        if self.confirm_button.disabled:
             self._show("warn", f"Type {self._workshop.prefix!r} exactly to delete; nothing was deleted.")
             return None
-        return self._run(self._confirm_button, "Deleting the workshop's instances…", self._delete)
+        return self._run(self.confirm_button, "Deleting the workshop's instances…", self._delete)
 
     # -- handlers ------------------------------------------------------------------------------
     def _on_refresh_click(self, _button: Any) -> None:
@@ -120,12 +123,12 @@ class ClassTable(Form):
         self.ask_teardown()
 
     def _on_confirm_change(self, change: dict) -> None:
-        self._confirm_button.disabled = change["new"] != self._workshop.prefix
+        self.confirm_button.disabled = change["new"] != self._workshop.prefix
 
     def _on_confirm_click(self, _button: Any) -> None:
-        self.confirm_teardown(self._confirm_text.value)
+        self.confirm_teardown(self.confirm_text.value)
 
-    def _on_cancel_click(self, _button: Any) -> None:
+    def _on_keep_click(self, _button: Any) -> None:
         self._hide_confirm()
         self._state = "ready"
         self._show("info", "Teardown cancelled; nothing was deleted.")
@@ -143,7 +146,7 @@ class ClassTable(Form):
         finally:
             for other in self._buttons:
                 other.disabled = False
-            self._confirm_button.disabled = self._confirm_text.value != self._workshop.prefix
+            self.confirm_button.disabled = self.confirm_text.value != self._workshop.prefix
         self._notify(self._rows)
         return result
 
@@ -169,13 +172,13 @@ class ClassTable(Form):
         prefix = html.escape(self._workshop.prefix)
         orphans = f" {len(report.orphans)} orphan(s) with the prefix are not in the manifest and stay." \
             if report.orphans else ""
-        self._confirm_prompt.value = (
+        self.confirm_prompt.value = (
             f"Delete {len(report.planned)} instance(s) of workshop <b>{prefix}</b>? Their data cannot be "
             f"recovered.{html.escape(orphans)} Type <code>{prefix}</code> to confirm:"
         )
-        self._confirm_text.value = ""
-        self._confirm_button.disabled = True
-        self._confirm_box.layout.display = "flex"
+        self.confirm_text.value = ""
+        self.confirm_button.disabled = True
+        self.confirm_box.layout.display = "flex"
         self._show("warn", report.summary() + "; waiting for the typed confirmation")
         return report
 
@@ -188,9 +191,9 @@ class ClassTable(Form):
         return report
 
     def _hide_confirm(self) -> None:
-        self._confirm_text.value = ""
-        self._confirm_button.disabled = True
-        self._confirm_box.layout.display = "none"
+        self.confirm_text.value = ""
+        self.confirm_button.disabled = True
+        self.confirm_box.layout.display = "none"
 
     # -- drawing -------------------------------------------------------------------------------
     def _counts(self) -> str:
@@ -215,7 +218,7 @@ class ClassTable(Form):
             )
             body.append("<tr>" + "".join(f"<td style='padding:2px 8px;overflow-wrap:anywhere'>{c}</td>"
                                          for c in cells) + "</tr>")
-        self._table.value = (
+        self.table_html.value = (
             "<table class='aura-nb-class-table' style='width:100%;table-layout:auto'><thead><tr>" + head + "</tr></thead><tbody>"
             + "".join(body) + "</tbody></table>"
         )
