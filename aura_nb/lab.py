@@ -20,7 +20,8 @@ from pathlib import Path
 from . import config
 from .credentials import credentials_configured
 
-__all__ = ["simulator_environment", "start_test_simulator", "jupyter_lab_command", "main"]
+__all__ = ["simulator_environment", "start_test_simulator", "start_simulator", "simulator_secret",
+           "jupyter_lab_command", "main"]
 
 SIMULATOR_SEED = 0
 # Notebook runs under test: creating an instance takes about a second, each state still shows.
@@ -56,8 +57,8 @@ def start_test_simulator(home: Path):
     return sim, env
 
 
-def _start_simulator(home: Path, speed: float,
-                     account: str | None = None) -> tuple[subprocess.Popen, str]:
+def start_simulator(home: Path, speed: float,
+                    account: str | None = None) -> tuple[subprocess.Popen, str]:
     """Run ``python -m aura_nb.simulator`` and wait for the line that gives its base URL.
 
     It runs in its own session so that Ctrl-C in the terminal reaches JupyterLab only (which
@@ -78,15 +79,8 @@ def _start_simulator(home: Path, speed: float,
     return proc, url
 
 
-def _simulator_account() -> str | None:
-    """``AURA_SIMULATOR_ACCOUNT`` from the environment or ``.env`` (the simulator itself sees only
-    the environment), or ``None`` for the simulator's default world."""
-    account, _ = config.lookup("AURA_SIMULATOR_ACCOUNT")
-    return account.lower() if account else None
-
-
-def _simulator_secret() -> str:
-    """The client secret the simulator started by `_start_simulator` accepts (its own rule:
+def simulator_secret() -> str:
+    """The client secret the simulator started by `start_simulator` accepts (its own rule:
     ``$AURA_SIMULATOR_CLIENT_SECRET``, else its default)."""
     from .simulator.__main__ import build_parser, client_secret
 
@@ -117,9 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         home = Path(env.get("AURA_NB_HOME") or repo / ".aura_nb").resolve()
         speed = config.simulator_speed()
-        account = _simulator_account()
-        simulator, url = _start_simulator(home, speed, account)
-        env.update(simulator_environment(url, "simulator-client", _simulator_secret(), home))
+        # From the environment or .env: the simulator itself sees only the environment.
+        account = config.simulator_account()
+        simulator, url = start_simulator(home, speed, account)
+        env.update(simulator_environment(url, "simulator-client", simulator_secret(), home))
         print(f"Simulator mode: no real credentials configured (see .env.example), so the "
               f"notebooks use the local Aura API simulator at {url}, {speed:g}x faster than "
               f"the real service{f', as a {account} account' if account else ''}.", flush=True)

@@ -21,7 +21,7 @@ from .errors import ConfigurationError, CredentialsUnavailable
 from .credentials import ClientCredentials, is_simulator_url, normalize_base_url, \
     resolve_credentials
 
-__all__ = ["connect", "embedded_simulator"]
+__all__ = ["connect", "embedded_simulator", "stop_embedded_simulator"]
 
 log = logging.getLogger("aura_nb")
 
@@ -52,6 +52,16 @@ def embedded_simulator() -> Any:
             atexit.register(_embedded.stop)
             log.info("started an embedded Aura API simulator at %s", _embedded.base_url)
         return _embedded
+
+
+def stop_embedded_simulator() -> None:
+    """Stop the process's embedded simulator, if one runs; the next `embedded_simulator()` starts
+    a fresh one with the settings then in force (``AURA_SIMULATOR_ACCOUNT`` and speed)."""
+    global _embedded
+    with _embedded_lock:
+        if _embedded is not None:
+            _embedded.stop()
+            _embedded = None
 
 
 def _simulator_speed(base_url: str) -> float:

@@ -1,18 +1,25 @@
-"""Shared fixtures for every test folder: an in-process simulator and clients for it.
+"""Shared fixtures for every test folder: in-process simulators and clients for them.
 
-Fixtures (all function-scoped; nothing here is autouse, so other folders are unaffected):
+Every fixture name means the same thing in every folder (no folder redefines one of these); the
+speeds are the constants of `tests.helpers` (``SPEED``, ``FAST``, ``REAL_TIME``). All are
+function-scoped and none is autouse.
 
-``simulator``
-    A started `aura_nb.simulator.Simulator` (seed 0, speed ``SIM_SPEED``, default rate limit
-    125/min, default token lifetime), stopped after the test.
+``sim``
+    A started `aura_nb.simulator.Simulator`: seed 0, speed ``SPEED`` (a create takes 0.9-1.5 real
+    seconds), default rate limit 125/min, default token lifetime. Stopped after the test.
+``fast_sim``
+    A started simulator at speed ``FAST`` with the rate limit off, for tests that only wait on
+    lifecycles with pacing off (the magics).
 ``make_simulator(**kwargs)``
     Factory for simulators with other settings (``speed``, ``rate_limit``, ``token_ttl``,
-    ``durations``, ``faults``...); each one is started now and stopped after the test.
+    ``durations``, ``faults``...; defaults seed 0, speed ``SPEED``); each one is started now and
+    stopped after the test.
 ``client``
-    An `aura_nb.AuraClient` for ``simulator``: speed matched (so pacing and polling scale), the
-    vault in a temporary folder, default rate limit.
+    An `aura_nb.AuraClient` for ``sim``: ``make_client(sim)``.
 ``make_client(sim, **kwargs)``
-    Factory for clients of any simulator (keyword arguments go to `AuraClient`).
+    Factory for clients of any simulator: its speed (so pacing and polling scale), its primary
+    client id and secret, the vault in ``tmp_path / "vault"``, rate limit 125/min, timeout 10 s;
+    keyword arguments go to `AuraClient` and override these. Closed after the test.
 ``clean_env``
     Removes every ``AURA_*`` variable and changes to an empty temporary folder, so neither the
     developer's environment nor a ``.env`` file can leak into a test. Returns that folder.
@@ -24,6 +31,9 @@ Fixtures (all function-scoped; nothing here is autouse, so other folders are una
     From now on (until ``monkeypatch.undo()``) vault files cannot be written: ``os.replace``
     fails with "No space left on device", and with ``rescue=False`` so does creating a rescue
     file. The probe of ``Vault.check_writable`` still succeeds (the disk fills up later).
+
+Folders add fixtures under names of their own (``manual_sim`` and ``api`` for the simulator's
+contract tests, ``workshop_client`` for the workshop, ``aura_sim`` for the magics...).
 """
 
 from __future__ import annotations
@@ -38,19 +48,18 @@ import requests
 from aura_nb.client import AuraClient
 from aura_nb.simulator import Simulator
 
-#: Speed of the default test simulator: creating an instance (90-150 s) takes about 2-3 s.
-SIM_SPEED = 50.0
+from tests.helpers import FAST, SPEED
 
 
 @pytest.fixture
 def make_simulator() -> Iterator[Callable[..., Simulator]]:
     """Factory: ``make_simulator(**kwargs)`` starts a Simulator (defaults: seed 0,
-    speed ``SIM_SPEED``) and stops it after the test."""
+    speed ``SPEED``) and stops it after the test."""
     started: list[Simulator] = []
 
     def make(**kwargs: Any) -> Simulator:
         kwargs.setdefault("seed", 0)
-        kwargs.setdefault("speed", SIM_SPEED)
+        kwargs.setdefault("speed", SPEED)
         sim = Simulator(**kwargs).start()
         started.append(sim)
         return sim
@@ -61,9 +70,23 @@ def make_simulator() -> Iterator[Callable[..., Simulator]]:
 
 
 @pytest.fixture
-def simulator(make_simulator: Callable[..., Simulator]) -> Simulator:
-    """A running simulator with default settings at speed ``SIM_SPEED``."""
+def sim(make_simulator: Callable[..., Simulator]) -> Simulator:
+    """A running simulator with default settings at speed ``SPEED``."""
     return make_simulator()
+
+
+@pytest.fixture
+def simulator(sim: Simulator) -> Simulator:
+    """The old name of ``sim``, kept only because tests/notebooks/test_tutorial_form.py still uses
+    it (that folder was being changed by another hand); new tests use ``sim``. Remove it once that
+    file says ``sim``."""
+    return sim
+
+
+@pytest.fixture
+def fast_sim(make_simulator: Callable[..., Simulator]) -> Simulator:
+    """A running simulator at speed ``FAST`` without rate limit."""
+    return make_simulator(speed=FAST, rate_limit=0)
 
 
 @pytest.fixture
@@ -90,9 +113,9 @@ def make_client(tmp_path: Path) -> Iterator[Callable[..., AuraClient]]:
 
 
 @pytest.fixture
-def client(simulator: Simulator, make_client: Callable[..., AuraClient]) -> AuraClient:
-    """An AuraClient for the ``simulator`` fixture."""
-    return make_client(simulator)
+def client(sim: Simulator, make_client: Callable[..., AuraClient]) -> AuraClient:
+    """An AuraClient for the ``sim`` fixture."""
+    return make_client(sim)
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ import pytest
 
 from aura_nb.client import AuraClient
 from aura_nb.errors import ApiError, AuthenticationFailed, ServerError, TransportError
-from client_helpers import TOKEN_ROUTE, ScriptedServer
+
+from tests.helpers.client import TOKEN_ROUTE, ScriptedServer
 
 #: Generous slack for a loaded 2-core machine: the point is "budget, not budget x attempts".
 MARGIN = 2.0

@@ -180,17 +180,17 @@ def test_an_unknown_mode_is_a_configuration_error(clean_env, monkeypatch):
 
 
 def test_the_embedded_simulator_plays_the_configured_account_kind(clean_env, monkeypatch):
-    monkeypatch.setattr(aura_nb.session, "_embedded", None)
+    aura_nb.session.stop_embedded_simulator()  # the next one starts with this test's settings
     monkeypatch.setenv("AURA_SIMULATOR_ACCOUNT", "Free")
     client = aura_nb.connect()
     try:
         assert [t.name for t in client.list_tenants()] == ["Free Project"]
     finally:
-        aura_nb.session._embedded.stop()
+        aura_nb.session.stop_embedded_simulator()
 
 
 def test_an_unknown_account_kind_is_one_line(clean_env, monkeypatch):
-    monkeypatch.setattr(aura_nb.session, "_embedded", None)
+    aura_nb.session.stop_embedded_simulator()
     monkeypatch.setenv("AURA_SIMULATOR_ACCOUNT", "platinum")
     with pytest.raises(ConfigurationError, match="AURA_SIMULATOR_ACCOUNT='platinum'.*free, "):
         aura_nb.connect()

@@ -8,26 +8,27 @@ import unicodedata
 import pytest
 
 from aura_nb.errors import AmbiguousName, VaultUnwritable, VaultWriteFailed
-from client_helpers import sim_requests
+
+from tests.helpers.simulator import requests_made
 
 
-def test_find_live_instances_compares_nfc_names_and_leaves_out_destroying(simulator, client,
+def test_find_live_instances_compares_nfc_names_and_leaves_out_destroying(sim, client,
                                                                          make_spec):
     nfc = unicodedata.normalize("NFC", "nb-café")
     nfd = unicodedata.normalize("NFD", "nb-café")
     assert nfc != nfd
     first = client.create_instance(make_spec(nfc))
-    simulator.advance(10)
+    sim.advance(10)
     second = client.create_instance(make_spec(nfd))
     doomed = client.create_instance(make_spec(nfc))
-    simulator.advance(200)
+    sim.advance(200)
     client.delete_instance(doomed.id)
     client.create_instance(make_spec("nb-other"))
 
-    before = sim_requests(simulator, "GET /v1/instances")
+    before = requests_made(sim)["GET /v1/instances"]
     live = client.find_live_instances(nfd, make_spec().tenant_id)
     assert [i.id for i in live] == [first.id, second.id]  # oldest first, destroying left out
-    assert sim_requests(simulator, "GET /v1/instances") == before + 1  # one listing
+    assert requests_made(sim)["GET /v1/instances"] == before + 1  # one listing
     with pytest.raises(AmbiguousName) as info:
         client.find_live_instance(nfc)
     assert set(info.value.candidates) == {first.id, second.id}
@@ -35,18 +36,18 @@ def test_find_live_instances_compares_nfc_names_and_leaves_out_destroying(simula
     assert client.find_live_instance("nb-nobody") is None
 
 
-def test_create_refuses_to_send_when_the_vault_cannot_be_written(simulator, make_client,
+def test_create_refuses_to_send_when_the_vault_cannot_be_written(sim, make_client,
                                                                 make_spec, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    client = make_client(simulator, vault_dir=blocker / "vault")
+    client = make_client(sim, vault_dir=blocker / "vault")
     with pytest.raises(VaultUnwritable) as info:
         client.create_instance(make_spec("nb-unsaved"))
     assert "nothing was sent" in str(info.value) and "\n" not in str(info.value)
-    assert sim_requests(simulator, "POST /v1/instances") == 0
+    assert requests_made(sim)["POST /v1/instances"] == 0
 
 
-def test_a_save_failing_after_the_create_rescues_the_password(simulator, client, make_spec,
+def test_a_save_failing_after_the_create_rescues_the_password(sim, client, make_spec,
                                                              monkeypatch, tmp_path,
                                                              simulator_secrets):
     client.vault.check_writable()
@@ -60,7 +61,7 @@ def test_a_save_failing_after_the_create_rescues_the_password(simulator, client,
     rescue = info.value.rescue_path
     assert rescue.parent == tmp_path and stat.S_IMODE(rescue.stat().st_mode) == 0o600
     assert f"NEO4J_PASSWORD={info.value.created.password}" in rescue.read_text()
-    assert not any(secret in str(info.value) for secret in simulator_secrets(simulator))
+    assert not any(secret in str(info.value) for secret in simulator_secrets(sim))
 
 
 def test_the_client_satisfies_the_typed_seams(client):

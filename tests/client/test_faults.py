@@ -16,37 +16,40 @@ from aura_nb.errors import (
     ServerError,
     TransportError,
 )
-from client_helpers import ManualClock, instances_named, sim_requests
+
+from tests.helpers import SPEED
+from tests.helpers.client import ManualClock
+from tests.helpers.simulator import instances_named, requests_made
 
 
 def script(sim, *entries):
     sim.set_faults(script=[dict(e) for e in entries])
 
 
-def test_get_is_retried_through_a_429_burst(simulator, client):
+def test_get_is_retried_through_a_429_burst(sim, client):
     client.list_tenants()
-    script(simulator, {"method": "GET", "path": "/v1/tenants", "action": "status", "status": 429,
+    script(sim, {"method": "GET", "path": "/v1/tenants", "action": "status", "status": 429,
                        "times": 2})
     assert len(client.list_tenants()) == 3
-    assert sim_requests(simulator, "GET /v1/tenants") == 4
-    assert simulator.stats_snapshot()["responses"]["429"] == 2
+    assert requests_made(sim)["GET /v1/tenants"] == 4
+    assert sim.stats_snapshot()["responses"]["429"] == 2
 
 
-def test_create_refused_with_429_is_sent_again_and_creates_one_instance(simulator, client,
+def test_create_refused_with_429_is_sent_again_and_creates_one_instance(sim, client,
                                                                         make_spec):
     spec = make_spec("after-429")
     client.find_tenant("Learning Project")
-    script(simulator, {"method": "POST", "path": "/v1/instances", "action": "status",
+    script(sim, {"method": "POST", "path": "/v1/instances", "action": "status",
                        "status": 429, "times": 1})
     created = client.create_instance(spec)
-    assert sim_requests(simulator, "POST /v1/instances") == 2
-    assert [i.id for i in instances_named(simulator, "after-429")] == [created.id]
+    assert requests_made(sim)["POST /v1/instances"] == 2
+    assert [i.id for i in instances_named(sim, "after-429")] == [created.id]
 
 
-def test_post_429_gives_up_after_the_allowed_resends(simulator, make_client, make_spec):
-    client = make_client(simulator, max_429_resends=0)
+def test_post_429_gives_up_after_the_allowed_resends(sim, make_client, make_spec):
+    client = make_client(sim, max_429_resends=0)
     created = client.create_instance(make_spec("first"))
-    script(simulator, {"method": "POST", "path": "/v1/instances/{instanceId}/pause",
+    script(sim, {"method": "POST", "path": "/v1/instances/{instanceId}/pause",
                        "action": "status", "status": 429, "times": 1})
     with pytest.raises(RateLimited) as info:
         client.pause_instance(created.id)
@@ -54,77 +57,77 @@ def test_post_429_gives_up_after_the_allowed_resends(simulator, make_client, mak
     assert str(info.value).startswith("429: API rate limit exceeded (POST /v1/instances/")
 
 
-def test_get_is_retried_on_503_and_dropped_connections(simulator, client):
+def test_get_is_retried_on_503_and_dropped_connections(sim, client):
     client.list_tenants()
-    script(simulator,
+    script(sim,
            {"method": "GET", "path": "/v1/tenants", "action": "status", "status": 503, "times": 1},
            {"method": "GET", "path": "/v1/tenants", "action": "drop", "times": 1},
            {"method": "GET", "path": "/v1/tenants", "action": "status", "status": 502, "times": 1})
     assert len(client.list_tenants()) == 3
-    assert sim_requests(simulator, "GET /v1/tenants") >= 4
+    assert requests_made(sim)["GET /v1/tenants"] >= 4
 
 
-def test_get_is_retried_on_500(simulator, client):
+def test_get_is_retried_on_500(sim, client):
     client.list_tenants()
-    script(simulator, {"method": "GET", "path": "/v1/tenants", "action": "status", "status": 500,
+    script(sim, {"method": "GET", "path": "/v1/tenants", "action": "status", "status": 500,
                        "times": 2})
     assert len(client.list_tenants()) == 3
-    assert sim_requests(simulator, "GET /v1/tenants") == 4
+    assert requests_made(sim)["GET /v1/tenants"] == 4
 
 
-def test_get_500_gives_up_after_max_retries(simulator, make_client):
-    client = make_client(simulator, max_retries=1)
+def test_get_500_gives_up_after_max_retries(sim, make_client):
+    client = make_client(sim, max_retries=1)
     client.list_tenants()
-    script(simulator, {"method": "GET", "path": "/v1/tenants", "action": "status", "status": 500,
+    script(sim, {"method": "GET", "path": "/v1/tenants", "action": "status", "status": 500,
                        "times": 5})
     with pytest.raises(ServerError, match="500 simulated-fault"):
         client.list_tenants()
-    assert sim_requests(simulator, "GET /v1/tenants") == 3
+    assert requests_made(sim)["GET /v1/tenants"] == 3
 
 
-def test_post_500_is_never_resent(simulator, client, make_spec):
+def test_post_500_is_never_resent(sim, client, make_spec):
     created = client.create_instance(make_spec())
-    simulator.advance(200)
-    script(simulator, {"method": "POST", "path": "/v1/instances/{instanceId}/pause",
+    sim.advance(200)
+    script(sim, {"method": "POST", "path": "/v1/instances/{instanceId}/pause",
                        "action": "status", "status": 500, "times": 1})
     with pytest.raises(ServerError):
         client.pause_instance(created.id)
-    assert sim_requests(simulator, "POST /v1/instances/{instanceId}/pause") == 1
+    assert requests_made(sim)["POST /v1/instances/{instanceId}/pause"] == 1
 
 
-def test_post_5xx_is_never_resent(simulator, client, make_spec):
+def test_post_5xx_is_never_resent(sim, client, make_spec):
     spec = make_spec("no-resend")
     client.find_tenant("Learning Project")
-    script(simulator, {"method": "POST", "path": "/v1/instances", "action": "status",
+    script(sim, {"method": "POST", "path": "/v1/instances", "action": "status",
                        "status": 503, "times": 1})
     with pytest.raises(ServerError) as info:
         client.create_instance(spec)
     assert info.value.status_code == 503 and "(POST /v1/instances)" in str(info.value)
-    assert sim_requests(simulator, "POST /v1/instances") == 1
-    assert instances_named(simulator, "no-resend") == []
+    assert requests_made(sim)["POST /v1/instances"] == 1
+    assert instances_named(sim, "no-resend") == []
 
 
-def test_dropped_connection_on_a_post_is_not_resent(simulator, client, make_spec):
+def test_dropped_connection_on_a_post_is_not_resent(sim, client, make_spec):
     created = client.create_instance(make_spec())
-    simulator.advance(200)
-    script(simulator, {"method": "POST", "path": "/v1/instances/{instanceId}/pause",
+    sim.advance(200)
+    script(sim, {"method": "POST", "path": "/v1/instances/{instanceId}/pause",
                        "action": "drop"})
     with pytest.raises(TransportError) as info:
         client.pause_instance(created.id)
     assert "closed before an answer" in str(info.value)
     assert f"(POST /v1/instances/{created.id}/pause)" in str(info.value)
     assert isinstance(info.value.__cause__, Exception)
-    assert sim_requests(simulator, "POST /v1/instances/{instanceId}/pause") == 1
+    assert requests_made(sim)["POST /v1/instances/{instanceId}/pause"] == 1
 
 
-def test_lost_create_answer_finds_the_instance_and_never_duplicates(simulator, client,
+def test_lost_create_answer_finds_the_instance_and_never_duplicates(sim, client,
                                                                     make_spec):
     spec = make_spec("lost-answer")
     client.find_tenant("Learning Project")
-    script(simulator, {"method": "POST", "path": "/v1/instances", "action": "lose_response"})
+    script(sim, {"method": "POST", "path": "/v1/instances", "action": "lose_response"})
     with pytest.raises(CreateResponseLost) as info:
         client.create_instance(spec)
-    made = instances_named(simulator, "lost-answer")
+    made = instances_named(sim, "lost-answer")
     assert len(made) == 1
     error = info.value
     assert error.instance is not None and error.instance.id == made[0].id
@@ -133,49 +136,49 @@ def test_lost_create_answer_finds_the_instance_and_never_duplicates(simulator, c
     assert "may have succeeded" in text and made[0].id in text
     assert "one-time password could not be captured" in text and "Aura console" in text
     assert "\n" not in text
-    assert sim_requests(simulator, "POST /v1/instances") == 1
+    assert requests_made(sim)["POST /v1/instances"] == 1
     assert made[0].id not in client.vault
     assert client.history[-1].url.endswith(f"/v1/instances?tenantId={spec.tenant_id}")
 
 
-def test_lost_create_ignores_old_instances_with_the_same_name(simulator, client, make_spec):
+def test_lost_create_ignores_old_instances_with_the_same_name(sim, client, make_spec):
     old = client.create_instance(make_spec("same-name"))
-    simulator.advance(1500)  # older than the search window (1000 s here), token still valid
-    script(simulator, {"method": "POST", "path": "/v1/instances", "action": "lose_response"})
+    sim.advance(1500)  # older than the search window (1000 s here), token still valid
+    script(sim, {"method": "POST", "path": "/v1/instances", "action": "lose_response"})
     with pytest.raises(CreateResponseLost) as info:
         client.create_instance(make_spec("same-name"))
     assert info.value.instance is not None and info.value.instance.id != old.id
-    assert len(instances_named(simulator, "same-name")) == 2
+    assert len(instances_named(sim, "same-name")) == 2
 
 
-def test_create_dropped_before_the_server_acted_reports_nothing_found(simulator, client,
+def test_create_dropped_before_the_server_acted_reports_nothing_found(sim, client,
                                                                       make_spec):
     spec = make_spec("dropped")
     client.find_tenant("Learning Project")
-    script(simulator, {"method": "POST", "path": "/v1/instances", "action": "drop"})
+    script(sim, {"method": "POST", "path": "/v1/instances", "action": "drop"})
     with pytest.raises(CreateResponseLost) as info:
         client.create_instance(spec)
     assert info.value.instance is None
     assert "No instance named 'dropped'" in str(info.value)
     assert "password could not be captured" in str(info.value)
-    assert instances_named(simulator, "dropped") == []
-    assert sim_requests(simulator, "POST /v1/instances") == 1
+    assert instances_named(sim, "dropped") == []
+    assert requests_made(sim)["POST /v1/instances"] == 1
 
 
-def test_create_timeout_is_not_resent_even_when_the_check_fails(simulator, make_client,
+def test_create_timeout_is_not_resent_even_when_the_check_fails(sim, make_client,
                                                                 make_spec):
-    client = make_client(simulator, timeout=0.2, max_retries=0)
+    client = make_client(sim, timeout=0.2, max_retries=0)
     spec = make_spec("slow")
     client.find_tenant("Learning Project")
-    simulator.set_faults(latency=0.4)
+    sim.set_faults(latency=0.4)
     with pytest.raises(CreateResponseLost) as info:
         client.create_instance(spec)
     assert "0.2 s budget" in str(info.value) and "Checking for it failed too" in str(info.value)
-    simulator.set_faults(latency=0)
+    sim.set_faults(latency=0)
     import time
     time.sleep(0.5)  # let the server finish the request it was still holding
-    assert len(instances_named(simulator, "slow")) == 1
-    assert sim_requests(simulator, "POST /v1/instances") == 1
+    assert len(instances_named(sim, "slow")) == 1
+    assert requests_made(sim)["POST /v1/instances"] == 1
 
 
 def test_unreachable_server_is_a_transport_error_and_create_is_known_unsent(make_simulator,
@@ -192,20 +195,20 @@ def test_unreachable_server_is_a_transport_error_and_create_is_known_unsent(make
         client.create_instance(make_spec(), validate=False)
 
 
-def test_expired_token_mid_session_is_replaced_once(simulator, client, make_spec):
+def test_expired_token_mid_session_is_replaced_once(sim, client, make_spec):
     created = client.create_instance(make_spec())
-    simulator.advance(3700)  # the server's token lifetime is over; the client cannot know
+    sim.advance(3700)  # the server's token lifetime is over; the client cannot know
     assert client.get_instance(created.id).status == "running"
     assert client.token_requests == 2
     assert [e.status for e in client.history][-3:] == [403, 200, 200]
-    simulator.advance(3700)
+    sim.advance(3700)
     assert client.pause_instance(created.id).status == "pausing"  # POSTs too, exactly once
-    assert sim_requests(simulator, "POST /v1/instances/{instanceId}/pause") == 2
+    assert requests_made(sim)["POST /v1/instances/{instanceId}/pause"] == 2
     assert client.token_requests == 3
 
 
 def test_short_lived_tokens_are_renewed_before_they_expire(make_simulator, make_client):
-    sim = make_simulator(token_ttl=100)  # 2 real seconds at speed 50
+    sim = make_simulator(token_ttl=2 * SPEED)  # 2 real seconds
     clock = ManualClock()
     client = make_client(sim, clock=clock)
     client.list_tenants()
@@ -218,8 +221,8 @@ def test_short_lived_tokens_are_renewed_before_they_expire(make_simulator, make_
     assert 403 not in [e.status for e in client.history]
 
 
-def test_wrong_secret_is_authentication_failed_without_the_secret(simulator, make_client):
-    client = make_client(simulator, client_secret="not-the-secret-42")
+def test_wrong_secret_is_authentication_failed_without_the_secret(sim, make_client):
+    client = make_client(sim, client_secret="not-the-secret-42")
     with pytest.raises(AuthenticationFailed) as info:
         client.list_tenants()
     text = str(info.value)
@@ -228,40 +231,40 @@ def test_wrong_secret_is_authentication_failed_without_the_secret(simulator, mak
     assert "AURA_CLIENT_SECRET" in text and info.value.status_code == 401
 
 
-def test_delete_whose_answer_was_lost_is_retried_and_404_counts_as_done(simulator, client,
+def test_delete_whose_answer_was_lost_is_retried_and_404_counts_as_done(sim, client,
                                                                        make_spec):
     created = client.create_instance(make_spec("lost-delete"))
-    simulator.advance(200)
-    script(simulator, {"method": "DELETE", "path": "/v1/instances/{instanceId}",
+    sim.advance(200)
+    script(sim, {"method": "DELETE", "path": "/v1/instances/{instanceId}",
                        "action": "lose_response"})
     assert client.delete_instance(created.id) is None
-    assert sim_requests(simulator, "DELETE /v1/instances/{instanceId}") == 2
-    simulator.advance(100)
+    assert requests_made(sim)["DELETE /v1/instances/{instanceId}"] == 2
+    sim.advance(100)
     with pytest.raises(NotFound):
         client.get_instance(created.id)
 
 
-def test_token_request_is_sent_again_after_5xx_and_dropped_connections(simulator, client):
-    script(simulator,
+def test_token_request_is_sent_again_after_5xx_and_dropped_connections(sim, client):
+    script(sim,
            {"method": "POST", "path": "/oauth/token", "action": "status", "status": 503},
            {"method": "POST", "path": "/oauth/token", "action": "drop"})
     assert len(client.list_tenants()) == 3
-    assert sim_requests(simulator, "POST /oauth/token") == 3
+    assert requests_made(sim)["POST /oauth/token"] == 3
     assert client.token_requests == 1
 
 
-def test_request_count_includes_token_requests_and_retries(simulator, make_client):
+def test_request_count_includes_token_requests_and_retries(sim, make_client):
     clock = ManualClock(100.0)
-    client = make_client(simulator, clock=clock)
+    client = make_client(sim, clock=clock)
     assert client.request_count == 0 and client.token_expires_in is None
-    script(simulator, {"method": "GET", "path": "/v1/tenants", "action": "status", "status": 503,
+    script(sim, {"method": "GET", "path": "/v1/tenants", "action": "status", "status": 503,
                        "times": 2})
     client.list_tenants()
-    served = sum(simulator.stats_snapshot()["requests"].values())
+    served = sum(sim.stats_snapshot()["requests"].values())
     assert client.request_count == served == 4  # the token, two 503s, then the list
-    assert client.token_expires_in == pytest.approx(3600 / simulator.clock.speed)
+    assert client.token_expires_in == pytest.approx(3600 / sim.clock.speed)
     clock.now += 10
-    assert client.token_expires_in == pytest.approx(3600 / simulator.clock.speed - 10)
+    assert client.token_expires_in == pytest.approx(3600 / sim.clock.speed - 10)
     assert client.request_count == 4  # reading either sends nothing
     with pytest.raises(AttributeError):
         client.request_count = 0

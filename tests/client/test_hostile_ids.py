@@ -8,7 +8,8 @@ import pytest
 from aura_nb.client import AuraClient
 from aura_nb.errors import InvalidId
 from aura_nb.models import InstanceSpec
-from client_helpers import TOKEN_ROUTE, ScriptedServer
+
+from tests.helpers.client import TOKEN_ROUTE, ScriptedServer
 
 SPEC = InstanceSpec("evil", "6e6bbc2e-2f1c-4ca4-a5f3-2f1e6c3a1b2c", "professional-db", "gcp",
                     "europe-west1", "1GB")

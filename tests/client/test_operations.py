@@ -16,7 +16,8 @@ from aura_nb.errors import (
     NotFound,
 )
 from aura_nb.models import CreatedInstance, Instance, InstanceSummary, Snapshot, Tenant
-from client_helpers import sim_requests
+
+from tests.helpers.simulator import requests_made
 
 
 def running(sim, client, spec):
@@ -27,10 +28,10 @@ def running(sim, client, spec):
     return created
 
 
-def test_describe_says_simulator_mode_without_secrets(client, simulator):
+def test_describe_says_simulator_mode_without_secrets(client, sim):
     line = client.describe()
-    assert line == f"Simulator mode: local Aura API simulator at {simulator.base_url} as client simulator-client"
-    assert client.mode == "simulator" and simulator.client_secret not in line + repr(client)
+    assert line == f"Simulator mode: local Aura API simulator at {sim.base_url} as client simulator-client"
+    assert client.mode == "simulator" and sim.client_secret not in line + repr(client)
 
 
 def test_tenants_list_get_and_find(client):
@@ -58,13 +59,13 @@ def test_find_tenant_explains_missing_and_ambiguous_choices(client, monkeypatch)
     assert client.find_tenant().name == "Workshop Project"
 
 
-def test_find_tenant_picks_the_only_tenant(simulator, make_client):
-    other = make_client(simulator, client_id="other-client", client_secret="other-secret")
+def test_find_tenant_picks_the_only_tenant(sim, make_client):
+    other = make_client(sim, client_id="other-client", client_secret="other-secret")
     assert other.find_tenant().name == "Other Project"
 
 
-def test_default_tenant_setting_is_used(simulator, make_client):
-    assert make_client(simulator, tenant="Enterprise Project").find_tenant().name == \
+def test_default_tenant_setting_is_used(sim, make_client):
+    assert make_client(sim, tenant="Enterprise Project").find_tenant().name == \
         "Enterprise Project"
 
 
@@ -76,21 +77,21 @@ def test_get_unknown_tenant_is_not_found(client):
     assert "[request id " in str(info.value)
 
 
-def test_create_writes_the_vault_before_returning(client, make_spec, simulator_secrets, simulator):
+def test_create_writes_the_vault_before_returning(client, make_spec, simulator_secrets, sim):
     created = client.create_instance(make_spec("vaulted"))
     assert isinstance(created, CreatedInstance)
     assert created.vault_path is not None and created.vault_path.exists()
     assert stat.S_IMODE(created.vault_path.stat().st_mode) == 0o600
     entry = client.vault.load(created.id)
     assert entry.password == created.password
-    assert entry.password in simulator_secrets(simulator)
+    assert entry.password in simulator_secrets(sim)
     assert entry.uri == created.connection_url and entry.instance_name == "vaulted"
     assert created.password not in repr(created) + str(created) + created._repr_html_()
 
 
-def test_invalid_spec_is_rejected_locally_and_nothing_is_sent(client, make_spec, simulator):
+def test_invalid_spec_is_rejected_locally_and_nothing_is_sent(client, make_spec, sim):
     client.find_tenant("Learning Project")  # tenant fetched and cached
-    before = sim_requests(simulator, "POST /v1/instances")
+    before = requests_made(sim)["POST /v1/instances"]
     with pytest.raises(InvalidInstanceSpec) as info:
         client.create_instance(make_spec(memory="3GB"))
     assert info.value.field == "memory" and "choose one of: " in str(info.value)
@@ -98,7 +99,7 @@ def test_invalid_spec_is_rejected_locally_and_nothing_is_sent(client, make_spec,
         client.create_instance(make_spec(region="mars-1"))
     with pytest.raises(InvalidInstanceSpec, match="not a tenant this client can see"):
         client.create_instance(make_spec(tenant_id="00000000-0000-0000-0000-000000000000"))
-    assert sim_requests(simulator, "POST /v1/instances") == before
+    assert requests_made(sim)["POST /v1/instances"] == before
 
 
 def test_server_side_validation_still_maps_to_bad_request(client, make_spec):
@@ -126,70 +127,70 @@ def test_list_get_and_find_instances(client, make_spec, learning):
         client.find_instance("alpha")
 
 
-def test_lifecycle_pause_resume_rename_resize_delete(simulator, client, make_spec):
+def test_lifecycle_pause_resume_rename_resize_delete(sim, client, make_spec):
     created = client.create_instance(make_spec("life"))
     with pytest.raises(Conflict) as busy:
         client.pause_instance(created.id)
     assert "409 ongoing-database-operation" in str(busy.value)
-    simulator.advance(200)
+    sim.advance(200)
 
     paused = client.pause_instance(created.id)
     assert paused.status == "pausing"
-    simulator.advance(100)
+    sim.advance(100)
     assert client.get_instance(created.id).status == "paused"
     assert client.resume_instance(created.id).status == "resuming"
-    simulator.advance(200)
+    sim.advance(200)
 
     renamed = client.rename_instance(created.id, "life-renamed")
     assert renamed is None or renamed.name == "life-renamed"
     assert client.get_instance(created.id).name == "life-renamed"
     resized = client.resize_instance(created.id, "4GB", "8GB")
     assert resized is None or resized.status == "updating"
-    simulator.advance(200)
+    sim.advance(200)
     assert client.get_instance(created.id).memory == "4GB"
     with pytest.raises(ValueError):
         client.update_instance(created.id)
 
     gone = client.delete_instance(created.id)
     assert gone.status == "destroying"
-    simulator.advance(100)
+    sim.advance(100)
     with pytest.raises(NotFound):
         client.get_instance(created.id)
     with pytest.raises(NotFound):  # a first DELETE of a missing id is an error, not "done"
         client.delete_instance(created.id)
 
 
-def test_snapshots_create_get_list_restore_and_overwrite(simulator, client, make_spec):
-    source = running(simulator, client, make_spec("source"))
-    target = running(simulator, client, make_spec("target"))
+def test_snapshots_create_get_list_restore_and_overwrite(sim, client, make_spec):
+    source = running(sim, client, make_spec("source"))
+    target = running(sim, client, make_spec("target"))
     snapshot_id = client.create_snapshot(source.id)
     snapshot = client.get_snapshot(source.id, snapshot_id)
     assert isinstance(snapshot, Snapshot) and snapshot.id == snapshot_id
-    simulator.advance(100)
+    sim.advance(100)
     assert client.get_snapshot(source.id, snapshot_id).status == "Completed"
-    today = datetime.fromtimestamp(simulator.clock.now(), tz=timezone.utc).date()
+    today = datetime.fromtimestamp(sim.clock.now(), tz=timezone.utc).date()
     assert snapshot_id in {s.snapshot_id for s in client.list_snapshots(source.id)}
     assert snapshot_id in {s.snapshot_id for s in client.list_snapshots(source.id, today)}
     assert client.list_snapshots(source.id, "2001-01-01") == []
 
     restored = client.restore_snapshot(source.id, snapshot_id)
     assert restored is None or restored.status == "restoring"
-    simulator.advance(200)
+    sim.advance(200)
     overwritten = client.overwrite_instance(target.id, source.id, snapshot_id)
     assert overwritten is None or overwritten.status == "overwriting"
-    simulator.advance(200)
+    sim.advance(200)
     assert client.get_instance(target.id).status == "running"
     with pytest.raises(NotFound):
         client.get_snapshot(source.id, "00000000-0000-0000-0000-000000000000")
 
 
-def test_generic_request_unwraps_data_and_accepts_any_path_form(client, simulator):
+def test_generic_request_unwraps_data_and_accepts_any_path_form(client, sim):
     assert client.request("GET", "/v1/tenants") == client.request("GET", "tenants")
-    assert client.request("GET", simulator.base_url + "/v1/tenants")[0]["name"]
+    assert client.request("GET", sim.base_url + "/v1/tenants")[0]["name"]
 
 
-def test_body_less_posts_send_json_content_type_and_an_empty_object(simulator, client, make_spec):
-    created = running(simulator, client, make_spec())
+def test_body_less_posts_send_json_content_type_and_an_empty_object(sim, client, make_spec):
+    created = running(sim, client, make_spec())
     client.pause_instance(created.id)
     exchange = client.history[-1]
     assert exchange.method == "POST" and exchange.url.endswith("/pause")
@@ -197,7 +198,7 @@ def test_body_less_posts_send_json_content_type_and_an_empty_object(simulator, c
     assert exchange.request_body == {}
 
 
-def test_history_records_redacted_exchanges_and_curl(client, make_spec, simulator):
+def test_history_records_redacted_exchanges_and_curl(client, make_spec, sim):
     created = client.create_instance(make_spec("shown"))
     token_exchange = next(e for e in client.history if e.is_token_request)
     assert token_exchange.response_body["access_token"] == "<redacted>"
@@ -206,16 +207,16 @@ def test_history_records_redacted_exchanges_and_curl(client, make_spec, simulato
     assert create.status == 202 and create.response_body["data"]["password"] == "<redacted>"
     assert create.request_body["name"] == "shown"
     assert create.request_id and create.as_curl().startswith(
-        f"curl -X POST {simulator.base_url}/v1/instances -H \"Authorization: Bearer $AURA_TOKEN\"")
+        f"curl -X POST {sim.base_url}/v1/instances -H \"Authorization: Bearer $AURA_TOKEN\"")
     assert created.password not in str(create) + create.as_curl()
     listing = client.list_instances(created.tenant_id) and client.history[-1]
     assert listing.url.endswith(f"/v1/instances?tenantId={created.tenant_id}")
 
 
-def test_one_token_serves_a_whole_session(client, make_spec, simulator):
+def test_one_token_serves_a_whole_session(client, make_spec, sim):
     created = client.create_instance(make_spec())
-    simulator.advance(200)
+    sim.advance(200)
     client.get_instance(created.id)
     client.list_instances()
     assert client.token_requests == 1
-    assert simulator.stats_snapshot()["tokens_issued"] == 1
+    assert sim.stats_snapshot()["tokens_issued"] == 1

@@ -15,18 +15,19 @@ from aura_nb.errors import (
 from aura_nb.models import InstanceSpec, allowed_choices
 from aura_nb.waiting import DurationStore
 
-FAST = {"creating": (20, 30), "pausing": (5, 10), "resuming": (5, 10), "destroying": (5, 10)}
+SHORT = {"creating": (20, 30), "pausing": (5, 10), "resuming": (5, 10), "destroying": (5, 10)}
 
 
 @pytest.fixture
-def sim(make_simulator):
+def short_sim(make_simulator):
     """A simulator whose lifecycle takes well under a second of real time."""
-    return make_simulator(durations=FAST)
+    return make_simulator(durations=SHORT)
 
 
 @pytest.fixture
-def api(sim, make_client):
-    return make_client(sim)
+def short_client(short_sim, make_client):
+    """A client for ``short_sim``."""
+    return make_client(short_sim)
 
 
 def spec(client, name):
@@ -35,17 +36,17 @@ def spec(client, name):
     return InstanceSpec(name, tenant.id, "professional-db", "gcp", "europe-west1", memory)
 
 
-def test_wait_reports_progress_and_running_within_one_interval(sim, api):
-    created = api.create_instance(spec(api, "waited"))
-    ready_at = sim.world.transition_end(created.id)
+def test_wait_reports_progress_and_running_within_one_interval(short_sim, short_client):
+    created = short_client.create_instance(spec(short_client, "waited"))
+    ready_at = short_sim.world.transition_end(created.id)
     events, seen_at = [], []
 
     def progress(event):
         events.append(event)
-        seen_at.append(sim.clock.now())
+        seen_at.append(short_sim.clock.now())
 
-    instance = api.wait_for_instance(created.id, on_progress=progress,
-                                     poll_interval=5 / sim.clock.speed)
+    instance = short_client.wait_for_instance(created.id, on_progress=progress,
+                                     poll_interval=5 / short_sim.clock.speed)
     assert instance.status == "running"
     assert [e.polls for e in events] == list(range(1, len(events) + 1))
     assert all(e.status == "creating" and not e.done for e in events[:-1])
@@ -56,40 +57,40 @@ def test_wait_reports_progress_and_running_within_one_interval(sim, api):
     assert max(gaps) <= 5 + 1
 
 
-def test_paused_without_resume_fails_fast_with_a_hint(sim, api):
-    created = api.create_instance(spec(api, "paused"))
-    sim.advance(60)
-    api.pause_instance(created.id)
+def test_paused_without_resume_fails_fast_with_a_hint(short_sim, short_client):
+    created = short_client.create_instance(spec(short_client, "paused"))
+    short_sim.advance(60)
+    short_client.pause_instance(created.id)
     with pytest.raises(InstanceStatusUnreachable) as pausing:
-        api.wait_for_instance(created.id)
+        short_client.wait_for_instance(created.id)
     assert pausing.value.status == "pausing"
-    sim.advance(30)
+    short_sim.advance(30)
     events = []
     with pytest.raises(InstanceStatusUnreachable) as paused:
-        api.wait_for_instance(created.id, on_progress=events.append)
+        short_client.wait_for_instance(created.id, on_progress=events.append)
     assert paused.value.status == "paused" and "resume it" in str(paused.value)
     assert len(events) == 1 and events[0].done
 
 
-def test_resume_in_flight_is_waited_for(sim, api):
-    created = api.create_instance(spec(api, "resumed"))
-    sim.advance(60)
-    api.pause_instance(created.id)
-    assert api.wait_for_instance(created.id, "paused").status == "paused"
-    api.resume_instance(created.id)
-    assert api.wait_for_instance(created.id).status == "running"
+def test_resume_in_flight_is_waited_for(short_sim, short_client):
+    created = short_client.create_instance(spec(short_client, "resumed"))
+    short_sim.advance(60)
+    short_client.pause_instance(created.id)
+    assert short_client.wait_for_instance(created.id, "paused").status == "paused"
+    short_client.resume_instance(created.id)
+    assert short_client.wait_for_instance(created.id).status == "running"
 
 
-def test_deleted_instances_fail_fast_and_deletion_can_be_awaited(sim, api):
-    created = api.create_instance(spec(api, "doomed"))
-    sim.advance(60)
-    api.delete_instance(created.id)
+def test_deleted_instances_fail_fast_and_deletion_can_be_awaited(short_sim, short_client):
+    created = short_client.create_instance(spec(short_client, "doomed"))
+    short_sim.advance(60)
+    short_client.delete_instance(created.id)
     with pytest.raises(InstanceStatusUnreachable) as destroying:
-        api.wait_for_instance(created.id)
+        short_client.wait_for_instance(created.id)
     assert destroying.value.status == "destroying"
-    assert api.wait_for_instance(created.id, "deleted") is None
+    assert short_client.wait_for_instance(created.id, "deleted") is None
     with pytest.raises(InstanceStatusUnreachable, match="no longer exists"):
-        api.wait_for_instance(created.id)
+        short_client.wait_for_instance(created.id)
 
 
 def test_timeout_names_the_last_status(make_simulator, make_client):
@@ -168,43 +169,43 @@ def test_twenty_instances_cost_at_most_two_polls_each_once_one_is_ready(make_sim
     assert sim.stats_snapshot()["responses"].get("429", 0) == 0
 
 
-def test_many_waits_report_failures_and_keep_the_rest(sim, api):
-    made = [api.create_instance(spec(api, f"mixed-{i}")) for i in range(3)]
-    sim.advance(60)
-    api.delete_instance(made[1].id)
+def test_many_waits_report_failures_and_keep_the_rest(short_sim, short_client):
+    made = [short_client.create_instance(spec(short_client, f"mixed-{i}")) for i in range(3)]
+    short_sim.advance(60)
+    short_client.delete_instance(made[1].id)
     with pytest.raises(WaitIncomplete) as info:
-        api.wait_for_instances([c.id for c in made])
+        short_client.wait_for_instances([c.id for c in made])
     error = info.value
     assert set(error.ready) == {made[0].id, made[2].id}
     assert set(error.failures) == {made[1].id}
     assert isinstance(error.failures[made[1].id], InstanceStatusUnreachable)
     assert "1 of 3 instances did not reach 'running'" in str(error)
-    kept = api.wait_for_instances([c.id for c in made], raise_on_failure=False)
+    kept = short_client.wait_for_instances([c.id for c in made], raise_on_failure=False)
     assert set(kept) == {made[0].id, made[2].id}
 
 
-def test_a_poll_that_keeps_failing_keeps_the_ready_ones(sim, api):
+def test_a_poll_that_keeps_failing_keeps_the_ready_ones(short_sim, short_client):
     """Issue 10, defect 9: one instance whose status requests are refused (403) fails alone;
     the error still carries the instances that were ready."""
-    made = [api.create_instance(spec(api, f"refused-{i}")) for i in range(3)]
-    sim.set_faults(script=[{"method": "GET", "path": f"/v1/instances/{made[1].id}",
+    made = [short_client.create_instance(spec(short_client, f"refused-{i}")) for i in range(3)]
+    short_sim.set_faults(script=[{"method": "GET", "path": f"/v1/instances/{made[1].id}",
                             "action": "status", "status": 403, "times": 100}])
     with pytest.raises(WaitIncomplete) as info:
-        api.wait_for_instances(made)
+        short_client.wait_for_instances(made)
     error = info.value
     assert set(error.ready) == {made[0].id, made[2].id}
     assert set(error.failures) == {made[1].id}
     assert "403" in str(error.failures[made[1].id])
 
 
-def test_many_waits_can_be_cancelled_and_say_what_was_ready(sim, api):
-    made = [api.create_instance(spec(api, f"stop-{i}")) for i in range(3)]
+def test_many_waits_can_be_cancelled_and_say_what_was_ready(short_sim, short_client):
+    made = [short_client.create_instance(spec(short_client, f"stop-{i}")) for i in range(3)]
     cancel = threading.Event()
     cancel.set()
     with pytest.raises(WaitCancelled) as info:
-        api.wait_for_instances(made, cancel=cancel)
+        short_client.wait_for_instances(made, cancel=cancel)
     assert info.value.ready == {}
-    sim.advance(60)
+    short_sim.advance(60)
     cancel.clear()
 
     def stop_after_first(event):
@@ -212,7 +213,7 @@ def test_many_waits_can_be_cancelled_and_say_what_was_ready(sim, api):
             cancel.set()
 
     with pytest.raises(WaitCancelled) as info:
-        api.wait_for_instances(made, cancel=cancel, on_progress=stop_after_first)
+        short_client.wait_for_instances(made, cancel=cancel, on_progress=stop_after_first)
     assert len(info.value.ready) == 1 and set(info.value.ready) < {c.id for c in made}
 
 
@@ -225,25 +226,25 @@ def test_goal_all_waits_for_everything_and_respects_the_rate_limit(make_simulato
     assert sim.stats_snapshot()["responses"].get("429", 0) == 0
 
 
-def test_many_waits_time_other_transitions_from_the_action_not_the_creation(sim, make_client,
-                                                                            api):
-    old = api.create_instance(spec(api, "old"))
-    sim.advance(7200)
-    young = api.create_instance(spec(api, "young"))
-    sim.advance(60)
+def test_many_waits_time_other_transitions_from_the_action_not_the_creation(short_sim, make_client,
+                                                                            short_client):
+    old = short_client.create_instance(spec(short_client, "old"))
+    short_sim.advance(7200)
+    young = short_client.create_instance(spec(short_client, "young"))
+    short_sim.advance(60)
     for item in (old, young):
-        api.delete_instance(item.id)
-    gone = api.wait_for_instances([old.id, young.id], status="deleted", timeout=10)
+        short_client.delete_instance(item.id)
+    gone = short_client.wait_for_instances([old.id, young.id], status="deleted", timeout=10)
     assert gone == {old.id: None, young.id: None}
     # another client, which sent no action itself, resumes instances created long ago
-    again = [api.create_instance(spec(api, f"again-{i}")) for i in range(2)]
-    sim.advance(7200)
+    again = [short_client.create_instance(spec(short_client, f"again-{i}")) for i in range(2)]
+    short_sim.advance(7200)
     for item in again:
-        api.pause_instance(item.id)
-    sim.advance(60)
+        short_client.pause_instance(item.id)
+    short_sim.advance(60)
     for item in again:
-        api.resume_instance(item.id)
-    other = make_client(sim)
+        short_client.resume_instance(item.id)
+    other = make_client(short_sim)
     ready = other.wait_for_instances([i.id for i in again], timeout=10)
     assert {i.status for i in ready.values()} == {"running"}
 

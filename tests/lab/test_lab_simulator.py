@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import requests
 
-from aura_nb import lab
+from aura_nb import config, lab
 from aura_nb.simulator import admin
 
 
@@ -20,14 +20,14 @@ def _projects(url: str, secret: str) -> list[dict]:
 
 
 def _run(home, account):
-    proc, url = lab._start_simulator(home, 10, account)
+    proc, url = lab.start_simulator(home, 10, account)
     try:
         # Kernels get AURA_NB_HOME=home, where the admin token lies for the simulator's port.
         admin_token = admin.token_file(int(url.rsplit(":", 1)[1]), home).read_text().strip()
         clock = requests.get(f"{url}/_simulator/clock", timeout=5,
                              headers={admin.HEADER: admin_token})
         assert clock.status_code == 200
-        return proc, url, _projects(url, lab._simulator_secret())
+        return proc, url, _projects(url, lab.simulator_secret())
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -38,7 +38,7 @@ def test_account_from_dotenv_reaches_the_simulator(tmp_path, monkeypatch):
     monkeypatch.delenv("AURA_SIMULATOR_CLIENT_SECRET", raising=False)
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".env").write_text("AURA_SIMULATOR_ACCOUNT=Free\n")
-    account = lab._simulator_account()
+    account = config.simulator_account()
     assert account == "free"
     _, _, free = _run(tmp_path / "free", account)
     _, _, default = _run(tmp_path / "default", None)
@@ -48,5 +48,5 @@ def test_account_from_dotenv_reaches_the_simulator(tmp_path, monkeypatch):
 def test_kernels_get_the_secret_the_simulator_accepts(tmp_path, monkeypatch):
     monkeypatch.setenv("AURA_SIMULATOR_CLIENT_SECRET", "room-secret-42")
     monkeypatch.delenv("AURA_SIMULATOR_ACCOUNT", raising=False)
-    assert lab._simulator_secret() == "room-secret-42"
+    assert lab.simulator_secret() == "room-secret-42"
     _run(tmp_path, None)  # raises if the token request is refused

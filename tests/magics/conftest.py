@@ -17,8 +17,6 @@ from IPython.core.interactiveshell import InteractiveShell
 
 from aura_nb.lab import simulator_environment
 
-#: Fast enough that a create (90-150 server seconds) is running after about 0.15 s of polling.
-SPEED = 1000.0
 TENANT = "Learning Project"
 
 
@@ -84,18 +82,20 @@ def shell() -> InteractiveShell:
 
 
 @pytest.fixture
-def sim(make_simulator):
-    """A fast simulator without rate limit (tests do not wait for real minutes)."""
-    return make_simulator(speed=SPEED, rate_limit=0)
+def aura_sim(fast_sim):
+    """The simulator the shell's environment points at: ``fast_sim`` (speed ``FAST``, no rate
+    limit), so a create is running after about 0.15 s of polling. A module that needs another
+    one overrides this fixture (test_magics_real_time.py)."""
+    return fast_sim
 
 
 @pytest.fixture
-def aura_env(sim, clean_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """The environment a notebook kernel gets from ``./dev lab`` for ``sim``, with
+def aura_env(aura_sim, clean_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The environment a notebook kernel gets from ``./dev lab`` for ``aura_sim``, with
     ``AURA_TENANT`` set and client-side pacing off. Returns the AURA_NB_HOME folder."""
     home = tmp_path / "home"
-    for name, value in simulator_environment(sim.base_url, sim.client_id, sim.client_secret,
-                                             home).items():
+    for name, value in simulator_environment(aura_sim.base_url, aura_sim.client_id,
+                                             aura_sim.client_secret, home).items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("AURA_TENANT", TENANT)
     monkeypatch.setenv("AURA_RATE_LIMIT", "0")
@@ -103,15 +103,15 @@ def aura_env(sim, clean_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
 
 
 @pytest.fixture
-def aura(shell, sim, aura_env, capsys, simulator_secrets) -> AuraRunner:
+def aura(shell, aura_sim, aura_env, capsys, simulator_secrets) -> AuraRunner:
     """``%load_ext aura_nb`` done (its output is in ``runner.loaded``); unloaded afterwards,
     then every recorded output is searched for the simulator's secrets."""
-    runner = AuraRunner(shell, capsys, sim)
+    runner = AuraRunner(shell, capsys, aura_sim)
     runner.loaded = runner.run("%load_ext aura_nb")  # type: ignore[attr-defined]
     assert runner.loaded.error is None, runner.loaded.err  # type: ignore[attr-defined]
     yield runner
     runner.run("%unload_ext aura_nb")
-    secrets = simulator_secrets(sim)
+    secrets = simulator_secrets(aura_sim)
     assert secrets, "the simulator reported no secrets to search for"
     text = "\n".join(runner.seen)
     leaked = [s for s in secrets if s in text]

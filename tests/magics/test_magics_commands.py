@@ -12,10 +12,10 @@ from IPython.core.error import StdinNotImplementedError
 from aura_nb import CreatedInstance, Instance, InstanceSummary, Snapshot, Tenant
 
 
-def instances_in(sim) -> dict:
+def instances_in(aura_sim) -> dict:
     """The simulator's own view of the instances (id -> status)."""
-    with sim.world.lock:
-        return {i.id: i.status for i in sim.world.instances.values()}
+    with aura_sim.world.lock:
+        return {i.id: i.status for i in aura_sim.world.instances.values()}
 
 
 def test_tenants_are_assignable_and_shown_as_a_table(aura):
@@ -50,54 +50,54 @@ def test_instances_of_one_tenant_or_all(aura):
     assert "NameNotFound" in aura.fails("%aura instances --tenant Nowhere")
 
 
-def test_create_with_flags_fills_the_only_choices_and_saves_the_password(aura, sim):
+def test_create_with_flags_fills_the_only_choices_and_saves_the_password(aura, aura_sim):
     outcome = aura.run("%aura create solo --type free-db")
     created = outcome.value
     assert isinstance(created, CreatedInstance)
     assert (created.cloud_provider, created.region) == ("gcp", "europe-west1")
     assert created.vault_path.exists() and str(created.vault_path) in outcome.out
     assert f"%aura wait {created.id}" in outcome.out
-    password = sim.issued_secrets()["passwords"][-1]
+    password = aura_sim.issued_secrets()["passwords"][-1]
     assert f"NEO4J_PASSWORD={password}" in created.vault_path.read_text()
     assert password not in created._repr_html_()  # the fixture scans all output as well
-    assert instances_in(sim) == {created.id: "creating"}
+    assert instances_in(aura_sim) == {created.id: "creating"}
 
 
-def test_create_completes_missing_choices_with_the_first_offered_and_says_so(aura, sim):
+def test_create_completes_missing_choices_with_the_first_offered_and_says_so(aura, aura_sim):
     outcome = aura.run("%aura create db --type professional-db --cloud aws")
     created = outcome.value
     assert (created.cloud_provider, created.region) == ("aws", "us-east-1")
     assert "professional-db on aws us-east-1, 1GB" in outcome.out
-    assert instances_in(sim) == {created.id: "creating"}
+    assert instances_in(aura_sim) == {created.id: "creating"}
 
 
-def test_create_refuses_a_live_name_unless_allowed(aura, sim):
+def test_create_refuses_a_live_name_unless_allowed(aura, aura_sim):
     first = aura.ok("%aura create twin --type free-db")
     line = aura.fails("%aura create twin --type professional-db")
     assert "already the name of" in line and first.id in line
     assert "--allow-duplicate-name" in line
-    assert sim.stats_snapshot()["requests"]["POST /v1/instances"] == 1
+    assert aura_sim.stats_snapshot()["requests"]["POST /v1/instances"] == 1
     second = aura.ok("%aura create twin --type professional-db --allow-duplicate-name")
-    assert set(instances_in(sim)) == {first.id, second.id}
+    assert set(instances_in(aura_sim)) == {first.id, second.id}
 
 
-def test_create_refuses_when_the_vault_cannot_be_written(aura, sim, monkeypatch, tmp_path):
+def test_create_refuses_when_the_vault_cannot_be_written(aura, aura_sim, monkeypatch, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     monkeypatch.setenv("AURA_VAULT_DIR", str(blocker / "vault"))
     aura.ok("%aura connect")
     line = aura.fails("%aura create db --type free-db")
     assert "VaultUnwritable" in line and "nothing was sent" in line
-    assert "POST /v1/instances" not in sim.stats_snapshot()["requests"]
+    assert "POST /v1/instances" not in aura_sim.stats_snapshot()["requests"]
 
 
-def test_create_shows_an_unsaved_password_once_on_stderr(aura, sim, monkeypatch,
+def test_create_shows_an_unsaved_password_once_on_stderr(aura, aura_sim, monkeypatch,
                                                          vault_writes_fail):
     vault_writes_fail(rescue=False)
     outcome = aura.run("%aura create unsaved --type free-db")
     monkeypatch.undo()
 
-    password = sim.issued_secrets()["passwords"][-1]
+    password = aura_sim.issued_secrets()["passwords"][-1]
     assert outcome.error is None and outcome.value.id in outcome.err
     assert outcome.err.count(password) == 1 and password not in outcome.out
     # the documented exception to the no-secret rule: drop it before the fixture's scan
@@ -113,23 +113,23 @@ def test_create_shows_an_unsaved_password_once_on_stderr(aura, sim, monkeypatch,
      "region 'mars-north1' is not offered"),
     ("--type graph-db", "type 'graph-db' is not offered"),
 ])
-def test_invalid_spec_is_rejected_before_anything_is_sent(aura, sim, flags, complaint):
+def test_invalid_spec_is_rejected_before_anything_is_sent(aura, aura_sim, flags, complaint):
     line = aura.fails(f"%aura create db {flags}")
     assert "InvalidInstanceSpec" in line and complaint in line
-    assert "POST /v1/instances" not in sim.stats_snapshot()["requests"]
+    assert "POST /v1/instances" not in aura_sim.stats_snapshot()["requests"]
 
 
-def test_create_name_is_checked(aura, sim):
+def test_create_name_is_checked(aura, aura_sim):
     line = aura.fails(f"%aura create {'x' * 31} --type free-db")
     assert "31 characters long" in line
-    assert instances_in(sim) == {}
+    assert instances_in(aura_sim) == {}
 
 
-def test_create_without_a_default_tenant_says_how_to_pick_one(aura, monkeypatch, sim):
+def test_create_without_a_default_tenant_says_how_to_pick_one(aura, monkeypatch, aura_sim):
     monkeypatch.delenv("AURA_TENANT")
     line = aura.fails("%aura create db --type free-db")
     assert "AmbiguousName" in line and "AURA_TENANT" in line
-    assert instances_in(sim) == {}
+    assert instances_in(aura_sim) == {}
 
 
 def test_create_without_flags_opens_the_creation_form(aura):
@@ -160,7 +160,7 @@ def test_unknown_instance_is_one_line_listing_names(aura, running):
     assert "NameNotFound: no instance named 'prod'" in line and "'prod-db'" in line
 
 
-def test_ambiguous_name_lists_the_ids(aura, sim):
+def test_ambiguous_name_lists_the_ids(aura, aura_sim):
     spec = "--type professional-db --cloud gcp --region europe-west1 --memory 1GB"
     first = aura.ok(f"%aura create twin {spec}")
     second = aura.ok(f"%aura create twin {spec} --allow-duplicate-name")
@@ -168,10 +168,10 @@ def test_ambiguous_name_lists_the_ids(aura, sim):
         line = aura.fails(f"%aura {command} twin")
         assert "AmbiguousName" in line and first.id in line and second.id in line
     assert aura.ok(f"%aura instance {second.id}").name == "twin"
-    assert set(instances_in(sim)) == {first.id, second.id}
+    assert set(instances_in(aura_sim)) == {first.id, second.id}
 
 
-def test_wait_pause_and_resume(aura, running, sim):
+def test_wait_pause_and_resume(aura, running, aura_sim):
     paused = aura.run("%aura pause prod-db")
     assert paused.value.status == "pausing"
     assert f"%aura wait {running.id} --status paused" in paused.out
@@ -184,23 +184,23 @@ def test_wait_pause_and_resume(aura, running, sim):
     assert aura.ok("%aura wait prod-db").status == "running"
 
 
-def test_delete_asks_and_keeps_the_instance_on_no(aura, running, sim, monkeypatch):
+def test_delete_asks_and_keeps_the_instance_on_no(aura, running, aura_sim, monkeypatch):
     questions = []
     monkeypatch.setattr("builtins.input", lambda q="": questions.append(q) or "n")
     outcome = aura.run("%aura delete prod-db")
     assert outcome.error is None and outcome.value is None
     assert questions and running.id in questions[0] and "[y/N]" in questions[0]
     assert "not deleted" in outcome.out
-    assert instances_in(sim)[running.id] == "running"
+    assert instances_in(aura_sim)[running.id] == "running"
 
 
-def test_delete_after_yes(aura, running, sim, monkeypatch):
+def test_delete_after_yes(aura, running, aura_sim, monkeypatch):
     monkeypatch.setattr("builtins.input", lambda q="": "y")
     deleted = aura.ok("%aura delete prod-db")
     assert deleted.id == running.id and deleted.status == "destroying"
     gone = aura.run("%aura wait prod-db --status deleted")
     assert gone.value.id == running.id and "is deleted" in gone.out
-    assert running.id not in instances_in(sim)
+    assert running.id not in instances_in(aura_sim)
 
 
 def _no_stdin(prompt=""):
@@ -210,18 +210,18 @@ def _no_stdin(prompt=""):
 
 @pytest.mark.parametrize("kernel_input", [_no_stdin, None], ids=["ipykernel", "closed-stdin"])
 def test_delete_refuses_without_yes_where_nobody_can_answer(
-        aura, running, sim, monkeypatch, kernel_input):
+        aura, running, aura_sim, monkeypatch, kernel_input):
     if kernel_input is not None:  # what ipykernel does when the frontend allows no input
         monkeypatch.setattr("builtins.input", kernel_input)
     line = aura.fails("%aura delete prod-db")  # else pytest's captured stdin refuses to read
     assert "add --yes" in line
-    assert instances_in(sim)[running.id] == "running"
+    assert instances_in(aura_sim)[running.id] == "running"
     assert aura.ok("%aura delete prod-db --yes").status == "destroying"
 
 
-def test_delete_unknown_instance_changes_nothing(aura, running, sim):
+def test_delete_unknown_instance_changes_nothing(aura, running, aura_sim):
     assert "NameNotFound" in aura.fails("%aura delete nothing-here --yes")
-    assert instances_in(sim) == {running.id: "running"}
+    assert instances_in(aura_sim) == {running.id: "running"}
 
 
 def test_snapshot_and_snapshots(aura, running):
@@ -236,7 +236,7 @@ def test_snapshot_and_snapshots(aura, running):
     assert aura.ok("%aura snapshots prod-db --date 2001-01-01") == []
 
 
-def test_no_secret_in_output_after_a_full_session(aura, sim, simulator_secrets):
+def test_no_secret_in_output_after_a_full_session(aura, aura_sim, simulator_secrets):
     """A whole session of commands, then an explicit scan (the fixture scans again)."""
     aura.ok("%aura create solo --type free-db")
     aura.ok("%aura wait solo")
@@ -244,7 +244,7 @@ def test_no_secret_in_output_after_a_full_session(aura, sim, simulator_secrets):
                  "%aura snapshots solo", "%aura delete solo --yes"):
         aura.ok(line)
     text = "\n".join(aura.seen)
-    secrets = simulator_secrets(sim)
-    assert sim.issued_secrets()["passwords"] and sim.issued_secrets()["access_tokens"]
-    assert sim.client_secret in secrets
+    secrets = simulator_secrets(aura_sim)
+    assert aura_sim.issued_secrets()["passwords"] and aura_sim.issued_secrets()["access_tokens"]
+    assert aura_sim.client_secret in secrets
     assert [s for s in secrets if s in text] == []

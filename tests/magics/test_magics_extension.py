@@ -23,10 +23,10 @@ def aura_matchers(shell) -> list:
             if isinstance(getattr(m, "__self__", None), AuraMagics)]
 
 
-def test_load_says_in_one_line_which_api_it_talks_to(aura, sim):
+def test_load_says_in_one_line_which_api_it_talks_to(aura, aura_sim):
     lines = aura.loaded.out.strip().splitlines()
     assert len(lines) == 1
-    assert "Simulator mode" in lines[0] and sim.base_url in lines[0]
+    assert "Simulator mode" in lines[0] and aura_sim.base_url in lines[0]
     assert "%aura help" in lines[0]
 
 
@@ -53,7 +53,7 @@ def test_loading_twice_keeps_one_magic_and_one_completer(aura, shell):
 
 
 def test_a_configuration_problem_at_load_is_one_line_and_connect_retries(
-        aura, shell, monkeypatch, sim):
+        aura, shell, monkeypatch, aura_sim):
     aura.ok("%unload_ext aura_nb")
     monkeypatch.setenv("AURA_BASE_URL", "ftp://example.invalid")
     outcome = aura.run("%load_ext aura_nb")
@@ -61,9 +61,9 @@ def test_a_configuration_problem_at_load_is_one_line_and_connect_retries(
     assert outcome.out.count("\n") == 1 and "ConfigurationError" in outcome.out
     assert "%aura connect" in outcome.out
     assert "ConfigurationError" in aura.fails("%aura tenants")
-    monkeypatch.setenv("AURA_BASE_URL", sim.base_url)
+    monkeypatch.setenv("AURA_BASE_URL", aura_sim.base_url)
     client = aura.ok("%aura connect")
-    assert client.base_url == sim.base_url
+    assert client.base_url == aura_sim.base_url
     assert len(aura.ok("%aura tenants")) == 3
 
 
@@ -105,10 +105,10 @@ def test_bad_arguments_are_one_line(aura, line, expected):
     assert expected in aura.fails(line)
 
 
-def test_whoami_reports_mode_url_token_expiry_and_requests(aura, sim):
+def test_whoami_reports_mode_url_token_expiry_and_requests(aura, aura_sim):
     fresh = aura.ok("%aura whoami")
     assert isinstance(fresh, ConnectionInfo)
-    assert (fresh.mode, fresh.base_url) == ("simulator", sim.base_url)
+    assert (fresh.mode, fresh.base_url) == ("simulator", aura_sim.base_url)
     assert fresh.token == "not fetched yet" and fresh.requests == 0
     aura.ok("%aura tenants")
     info = aura.ok("%aura whoami")
@@ -120,7 +120,7 @@ def test_whoami_reports_mode_url_token_expiry_and_requests(aura, sim):
     minutes = int(found.group(1)) if found.group(1) else 60 + int(found.group(2))
     assert 55 <= minutes <= 70, info.token
     assert info.tenant == "Learning Project"
-    stats = sim.stats_snapshot()
+    stats = aura_sim.stats_snapshot()
     assert info.requests == sum(stats["requests"].values()) == 2  # the token, then the list
     assert info.token_requests == stats["tokens_issued"] == 1
     assert "in server time at 1000x" in info._repr_html_()
@@ -139,11 +139,11 @@ def test_whoami_reads_only_the_clients_public_properties(shell):
     assert AuraMagics(shell, client=public).aura("whoami").token == "not fetched yet"
 
 
-def test_connect_starts_a_fresh_client(aura, sim):
+def test_connect_starts_a_fresh_client(aura, aura_sim):
     first = aura.ok("%aura tenants") and aura.ok("%aura whoami")
     assert first.requests == 2
     outcome = aura.run("%aura connect")
-    assert sim.base_url in outcome.out
+    assert aura_sim.base_url in outcome.out
     assert aura.ok("%aura whoami").requests == 0
 
 
@@ -180,9 +180,9 @@ def test_completion_offers_subcommands_options_and_known_names(aura, shell):
     assert "'Learning Project'" in complete(shell, "%aura instances --tenant ")
 
 
-def test_completion_sends_no_request(aura, shell, sim):
+def test_completion_sends_no_request(aura, shell, aura_sim):
     aura.ok("%aura tenants")
-    before = sim.stats_snapshot()["requests"]
+    before = aura_sim.stats_snapshot()["requests"]
     for text in ("%aura ", "%aura instance ", "%aura tenant ", "%aura instances --tenant L"):
         complete(shell, text)
-    assert sim.stats_snapshot()["requests"] == before
+    assert aura_sim.stats_snapshot()["requests"] == before

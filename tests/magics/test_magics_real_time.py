@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from tests.helpers import REAL_TIME
+
 
 @pytest.fixture
-def sim(make_simulator):
-    """A simulator at speed 1: an instance stays ``creating`` for 90-150 real seconds."""
-    return make_simulator(speed=1.0, rate_limit=0)
+def aura_sim(make_simulator):
+    """A simulator at speed ``REAL_TIME``: an instance stays ``creating`` for 90-150 real
+    seconds (the magics' usual ``fast_sim`` would finish it while the test looks)."""
+    return make_simulator(speed=REAL_TIME, rate_limit=0)
 
 
 def test_wait_gives_up_with_one_line(aura):
@@ -18,7 +21,7 @@ def test_wait_gives_up_with_one_line(aura):
     assert aura.ok("%aura instance slow").status == "creating"
 
 
-def test_an_action_refused_by_the_api_is_one_line(aura, sim):
+def test_an_action_refused_by_the_api_is_one_line(aura, aura_sim):
     created = aura.ok("%aura create busy --type free-db")
     line = aura.fails("%aura pause busy")  # still creating
     assert "Conflict: 409" in line and f"(POST /v1/instances/{created.id}/pause)" in line

@@ -8,7 +8,7 @@ GDS 2.2 calls ``GET /v2beta1/organizations`` (at most one organization) and then
 import pytest
 import requests
 
-from outside_helpers import unavailable
+from tests.helpers.outside import unavailable
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from outside_helpers import unavailable
+from tests.helpers.outside import unavailable
 
 
 def cli_binary() -> str:

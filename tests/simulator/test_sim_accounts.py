@@ -8,7 +8,8 @@ import pytest
 import requests
 
 from aura_nb.simulator import Simulator
-from sim_helpers import Api, Cli, cli_env, error_of, fetch_token
+
+from tests.helpers.simulator import Api, Cli, cli_env, error_of, fetch_token
 
 BILLING = {"errors": [{"message": "You must provide billing details in the Aura Console before "
                                   "creating an instance", "reason": "missing-billing-details"}]}

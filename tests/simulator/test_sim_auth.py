@@ -6,11 +6,11 @@ import requests
 
 from aura_nb.simulator import Simulator
 
-from sim_helpers import CLIENT, OTHER, fetch_token
+from tests.helpers.simulator import CLIENT, OTHER, fetch_token
 
 
-def test_token_endpoint_issues_bearer_token(sim):
-    r = requests.post(f"{sim.base_url}/oauth/token", auth=CLIENT,
+def test_token_endpoint_issues_bearer_token(manual_sim):
+    r = requests.post(f"{manual_sim.base_url}/oauth/token", auth=CLIENT,
                       data={"grant_type": "client_credentials"})
     assert r.status_code == 200
     body = r.json()
@@ -21,36 +21,36 @@ def test_token_endpoint_issues_bearer_token(sim):
     assert r.headers["Content-Type"] == "application/json"
 
 
-def test_token_accepts_credentials_in_the_form_too(sim):
-    r = requests.post(f"{sim.base_url}/oauth/token",
+def test_token_accepts_credentials_in_the_form_too(manual_sim):
+    r = requests.post(f"{manual_sim.base_url}/oauth/token",
                       data={"grant_type": "client_credentials", "client_id": CLIENT[0],
                             "client_secret": CLIENT[1]})
     assert r.status_code == 200
 
 
-def test_bad_credentials_get_401(sim):
+def test_bad_credentials_get_401(manual_sim):
     for auth in [(CLIENT[0], "wrong"), ("nobody", CLIENT[1]), (OTHER[0], CLIENT[1])]:
-        r = requests.post(f"{sim.base_url}/oauth/token", auth=auth,
+        r = requests.post(f"{manual_sim.base_url}/oauth/token", auth=auth,
                           data={"grant_type": "client_credentials"})
         assert r.status_code == 401, auth
         assert "error" in r.json()
-    r = requests.post(f"{sim.base_url}/oauth/token", data={"grant_type": "client_credentials"})
+    r = requests.post(f"{manual_sim.base_url}/oauth/token", data={"grant_type": "client_credentials"})
     assert r.status_code == 401
     garbled = {"Authorization": "Basic not*base64"}
-    r = requests.post(f"{sim.base_url}/oauth/token", headers=garbled,
+    r = requests.post(f"{manual_sim.base_url}/oauth/token", headers=garbled,
                       data={"grant_type": "client_credentials"})
     assert r.status_code == 401
 
 
-def test_missing_or_wrong_grant_type_gets_400(sim):
-    r = requests.post(f"{sim.base_url}/oauth/token", auth=CLIENT)
+def test_missing_or_wrong_grant_type_gets_400(manual_sim):
+    r = requests.post(f"{manual_sim.base_url}/oauth/token", auth=CLIENT)
     assert r.status_code == 400 and "grant_type" in r.json()["error"]
-    r = requests.post(f"{sim.base_url}/oauth/token", auth=CLIENT, data={"grant_type": "password"})
+    r = requests.post(f"{manual_sim.base_url}/oauth/token", auth=CLIENT, data={"grant_type": "password"})
     assert r.status_code == 400 and "client_credentials" in r.json()["error"]
 
 
-def test_missing_or_garbled_bearer_gets_401(sim):
-    url = f"{sim.base_url}/v1/tenants"
+def test_missing_or_garbled_bearer_gets_401(manual_sim):
+    url = f"{manual_sim.base_url}/v1/tenants"
     assert requests.get(url).status_code == 401
     assert requests.get(url, headers={"Authorization": "Bearer "}).status_code == 401
     assert requests.get(url, headers={"Authorization": "Bearer garbage"}).status_code == 401
@@ -60,18 +60,18 @@ def test_missing_or_garbled_bearer_gets_401(sim):
     assert "error" in r.json()
 
 
-def test_expired_token_gets_403_and_a_new_one_works(sim):
-    token = fetch_token(sim.base_url)
+def test_expired_token_gets_403_and_a_new_one_works(manual_sim):
+    token = fetch_token(manual_sim.base_url)
     headers = {"Authorization": f"Bearer {token}"}
-    assert requests.get(f"{sim.base_url}/v1/tenants", headers=headers).status_code == 200
-    sim.advance(3599)
-    assert requests.get(f"{sim.base_url}/v1/tenants", headers=headers).status_code == 200
-    sim.advance(2)
-    r = requests.get(f"{sim.base_url}/v1/tenants", headers=headers)
+    assert requests.get(f"{manual_sim.base_url}/v1/tenants", headers=headers).status_code == 200
+    manual_sim.advance(3599)
+    assert requests.get(f"{manual_sim.base_url}/v1/tenants", headers=headers).status_code == 200
+    manual_sim.advance(2)
+    r = requests.get(f"{manual_sim.base_url}/v1/tenants", headers=headers)
     assert r.status_code == 403
     assert "expired" in r.json()["error"]
-    fresh = {"Authorization": f"Bearer {fetch_token(sim.base_url)}"}
-    assert requests.get(f"{sim.base_url}/v1/tenants", headers=fresh).status_code == 200
+    fresh = {"Authorization": f"Bearer {fetch_token(manual_sim.base_url)}"}
+    assert requests.get(f"{manual_sim.base_url}/v1/tenants", headers=fresh).status_code == 200
 
 
 def test_token_lifetime_is_configurable_and_reported_in_real_seconds():
@@ -88,16 +88,16 @@ def test_custom_client_credentials():
         fetch_token(sim.base_url, ("my-id", "my-secret"))
 
 
-def test_each_client_sees_only_its_own_tenants(sim):
-    mine = requests.get(f"{sim.base_url}/v1/tenants",
-                        headers={"Authorization": f"Bearer {fetch_token(sim.base_url)}"})
-    theirs = requests.get(f"{sim.base_url}/v1/tenants", headers={
-        "Authorization": f"Bearer {fetch_token(sim.base_url, OTHER)}"})
+def test_each_client_sees_only_its_own_tenants(manual_sim):
+    mine = requests.get(f"{manual_sim.base_url}/v1/tenants",
+                        headers={"Authorization": f"Bearer {fetch_token(manual_sim.base_url)}"})
+    theirs = requests.get(f"{manual_sim.base_url}/v1/tenants", headers={
+        "Authorization": f"Bearer {fetch_token(manual_sim.base_url, OTHER)}"})
     mine_names = {t["name"] for t in mine.json()["data"]}
     their_names = {t["name"] for t in theirs.json()["data"]}
     assert mine_names == {"Learning Project", "Workshop Project", "Enterprise Project"}
     assert their_names == {"Other Project"}
     foreign = theirs.json()["data"][0]["id"]
-    r = requests.get(f"{sim.base_url}/v1/tenants/{foreign}",
-                     headers={"Authorization": f"Bearer {fetch_token(sim.base_url)}"})
+    r = requests.get(f"{manual_sim.base_url}/v1/tenants/{foreign}",
+                     headers={"Authorization": f"Bearer {fetch_token(manual_sim.base_url)}"})
     assert r.status_code == 404

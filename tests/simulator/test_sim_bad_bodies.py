@@ -2,21 +2,22 @@
 
 import pytest
 
-from sim_helpers import CLIENT, admin, error_of
+from tests.helpers.simulator import CLIENT, admin, error_of
+
 
 BAD_VALUES = [None, 0, -1, 1.5, True, [], ["x"], {}, {"a": 1}, "", " ", "x" * 5000, "\x00",
               "9" * 40]
 
 
 @pytest.fixture
-def targets(api, sim):
+def targets(api, manual_sim):
     """Valid bodies for each POST/PATCH route, with running instances to aim at."""
     learning = api.tenant_id("Learning Project")
     enterprise = api.tenant_id("Enterprise Project")
     iid = api.running(memory="4GB")["id"]
     source = api.running(name="source")["id"]
     snapshot = api.post(f"/v1/instances/{source}/snapshots").json()["data"]["snapshot_id"]
-    sim.advance(120)
+    manual_sim.advance(120)
     api.renew()
     create = {"name": "x", "tenant_id": learning, "type": "professional-db",
               "cloud_provider": "gcp", "region": "europe-west1", "memory": "2GB", "version": "5",
@@ -75,14 +76,14 @@ def test_invalid_bodies_are_rejected_with_the_field_named(api, targets):
 
 @pytest.mark.parametrize("nested", [b"[" * 100_000 + b"]" * 100_000,
                                     b'{"a":' * 50_000 + b"1" + b"}" * 50_000])
-def test_deeply_nested_json_is_a_400_in_the_api_error_shape(api, sim, nested, capfd):
+def test_deeply_nested_json_is_a_400_in_the_api_error_shape(api, manual_sim, nested, capfd):
     for method, path in [("POST", "/v1/instances"), ("PATCH", "/v1/instances/0123abcd"),
                          ("POST", "/v1/graph-analytics/sessions")]:
         r = api.session.request(method, api.base + path, data=nested, timeout=10,
                                 headers={"Content-Type": "application/json"})
         assert r.status_code == 400, r.text[:200]
         assert error_of(r)["message"] == "The request body is nested too deeply"
-    r = admin(sim, "POST", "faults", data=nested)
+    r = admin(manual_sim, "POST", "faults", data=nested)
     assert r.status_code == 400 and error_of(r)["message"] == "The request body is nested too deeply"
     r = api.session.post(api.base + "/oauth/token", data=nested, auth=CLIENT,
                          headers={"Content-Type": "application/json"})

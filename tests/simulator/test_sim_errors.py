@@ -9,14 +9,15 @@ from email.utils import parsedate_to_datetime
 import pytest
 import requests
 
-from sim_helpers import admin, error_of
+from tests.helpers.simulator import admin, error_of
+
 
 REQUEST_ID = re.compile(r"[0-9a-f]{32}/\d+")
 
 
-def raw_exchange(sim, data: bytes, timeout=5) -> bytes:
+def raw_exchange(manual_sim, data: bytes, timeout=5) -> bytes:
     """Send raw bytes on a new connection and read until the server closes it."""
-    with socket.create_connection(("127.0.0.1", sim.port), timeout=timeout) as sock:
+    with socket.create_connection(("127.0.0.1", manual_sim.port), timeout=timeout) as sock:
         sock.sendall(data)
         chunks = []
         while True:
@@ -26,18 +27,18 @@ def raw_exchange(sim, data: bytes, timeout=5) -> bytes:
             chunks.append(chunk)
 
 
-def test_every_response_has_request_id_json_type_and_virtual_date(api, sim):
-    sim.advance(86400 * 3)
+def test_every_response_has_request_id_json_type_and_virtual_date(api, manual_sim):
+    manual_sim.advance(86400 * 3)
     api.renew()
     responses = [api.get("/v1/tenants"), api.get("/v1/instances/deadbeef"), api.get("/v1/nope"),
-                 requests.get(f"{sim.base_url}/v1/tenants"),
-                 requests.post(f"{sim.base_url}/oauth/token", auth=("x", "y"))]
+                 requests.get(f"{manual_sim.base_url}/v1/tenants"),
+                 requests.post(f"{manual_sim.base_url}/oauth/token", auth=("x", "y"))]
     for r in responses:
         assert REQUEST_ID.fullmatch(r.headers["X-Request-Id"]), r.headers
         assert r.headers["Content-Type"] == "application/json"
         assert int(r.headers["Content-Length"]) == len(r.content)
         date = parsedate_to_datetime(r.headers["Date"])
-        assert abs(date.timestamp() - sim.clock.now()) < 5
+        assert abs(date.timestamp() - manual_sim.clock.now()) < 5
     assert len({r.headers["X-Request-Id"] for r in responses}) == len(responses)
 
 
@@ -66,7 +67,7 @@ def test_malformed_or_non_object_json_gets_400(api, body):
     assert error_of(r)["message"].startswith("The request body")
 
 
-def test_unknown_paths_get_404_and_wrong_methods_405(api, sim):
+def test_unknown_paths_get_404_and_wrong_methods_405(api, manual_sim):
     for path in ["/v1/nope", "/v1/instances/abc/nope", "/v2/instances", "/", "/oauth/tokens"]:
         r = api.get(path)
         assert r.status_code == 404, path
@@ -76,7 +77,7 @@ def test_unknown_paths_get_404_and_wrong_methods_405(api, sim):
     error_of(r)
     assert api.get("/v1/instances/sizing").status_code == 405
     assert api.delete("/v1/tenants").status_code == 405
-    assert requests.get(f"{sim.base_url}/oauth/token").status_code == 405
+    assert requests.get(f"{manual_sim.base_url}/oauth/token").status_code == 405
     head = api.session.head(f"{api.base}/v1/tenants")
     assert head.status_code == 405 and head.content == b""
 
@@ -123,21 +124,21 @@ def test_keep_alive_survives_error_answers(api):
     b"FROB /v1/tenants HTTP/1.1\r\nConnection: close\r\n\r\n",
     b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n",
 ])
-def test_broken_requests_get_a_4xx_json_answer(sim, raw):
-    answer = raw_exchange(sim, raw)
+def test_broken_requests_get_a_4xx_json_answer(manual_sim, raw):
+    answer = raw_exchange(manual_sim, raw)
     head, _, body = answer.partition(b"\r\n\r\n")
     status = int(head.split()[1])
     assert 400 <= status < 500, answer[:200]
     assert body.startswith(b'{"error')
 
 
-def test_truncated_body_does_not_hang_the_server(sim):
-    with socket.create_connection(("127.0.0.1", sim.port), timeout=5) as sock:
+def test_truncated_body_does_not_hang_the_server(manual_sim):
+    with socket.create_connection(("127.0.0.1", manual_sim.port), timeout=5) as sock:
         sock.sendall(b"POST /v1/instances HTTP/1.1\r\nContent-Type: application/json\r\n"
                      b"Content-Length: 100\r\n\r\n{\"na")
         sock.shutdown(socket.SHUT_WR)
         assert sock.recv(100) == b""        # closed without an answer
-    assert admin(sim, "GET", "health").status_code == 200
+    assert admin(manual_sim, "GET", "health").status_code == 200
 
 
 def test_wrong_types_in_query_and_path_are_not_500(api):
@@ -146,13 +147,13 @@ def test_wrong_types_in_query_and_path_are_not_500(api):
     assert api.get("/v1/instances", params={"tenantId": ["a", "b"]}).status_code == 404
 
 
-def test_a_client_hanging_up_mid_request_prints_nothing(sim, capfd):
+def test_a_client_hanging_up_mid_request_prints_nothing(manual_sim, capfd):
     for _ in range(3):
-        sock = socket.create_connection(("127.0.0.1", sim.port))
+        sock = socket.create_connection(("127.0.0.1", manual_sim.port))
         sock.sendall(b"GET /v1/tenants HTTP/1.1\r\nHost: x\r\n")     # headers never finished
         time.sleep(0.02)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         sock.close()                                                  # connection reset
-    assert admin(sim, "GET", "health").status_code == 200
+    assert admin(manual_sim, "GET", "health").status_code == 200
     captured = capfd.readouterr()
     assert captured.err == "" and captured.out == ""

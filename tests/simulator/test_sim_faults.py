@@ -7,7 +7,8 @@ import requests
 
 from aura_nb.simulator import Simulator
 from aura_nb.simulator.faults import parse_spec
-from sim_helpers import Api, admin, error_of
+
+from tests.helpers.simulator import Api, admin, error_of
 
 
 def create_body(api):
@@ -16,32 +17,32 @@ def create_body(api):
             "memory": "2GB", "version": "5"}
 
 
-def test_error_rate_answers_a_mix_of_5xx_without_doing_the_work(api, sim):
+def test_error_rate_answers_a_mix_of_5xx_without_doing_the_work(api, manual_sim):
     body = create_body(api)
-    sim.set_faults(error_rate=1.0)
+    manual_sim.set_faults(error_rate=1.0)
     answers = [api.post("/v1/instances", body) for _ in range(40)]
     assert {r.status_code for r in answers} == {500, 502, 503, 504}
     assert all(error_of(r)["reason"] == "simulated-fault" for r in answers)
-    sim.set_faults(error_rate=0)
+    manual_sim.set_faults(error_rate=0)
     assert api.get("/v1/instances").json()["data"] == []
 
 
-def test_rate_429_fault_carries_retry_after(api, sim):
-    sim.set_faults(rate_429=1.0)
+def test_rate_429_fault_carries_retry_after(api, manual_sim):
+    manual_sim.set_faults(rate_429=1.0)
     r = api.get("/v1/tenants")
     assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
 
 
-def test_drop_rate_closes_the_connection_unanswered(api, sim):
-    sim.set_faults(drop_rate=1.0)
+def test_drop_rate_closes_the_connection_unanswered(api, manual_sim):
+    manual_sim.set_faults(drop_rate=1.0)
     with pytest.raises(requests.ConnectionError):
         api.get("/v1/tenants")
-    sim.set_faults(drop_rate=0.0)
+    manual_sim.set_faults(drop_rate=0.0)
     assert api.get("/v1/tenants").status_code == 200
 
 
-def test_latency_is_added_in_real_seconds(api, sim):
-    sim.set_faults(latency=0.3)
+def test_latency_is_added_in_real_seconds(api, manual_sim):
+    manual_sim.set_faults(latency=0.3)
     started = time.monotonic()
     assert api.get("/v1/tenants").status_code == 200
     assert time.monotonic() - started >= 0.3
@@ -59,20 +60,20 @@ def test_random_faults_are_seeded_and_partial():
     assert pattern(8) != first
 
 
-def test_lose_response_does_the_work_but_never_answers(api, sim):
-    sim.set_faults(script=[{"method": "POST", "path": "/v1/instances",
+def test_lose_response_does_the_work_but_never_answers(api, manual_sim):
+    manual_sim.set_faults(script=[{"method": "POST", "path": "/v1/instances",
                             "action": "lose_response"}])
     with pytest.raises(requests.ConnectionError):
         api.post("/v1/instances", create_body(api))
     created = api.get("/v1/instances").json()["data"]
     assert [i["name"] for i in created] == ["faulty"]           # it exists all the same
     assert api.post("/v1/instances", create_body(api)).status_code == 202   # used up
-    assert sim.faults.to_dict()["script"] == []
+    assert manual_sim.faults.to_dict()["script"] == []
 
 
-def test_scripted_status_and_drop_do_no_work_and_count_down(api, sim):
+def test_scripted_status_and_drop_do_no_work_and_count_down(api, manual_sim):
     iid = api.running()["id"]
-    sim.set_faults(script=[
+    manual_sim.set_faults(script=[
         {"method": "POST", "path": "/v1/instances/{instanceId}/pause", "action": "status",
          "status": 503, "times": 2},
         {"method": "DELETE", "path": f"/v1/instances/{iid}", "action": "drop"},
@@ -86,31 +87,31 @@ def test_scripted_status_and_drop_do_no_work_and_count_down(api, sim):
     assert api.post(f"/v1/instances/{iid}/pause").status_code == 202
 
 
-def test_token_endpoint_can_fail_too(sim):
-    sim.set_faults(script=[{"method": "POST", "path": "/oauth/token", "action": "status",
+def test_token_endpoint_can_fail_too(manual_sim):
+    manual_sim.set_faults(script=[{"method": "POST", "path": "/oauth/token", "action": "status",
                             "status": 502}])
-    r = requests.post(f"{sim.base_url}/oauth/token", auth=("simulator-client", "simulator-secret"),
+    r = requests.post(f"{manual_sim.base_url}/oauth/token", auth=("simulator-client", "simulator-secret"),
                       data={"grant_type": "client_credentials"})
     assert r.status_code == 502
-    assert sim.world.tokens_issued == 0
+    assert manual_sim.world.tokens_issued == 0
 
 
-def test_faults_never_touch_the_admin_surface(sim):
-    sim.set_faults(error_rate=1.0, drop_rate=1.0)
+def test_faults_never_touch_the_admin_surface(manual_sim):
+    manual_sim.set_faults(error_rate=1.0, drop_rate=1.0)
     for path in ("health", "stats", "faults", "secrets", "clock"):
-        assert admin(sim, "GET", path).status_code == 200
+        assert admin(manual_sim, "GET", path).status_code == 200
 
 
-def test_faults_can_be_changed_over_http(api, sim):
-    r = admin(sim, "POST", "faults", json={"error_rate": 1.0})
+def test_faults_can_be_changed_over_http(api, manual_sim):
+    r = admin(manual_sim, "POST", "faults", json={"error_rate": 1.0})
     assert r.status_code == 200 and r.json()["error_rate"] == 1.0
     assert api.get("/v1/tenants").status_code >= 500
-    assert admin(sim, "GET", "faults").json()["error_rate"] == 1.0
-    assert admin(sim, "POST", "faults", json={"error_rate": 0}).json()["error_rate"] == 0
+    assert admin(manual_sim, "GET", "faults").json()["error_rate"] == 1.0
+    assert admin(manual_sim, "POST", "faults", json={"error_rate": 0}).json()["error_rate"] == 0
     for bad in [{"error_rate": 2}, {"nonsense": 1}, {"script": [{"method": "GET"}]},
                 {"latency": -1}, {"script": [{"method": "GET", "path": "/v1/tenants",
                                               "action": "explode"}]}]:
-        r = admin(sim, "POST", "faults", json=bad)
+        r = admin(manual_sim, "POST", "faults", json=bad)
         assert r.status_code == 400, bad
         assert r.json()["errors"][0]["message"]
     assert api.get("/v1/tenants").status_code == 200
@@ -131,8 +132,8 @@ def test_cli_fault_spec_parsing():
         assert Api(sim).get("/v1/tenants").status_code == 418
 
 
-def test_a_scripted_4xx_is_not_called_a_server_error(api, sim):
-    sim.set_faults(script=[{"method": "GET", "path": "/v1/tenants", "action": "status",
+def test_a_scripted_4xx_is_not_called_a_server_error(api, manual_sim):
+    manual_sim.set_faults(script=[{"method": "GET", "path": "/v1/tenants", "action": "status",
                             "status": 403},
                            {"method": "GET", "path": "/v1/tenants", "action": "status",
                             "status": 502}])

@@ -7,7 +7,8 @@ from datetime import datetime
 import pytest
 
 from aura_nb.simulator import Simulator
-from sim_helpers import Api, error_of
+
+from tests.helpers.simulator import Api, error_of
 
 DETAIL_FIELDS = {"id", "name", "status", "connection_url", "tenant_id", "cloud_provider", "region",
                  "type", "memory", "storage", "created_at"}
@@ -46,17 +47,17 @@ def test_password_appears_in_no_later_response(api):
         assert password not in str(r.headers)
 
 
-def test_lifecycle_creating_running_pausing_paused_resuming_running(api, sim):
+def test_lifecycle_creating_running_pausing_paused_resuming_running(api, manual_sim):
     iid = api.create()["id"]
     detail = api.get(f"/v1/instances/{iid}").json()["data"]
     assert DETAIL_FIELDS <= set(detail)
     assert detail["status"] == "creating"
-    ready_at = sim.world.transition_end(iid)
-    sim.advance(60)
+    ready_at = manual_sim.world.transition_end(iid)
+    manual_sim.advance(60)
     assert api.status(iid) == "creating"       # creation takes 90-150 virtual seconds
-    sim.advance(100)
+    manual_sim.advance(100)
     assert api.status(iid) == "running"
-    assert sim.world.status_since(iid) == ("running", ready_at)   # the exact moment it became so
+    assert manual_sim.world.status_since(iid) == ("running", ready_at)   # the exact moment it became so
     r = api.post(f"/v1/instances/{iid}/pause")
     assert r.status_code == 202 and r.json()["data"]["status"] == "pausing"
     api.finish(iid)
@@ -130,9 +131,9 @@ def test_list_gives_summaries_and_filters_by_tenant(api):
     assert api.get("/v1/instances", params={"tenantId": "nope"}).status_code == 404
 
 
-def test_instances_are_invisible_to_other_clients(api, sim):
+def test_instances_are_invisible_to_other_clients(api, manual_sim):
     iid = api.create()["id"]
-    other = Api(sim, ("other-client", "other-secret"))
+    other = Api(manual_sim, ("other-client", "other-secret"))
     assert other.get("/v1/instances").json()["data"] == []
     assert other.get(f"/v1/instances/{iid}").status_code == 404
     assert other.delete(f"/v1/instances/{iid}").status_code == 404
@@ -199,7 +200,7 @@ def test_create_accepts_fields_real_clients_send(api):
     assert r.status_code == 400 and error_of(r)["field"] == "storage"
 
 
-def test_one_free_instance_per_account(api, sim):
+def test_one_free_instance_per_account(api, manual_sim):
     free = {"type": "free-db", "memory": "1GB"}
     first = api.create(**free)
     detail = api.get(f"/v1/instances/{first['id']}").json()["data"]
@@ -209,7 +210,7 @@ def test_one_free_instance_per_account(api, sim):
                                    "version": "5", **free})
     assert r.status_code == 405
     error_of(r)
-    other = Api(sim, ("other-client", "other-secret"))       # another account has its own
+    other = Api(manual_sim, ("other-client", "other-secret"))       # another account has its own
     other_free = other.post("/v1/instances", {"name": "theirs", "tenant_id": other.tenant_id(
         "Other Project"), "cloud_provider": "gcp", "region": "europe-west1", "version": "5",
         **free})

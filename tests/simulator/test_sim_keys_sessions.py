@@ -2,7 +2,8 @@
 
 import pytest
 
-from sim_helpers import Api, error_of
+from tests.helpers.simulator import Api, error_of
+
 
 KEY_FIELDS = {"id", "name", "cloud_provider", "region", "instance_type", "key_id", "created",
               "status", "tenant_id"}
@@ -17,7 +18,7 @@ def key_body(api, **fields):
     return body
 
 
-def test_key_lifecycle_pending_ready_used_deleted(api, sim):
+def test_key_lifecycle_pending_ready_used_deleted(api, manual_sim):
     r = api.post("/v1/customer-managed-keys", key_body(api))
     assert r.status_code == 202
     key = r.json()["data"]
@@ -29,7 +30,7 @@ def test_key_lifecycle_pending_ready_used_deleted(api, sim):
               "customer_managed_key_id": key["id"]}
     r = api.post("/v1/instances", create)
     assert r.status_code == 400 and error_of(r)["field"] == "customer_managed_key_id"
-    sim.advance(90)
+    manual_sim.advance(90)
     assert api.get(f"/v1/customer-managed-keys/{key['id']}").json()["data"]["status"] == "ready"
     iid = api.post("/v1/instances", create).json()["data"]["id"]
     detail = api.get(f"/v1/instances/{iid}").json()["data"]
@@ -53,12 +54,12 @@ def test_key_validation(api, field, value):
     assert r.status_code == 400 and error_of(r)["field"] == field
 
 
-def test_key_filters_and_isolation(api, sim):
+def test_key_filters_and_isolation(api, manual_sim):
     key = api.post("/v1/customer-managed-keys", key_body(api)).json()["data"]
     learning = api.tenant_id("Learning Project")
     assert api.get("/v1/customer-managed-keys", params={"tenantId": learning}).json()["data"] == []
     assert api.get("/v1/customer-managed-keys", params={"tenantId": "x"}).status_code == 404
-    other = Api(sim, ("other-client", "other-secret"))
+    other = Api(manual_sim, ("other-client", "other-secret"))
     assert other.get(f"/v1/customer-managed-keys/{key['id']}").status_code == 404
     assert other.get("/v1/customer-managed-keys").json()["data"] == []
 
@@ -71,7 +72,7 @@ def session_body(api, **fields):
     return body
 
 
-def test_session_get_or_create(api, sim):
+def test_session_get_or_create(api, manual_sim):
     r = api.post("/v1/graph-analytics/sessions", session_body(api))
     assert r.status_code == 202
     session = r.json()["data"]
@@ -84,13 +85,13 @@ def test_session_get_or_create(api, sim):
     body = r.json()
     assert body["data"] is None
     assert "is: 8GB, requested: 4GB" in body["errors"][0]["message"]
-    sim.advance(10)
+    manual_sim.advance(10)
     assert api.get(f"/v1/graph-analytics/sessions/{session['id']}").json()["data"][
         "status"] == "Creating"
-    sim.advance(60)
+    manual_sim.advance(60)
     assert api.get(f"/v1/graph-analytics/sessions/{session['id']}").json()["data"][
         "status"] == "Ready"
-    sim.advance(8 * 24 * 3600)
+    manual_sim.advance(8 * 24 * 3600)
     api.renew()                                 # the old token expired meanwhile
     assert api.get(f"/v1/graph-analytics/sessions/{session['id']}").json()["data"][
         "status"] == "Expired"

@@ -1,7 +1,8 @@
 """An outside client, written the way a blog post would, with only the host swapped.
 
 Nothing here knows about the simulator except the base URL: plain functions around
-``requests``, polling with sleeps. The simulator runs fast (speed 2000) so the sleeps are short.
+``requests``, polling with sleeps. The simulator runs at speed ``FAST`` (``tests.helpers``) so
+the sleeps are short.
 """
 
 import time
@@ -9,6 +10,8 @@ import time
 import requests
 
 from aura_nb.simulator import Simulator
+
+from tests.helpers import FAST
 
 HOST = "https://api.neo4j.io"           # the post's value; swapped below
 
@@ -70,7 +73,7 @@ def delete_instance(token, instance_id):
 
 
 def test_blog_post_flow_against_the_simulator(monkeypatch):
-    with Simulator(speed=2000) as sim:
+    with Simulator(speed=FAST) as sim:
         monkeypatch.setitem(globals(), "HOST", sim.base_url)      # the only change
         token = get_token("simulator-client", "simulator-secret")
         tenant_id = get_tenant_id(token, "Learning Project")

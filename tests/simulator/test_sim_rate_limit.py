@@ -3,7 +3,8 @@
 import requests
 
 from aura_nb.simulator import Simulator
-from sim_helpers import OTHER, Api, admin, fetch_token
+
+from tests.helpers.simulator import OTHER, Api, admin, fetch_token
 
 
 def test_429_with_retry_after_once_the_budget_is_spent():

@@ -17,7 +17,8 @@ import requests
 from aura_nb.simulator import Simulator
 from aura_nb.simulator.app import SecretGuard
 from aura_nb.simulator.remote import SimulatorAdmin
-from sim_helpers import ADMIN_HEADER, CLIENT, Cli, admin, cli_env, error_of, fetch_token
+
+from tests.helpers.simulator import ADMIN_HEADER, CLIENT, Cli, admin, cli_env, error_of, fetch_token
 
 ADMIN_PATHS = [("GET", "health"), ("GET", "stats"), ("POST", "reset"), ("GET", "clock"),
                ("POST", "clock"), ("GET", "faults"), ("POST", "faults"), ("GET", "secrets")]
@@ -33,22 +34,22 @@ def one_line_error(response, status):
 
 @pytest.mark.parametrize("method, name", ADMIN_PATHS)
 @pytest.mark.parametrize("token", [None, "", "wrong-token"])
-def test_every_admin_request_needs_the_admin_token(sim, method, name, token):
+def test_every_admin_request_needs_the_admin_token(manual_sim, method, name, token):
     headers = {} if token is None else {ADMIN_HEADER: token}
-    r = requests.request(method, f"{sim.base_url}/_simulator/{name}", headers=headers, json={})
+    r = requests.request(method, f"{manual_sim.base_url}/_simulator/{name}", headers=headers, json={})
     assert one_line_error(r, 403)["reason"] == "admin-token-required"
-    assert sim.admin_token not in r.text
-    assert admin(sim, method, name, json={}).status_code == 200
+    assert manual_sim.admin_token not in r.text
+    assert admin(manual_sim, method, name, json={}).status_code == 200
 
 
-def test_a_reset_without_the_token_leaves_the_world_alone(api, sim):
+def test_a_reset_without_the_token_leaves_the_world_alone(api, manual_sim):
     iid = api.create()["id"]
-    assert requests.post(f"{sim.base_url}/_simulator/reset").status_code == 403
+    assert requests.post(f"{manual_sim.base_url}/_simulator/reset").status_code == 403
     assert api.get(f"/v1/instances/{iid}").status_code == 200
 
 
-def test_secrets_are_not_given_without_the_token(api, sim):
-    r = requests.get(f"{sim.base_url}/_simulator/secrets")
+def test_secrets_are_not_given_without_the_token(api, manual_sim):
+    r = requests.get(f"{manual_sim.base_url}/_simulator/secrets")
     assert r.status_code == 403 and "simulator-secret" not in r.text and api.token not in r.text
 
 
@@ -65,24 +66,24 @@ def test_each_simulator_has_its_own_token_and_lists_it_as_a_secret():
 @pytest.mark.parametrize("host", ["evil.example", "attacker.example:{port}", "localhost.evil:{port}",
                                   "127.0.0.1:1", "localhost:{other}", "[::2]:{port}", "",
                                   "127.0.0.1:{port}x"])
-def test_a_host_that_is_not_this_simulator_is_refused(sim, host):
-    host = host.format(port=sim.port, other=sim.port + 1)
-    token = fetch_token(sim.base_url)
+def test_a_host_that_is_not_this_simulator_is_refused(manual_sim, host):
+    host = host.format(port=manual_sim.port, other=manual_sim.port + 1)
+    token = fetch_token(manual_sim.base_url)
     for path, headers in [("/v1/tenants", {"Authorization": f"Bearer {token}"}),
-                          ("/_simulator/secrets", {ADMIN_HEADER: sim.admin_token})]:
-        r = requests.get(f"{sim.base_url}{path}", headers={**headers, "Host": host})
+                          ("/_simulator/secrets", {ADMIN_HEADER: manual_sim.admin_token})]:
+        r = requests.get(f"{manual_sim.base_url}{path}", headers={**headers, "Host": host})
         assert one_line_error(r, 421)["reason"] == "misdirected-request"
         assert "simulator-secret" not in r.text and token not in r.text
-    r = requests.post(f"{sim.base_url}/oauth/token", auth=CLIENT, headers={"Host": host},
+    r = requests.post(f"{manual_sim.base_url}/oauth/token", auth=CLIENT, headers={"Host": host},
                       data={"grant_type": "client_credentials"})
     assert r.status_code == 421 and "access_token" not in r.text
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1:{port}", "localhost:{port}", "LOCALHOST:{port}",
                                   "[::1]:{port}"])
-def test_loopback_names_on_the_bound_port_are_accepted(sim, host):
-    r = requests.post(f"{sim.base_url}/oauth/token", auth=CLIENT,
-                      headers={"Host": host.format(port=sim.port)},
+def test_loopback_names_on_the_bound_port_are_accepted(manual_sim, host):
+    r = requests.post(f"{manual_sim.base_url}/oauth/token", auth=CLIENT,
+                      headers={"Host": host.format(port=manual_sim.port)},
                       data={"grant_type": "client_credentials"})
     assert r.status_code == 200
 
@@ -98,45 +99,45 @@ def test_public_host_names_are_accepted_for_a_room_simulator():
 
 @pytest.mark.parametrize("origin", ["http://evil.example", "https://evil.example",
                                     "null", "http://127.0.0.1:1", "file://", "http://localhost"])
-def test_a_cross_site_origin_is_refused(sim, origin):
-    token = fetch_token(sim.base_url)
+def test_a_cross_site_origin_is_refused(manual_sim, origin):
+    token = fetch_token(manual_sim.base_url)
     for method, path, headers in [
             ("GET", "/v1/tenants", {"Authorization": f"Bearer {token}"}),
-            ("POST", "/_simulator/reset", {ADMIN_HEADER: sim.admin_token}),
+            ("POST", "/_simulator/reset", {ADMIN_HEADER: manual_sim.admin_token}),
             ("OPTIONS", "/_simulator/secrets", {})]:
-        r = requests.request(method, f"{sim.base_url}{path}", headers={**headers, "Origin": origin})
+        r = requests.request(method, f"{manual_sim.base_url}{path}", headers={**headers, "Origin": origin})
         assert one_line_error(r, 403)["reason"] == "cross-origin-forbidden"
         assert "Access-Control-Allow-Origin" not in r.headers
 
 
-def test_a_same_origin_request_is_answered(sim):
-    token = fetch_token(sim.base_url)
-    r = requests.get(f"{sim.base_url}/v1/tenants", headers={
-        "Authorization": f"Bearer {token}", "Origin": f"http://localhost:{sim.port}"})
+def test_a_same_origin_request_is_answered(manual_sim):
+    token = fetch_token(manual_sim.base_url)
+    r = requests.get(f"{manual_sim.base_url}/v1/tenants", headers={
+        "Authorization": f"Bearer {token}", "Origin": f"http://localhost:{manual_sim.port}"})
     assert r.status_code == 200
 
 
-def test_ten_wrong_secrets_within_a_minute_make_the_token_endpoint_answer_429(sim):
+def test_ten_wrong_secrets_within_a_minute_make_the_token_endpoint_answer_429(manual_sim):
     for _ in range(9):
-        r = requests.post(f"{sim.base_url}/oauth/token", auth=("simulator-client", "guess"),
+        r = requests.post(f"{manual_sim.base_url}/oauth/token", auth=("simulator-client", "guess"),
                           data={"grant_type": "client_credentials"})
         assert r.status_code == 401
-    assert fetch_token(sim.base_url)            # nine wrong ones: the right one still works
-    r = requests.post(f"{sim.base_url}/oauth/token", auth=("simulator-client", "guess"),
+    assert fetch_token(manual_sim.base_url)            # nine wrong ones: the right one still works
+    r = requests.post(f"{manual_sim.base_url}/oauth/token", auth=("simulator-client", "guess"),
                       data={"grant_type": "client_credentials"})
     assert r.status_code == 401                 # the tenth
     for credentials in [("simulator-client", "guess"), CLIENT]:
-        r = requests.post(f"{sim.base_url}/oauth/token", auth=credentials,
+        r = requests.post(f"{manual_sim.base_url}/oauth/token", auth=credentials,
                           data={"grant_type": "client_credentials"})
         assert r.status_code == 429           # the gateway's shape, as for rate limits
         assert r.json() == {"error": "Too many wrong client secrets from this address; "
                                      "try again later"}
         assert 1 <= int(r.headers["Retry-After"]) <= 60 and "access_token" not in r.text
-    sim.advance(3600)                           # virtual time does not shorten the wait
-    assert requests.post(f"{sim.base_url}/oauth/token", auth=CLIENT,
+    manual_sim.advance(3600)                           # virtual time does not shorten the wait
+    assert requests.post(f"{manual_sim.base_url}/oauth/token", auth=CLIENT,
                          data={"grant_type": "client_credentials"}).status_code == 429
-    admin(sim, "POST", "reset")                 # the owner may clear it
-    assert fetch_token(sim.base_url)
+    admin(manual_sim, "POST", "reset")                 # the owner may clear it
+    assert fetch_token(manual_sim.base_url)
 
 
 def test_the_guard_forgets_failures_after_a_real_minute_and_counts_per_address():
@@ -159,11 +160,11 @@ def test_in_process_token_file_is_0600_and_removed_on_stop(tmp_path):
     assert not path.exists()
 
 
-def test_simulator_admin_finds_the_token_of_an_in_process_simulator(sim, monkeypatch):
+def test_simulator_admin_finds_the_token_of_an_in_process_simulator(manual_sim, monkeypatch):
     monkeypatch.setenv("AURA_SIMULATOR_ADMIN_TOKEN", "not-this-one")
-    assert SimulatorAdmin(sim.base_url).health()["status"] == "ok"
+    assert SimulatorAdmin(manual_sim.base_url).health()["status"] == "ok"
     with pytest.raises(requests.HTTPError):
-        SimulatorAdmin(sim.base_url, token="wrong").health()
+        SimulatorAdmin(manual_sim.base_url, token="wrong").health()
 
 
 def test_simulator_admin_finds_the_token_of_a_command_line_simulator(tmp_path, monkeypatch):

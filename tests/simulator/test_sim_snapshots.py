@@ -3,12 +3,13 @@
 import re
 
 from aura_nb.simulator import Simulator
-from sim_helpers import Api, error_of
+
+from tests.helpers.simulator import Api, error_of
 
 SNAPSHOT_FIELDS = {"instance_id", "snapshot_id", "profile", "status", "timestamp", "exportable"}
 
 
-def test_snapshot_goes_pending_inprogress_completed(api, sim):
+def test_snapshot_goes_pending_inprogress_completed(api, manual_sim):
     iid = api.running()["id"]
     r = api.post(f"/v1/instances/{iid}/snapshots")
     assert r.status_code == 202
@@ -20,21 +21,21 @@ def test_snapshot_goes_pending_inprogress_completed(api, sim):
         snap = api.get(f"/v1/instances/{iid}/snapshots/{sid}").json()["data"]
         if not seen or seen[-1] != snap["status"]:
             seen.append(snap["status"])
-        sim.advance(3)
+        manual_sim.advance(3)
     assert seen == ["Pending", "InProgress", "Completed"]
     assert set(snap) == SNAPSHOT_FIELDS
     assert (snap["instance_id"], snap["profile"], snap["exportable"]) == (iid, "AdHoc", True)
     assert api.status(iid) == "running"        # taking a snapshot does not block the instance
 
 
-def test_list_is_per_virtual_day_defaulting_to_today(api, sim):
+def test_list_is_per_virtual_day_defaulting_to_today(api, manual_sim):
     iid = api.running()["id"]
     first = api.post(f"/v1/instances/{iid}/snapshots").json()["data"]["snapshot_id"]
-    today = sim.world.snapshot_view(sim.world.snapshots[iid][0])["timestamp"][:10]
+    today = manual_sim.world.snapshot_view(manual_sim.world.snapshots[iid][0])["timestamp"][:10]
     listed = api.get(f"/v1/instances/{iid}/snapshots").json()["data"]
     assert [s["snapshot_id"] for s in listed] == [first]
     assert all(set(s) == SNAPSHOT_FIELDS for s in listed)
-    sim.advance(24 * 3600)
+    manual_sim.advance(24 * 3600)
     api.renew()                                 # the old token expired meanwhile
     second = api.post(f"/v1/instances/{iid}/snapshots").json()["data"]["snapshot_id"]
     assert [s["snapshot_id"] for s in api.get(f"/v1/instances/{iid}/snapshots").json()[
@@ -59,12 +60,12 @@ def test_snapshot_errors(api):
     assert r.status_code == 409 and error_of(r)["reason"] == "ongoing-database-operation"
 
 
-def test_restore_rolls_the_instance_back_in_place(api, sim):
+def test_restore_rolls_the_instance_back_in_place(api, manual_sim):
     iid = api.running()["id"]
     sid = api.post(f"/v1/instances/{iid}/snapshots").json()["data"]["snapshot_id"]
     r = api.post(f"/v1/instances/{iid}/snapshots/{sid}/restore")
     assert r.status_code == 400                 # not completed yet
-    sim.advance(60)
+    manual_sim.advance(60)
     r = api.post(f"/v1/instances/{iid}/snapshots/{sid}/restore")
     assert r.status_code == 202
     assert (r.json()["data"]["id"], r.json()["data"]["status"]) == (iid, "restoring")
@@ -83,7 +84,7 @@ def test_snapshots_disappear_with_their_instance(api):
     assert r.status_code == 404 and error_of(r)["reason"] == "db-not-found"
 
 
-def test_snapshot_ids_follow_the_instance_not_the_world_history(api, sim):
+def test_snapshot_ids_follow_the_instance_not_the_world_history(api, manual_sim):
     def first_two_snapshot_ids(caller, simulator, noise: bool):
         if noise:                                   # other instances and snapshots before
             other = caller.running(name="noise")["id"]
@@ -95,7 +96,7 @@ def test_snapshot_ids_follow_the_instance_not_the_world_history(api, sim):
             simulator.advance(120)
         return ids
 
-    quiet = first_two_snapshot_ids(api, sim, noise=False)
+    quiet = first_two_snapshot_ids(api, manual_sim, noise=False)
     assert quiet[0] != quiet[1]
     with Simulator(seed=0, rate_limit=0) as busy:
         assert first_two_snapshot_ids(Api(busy), busy, noise=True) == quiet

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from aura_nb.simulator.routes import API_ROUTES
-from sim_helpers import Api
+
+from tests.helpers.simulator import Api
 
 SPEC_FILE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "aura-api-openapi.yaml"
 METHODS = ("get", "post", "patch", "delete", "put")
@@ -125,8 +126,8 @@ class Scenario:
                 "cloud_provider": "gcp", "region": "europe-west1"}
 
 
-def test_every_spec_operation_is_routed_and_answers_as_documented(spec, sim):
-    api = Api(sim)
+def test_every_spec_operation_is_routed_and_answers_as_documented(spec, manual_sim):
+    api = Api(manual_sim)
     scenario = Scenario(api)
     session_fields = spec["components"]["schemas"]["GdsSessionDetails"]["properties"]["data"]
     checked = []

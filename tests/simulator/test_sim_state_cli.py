@@ -12,7 +12,8 @@ import pytest
 import requests
 
 from aura_nb.simulator import Simulator
-from sim_helpers import ADMIN_HEADER, Api, Cli, cli_env, fetch_token
+
+from tests.helpers.simulator import ADMIN_HEADER, Api, Cli, cli_env, fetch_token
 
 def admin(cli, name, body=None):
     """An admin request to the child simulator, with its token; the answer's JSON."""

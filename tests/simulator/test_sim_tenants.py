@@ -2,7 +2,8 @@
 
 import re
 
-from sim_helpers import error_of
+from tests.helpers.simulator import error_of
+
 
 CONFIG_FIELDS = {"region", "region_name", "type", "memory", "storage", "version", "cloud_provider"}
 

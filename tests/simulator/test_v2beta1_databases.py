@@ -1,7 +1,6 @@
 """v2beta1 databases of an instance and their backups, restore included."""
 
 from aura_nb.simulator.world import World
-from v2_helpers import v2  # noqa: F401  (fixture)
 
 
 def single_db(v2):

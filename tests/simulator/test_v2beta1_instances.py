@@ -2,8 +2,6 @@
 
 import pytest
 
-from v2_helpers import v2  # noqa: F401  (fixture)
-
 CREATE_REQUIRED = {"id", "name", "project_id", "connection_url", "username", "password",
                    "cloud_provider", "region", "type", "created_at", "vector_optimized",
                    "multi_database", "legacy_status"}

@@ -4,8 +4,7 @@ import pytest
 
 from aura_nb.simulator import Simulator
 
-from sim_helpers import OTHER, Api
-from v2_helpers import v2  # noqa: F401  (fixture)
+from tests.helpers.simulator import OTHER, Api
 
 
 def test_each_client_has_one_organization_that_it_can_read(v2):
@@ -41,8 +40,8 @@ def test_bad_status_filter_is_a_400(v2):
     assert r.status_code == 400 and "status" in r.text
 
 
-def test_the_second_client_sees_only_its_own_organization_and_project(sim, v2):
-    other = Api(sim, OTHER)
+def test_the_second_client_sees_only_its_own_organization_and_project(manual_sim, v2):
+    other = Api(manual_sim, OTHER)
     other_orgs = other.get("/v2beta1/organizations").json()["data"]
     assert len(other_orgs) == 1 and other_orgs[0]["id"] != v2.org()
     org = other_orgs[0]["id"]
@@ -63,8 +62,8 @@ def test_unknown_organization_and_project_are_json_404s(v2):
     assert r.status_code == 404 and r.json()["errors"][0]["reason"] == "project-not-found"
 
 
-def test_v2beta1_needs_a_token(sim, v2):
-    r = v2.session.get(sim.base_url + "/v2beta1/organizations", headers={"Authorization": ""})
+def test_v2beta1_needs_a_token(manual_sim, v2):
+    r = v2.session.get(manual_sim.base_url + "/v2beta1/organizations", headers={"Authorization": ""})
     assert r.status_code == 401
 
 

@@ -14,8 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from v2_helpers import v2  # noqa: F401  (fixture)
-
 REFERENCE = Path(os.environ.get("AURA_REFERENCE_DIR")
                  or Path(__file__).resolve().parents[3] / "shared" / "reference")
 SPEC_FILE = REFERENCE / "aura-api-v2beta1-openapi.json"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import stat
+from pathlib import Path
 
 import pytest
 from dotenv import dotenv_values
@@ -71,7 +74,6 @@ def test_default_folder_follows_configuration(monkeypatch, tmp_path):
 
 
 def test_write_failure_leaves_no_partial_file_and_rescues_the_password(tmp_path, monkeypatch):
-    import os
 
     vault = Vault(tmp_path / "vault")
     vault.save(created(instance_id="00000000"))  # the folder exists, later writes fail
@@ -112,7 +114,14 @@ def test_rescue_falls_back_to_nb_home_then_to_the_error(tmp_path, monkeypatch):
     (tmp_path / "home").mkdir()
     monkeypatch.setenv("AURA_NB_HOME", str(tmp_path / "home"))
     vault = Vault(blocker / "vault")
-    monkeypatch.setattr("aura_nb.vault._nearest_folder", lambda path: None)
+    real_open = os.open
+
+    def full_beside_the_vault(path, flags, *args, **kwargs):  # the nearest folder takes no file
+        if Path(path).parent == tmp_path:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", full_beside_the_vault)
     with pytest.raises(VaultWriteFailed) as info:
         vault.save(created())
     assert info.value.rescue_path.parent == tmp_path / "home"

@@ -33,9 +33,9 @@ def walk_offers(form):
     yield from walk(0)
 
 
-def test_cascade_offers_exactly_the_configurations_of_every_tenant(simulator, make_client, clean_env):
-    clients = [make_client(simulator),
-               make_client(simulator, client_id=OTHER_CLIENT[0], client_secret=OTHER_CLIENT[1])]
+def test_cascade_offers_exactly_the_configurations_of_every_tenant(sim, make_client, clean_env):
+    clients = [make_client(sim),
+               make_client(sim, client_id=OTHER_CLIENT[0], client_secret=OTHER_CLIENT[1])]
     tenants_seen = 0
     for client in clients:
         for summary in client.list_tenants():
@@ -92,20 +92,20 @@ def test_picks_that_stay_valid_are_kept_when_an_upper_choice_changes(wclient):
     (" padded", "spaces"),
     ("padded ", "spaces"),
 ])
-def test_invalid_names_disable_create_and_send_nothing(wclient, simulator, name, hint):
+def test_invalid_names_disable_create_and_send_nothing(wclient, sim, name, hint):
     form = CreateInstanceForm(wclient, "Learning Project", name=name)
-    before = simulator.stats_snapshot()["requests"].get("POST /v1/instances", 0)
+    before = sim.stats_snapshot()["requests"].get("POST /v1/instances", 0)
     assert form.create_button.disabled
     assert hint in form.name_hint.value
     assert form.request_preview.value == ""
     assert form.submit() is None
     assert hint in form.status_text and form.state == "error"
-    assert simulator.stats_snapshot()["requests"].get("POST /v1/instances", 0) == before
+    assert sim.stats_snapshot()["requests"].get("POST /v1/instances", 0) == before
     form.name_field.value = "fine name"
     assert not form.create_button.disabled and form.name_hint.value == ""
 
 
-def test_create_writes_the_vault_0600_before_showing_the_result(wclient, simulator, simulator_secrets,
+def test_create_writes_the_vault_0600_before_showing_the_result(wclient, sim, simulator_secrets,
                                                                   widget_states):
     form = CreateInstanceForm(wclient, "Learning Project", name="vault-first")
     form.dropdowns["type"].value = "professional-db"
@@ -135,14 +135,14 @@ def test_create_writes_the_vault_0600_before_showing_the_result(wclient, simulat
         assert shown in form.result.value
     assert MASK in form.password_line.value
     stored = wclient.vault.load(created.id).password
-    assert stored in simulator_secrets(simulator)  # the vault holds the real one-time password
+    assert stored in simulator_secrets(sim)  # the vault holds the real one-time password
     assert stored not in widget_states(form)
-    assert simulator.world.instances[created.id].name == "vault-first"
+    assert sim.world.instances[created.id].name == "vault-first"
     assert repr(form) == f"CreateInstanceForm(tenant='Learning Project', instance='{created.id}', state='created')"
 
 
-def test_reveal_shows_the_password_only_for_a_while(simulator, make_client, clean_env, widget_states):
-    client = make_client(simulator)
+def test_reveal_shows_the_password_only_for_a_while(sim, make_client, clean_env, widget_states):
+    client = make_client(sim)
     form = CreateInstanceForm(client, "Learning Project", name="peek", reveal_seconds=0.2)
     form.submit()
     password = client.vault.load(form.value.id).password
@@ -161,25 +161,25 @@ def test_reveal_shows_the_password_only_for_a_while(simulator, make_client, clea
     assert password not in widget_states(form)
 
 
-def test_server_error_on_create_is_shown_and_nothing_is_half_done(wclient, simulator):
+def test_server_error_on_create_is_shown_and_nothing_is_half_done(wclient, sim):
     form = CreateInstanceForm(wclient, "Learning Project", name="unlucky")
-    simulator.set_faults(script=[{"method": "POST", "path": "/v1/instances", "action": "status",
+    sim.set_faults(script=[{"method": "POST", "path": "/v1/instances", "action": "status",
                                   "status": 503}])
-    before = set(simulator.world.instances)
+    before = set(sim.world.instances)
 
     assert form.submit() is None
 
     assert form.state == "error" and "503" in form.status_text and "\n" not in form.status_text
     assert form.value is None and form.result_box.layout.display == "none"
     assert form.result.value == "" and not form.create_button.disabled
-    assert set(simulator.world.instances) == before
+    assert set(sim.world.instances) == before
     assert not wclient.vault.entries()
-    assert simulator.stats_snapshot()["requests"]["POST /v1/instances"] == 1  # never resent
+    assert sim.stats_snapshot()["requests"]["POST /v1/instances"] == 1  # never resent
 
 
-def test_lost_create_response_is_explained_without_a_result(wclient, simulator):
+def test_lost_create_response_is_explained_without_a_result(wclient, sim):
     form = CreateInstanceForm(wclient, "Learning Project", name="lost")
-    simulator.set_faults(script=[{"method": "POST", "path": "/v1/instances",
+    sim.set_faults(script=[{"method": "POST", "path": "/v1/instances",
                                   "action": "lose_response"}])
 
     form.create_button.click()
@@ -187,13 +187,13 @@ def test_lost_create_response_is_explained_without_a_result(wclient, simulator):
     assert form.state == "error" and form.value is None
     assert "password could not be captured" in form.status_text
     assert form.result_box.layout.display == "none"
-    assert [i.name for i in simulator.world.instances.values()] == ["lost"]  # created once
+    assert [i.name for i in sim.world.instances.values()] == ["lost"]  # created once
     assert not wclient.vault.entries()
 
 
-def test_refused_credentials_show_in_the_form_and_disable_create(simulator, clean_env, tmp_path):
-    client = AuraClient(simulator.client_id, "not-the-secret", simulator.base_url,
-                        speed=simulator.clock.speed, vault_dir=tmp_path / "vault")
+def test_refused_credentials_show_in_the_form_and_disable_create(sim, clean_env, tmp_path):
+    client = AuraClient(sim.client_id, "not-the-secret", sim.base_url,
+                        speed=sim.clock.speed, vault_dir=tmp_path / "vault")
     form = CreateInstanceForm(client, "Learning Project", name="nope")
     assert form.tenant is None and form.state == "error"
     assert "401" in form.status_text

@@ -10,29 +10,29 @@ from aura_nb.widgets import CreateInstanceForm
 POSTS = "POST /v1/instances"
 
 
-def named(simulator, name):
+def named(sim, name):
     """Ids of the simulator's instances called ``name`` that are not being destroyed."""
-    return [i.id for i in simulator.world.instances.values()
+    return [i.id for i in sim.world.instances.values()
             if i.name == name and i.status != "destroying"]
 
 
-def posts(simulator):
-    return simulator.stats_snapshot()["requests"].get(POSTS, 0)
+def posts(sim):
+    return sim.stats_snapshot()["requests"].get(POSTS, 0)
 
 
-def test_two_clicks_make_one_instance_and_the_second_says_the_name_is_taken(wclient, simulator):
+def test_two_clicks_make_one_instance_and_the_second_says_the_name_is_taken(wclient, sim):
     form = CreateInstanceForm(wclient, "Learning Project", name="double-click")
 
     form.create_button.click()
     form.create_button.click()
 
-    assert len(named(simulator, "double-click")) == 1
-    assert posts(simulator) == 1
+    assert len(named(sim, "double-click")) == 1
+    assert posts(sim) == 1
     assert form.state == "duplicate" and "already the name of" in form.status_text
     assert form.allow_duplicate.layout.display is None and not form.allow_duplicate.value
 
 
-def test_a_click_queued_while_the_create_is_in_flight_does_nothing(wclient, simulator):
+def test_a_click_queued_while_the_create_is_in_flight_does_nothing(wclient, sim):
     form = CreateInstanceForm(wclient, "Learning Project", name="queued-click")
     answers = []
 
@@ -45,13 +45,13 @@ def test_a_click_queued_while_the_create_is_in_flight_does_nothing(wclient, simu
     form.create_button.click()
 
     assert answers == [None]
-    assert len(named(simulator, "queued-click")) == 1 and posts(simulator) == 1
+    assert len(named(sim, "queued-click")) == 1 and posts(sim) == 1
     assert form.state == "created"
 
 
-def test_submit_from_two_threads_makes_one_instance(wclient, simulator):
+def test_submit_from_two_threads_makes_one_instance(wclient, sim):
     form = CreateInstanceForm(wclient, "Learning Project", name="two-threads")
-    simulator.set_faults(latency=0.3)  # both calls overlap the slow create
+    sim.set_faults(latency=0.3)  # both calls overlap the slow create
     start = threading.Barrier(2)
     results = []
 
@@ -64,46 +64,46 @@ def test_submit_from_two_threads_makes_one_instance(wclient, simulator):
         thread.start()
     for thread in threads:
         thread.join(30)
-    simulator.set_faults(latency=0.0)
+    sim.set_faults(latency=0.0)
 
-    assert len(named(simulator, "two-threads")) == 1 and posts(simulator) == 1
+    assert len(named(sim, "two-threads")) == 1 and posts(sim) == 1
     assert sorted(r is None for r in results) == [False, True]
 
 
-def test_a_live_namesake_is_not_sent_unless_the_box_is_ticked(wclient, simulator, spec_for):
+def test_a_live_namesake_is_not_sent_unless_the_box_is_ticked(wclient, sim, spec_for):
     wclient.create_instance(spec_for(wclient, "Learning Project", "taken-name"))
     form = CreateInstanceForm(wclient, "Learning Project", name="taken-name")
-    before = posts(simulator)
+    before = posts(sim)
 
     assert form.submit() is None
-    assert posts(simulator) == before and len(named(simulator, "taken-name")) == 1
+    assert posts(sim) == before and len(named(sim, "taken-name")) == 1
 
     form.allow_duplicate.value = True
     created = form.submit()
-    assert created is not None and len(named(simulator, "taken-name")) == 2
+    assert created is not None and len(named(sim, "taken-name")) == 2
     assert not form.allow_duplicate.value  # the tick counts for one create only
-    assert form.submit() is None and len(named(simulator, "taken-name")) == 2
+    assert form.submit() is None and len(named(sim, "taken-name")) == 2
 
     form.name_field.value = "other-name"
     assert form.allow_duplicate.layout.display == "none"
 
 
-def test_an_unwritable_vault_refuses_the_create(simulator, make_client, clean_env, tmp_path):
+def test_an_unwritable_vault_refuses_the_create(sim, make_client, clean_env, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    client = make_client(simulator, vault_dir=blocker / "vault")
+    client = make_client(sim, vault_dir=blocker / "vault")
     form = CreateInstanceForm(client, "Learning Project", name="no-vault")
 
     form.create_button.click()
 
     assert form.state == "error" and "nothing was sent" in form.status_text
     assert "\n" not in form.status_text
-    assert posts(simulator) == 0 and named(simulator, "no-vault") == []
+    assert posts(sim) == 0 and named(sim, "no-vault") == []
 
 
 def test_password_shown_once_when_neither_vault_nor_rescue_can_be_written(
-        simulator, make_client, clean_env, monkeypatch, widget_states, capfd, vault_writes_fail):
-    client = make_client(simulator)
+        sim, make_client, clean_env, monkeypatch, widget_states, capfd, vault_writes_fail):
+    client = make_client(sim)
     form = CreateInstanceForm(client, "Learning Project", name="unsaved", reveal_seconds=0.3)
     vault_writes_fail(rescue=False)
     created = form.submit()
@@ -123,9 +123,9 @@ def test_password_shown_once_when_neither_vault_nor_rescue_can_be_written(
     assert password not in out + err
 
 
-def test_rescue_file_is_named_when_the_vault_write_fails(simulator, make_client, clean_env,
+def test_rescue_file_is_named_when_the_vault_write_fails(sim, make_client, clean_env,
                                                          monkeypatch, vault_writes_fail):
-    client = make_client(simulator)
+    client = make_client(sim)
     form = CreateInstanceForm(client, "Learning Project", name="rescued")
 
     vault_writes_fail()
@@ -136,14 +136,14 @@ def test_rescue_file_is_named_when_the_vault_write_fails(simulator, make_client,
     assert "rescue file" in form.status_text and "rescued" in form.status_text
 
 
-def test_calls_from_a_form_keep_the_interactive_budget(simulator, make_client, clean_env,
+def test_calls_from_a_form_keep_the_interactive_budget(sim, make_client, clean_env,
                                                         monkeypatch):
-    client = make_client(simulator, timeout=30)  # the notebook's own client: 30 s per call
+    client = make_client(sim, timeout=30)  # the notebook's own client: 30 s per call
     monkeypatch.setenv("AURA_TIMEOUT", "0.5")  # interactive budget = min(10 s, AURA_TIMEOUT)
-    simulator.set_faults(latency=3.0)
+    sim.set_faults(latency=3.0)
     started = time.monotonic()
     form = CreateInstanceForm(client, "Learning Project", name="budget")
     took = time.monotonic() - started
-    simulator.set_faults(latency=0.0)
+    sim.set_faults(latency=0.0)
     assert took < 2.5 and form.tenant is None
     assert form.state == "error" and "0.5 s" in form.status_text

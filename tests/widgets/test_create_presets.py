@@ -14,13 +14,13 @@ def offered(form, level):
     return [value for _, value in form.dropdowns[level].options]
 
 
-def posts(simulator):
-    return simulator.stats_snapshot()["requests"].get("POST /v1/instances", 0)
+def posts(sim):
+    return sim.stats_snapshot()["requests"].get("POST /v1/instances", 0)
 
 
-def test_paid_types_come_first_and_free_db_stays_offered(simulator, make_client, clean_env):
-    primary = make_client(simulator)
-    other = make_client(simulator, client_id=OTHER_CLIENT[0], client_secret=OTHER_CLIENT[1])
+def test_paid_types_come_first_and_free_db_stays_offered(sim, make_client, clean_env):
+    primary = make_client(sim)
+    other = make_client(sim, client_id=OTHER_CLIENT[0], client_secret=OTHER_CLIENT[1])
     firsts = {}
     for client, tenant in [(primary, "Learning Project"), (primary, "Workshop Project"),
                            (primary, "Enterprise Project"), (other, "Other Project")]:
@@ -37,17 +37,17 @@ def test_paid_types_come_first_and_free_db_stays_offered(simulator, make_client,
         "professional-db", "enterprise-ds", "new-tier", "free-db"]
 
 
-def test_creating_twice_with_the_defaults_works(wclient, simulator):
+def test_creating_twice_with_the_defaults_works(wclient, sim):
     """free-db allows one instance per account: a default of free-db made the second create fail."""
     form = CreateInstanceForm(wclient, "Learning Project", name="first")
     assert form.submit() is not None
     form.name_field.value = "second"
     assert form.submit() is not None, form.status_text
-    types = {i.name: i.type for i in simulator.world.instances.values()}
+    types = {i.name: i.type for i in sim.world.instances.values()}
     assert types == {"first": "professional-db", "second": "professional-db"}
 
 
-def test_full_preset_is_what_gets_created(wclient, simulator):
+def test_full_preset_is_what_gets_created(wclient, sim):
     wanted = {"type": "professional-db", "cloud_provider": "aws", "region": "eu-west-1",
               "memory": "2GB", "version": "5"}
     form = CreateInstanceForm(wclient, "Learning Project", name="preset", choices=wanted)
@@ -56,7 +56,7 @@ def test_full_preset_is_what_gets_created(wclient, simulator):
 
     created = form.submit()
 
-    made = simulator.world.instances[created.id]
+    made = sim.world.instances[created.id]
     assert (made.type, made.cloud_provider, made.region, made.memory) == (
         "professional-db", "aws", "eu-west-1", "2GB")
 
@@ -74,8 +74,8 @@ def test_partial_preset_keeps_the_defaults_above_and_cascades_below(wclient):
                             "memory": "1GB", "version": "5"}
 
 
-def test_invalid_preset_shows_one_line_and_sends_nothing(wclient, simulator):
-    before = posts(simulator)
+def test_invalid_preset_shows_one_line_and_sends_nothing(wclient, sim):
+    before = posts(sim)
     form = CreateInstanceForm(wclient, "Learning Project", name="bad",
                               choices={"cloud_provider": "mars", "memory": "2GB"})
 
@@ -88,14 +88,14 @@ def test_invalid_preset_shows_one_line_and_sends_nothing(wclient, simulator):
     assert form.create_button.disabled and form.request_preview.value == ""
     assert form.submit() is None and "mars" in form.status_text
     form.create_button.click()
-    assert posts(simulator) == before and not simulator.world.instances
+    assert posts(sim) == before and not sim.world.instances
 
     form.dropdowns["cloud_provider"].value = "aws"  # the learner picks: the rest of the preset applies
 
     assert form.state == "ready" and "mars" not in form.status_text
     assert form.choices == {"type": "professional-db", "cloud_provider": "aws", "region": "us-east-1",
                             "memory": "2GB", "version": "5"}
-    assert form.submit() is not None and posts(simulator) == before + 1
+    assert form.submit() is not None and posts(sim) == before + 1
 
 
 def test_invalid_lower_preset_waits_for_a_pick_at_that_level(wclient):
@@ -138,7 +138,7 @@ def test_presets_apply_again_to_each_tenant_set_later(wclient):
     assert form.create_button.disabled
 
 
-def test_watch_adds_a_live_status_per_created_instance(wclient, simulator, assert_no_secrets):
+def test_watch_adds_a_live_status_per_created_instance(wclient, sim, assert_no_secrets):
     plain = CreateInstanceForm(wclient, "Learning Project", name="plain")
     form = CreateInstanceForm(wclient, "Learning Project", name="watched", watch=True,
                               watch_options={"timeout": 60})
@@ -154,16 +154,16 @@ def test_watch_adds_a_live_status_per_created_instance(wclient, simulator, asser
     assert [w.instance_id for w in watchers] == [first.id, second.id]
     assert all(isinstance(w, InstanceStatus) and w in form.children[-1].children for w in watchers)
     assert all(w.state in ("waiting", "done") for w in watchers)
-    simulator.advance(200)  # past the longest creation time
+    sim.advance(200)  # past the longest creation time
     assert all(w.join(10) for w in watchers)
     assert [(w.state, w.value.status) for w in watchers] == [("done", "running")] * 2
     assert repr(form) == f"CreateInstanceForm(tenant='Learning Project', instance='{second.id}', state='created')"
-    assert_no_secrets(simulator, form)
+    assert_no_secrets(sim, form)
 
 
-def test_failed_create_starts_no_watcher(wclient, simulator):
+def test_failed_create_starts_no_watcher(wclient, sim):
     form = CreateInstanceForm(wclient, "Learning Project", name="unwatched", watch=True)
-    simulator.set_faults(script=[{"method": "POST", "path": "/v1/instances", "action": "status",
+    sim.set_faults(script=[{"method": "POST", "path": "/v1/instances", "action": "status",
                                   "status": 503}])
     assert form.submit() is None
     assert form.watchers == () and "503" in form.status_text

@@ -14,9 +14,9 @@ from dotenv import dotenv_values
 from aura_nb.widgets import CredentialsForm
 
 
-def fill(form, simulator, secret=None):
-    form.client_id_field.value = simulator.client_id
-    form.secret_field.value = simulator.client_secret if secret is None else secret
+def fill(form, sim, secret=None):
+    form.client_id_field.value = sim.client_id
+    form.secret_field.value = sim.client_secret if secret is None else secret
 
 
 def test_prefills_id_and_url_and_only_says_whether_a_secret_is_set(clean_env, monkeypatch, widget_states):
@@ -41,11 +41,11 @@ def test_prefills_from_dotenv_and_defaults_to_the_simulator_when_nothing_is_set(
     assert not form.simulator_checkbox.value
 
 
-def test_connect_gives_a_ready_client_and_blanks_the_secret(simulator, clean_env, assert_no_secrets):
-    form = CredentialsForm(base_url=simulator.base_url)
+def test_connect_gives_a_ready_client_and_blanks_the_secret(sim, clean_env, assert_no_secrets):
+    form = CredentialsForm(base_url=sim.base_url)
     received = []
     form.on_submit(received.append)
-    fill(form, simulator)
+    fill(form, sim)
 
     form.connect_button.click()
     assert form.join(30)  # Connect works in a background thread
@@ -53,31 +53,31 @@ def test_connect_gives_a_ready_client_and_blanks_the_secret(simulator, clean_env
     assert form.secret_field.value == ""
     assert form.state == "connected" and form.client is not None and received == [form.client]
     assert form.client.mode == "simulator" and "3 tenants" in form.status_text
-    assert f"client {simulator.client_id} " in form.status_text  # in full: an id is no secret
+    assert f"client {sim.client_id} " in form.status_text  # in full: an id is no secret
     assert "\u2026" not in form.status_text
     assert [t.name for t in form.client.list_tenants()][0] == "Learning Project"
     assert form.client.token_requests == 1
     assert not form.connect_button.disabled
     assert repr(form) == "CredentialsForm(mode='simulator', state='connected')"
-    assert_no_secrets(simulator, form)
+    assert_no_secrets(sim, form)
 
 
-def test_wrong_secret_is_reported_in_the_form_and_leaves_no_client(simulator, clean_env, assert_no_secrets):
-    form = CredentialsForm(base_url=simulator.base_url)
-    fill(form, simulator)
+def test_wrong_secret_is_reported_in_the_form_and_leaves_no_client(sim, clean_env, assert_no_secrets):
+    form = CredentialsForm(base_url=sim.base_url)
+    fill(form, sim)
     form.submit()
     assert form.client is not None
-    fill(form, simulator, secret="definitely-wrong")
+    fill(form, sim, secret="definitely-wrong")
 
     assert form.submit() is None
 
     assert form.client is None and form.value is None and form.state == "error"
     assert "401" in form.status_text and "the secret typed above" in form.status_text
-    assert f"client id {simulator.client_id!r}" in form.status_text  # in full: not a secret
+    assert f"client id {sim.client_id!r}" in form.status_text  # in full: not a secret
     assert "AURA_" not in form.status_text and "environment" not in form.status_text
     assert "\n" not in form.status_text and "Traceback" not in form.status_text
     assert form.secret_field.value == "" and not form.connect_button.disabled
-    assert_no_secrets(simulator, form, texts=(form.status_text,))
+    assert_no_secrets(sim, form, texts=(form.status_text,))
 
 
 def test_missing_credentials_and_bad_url_are_one_line_errors(clean_env):
@@ -91,31 +91,31 @@ def test_missing_credentials_and_bad_url_are_one_line_errors(clean_env):
     assert form.state == "error" and "https" in form.status_text and form.secret_field.value == ""
 
 
-def test_token_endpoint_faults_show_in_the_form(simulator, clean_env):
-    form = CredentialsForm(base_url=simulator.base_url)
+def test_token_endpoint_faults_show_in_the_form(sim, clean_env):
+    form = CredentialsForm(base_url=sim.base_url)
     for action, expected in (("status", "503"), ("drop", "")):
-        simulator.set_faults(script=[{"method": "POST", "path": "/oauth/token", "action": action,
+        sim.set_faults(script=[{"method": "POST", "path": "/oauth/token", "action": action,
                                       "status": 503, "times": 5}])
-        fill(form, simulator)
+        fill(form, sim)
         form.connect_button.click()
         assert form.join(30)  # Connect works in a background thread
         assert form.state == "error" and form.client is None, action
         assert expected in form.status_text and form.status_text
         assert form.secret_field.value == ""
-    simulator.set_faults(script=[])
-    fill(form, simulator)
+    sim.set_faults(script=[])
+    fill(form, sim)
     form.connect_button.click()
     assert form.join(30)  # Connect works in a background thread
     assert form.state == "connected"
 
 
-def test_save_to_dotenv_keeps_other_lines_and_sets_mode_0600(simulator, clean_env, simulator_secrets):
+def test_save_to_dotenv_keeps_other_lines_and_sets_mode_0600(sim, clean_env, simulator_secrets):
     env_file = clean_env / ".env"
     env_file.write_text("# my settings\nOTHER_TOOL=keep me\nAURA_CLIENT_ID=old-id\n")
     os.chmod(env_file, 0o644)
-    form = CredentialsForm(base_url=simulator.base_url)
+    form = CredentialsForm(base_url=sim.base_url)
     assert form.client_id_field.value == "old-id"
-    fill(form, simulator)
+    fill(form, sim)
     form.save_checkbox.value = True
 
     form.connect_button.click()
@@ -127,31 +127,31 @@ def test_save_to_dotenv_keeps_other_lines_and_sets_mode_0600(simulator, clean_en
     assert text.startswith("# my settings\nOTHER_TOOL=keep me\n")
     values = dotenv_values(env_file)
     assert values["OTHER_TOOL"] == "keep me"
-    assert values["AURA_CLIENT_ID"] == simulator.client_id
-    assert values["AURA_CLIENT_SECRET"] == simulator.client_secret
-    assert values["AURA_BASE_URL"] == simulator.base_url
+    assert values["AURA_CLIENT_ID"] == sim.client_id
+    assert values["AURA_CLIENT_SECRET"] == sim.client_secret
+    assert values["AURA_BASE_URL"] == sim.base_url
     assert sorted(p.name for p in clean_env.iterdir()) == [".env"]  # no temporary file left
     assert str(env_file) in form.status_text
-    assert not any(secret in form.status_text for secret in simulator_secrets(simulator))
+    assert not any(secret in form.status_text for secret in simulator_secrets(sim))
 
 
-def test_failed_connect_never_writes_dotenv(simulator, clean_env):
+def test_failed_connect_never_writes_dotenv(sim, clean_env):
     env_file = clean_env / ".env"
     env_file.write_text("OTHER_TOOL=1\n")
-    form = CredentialsForm(base_url=simulator.base_url)
-    fill(form, simulator, secret="wrong")
+    form = CredentialsForm(base_url=sim.base_url)
+    fill(form, sim, secret="wrong")
     form.save_checkbox.value = True
     form.submit()
     assert form.state == "error" and env_file.read_text() == "OTHER_TOOL=1\n"
 
 
-def test_new_dotenv_is_created_0600(simulator, clean_env):
-    form = CredentialsForm(base_url=simulator.base_url, env_file=clean_env / "sub.env")
-    fill(form, simulator)
+def test_new_dotenv_is_created_0600(sim, clean_env):
+    form = CredentialsForm(base_url=sim.base_url, env_file=clean_env / "sub.env")
+    fill(form, sim)
     form.save_checkbox.value = True
     form.submit()
     assert stat.S_IMODE(os.stat(clean_env / "sub.env").st_mode) == 0o600
-    assert dotenv_values(clean_env / "sub.env")["AURA_CLIENT_SECRET"] == simulator.client_secret
+    assert dotenv_values(clean_env / "sub.env")["AURA_CLIENT_SECRET"] == sim.client_secret
 
 
 def test_local_simulator_switch_uses_the_embedded_simulator(clean_env):
@@ -165,9 +165,9 @@ def test_local_simulator_switch_uses_the_embedded_simulator(clean_env):
     assert not form.client_id_field.disabled
 
 
-def test_connect_uses_the_interactive_budget(simulator, clean_env):
-    form = CredentialsForm(base_url=simulator.base_url)
-    fill(form, simulator)
+def test_connect_uses_the_interactive_budget(sim, clean_env):
+    form = CredentialsForm(base_url=sim.base_url)
+    fill(form, sim)
     assert form.submit().timeout == 10.0
 
 
@@ -181,10 +181,10 @@ def silent_server():
     server.close()
 
 
-def test_a_silent_server_shows_progress_and_cancel_frees_the_form(simulator, clean_env, silent_server):
+def test_a_silent_server_shows_progress_and_cancel_frees_the_form(sim, clean_env, silent_server):
     url, close_server = silent_server
     form = CredentialsForm(base_url=url)
-    fill(form, simulator)
+    fill(form, sim)
     received = []
     form.on_submit(received.append)
 

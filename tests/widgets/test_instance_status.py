@@ -14,13 +14,13 @@ def wait_until(predicate, seconds=10.0):
     return predicate()
 
 
-def test_run_waits_in_the_cell_and_ends_in_success(wclient, simulator, spec_for):
+def test_run_waits_in_the_cell_and_ends_in_success(wclient, sim, spec_for):
     created = wclient.create_instance(spec_for(wclient, "Learning Project", "status-sync"))
     status = InstanceStatus(wclient, created.id)
     done = []
     status.on_submit(done.append)
     assert repr(status) == f"InstanceStatus(instance='{created.id}', target='running', state='idle')"
-    simulator.advance(200)  # past the longest creation time
+    sim.advance(200)  # past the longest creation time
 
     assert status.run() is status
 
@@ -31,17 +31,17 @@ def test_run_waits_in_the_cell_and_ends_in_success(wclient, simulator, spec_for)
     assert repr(status) == f"InstanceStatus(instance='{created.id}', target='running', state='done')"
 
 
-def test_title_says_what_was_reached_once_running(wclient, simulator, spec_for):
+def test_title_says_what_was_reached_once_running(wclient, sim, spec_for):
     created = wclient.create_instance(spec_for(wclient, "Learning Project", "status-title"))
     status = InstanceStatus(wclient, created.id)
     assert "running" in status.title
-    simulator.advance(200)
+    sim.advance(200)
     status.run()
     assert status.title == f"Instance {created.id} is running"
     assert "waiting" not in status.static_html()
 
 
-def test_start_waits_in_the_background_and_updates_the_widgets(wclient, simulator, spec_for):
+def test_start_waits_in_the_background_and_updates_the_widgets(wclient, sim, spec_for):
     created = wclient.create_instance(spec_for(wclient, "Learning Project", "status-bg"))
     status = InstanceStatus(wclient, created.id)
     seen = []
@@ -50,7 +50,7 @@ def test_start_waits_in_the_background_and_updates_the_widgets(wclient, simulato
     status.start()
     assert status.state == "waiting" and not status.cancel_button.disabled
     assert wait_until(lambda: any("creating" in text for text in seen))
-    simulator.advance(200)
+    sim.advance(200)
 
     assert status.join(10)
     assert status.state == "done" and status.value.id == created.id
@@ -79,19 +79,19 @@ def test_timeout_is_a_clear_message(wclient, spec_for):
     assert 0 < status.progress.value < status.progress.max  # slower than usual: the bar stretched
 
 
-def test_an_instance_being_deleted_fails_fast(wclient, simulator, spec_for):
+def test_an_instance_being_deleted_fails_fast(wclient, sim, spec_for):
     created = wclient.create_instance(spec_for(wclient, "Learning Project", "status-doomed"))
-    simulator.advance(200)
+    sim.advance(200)
     wclient.delete_instance(created.id)
     status = InstanceStatus(wclient, created.id).run()
     assert status.state == "failed" and status.progress.bar_style == "danger"
     assert "destroying" in status.status_text and "\n" not in status.status_text
 
 
-def test_waiting_for_deleted_ends_when_it_is_gone(wclient, simulator, spec_for):
+def test_waiting_for_deleted_ends_when_it_is_gone(wclient, sim, spec_for):
     created = wclient.create_instance(spec_for(wclient, "Learning Project", "status-gone"))
-    simulator.advance(200)
+    sim.advance(200)
     wclient.delete_instance(created.id)
-    simulator.advance(60)
+    sim.advance(60)
     status = InstanceStatus(wclient, created.id, status="deleted").run()
     assert status.state == "done" and "is gone" in status.status_text

@@ -19,23 +19,23 @@ def row_cells(table, instance_id):
 
 
 @pytest.fixture
-def two_running(wclient, simulator, spec_for):
+def two_running(wclient, sim, spec_for):
     first = wclient.create_instance(spec_for(wclient, "Learning Project", "table-one"))
     second = wclient.create_instance(spec_for(wclient, "Learning Project", "table-two"))
-    simulator.advance(200)
+    sim.advance(200)
     return first, second
 
 
-def detail_requests(simulator):
-    return simulator.stats_snapshot()["requests"].get(DETAIL, 0)
+def detail_requests(sim):
+    return sim.stats_snapshot()["requests"].get(DETAIL, 0)
 
 
-def test_rows_show_status_type_memory_region_and_age_at_one_get_each(wclient, simulator, two_running):
-    before = detail_requests(simulator)
+def test_rows_show_status_type_memory_region_and_age_at_one_get_each(wclient, sim, two_running):
+    before = detail_requests(sim)
     shown = []
     table = InstanceTable(wclient, "Learning Project")
     table.on_submit(shown.append)
-    assert detail_requests(simulator) - before == 2  # the list has no status: one GET per row
+    assert detail_requests(sim) - before == 2  # the list has no status: one GET per row
 
     first, second = two_running
     assert [row.name for row in table.value] == ["table-one", "table-two"]
@@ -51,25 +51,25 @@ def test_rows_show_status_type_memory_region_and_age_at_one_get_each(wclient, si
     assert len(shown) == 1 and shown[0] == table.value
 
 
-def test_detail_requests_are_bounded(wclient, simulator, two_running):
-    before = detail_requests(simulator)
+def test_detail_requests_are_bounded(wclient, sim, two_running):
+    before = detail_requests(sim)
     table = InstanceTable(wclient, "Learning Project", max_details=1)
-    assert detail_requests(simulator) - before == 1
+    assert detail_requests(sim) - before == 1
     assert "first 1 only" in table.status_text
     texts, buttons = row_cells(table, two_running[1].id)
     assert texts["Status"] == "\u2026" and buttons["Pause"].disabled
 
 
-def test_pause_then_resume_from_the_row_buttons(wclient, simulator, two_running):
+def test_pause_then_resume_from_the_row_buttons(wclient, sim, two_running):
     first, _ = two_running
     table = InstanceTable(wclient, "Learning Project")
 
     row_cells(table, first.id)[1]["Pause"].click()
 
     assert row_cells(table, first.id)[0]["Status"] == "pausing"
-    assert simulator.world.instances[first.id].status == "pausing"
+    assert sim.world.instances[first.id].status == "pausing"
     assert "Pause accepted" in table.status_text
-    simulator.advance(60)
+    sim.advance(60)
     table.refresh()
     texts, buttons = row_cells(table, first.id)
     assert texts["Status"] == "paused" and buttons["Pause"].disabled and not buttons["Resume"].disabled
@@ -78,7 +78,7 @@ def test_pause_then_resume_from_the_row_buttons(wclient, simulator, two_running)
     assert row_cells(table, first.id)[0]["Status"] == "resuming"
 
 
-def test_delete_needs_the_exact_name_typed(wclient, simulator, two_running):
+def test_delete_needs_the_exact_name_typed(wclient, sim, two_running):
     first, second = two_running
     table = InstanceTable(wclient, "Learning Project")
     row_cells(table, first.id)[1]["Delete"].click()
@@ -88,31 +88,31 @@ def test_delete_needs_the_exact_name_typed(wclient, simulator, two_running):
     table.confirm_text.value = "table-one "  # close is not enough
     assert table.confirm_button.disabled
     table.confirm_button.click()  # even a forced click sends nothing
-    assert simulator.world.instances[first.id].status == "running"
+    assert sim.world.instances[first.id].status == "running"
     assert "exactly" in table.status_text
 
     table.confirm_text.value = "table-one"
     assert not table.confirm_button.disabled
     table.confirm_button.click()
 
-    assert simulator.world.instances[first.id].status == "destroying"
-    assert simulator.world.instances[second.id].status == "running"
+    assert sim.world.instances[first.id].status == "destroying"
+    assert sim.world.instances[second.id].status == "running"
     texts, buttons = row_cells(table, first.id)
     assert texts["Status"] == "destroying" and buttons["Delete"].disabled
     assert table.confirm_box.layout.display == "none" and table.confirm_text.value == ""
 
 
-def test_keep_it_cancels_the_delete(wclient, simulator, two_running):
+def test_keep_it_cancels_the_delete(wclient, sim, two_running):
     first, _ = two_running
     table = InstanceTable(wclient, "Learning Project")
     table.ask_delete(first.id)
     table.confirm_text.value = "table-one"
     table.keep_button.click()
     assert table.confirm_box.layout.display == "none" and "Nothing deleted" in table.status_text
-    assert simulator.world.instances[first.id].status == "running"
+    assert sim.world.instances[first.id].status == "running"
 
 
-def test_refused_action_is_one_line_and_rows_stay(wclient, simulator, spec_for):
+def test_refused_action_is_one_line_and_rows_stay(wclient, sim, spec_for):
     created = wclient.create_instance(spec_for(wclient, "Learning Project", "still-creating"))
     table = InstanceTable(wclient, "Learning Project")
     assert row_cells(table, created.id)[0]["Status"] == "creating"
@@ -122,13 +122,13 @@ def test_refused_action_is_one_line_and_rows_stay(wclient, simulator, spec_for):
     assert row_cells(table, created.id)[0]["Status"] == "creating"
 
 
-def test_refresh_failure_keeps_the_previous_rows(wclient, simulator, two_running):
+def test_refresh_failure_keeps_the_previous_rows(wclient, sim, two_running):
     table = InstanceTable(wclient, "Learning Project")
-    simulator.set_faults(error_rate=1.0)
+    sim.set_faults(error_rate=1.0)
     table.refresh()
     assert table.state == "error" and len(table.value) == 2
     assert table.status_text.split()[0] in {"500", "502", "503", "504"}
-    simulator.set_faults(error_rate=0.0)
+    sim.set_faults(error_rate=0.0)
     assert len(table.refresh()) == 2 and table.state == "ready"
 
 
@@ -150,12 +150,12 @@ def test_action_buttons_are_compact_and_text_cells_wrap(wclient, two_running):
     assert "overflow-wrap:anywhere" in table.grid.children[len(table.grid.children) - 2].value
 
 
-def test_a_slow_refresh_counts_its_calls_and_can_be_cancelled(wclient, simulator, two_running):
+def test_a_slow_refresh_counts_its_calls_and_can_be_cancelled(wclient, sim, two_running):
     table = InstanceTable(wclient, "Learning Project")
     before = table.value
     seen = []
     table.on_submit(seen.append)
-    simulator.set_faults(latency=0.3)
+    sim.set_faults(latency=0.3)
 
     table.refresh_button.click()
     deadline = time.monotonic() + 10
@@ -165,7 +165,7 @@ def test_a_slow_refresh_counts_its_calls_and_can_be_cancelled(wclient, simulator
     assert table.state == "working" and table.cancel_button.layout.display is None
     table.cancel_button.click()
     assert table.join(30)
-    simulator.set_faults(latency=0.0)
+    sim.set_faults(latency=0.0)
 
     assert "Refresh cancelled" in table.status_text and table.state == "ready"
     assert table.value == before and seen == []

@@ -41,15 +41,15 @@ def test_hidden_parts_and_escaping(wclient):
     assert "Reveal password" not in page  # the result box is hidden before a create
 
 
-def test_nbconvert_html_export_shows_the_form(simulator, tmp_path):
+def test_nbconvert_html_export_shows_the_form(sim, tmp_path):
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}
     path = tmp_path / "static.ipynb"
     nbformat.write(notebook, path)
     env = {k: v for k, v in os.environ.items() if not k.startswith("AURA_")}
-    env.update(simulator_environment(simulator.base_url, simulator.client_id,
-                                     simulator.client_secret, tmp_path / "home"))
+    env.update(simulator_environment(sim.base_url, sim.client_id,
+                                     sim.client_secret, tmp_path / "home"))
     done = subprocess.run(
         [sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--execute",
          "--ExecutePreprocessor.store_widget_state=False", "--ExecutePreprocessor.timeout=300",

@@ -6,8 +6,8 @@ from aura_nb.simulator.catalog import OTHER_CLIENT
 from aura_nb.widgets import CreateInstanceForm, TenantPicker
 
 
-def test_single_tenant_is_selected_and_summarised(simulator, make_client, clean_env):
-    client = make_client(simulator, client_id=OTHER_CLIENT[0], client_secret=OTHER_CLIENT[1])
+def test_single_tenant_is_selected_and_summarised(sim, make_client, clean_env):
+    client = make_client(sim, client_id=OTHER_CLIENT[0], client_secret=OTHER_CLIENT[1])
     picked = []
     picker = TenantPicker()
     picker.on_submit(picked.append)
@@ -41,21 +41,21 @@ def test_preselect_by_name(wclient):
     assert picker.value.name == "Workshop Project" and picker.state == "ready"
 
 
-def test_listing_failure_is_shown_and_a_retry_recovers(wclient, simulator):
-    simulator.set_faults(error_rate=1.0)
+def test_listing_failure_is_shown_and_a_retry_recovers(wclient, sim):
+    sim.set_faults(error_rate=1.0)
     picker = TenantPicker(wclient)
     assert picker.state == "error" and picker.value is None
     assert picker.status_text.split()[0] in {"500", "502", "503", "504"}
     assert "try again later" in picker.status_text and "\n" not in picker.status_text
     assert picker.dropdown.options == ()
-    simulator.set_faults(error_rate=0.0)
+    sim.set_faults(error_rate=0.0)
     picker.set_client(wclient)
     assert picker.state == "choose"
 
 
-def test_loading_the_chosen_tenant_can_fail_without_half_state(wclient, simulator):
+def test_loading_the_chosen_tenant_can_fail_without_half_state(wclient, sim):
     picker = TenantPicker(wclient)
-    simulator.set_faults(script=[{"method": "GET", "path": "/v1/tenants/{tenantId}", "action": "status",
+    sim.set_faults(script=[{"method": "GET", "path": "/v1/tenants/{tenantId}", "action": "status",
                                   "status": 404}])
     picker.dropdown.label = "Workshop Project"
     assert picker.value is None and picker.state == "error" and "404" in picker.status_text

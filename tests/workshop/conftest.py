@@ -1,19 +1,12 @@
-"""Fixtures for workshop tests: a fast in-process simulator, a paced client, a roster (helpers
-in ws_helpers.py)."""
+"""Fixtures for workshop tests: a client whose default tenant is the class's project, a home, a
+roster, the CLI's environment. The simulator is the shared ``sim`` (speed ``SPEED``, rate limit
+125/min); the helpers are in `tests.helpers.workshop`."""
 
 from __future__ import annotations
 
 import pytest
-from ws_helpers import SPEED, TENANT, make_client
 
-from aura_nb.simulator import Simulator
-
-
-@pytest.fixture
-def sim():
-    """A fresh simulator (seed 3, speed 100, rate limit 125/min virtual)."""
-    with Simulator(seed=3, speed=SPEED, rate_limit=125) as simulator:
-        yield simulator
+from tests.helpers.workshop import CLIENT_SETTINGS, TENANT
 
 
 @pytest.fixture
@@ -25,10 +18,9 @@ def home(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def client(sim, tmp_path, home):
-    """A client for ``sim`` with a private vault."""
-    with make_client(sim, tmp_path) as aura:
-        yield aura
+def workshop_client(sim, make_client, home):
+    """``make_client(sim, **CLIENT_SETTINGS)``: its default tenant is ``TENANT``; ``home`` set."""
+    return make_client(sim, **CLIENT_SETTINGS)
 
 
 @pytest.fixture

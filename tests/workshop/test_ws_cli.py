@@ -8,9 +8,10 @@ import subprocess
 import sys
 
 import pytest
-from ws_helpers import TENANT, prefixed, requests_made
 
 from aura_nb.workshop.__main__ import main
+
+from tests.helpers.simulator import prefixed, requests_made
 
 
 def run(*argv: str) -> tuple[int, str, str]:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from ws_helpers import SPEC, prefixed, requests_made
 
 from aura_nb import InstanceSpec
 from aura_nb.workshop import DELETED, Workshop
 
+from tests.helpers.simulator import prefixed, requests_made
+from tests.helpers.workshop import SPEC
+
 
 @pytest.fixture
-def workshop(sim, client, home, roster_file):
-    ws = Workshop(client, "day", retry_delay=0.05)
+def workshop(sim, workshop_client, home, roster_file):
+    ws = Workshop(workshop_client, "day", retry_delay=0.05)
     ws.provision(roster_file(6), SPEC, wait=False)
     sim.advance(200)  # creation done
     return ws
@@ -46,11 +48,11 @@ def test_pause_and_resume_skip_what_is_there_and_ride_out_busy_answers(sim, work
     assert requests_made(sim)["POST /v1/instances/{instanceId}/resume"] == 6
 
 
-def test_teardown_interrupted_halfway_finishes_on_rerun_and_reports_orphans(sim, client, workshop):
-    stray = _stray(client, "day-stray")  # has the prefix, not in the manifest
-    other = _stray(client, "other-db")
+def test_teardown_interrupted_halfway_finishes_on_rerun_and_reports_orphans(sim, workshop_client, workshop):
+    stray = _stray(workshop_client, "day-stray")  # has the prefix, not in the manifest
+    other = _stray(workshop_client, "other-db")
     gone_early = workshop.manifest.records["Attendee 00"].instance_id
-    client.delete_instance(gone_early)  # deleted behind the workshop's back: DELETE answers 404
+    workshop_client.delete_instance(gone_early)  # deleted behind the workshop's back: DELETE answers 404
 
     dry = workshop.teardown()
     assert dry.dry_run and len(dry.planned) == 6 and [o.id for o in dry.orphans] == [stray.id]
@@ -61,19 +63,19 @@ def test_teardown_interrupted_halfway_finishes_on_rerun_and_reports_orphans(sim,
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):  # one worker: at most one more deletion after the second
-        Workshop(client, "day", concurrency=1).teardown(yes=True, on_progress=stop_after_two)
-    halfway = Workshop(client, "day").manifest
+        Workshop(workshop_client, "day", concurrency=1).teardown(yes=True, on_progress=stop_after_two)
+    halfway = Workshop(workshop_client, "day").manifest
     done = [r for r in halfway if r.status == DELETED]
     assert 2 <= len(done) <= 3
 
-    final = Workshop(client, "day").teardown(yes=True)
+    final = Workshop(workshop_client, "day").teardown(yes=True)
     assert not final.failed and len(final.deleted) + len(final.already_gone) == 6 - len(done)
     assert [o.id for o in final.orphans] == [stray.id]
-    assert {r.status for r in Workshop(client, "day").manifest} == {DELETED}
+    assert {r.status for r in Workshop(workshop_client, "day").manifest} == {DELETED}
     sim.advance(30)
     assert [i.id for i in prefixed(sim, "day")] == [stray.id]  # orphans are reported, never deleted
     assert other.id in sim.world.instances
     # every instance was asked to go at most once by teardown (plus the early delete)
     assert requests_made(sim)["DELETE /v1/instances/{instanceId}"] <= 1 + 6
-    nothing = Workshop(client, "day").teardown(yes=True)
+    nothing = Workshop(workshop_client, "day").teardown(yes=True)
     assert nothing.planned == [] and nothing.deleted == []

@@ -6,7 +6,6 @@ import json
 import logging
 
 import pytest
-from ws_helpers import SPEC, SPEED, make_client, prefixed, requests_made
 
 from aura_nb.simulator import Simulator
 from aura_nb.workshop import (
@@ -19,13 +18,17 @@ from aura_nb.workshop import (
     read_roster,
 )
 
+from tests.helpers import SPEED
+from tests.helpers.simulator import prefixed, requests_made
+from tests.helpers.workshop import CLIENT_SETTINGS, SPEC
+
 
 def _secrets(sim: Simulator) -> list[str]:
     found = sim.issued_secrets()
     return [s for key in ("client_secrets", "access_tokens", "passwords") for s in found[key] if s]
 
 
-def test_class_of_30_with_faults_gets_one_running_instance_and_handout_each(tmp_path, home, roster_file, caplog):
+def test_class_of_30_with_faults_gets_one_running_instance_and_handout_each(make_client, home, roster_file, caplog):
     caplog.set_level(logging.DEBUG)
     faults = {
         "error_rate": 0.04, "rate_429": 0.04, "drop_rate": 0.03,
@@ -44,7 +47,7 @@ def test_class_of_30_with_faults_gets_one_running_instance_and_handout_each(tmp_
     }
     # Tokens live 150 virtual seconds (1.5 s real): they expire while the class is being created.
     with Simulator(seed=11, speed=SPEED, rate_limit=125, token_ttl=150, faults=faults) as sim:
-        client = make_client(sim, tmp_path)
+        client = make_client(sim, **CLIENT_SETTINGS)
         workshop = Workshop(client, "gds-0612", retry_delay=0.05)
         events = []
         report = workshop.provision(roster_file(30), SPEC, guardrails=Guardrails(max_instances=30),
@@ -104,8 +107,8 @@ def test_class_of_30_with_faults_gets_one_running_instance_and_handout_each(tmp_
         assert len(prefixed(sim, "gds-0612")) == 30
 
 
-def test_provision_after_interruption_adopts_instead_of_duplicating(sim, client, home, roster_file):
-    workshop = Workshop(client, "ws")
+def test_provision_after_interruption_adopts_instead_of_duplicating(sim, workshop_client, home, roster_file):
+    workshop = Workshop(workshop_client, "ws")
     first = workshop.provision(roster_file(4), SPEC, wait=False, handouts=False)
     assert len(first.created) == 4
     # Lose the manifest's memory of one attendee (as if the process died right after its create).
@@ -113,51 +116,51 @@ def test_provision_after_interruption_adopts_instead_of_duplicating(sim, client,
     workshop.manifest.update("Attendee 00", instance_id="", status="planned", vault_path="",
                              password_captured=False)
     sim.advance(200)
-    again = Workshop(client, "ws").provision(roster_file(4))
+    again = Workshop(workshop_client, "ws").provision(roster_file(4))
     assert again.adopted == ["Attendee 00"] and again.created == [] and again.ok
     assert len(prefixed(sim, "ws")) == 4
-    record = Workshop(client, "ws").manifest.records["Attendee 00"]
+    record = Workshop(workshop_client, "ws").manifest.records["Attendee 00"]
     assert record.instance_id == victim
     assert record.password_captured  # the vault still had it
     assert requests_made(sim)["POST /v1/instances"] == 4
 
 
-def test_a_vanished_instance_is_created_again(sim, client, home, roster_file):
-    workshop = Workshop(client, "ws")
+def test_a_vanished_instance_is_created_again(sim, workshop_client, home, roster_file):
+    workshop = Workshop(workshop_client, "ws")
     workshop.provision(roster_file(2), SPEC, wait=False, handouts=False)
     gone = workshop.manifest.records["Zoë Núñez"].instance_id
     sim.advance(200)
-    client.delete_instance(gone)
+    workshop_client.delete_instance(gone)
     sim.advance(30)
-    report = Workshop(client, "ws").provision(roster_file(2), wait=False)
+    report = Workshop(workshop_client, "ws").provision(roster_file(2), wait=False)
     assert report.created == ["Zoë Núñez"] and report.adopted == [] and not report.failed
-    record = Workshop(client, "ws").manifest.records["Zoë Núñez"]
+    record = Workshop(workshop_client, "ws").manifest.records["Zoë Núñez"]
     assert record.instance_id != gone and any("vanished" in note for note in record.notes)
 
 
 def test_provision_after_teardown_creates_fresh_instances_instead_of_adopting_destroying_ones(
-        sim, client, home, roster_file):
+        sim, workshop_client, home, roster_file):
     from aura_nb import InstanceSpec
 
-    workshop = Workshop(client, "ws")
+    workshop = Workshop(workshop_client, "ws")
     workshop.provision(roster_file(3), SPEC, wait=False, handouts=False)
     old = {r.attendee: r.instance_id for r in workshop.manifest}
     name = workshop.manifest.records["Attendee 00"].name
-    tenant = client.find_tenant()
-    stray = client.create_instance(InstanceSpec(name, tenant.id, "professional-db", "gcp", "europe-west1", "2GB"))
+    tenant = workshop_client.find_tenant()
+    stray = workshop_client.create_instance(InstanceSpec(name, tenant.id, "professional-db", "gcp", "europe-west1", "2GB"))
     sim.advance(200)
     workshop.teardown(yes=True)
-    client.delete_instance(stray.id)  # deleted outside the workshop, same name as an attendee's
+    workshop_client.delete_instance(stray.id)  # deleted outside the workshop, same name as an attendee's
     with sim.world.lock:  # still listed, with their names, while they are being deleted
         assert {sim.world.instances[i].status for i in [*old.values(), stray.id]} == {"destroying"}
 
-    again = Workshop(client, "ws").provision(roster_file(3))
+    again = Workshop(workshop_client, "ws").provision(roster_file(3))
     assert sorted(again.created) == sorted(old) and again.adopted == [] and again.ok, again.summary()
-    manifest = Workshop(client, "ws").manifest
+    manifest = Workshop(workshop_client, "ws").manifest
     for record in manifest:
         assert record.instance_id not in (*old.values(), stray.id)
         assert record.status == "running" and record.password_captured and record.notes == []
-        assert client.vault.load(record.instance_id).password
+        assert workshop_client.vault.load(record.instance_id).password
         assert f"AURA_INSTANCEID={record.instance_id}" in (workshop.handouts_folder / f"{record.name}.txt").read_text()
     assert requests_made(sim)["POST /v1/instances"] == 3 + 1 + 3
     sim.advance(30)
@@ -173,36 +176,36 @@ def test_provision_after_teardown_creates_fresh_instances_instead_of_adopting_de
         (ClassSpec(type="free-db"), Guardrails(max_instances=10, allowed_types=()), "free-db allows one"),
     ],
 )
-def test_guardrails_refuse_before_any_request(sim, client, home, roster_file, spec, rails, message):
+def test_guardrails_refuse_before_any_request(sim, workshop_client, home, roster_file, spec, rails, message):
     with pytest.raises(GuardrailViolation) as info:
-        Workshop(client, "ws").provision(roster_file(6), spec, guardrails=rails)
+        Workshop(workshop_client, "ws").provision(roster_file(6), spec, guardrails=rails)
     assert message in str(info.value) and "\n" not in str(info.value)
-    assert requests_made(sim) == {} and client.token_requests == 0
+    assert requests_made(sim) == {} and workshop_client.token_requests == 0
     assert not (home / "workshops" / "ws" / "manifest.json").exists()
 
 
-def test_settings_the_tenant_lacks_are_refused_before_any_create(sim, client, home, roster_file):
+def test_settings_the_tenant_lacks_are_refused_before_any_create(sim, workshop_client, home, roster_file):
     from aura_nb import InvalidInstanceSpec
 
     with pytest.raises(InvalidInstanceSpec, match="region 'mars-north1' is not offered"):
-        Workshop(client, "ws").provision(roster_file(3), ClassSpec(cloud_provider="gcp", region="mars-north1"))
+        Workshop(workshop_client, "ws").provision(roster_file(3), ClassSpec(cloud_provider="gcp", region="mars-north1"))
     assert "POST /v1/instances" not in requests_made(sim)
 
 
-def test_clones_from_a_seed_and_resets_one_attendee(sim, client, home, roster_file):
+def test_clones_from_a_seed_and_resets_one_attendee(sim, workshop_client, home, roster_file):
     from aura_nb import InstanceSpec
 
-    tenant = client.find_tenant()
-    seed = client.create_instance(InstanceSpec("seed-data", tenant.id, "professional-db", "gcp",
+    tenant = workshop_client.find_tenant()
+    seed = workshop_client.create_instance(InstanceSpec("seed-data", tenant.id, "professional-db", "gcp",
                                                 "europe-west1", "2GB"))
     sim.advance(200)
-    workshop = Workshop(client, "ws", retry_delay=0.05)
+    workshop = Workshop(workshop_client, "ws", retry_delay=0.05)
     with pytest.raises(WorkshopError, match="has 2GB, more than the 1GB"):
         workshop.provision(roster_file(3), ClassSpec(memory="1GB"), seed_instance_id=seed.id)
     report = workshop.provision(roster_file(3), SPEC, seed_instance_id=seed.id, wait=False)
     assert len(report.created) == 3 and workshop.manifest.seed_instance_id == seed.id
     assert requests_made(sim)["POST /v1/instances"] == 4
-    creates = [e.request_body for e in client.history if e.method == "POST" and e.url.endswith("/v1/instances")]
+    creates = [e.request_body for e in workshop_client.history if e.method == "POST" and e.url.endswith("/v1/instances")]
     assert [body["source_instance_id"] for body in creates[-3:]] == [seed.id] * 3
     sim.advance(200)
 
@@ -210,4 +213,4 @@ def test_clones_from_a_seed_and_resets_one_attendee(sim, client, home, roster_fi
     assert record.status == "running"
     assert requests_made(sim)["POST /v1/instances/{instanceId}/overwrite"] == 1
     with pytest.raises(WorkshopError, match="no seed instance"):
-        Workshop(client, "other").reset("anyone")
+        Workshop(workshop_client, "other").reset("anyone")

@@ -7,13 +7,14 @@ import errno
 import io
 import time
 
-import pytest
-from ws_helpers import SPEC, SPEED, TENANT, lose_create_after_first_listing, make_client, prefixed, requests_made
-
 import aura_nb.vault
 from aura_nb.simulator import Simulator
 from aura_nb.workshop import UNKNOWN, Guardrails, Workshop
 from aura_nb.workshop.__main__ import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNKNOWN, main
+
+from tests.helpers import SPEED
+from tests.helpers.simulator import prefixed, requests_made
+from tests.helpers.workshop import CLIENT_SETTINGS, SPEC, lose_create_after_first_listing
 
 
 def cli(*argv: str, client=None) -> tuple[int, str, str]:
@@ -26,9 +27,9 @@ def _named(sim, prefix):
     return sorted(i.name for i in prefixed(sim, prefix))
 
 
-def test_lost_create_whose_listings_recover_finishes_in_one_run_without_a_duplicate(env, tmp_path, roster_file):
+def test_lost_create_whose_listings_recover_finishes_in_one_run_without_a_duplicate(make_client, env, roster_file):
     sim = env
-    client = make_client(sim, tmp_path)
+    client = make_client(sim, **CLIENT_SETTINGS)
     lose_create_after_first_listing(client, sim, listing_failures=5)  # the core's own check fails
     code, out, err = cli("provision", "--prefix", "lost", "--roster", str(roster_file(1)), client=client)
     assert code == EXIT_OK, out + err
@@ -36,9 +37,9 @@ def test_lost_create_whose_listings_recover_finishes_in_one_run_without_a_duplic
     assert "1/1 running" in out and "password never delivered for Zoë Núñez" in out
 
 
-def test_lost_create_whose_listings_stay_down_is_unknown_then_the_next_run_adopts(env, tmp_path, roster_file):
+def test_lost_create_whose_listings_stay_down_is_unknown_then_the_next_run_adopts(make_client, env, roster_file):
     sim = env
-    client = make_client(sim, tmp_path)
+    client = make_client(sim, **CLIENT_SETTINGS)
     lose_create_after_first_listing(client, sim, listing_failures=1000)
     code, out, err = cli("provision", "--prefix", "lost", "--roster", str(roster_file(2)), client=client)
     assert code == EXIT_UNKNOWN, out + err
@@ -89,11 +90,11 @@ def test_passwords_the_vault_cannot_take_go_to_a_rescue_file(env, tmp_path, rost
     assert out.count("password not in the vault: in the rescue file") == 2
 
 
-def test_a_password_no_file_can_take_is_shown_once_on_stderr(env, tmp_path, roster_file, monkeypatch):
+def test_a_password_no_file_can_take_is_shown_once_on_stderr(make_client, env, roster_file, monkeypatch):
     from aura_nb.errors import VaultWriteFailed
 
     sim = env
-    client = make_client(sim, tmp_path)
+    client = make_client(sim, **CLIENT_SETTINGS)
     real_save = client.vault.save
     nowhere = []
 
@@ -114,8 +115,8 @@ def test_a_password_no_file_can_take_is_shown_once_on_stderr(env, tmp_path, rost
     assert "shown once on stderr" in out and len(prefixed(sim, "sv")) == 2
 
 
-def test_pause_under_dropped_connections_ends_with_every_instance_pausing_or_paused(sim, client, home, roster_file):
-    workshop = Workshop(client, "drop", retry_delay=1)
+def test_pause_under_dropped_connections_ends_with_every_instance_pausing_or_paused(sim, workshop_client, home, roster_file):
+    workshop = Workshop(workshop_client, "drop", retry_delay=1)
     workshop.provision(roster_file(12), SPEC, wait=False, handouts=False)
     sim.advance(200)
     sim.set_faults(drop_rate=0.10)
@@ -126,8 +127,8 @@ def test_pause_under_dropped_connections_ends_with_every_instance_pausing_or_pau
     assert len(report.changed) + len(report.skipped) == 12
 
 
-def test_one_failed_delete_does_not_stop_the_teardown(sim, client, home, roster_file):
-    workshop = Workshop(client, "td", retry_delay=1, concurrency=1)
+def test_one_failed_delete_does_not_stop_the_teardown(sim, workshop_client, home, roster_file):
+    workshop = Workshop(workshop_client, "td", retry_delay=1, concurrency=1)
     workshop.provision(roster_file(4), SPEC, wait=False, handouts=False)
     sim.advance(200)
     victim = workshop.manifest.records["Attendee 00"].instance_id
@@ -140,18 +141,18 @@ def test_one_failed_delete_does_not_stop_the_teardown(sim, client, home, roster_
     sim.set_faults(script=[])
     assert "Attendee 00" in report.deleted  # its status was read back: destroying, not resent
     assert list(report.failed) == ["Attendee 01"] and len(report.deleted) == 3, report.lines()
-    again = Workshop(client, "td").teardown(yes=True)
+    again = Workshop(workshop_client, "td").teardown(yes=True)
     assert again.ok and len(again.deleted) == 1
     sim.advance(30)
     assert prefixed(sim, "td") == []
 
 
-def test_class_of_30_under_random_faults_and_a_lost_create_finishes_every_step_in_one_run(tmp_path, home, roster_file):
+def test_class_of_30_under_random_faults_and_a_lost_create_finishes_every_step_in_one_run(make_client, home, roster_file):
     """Issue 10's "Done when": 5xx, 429 bursts, 10% dropped connections, short token life, plus a
     lost create whose listings recover; provision, pause, resume and teardown each in one run."""
     faults = {"error_rate": 0.05, "rate_429": 0.05, "drop_rate": 0.10}
     with Simulator(seed=21, speed=SPEED, rate_limit=125, token_ttl=150, faults=faults) as sim:
-        client = make_client(sim, tmp_path)
+        client = make_client(sim, **CLIENT_SETTINGS)
         lose_create_after_first_listing(client, sim, listing_failures=5)
         workshop = Workshop(client, "rel", retry_delay=1)
         figures = []

@@ -1,8 +1,8 @@
-"""Helpers shared by the workshop tests (a uniquely named module: test directories share sys.path).
+"""The class the workshop tests teach (its project and instance spec) and lookups in a simulator.
 
-The simulator runs ``SPEED`` times faster than the real service, so a creation (90-150 virtual
-seconds) takes 1-1.5 real seconds; the client paces itself on the same scale (125 requests per
-virtual minute) and polls on it.
+The tests' simulators run at ``tests.helpers.SPEED``, so a creation (90-150 virtual seconds) takes
+0.9-1.5 real seconds; the clients pace themselves on the same scale (125 requests per virtual
+minute) and poll on it.
 """
 
 from __future__ import annotations
@@ -11,31 +11,12 @@ from aura_nb import AuraClient
 from aura_nb.simulator import Simulator
 from aura_nb.workshop import ClassSpec
 
-SPEED = 100.0
 TENANT = "Workshop Project"
 SPEC = ClassSpec(type="professional-db", cloud_provider="gcp", region="europe-west1", memory="2GB")
 
-
-def make_client(sim: Simulator, tmp_path, **kwargs) -> AuraClient:
-    """A client for ``sim`` with its own vault under ``tmp_path`` (pacing on the simulator's scale)."""
-    return AuraClient(sim.client_id, sim.client_secret, sim.base_url, speed=SPEED, tenant=TENANT,
-                      vault_dir=tmp_path / "vault", **kwargs)
-
-
-def requests_made(sim: Simulator) -> dict[str, int]:
-    """Requests the simulator has received, by ``METHOD /template``."""
-    return dict(sim.stats_snapshot()["requests"])
-
-
-def prefixed(sim: Simulator, prefix: str) -> list:
-    """The simulator world's instances whose name starts with ``<prefix>-`` (status settled)."""
-    with sim.world.lock:
-        found = []
-        for instance in list(sim.world.instances.values()):
-            settled = sim.world._settle(instance)  # apply a finished transition, as a GET would
-            if settled is not None and settled.name.startswith(prefix + "-"):
-                found.append(settled)
-        return found
+#: ``make_client(sim, **CLIENT_SETTINGS)``: a workshop client's default tenant is the class's
+#: project, and one call may take ``AURA_TIMEOUT``'s default 30 s (classes run under faults).
+CLIENT_SETTINGS = {"tenant": TENANT, "timeout": 30}
 
 
 def lose_create_after_first_listing(client: AuraClient, sim: Simulator, listing_failures: int) -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from sim_helpers import Api
+from tests.helpers.simulator import Api
 
 
 class V2(Api):
@@ -35,10 +33,3 @@ class V2(Api):
         self.finish(created["id"])
         return f"{self.project('Workshop Project')}/instances/{created['id']}", created
 
-
-@pytest.fixture
-def v2(sim):
-    """The primary client on v2beta1 (import this fixture into a test module to use it)."""
-    caller = V2(sim)
-    yield caller
-    caller.session.close()

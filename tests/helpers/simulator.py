@@ -1,7 +1,9 @@
-"""Helpers for the simulator's contract tests: a plain-requests caller, the command line, error checks.
+"""Driving and reading a simulator in tests: a plain-requests caller, the command line, error
+checks, request counts and the world's instances.
 
-These tests talk HTTP with ``requests`` only (never aura_nb's own client): they check the
-simulator against the documented API, the way any outside client would see it.
+The contract tests talk HTTP with ``requests`` only (never aura_nb's own client): they check the
+simulator against the documented API, the way any outside client would see it. The other folders
+read what a simulator served (`requests_made`) and holds (`instances_named`, `prefixed`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import requests
@@ -22,6 +25,25 @@ from aura_nb.simulator import Simulator
 ADMIN_HEADER = "X-Simulator-Admin-Token"
 CLIENT = ("simulator-client", "simulator-secret")
 OTHER = ("other-client", "other-secret")
+
+
+def requests_made(sim: Simulator) -> Counter:
+    """Requests the simulator has served, by ``"METHOD /template"`` (0 for a route never asked)."""
+    return Counter(sim.stats_snapshot()["requests"])
+
+
+def instances_named(sim: Simulator, name: str) -> list:
+    """The simulator's instances with this name (read from its world, not over HTTP)."""
+    with sim.world.lock:
+        return [i for i in sim.world.instances.values() if i.name == name]
+
+
+def prefixed(sim: Simulator, prefix: str) -> list:
+    """The simulator's instances whose name starts with ``<prefix>-``, each with its status
+    settled as a GET would see it (an instance whose deletion has finished is left out)."""
+    with sim.world.lock:
+        named = [i for i in sim.world.instances.values() if i.name.startswith(prefix + "-")]
+        return [i for i in named if sim.world.status_since(i.id) is not None]
 
 
 def fetch_token(base_url: str, credentials=CLIENT) -> str:
