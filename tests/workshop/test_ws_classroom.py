@@ -7,15 +7,17 @@ import re
 
 import ipywidgets as widgets
 import pytest
-from ws_helpers import SPEC, prefixed, requests_made
 
 from aura_nb.widgets.classroom import ClassTable
 from aura_nb.workshop import Workshop
 
+from tests.helpers.simulator import prefixed, requests_made
+from tests.helpers.workshop import SPEC
+
 
 @pytest.fixture
-def workshop(sim, client, home, roster_file):
-    ws = Workshop(client, "wk", retry_delay=0.05)
+def workshop(sim, workshop_client, home, roster_file):
+    ws = Workshop(workshop_client, "wk", retry_delay=0.05)
     ws.provision(roster_file(3), SPEC, wait=False)
     sim.advance(200)  # creation done
     return ws
@@ -87,8 +89,8 @@ def _hold_after_first(workshop, status):
 
 
 @pytest.mark.parametrize("action", ["pause", "teardown"])
-def test_cancel_stops_before_the_next_attendee_and_reports_what_was_sent(sim, client, home, roster_file, action):
-    workshop = Workshop(client, "wk", retry_delay=0.05, concurrency=1)  # one attendee at a time
+def test_cancel_stops_before_the_next_attendee_and_reports_what_was_sent(sim, workshop_client, home, roster_file, action):
+    workshop = Workshop(workshop_client, "wk", retry_delay=0.05, concurrency=1)  # one attendee at a time
     workshop.provision(roster_file(3), SPEC, wait=False)
     sim.advance(200)
     table = ClassTable(workshop)
