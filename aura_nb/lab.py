@@ -85,12 +85,13 @@ def _simulator_account() -> str | None:
     return account.lower() if account else None
 
 
-def _simulator_secret() -> str:
-    """The client secret the simulator started by `_start_simulator` accepts (its own rule:
-    ``$AURA_SIMULATOR_CLIENT_SECRET``, else its default)."""
+def _simulator_client() -> tuple[str, str]:
+    """The client id and secret the simulator started by `_start_simulator` accepts (its own
+    rule: its default id; ``$AURA_SIMULATOR_CLIENT_SECRET``, else its default secret)."""
     from .simulator.__main__ import build_parser, client_secret
 
-    return client_secret(build_parser().parse_args([]))
+    args = build_parser().parse_args([])
+    return args.client_id, client_secret(args)
 
 
 def jupyter_lab_command(notebooks: Path, args: list[str]) -> list[str]:
@@ -119,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         speed = config.simulator_speed()
         account = _simulator_account()
         simulator, url = _start_simulator(home, speed, account)
-        env.update(simulator_environment(url, "simulator-client", _simulator_secret(), home))
+        env.update(simulator_environment(url, *_simulator_client(), home))
         print(f"Simulator mode: no real credentials configured (see .env.example), so the "
               f"notebooks use the local Aura API simulator at {url}, {speed:g}x faster than "
               f"the real service{f', as a {account} account' if account else ''}.", flush=True)

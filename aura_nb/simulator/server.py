@@ -91,8 +91,8 @@ class Simulator:
     """
 
     def __init__(self, seed: int = 0, speed: float = 1.0, rate_limit: int | None = None,
-                 token_ttl: float = 3600, client_id: str = "simulator-client",
-                 client_secret: str = "simulator-secret", state_file: str | None = None,
+                 token_ttl: float = 3600, client_id: str = catalog.DEFAULT_CLIENT[0],
+                 client_secret: str = catalog.DEFAULT_CLIENT[1], state_file: str | None = None,
                  faults=None, host: str = "127.0.0.1", port: int = 0,
                  durations: dict | None = None, admin_token_file: str | None = None,
                  public_hosts=(), account: str | None = None):
