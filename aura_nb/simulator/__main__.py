@@ -14,12 +14,12 @@ import os
 import signal
 import sys
 import threading
-from ipaddress import ip_address
 from pathlib import Path
 
 from . import admin
 from .catalog import ACCOUNTS, DEFAULT_CLIENT
 from .faults import parse_spec
+from .loopback import is_loopback_host
 from .server import Simulator
 
 
@@ -108,11 +108,7 @@ def main(argv=None) -> int:
     except (ValueError, OSError) as error:
         print(f"aura_nb.simulator: {error}", file=sys.stderr)
         return 2
-    try:
-        loopback = ip_address(args.host).is_loopback
-    except ValueError:
-        loopback = args.host == "localhost"
-    if not loopback:
+    if not is_loopback_host(args.host):
         print("aura_nb.simulator: warning: listening beyond this machine with well-known "
               "credentials", file=sys.stderr)
     stop = threading.Event()
