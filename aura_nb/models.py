@@ -403,6 +403,15 @@ def check_instance_name(name: Any) -> str:
     return name
 
 
+def _not_offered(tenant: Tenant, key: str, value: Any, offered: tuple[str, ...],
+                 above: list[str]) -> InvalidInstanceSpec:
+    """The one wording for a choice the tenant does not offer, given the choices above it."""
+    context = f" for {', '.join(above)}" if above else ""
+    return InvalidInstanceSpec(
+        f"{key} {value!r} is not offered by tenant {tenant.name!r}{context}; "
+        f"choose one of: {', '.join(offered) or '(none)'}", field=key, choices=offered)
+
+
 def _ordered(values: Iterable[str | None], key: str) -> tuple[str, ...]:
     seen = list(dict.fromkeys(v for v in values if v))
     if key in ("memory", "storage"):
@@ -453,11 +462,7 @@ def check_spec(spec: InstanceSpec, tenant: Tenant) -> None:
         if key == "storage" and value is None:
             break
         if value not in choices[key]:
-            context = f" for {', '.join(above)}" if above else ""
-            offered = ", ".join(choices[key]) or "(none)"
-            raise InvalidInstanceSpec(
-                f"{key} {value!r} is not offered by tenant {tenant.name!r}{context}; "
-                f"choose one of: {offered}", field=key, choices=choices[key])
+            raise _not_offered(tenant, key, value, choices[key], above)
         above.append(f"{key} {value}")
 
 
@@ -488,11 +493,7 @@ def complete_spec(tenant: Tenant, name: str, preferred: Mapping[str, str | None]
                                              if k not in ("version", "storage")})[key]
         if key in fixed:
             if fixed[key] not in offered:
-                context = f" for {', '.join(above)}" if above else ""
-                raise InvalidInstanceSpec(
-                    f"{key} {fixed[key]!r} is not offered by tenant {tenant.name!r}{context}; "
-                    f"choose one of: {', '.join(offered) or '(none)'}", field=key,
-                    choices=offered)
+                raise _not_offered(tenant, key, fixed[key], offered, above)
             picks[key] = fixed[key]
         elif key == "storage":
             if preferred.get(key) in offered:
