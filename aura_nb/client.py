@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import email.utils
 import logging
 import threading
 import time
@@ -27,8 +26,6 @@ from .display import ModelList
 from .errors import (
     AmbiguousName,
     ApiError,
-    AuraError,
-    CreateResponseLost,
     InvalidInstanceSpec,
     NameNotFound,
     NotFound,
@@ -51,6 +48,7 @@ from .models import (
     parse_timestamp,
 )
 from .pacing import RateLimiter
+from .recovery import lost_create
 from .transport import Transport
 from .vault import Vault
 
@@ -71,6 +69,21 @@ def _segment(kind: str, value: str) -> str:
 def _instance_path(instance_id: str, *rest: str) -> str:
     """``/instances/{instanceId}[/rest...]`` with the id checked and escaped (`_segment`)."""
     return "/".join(("/instances", _segment("instance id", instance_id), *rest))
+
+
+def _one_by_id_or_name(items: list[Any], wanted: str, plural: str,
+                       not_found: Callable[[], NameNotFound]) -> Any:
+    """The one item whose id is ``wanted``, else whose name is: the matching rule of
+    `AuraClient.find_tenant`, `~AuraClient.find_instance` and `~AuraClient.find_project`.
+    Raises ``not_found()`` or `AmbiguousName` (several ``plural`` with that name)."""
+    matches = [i for i in items if i.id == wanted] or [i for i in items if i.name == wanted]
+    if not matches:
+        raise not_found()
+    if len(matches) > 1:
+        ids = ", ".join(i.id for i in matches)
+        raise AmbiguousName(f"{len(matches)} {plural} are named {wanted!r} (ids {ids}); pass "
+                            "the id instead", candidates=[i.id for i in matches])
+    return matches[0]
 
 
 class AuraClient:
@@ -308,15 +321,10 @@ class AuraClient:
             raise AmbiguousName(
                 f"this client sees {len(tenants)} tenants: {listing}; pass one to find_tenant() "
                 "or set AURA_TENANT", candidates=[t.id for t in tenants])
-        matches = [t for t in tenants if t.id == wanted] or [t for t in tenants if t.name == wanted]
-        if not matches:
-            raise NameNotFound(f"no tenant is named {wanted!r} (or has that id); this client "
-                               f"sees: {listing}", candidates=[t.name for t in tenants])
-        if len(matches) > 1:
-            ids = ", ".join(t.id for t in matches)
-            raise AmbiguousName(f"{len(matches)} tenants are named {wanted!r} (ids {ids}); pass "
-                                "the id instead", candidates=[t.id for t in matches])
-        return self.get_tenant(matches[0].id)
+        found = _one_by_id_or_name(tenants, wanted, "tenants", lambda: NameNotFound(
+            f"no tenant is named {wanted!r} (or has that id); this client sees: {listing}",
+            candidates=[t.name for t in tenants]))
+        return self.get_tenant(found.id)
 
     def _tenant_for(self, tenant_id: str, max_age: float = 600.0) -> Tenant:
         with self._lock:
@@ -343,19 +351,15 @@ class AuraClient:
         """The instance with this exact id or name (in one tenant, or all).
         ``GET /v1/instances[?tenantId=]``. Raises `NameNotFound` or `AmbiguousName`."""
         instances = self.list_instances(tenant_id)
-        matches = [i for i in instances if i.id == name_or_id] or \
-            [i for i in instances if i.name == name_or_id]
-        if not matches:
+
+        def not_found() -> NameNotFound:
             names = sorted({i.name for i in instances})
             shown = ", ".join(repr(n) for n in names[:10]) + (", …" if len(names) > 10 else "")
             where = f"tenant {tenant_id}" if tenant_id else "any tenant"
-            raise NameNotFound(f"no instance named {name_or_id!r} (or with that id) in {where}; "
-                               f"existing names: {shown or '(none)'}", candidates=names)
-        if len(matches) > 1:
-            ids = ", ".join(i.id for i in matches)
-            raise AmbiguousName(f"{len(matches)} instances are named {name_or_id!r} (ids {ids}); "
-                                "pass the id instead", candidates=[i.id for i in matches])
-        return matches[0]
+            return NameNotFound(f"no instance named {name_or_id!r} (or with that id) in {where}; "
+                                f"existing names: {shown or '(none)'}", candidates=names)
+
+        return _one_by_id_or_name(instances, name_or_id, "instances", not_found)
 
     def find_live_instances(self, name: str, tenant_id: str | None = None) -> list[Instance]:
         """Every live instance called ``name`` (in one tenant, or all), oldest first: one
@@ -433,7 +437,7 @@ class AuraClient:
         except TransportError as exc:
             if not exc.sent:
                 raise  # the connection never opened: nothing can have been created
-            raise self._lost_create(spec, str(exc)) from exc
+            raise lost_create(self.transport, spec, str(exc)) from exc
         created = CreatedInstance.from_api(data)
         if not created.id:
             raise ApiError(202, "", ["the create answer has no instance id"],
@@ -442,46 +446,6 @@ class AuraClient:
         self._note_action(created.id, "create")
         path = self.vault.save(created)
         return dataclasses.replace(created, vault_path=path)
-
-    def _lost_create(self, spec: InstanceSpec, why: str) -> CreateResponseLost:
-        """Look for the instance a lost create may have made, without creating anything."""
-        window = max(300.0, 2 * self.timeout * self.speed)  # server seconds
-        base = (f"The create request for {spec.name!r} got no answer ({why}), so it may have "
-                "succeeded; it was not resent.")
-        password = ("one-time password could not be captured: reset it in the Aura console "
-                    "(or delete the instance and create it again).")
-        try:
-            response = self.transport.send("GET", "/instances", params={"tenantId": spec.tenant_id})
-            data = self.transport.unwrap(response, "GET", "/v1/instances") or []
-            server_now = parse_timestamp(email.utils.parsedate_to_datetime(
-                response.headers["Date"])) if response.headers.get("Date") else None
-        except (AuraError, KeyError, TypeError, ValueError) as exc:
-            return CreateResponseLost(
-                f"{base} Checking for it failed too ({type(exc).__name__}): list the instances "
-                f"of tenant {spec.tenant_id} before creating it again. If it was created, its "
-                f"{password}",
-                name=spec.name, tenant_id=spec.tenant_id)
-        now = server_now.timestamp() if server_now else self.server_now()
-        found = []
-        for item in data:
-            summary = InstanceSummary.from_api(item)
-            created = parse_timestamp(summary.created_at)
-            if summary.name == spec.name and created and now - created.timestamp() <= window:
-                found.append((created, summary))
-        found.sort(key=lambda pair: pair[0])
-        if not found:
-            return CreateResponseLost(
-                f"{base} No instance named {spec.name!r} created in the last "
-                f"{window / 60:.0f} minutes is listed in tenant {spec.tenant_id} yet: list the "
-                f"instances again in a minute before creating it again. If it appears, its "
-                f"{password}",
-                name=spec.name, tenant_id=spec.tenant_id)
-        instance = found[-1][1]
-        more = f" ({len(found)} recent instances have that name)" if len(found) > 1 else ""
-        return CreateResponseLost(
-            f"{base} Found instance {instance.id} {instance.name!r} created at "
-            f"{instance.created_at} in tenant {spec.tenant_id}{more}. Its {password}",
-            name=spec.name, tenant_id=spec.tenant_id, instance=instance)
 
     @staticmethod
     def _instance_or_none(data: Any) -> Instance | None:
@@ -647,14 +611,7 @@ class AuraClient:
         """The project with this exact id or name, in any of this client's organizations.
         Raises `NameNotFound` (listing the names that exist) or `AmbiguousName`."""
         projects = self.list_projects()
-        matches = [p for p in projects if p.id == name_or_id] or \
-            [p for p in projects if p.name == name_or_id]
-        if not matches:
-            listing = ", ".join(f"{p.name!r}" for p in projects) or "(none)"
-            raise NameNotFound(f"no project is named {name_or_id!r} (or has that id); this "
-                               f"client sees: {listing}", candidates=[p.name for p in projects])
-        if len(matches) > 1:
-            raise AmbiguousName(f"{len(matches)} projects are named {name_or_id!r} (ids "
-                                f"{', '.join(p.id for p in matches)}); pass the id instead",
-                                candidates=[p.id for p in matches])
-        return matches[0]
+        listing = ", ".join(f"{p.name!r}" for p in projects) or "(none)"
+        return _one_by_id_or_name(projects, name_or_id, "projects", lambda: NameNotFound(
+            f"no project is named {name_or_id!r} (or has that id); this client sees: {listing}",
+            candidates=[p.name for p in projects]))
