@@ -314,11 +314,8 @@ class CreatedInstance(_Model):
         return self.masked_password if name == "password" else getattr(self, name)
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in (
-            "id", "name", "tenant_id", "type", "cloud_provider", "region", "connection_url",
-            "username"))
-        return f"CreatedInstance({shown}, password='{self.masked_password}', " \
-               f"created_at={self.created_at!r})"
+        shown = ", ".join(f"{n}={self._display_value(n)!r}" for n in self._display_fields)
+        return f"CreatedInstance({shown})"
 
     def __str__(self) -> str:
         return (f"Created instance {self.id} {self.name!r} ({self.type}, {self.cloud_provider} "
