@@ -34,19 +34,17 @@ from .lifecycle import ActionLog
 from .models import (
     CreatedInstance,
     Instance,
-    InstanceSpec,
     InstanceSummary,
     Organization,
     Project,
     Snapshot,
     Tenant,
     TenantSummary,
-    check_id,
-    check_spec,
 )
 from .lookup import NameLookups
 from .pacing import RateLimiter
 from .recovery import lost_create
+from .rules import InstanceSpec, check_id, check_spec
 from .transport import Transport
 from .vault import Vault
 

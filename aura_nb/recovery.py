@@ -10,7 +10,8 @@ from __future__ import annotations
 import email.utils
 
 from .errors import AuraError, CreateResponseLost
-from .models import InstanceSpec, InstanceSummary, parse_timestamp
+from .models import InstanceSummary, parse_timestamp
+from .rules import InstanceSpec
 from .transport import Transport
 
 __all__ = ["lost_create"]

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any, Iterable
 
 from ..errors import ApiError, NotFound, VaultError, VaultWriteFailed
-from ..models import InstanceSpec, parse_size
+from ..rules import InstanceSpec, parse_size
 from .manifest import FAILED, PLANNED, UNKNOWN, AttendeeRecord
 from .reports import UNKNOWN_ADVICE, ProgressCallback, ProvisionReport, WorkshopEvent, tally
 from .retry import GaveUp, OutcomeUnknown, one_line
