@@ -1,5 +1,6 @@
-"""The retry policy under the funnel: what urllib3 resends, within what time, and how a
-request that got no answer is described.
+"""The urllib3 side of resending: which attempts are retried, and within what time budget.
+
+It also words a request that got no answer (`describe_failure`, `never_sent`).
 
 `retry_policy` builds the urllib3 ``Retry`` a `Transport` mounts (`IDEMPOTENT_METHODS` on
 `RETRY_STATUSES`, backoff scaled by the server's speed); `PacedRetry` makes each resend take a
