@@ -46,16 +46,14 @@ from .models import (
     CreatedInstance,
     Instance,
     InstanceConfiguration,
-    InstanceSpec,
     InstanceSummary,
     Organization,
     Project,
     Snapshot,
     Tenant,
     TenantSummary,
-    allowed_choices,
-    complete_spec,
 )
+from .rules import InstanceSpec, allowed_choices, complete_spec
 from .session import connect
 from .vault import Vault, VaultEntry
 from .waiting import WaitProgress

@@ -1,22 +1,21 @@
-"""`AuraClient`: one method per Aura API resource call, and recovery from a lost create.
+"""`AuraClient`: one method per Aura API resource call, answers turned into models.
 
-The HTTP side (session, retry policy, the request funnel, tokens, server clock, exchange
-recording, the time budget of a call) lives in `aura_nb.transport`; every method here calls
+The HTTP side (session, the request funnel, tokens, server clock, exchange recording, the time
+budget of a call) lives in `aura_nb.transport`; every method here calls
 ``self.transport.call`` or ``self.transport.send``. What the methods add: ids checked before
 they become URL segments, answers turned into `aura_nb.models`, the one-time password written
-to the vault before `create_instance` returns, and "unknown whether created" as its own outcome.
+to the vault before `create_instance` returns, and "unknown whether created" as its own outcome
+(`aura_nb.recovery`). The find-by-name methods come from `aura_nb.lookup.NameLookups`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import email.utils
 import logging
 import threading
 import time
-import unicodedata
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any, Callable, Iterable, Iterator, Mapping
 from urllib.parse import quote
 
@@ -25,12 +24,8 @@ from .credentials import ClientCredentials, is_loopback_url, normalize_base_url,
     resolve_credentials
 from .display import ModelList
 from .errors import (
-    AmbiguousName,
     ApiError,
-    AuraError,
-    CreateResponseLost,
     InvalidInstanceSpec,
-    NameNotFound,
     NotFound,
     TransportError,
 )
@@ -39,27 +34,23 @@ from .lifecycle import ActionLog
 from .models import (
     CreatedInstance,
     Instance,
-    InstanceSpec,
     InstanceSummary,
     Organization,
     Project,
     Snapshot,
     Tenant,
     TenantSummary,
-    check_id,
-    check_spec,
-    parse_timestamp,
 )
+from .lookup import NameLookups
 from .pacing import RateLimiter
+from .recovery import lost_create
+from .rules import InstanceSpec, check_id, check_spec
 from .transport import Transport
 from .vault import Vault
 
 __all__ = ["AuraClient"]
 
 log = logging.getLogger("aura_nb")
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
 
 def _segment(kind: str, value: str) -> str:
     """An id as a URL path segment: checked against its kind's form (`check_id`; raises
@@ -73,7 +64,7 @@ def _instance_path(instance_id: str, *rest: str) -> str:
     return "/".join(("/instances", _segment("instance id", instance_id), *rest))
 
 
-class AuraClient:
+class AuraClient(NameLookups):
     """A client for the Aura API (``/v1``) or the local simulator.
 
     Credentials come from the arguments, else ``AURA_CLIENT_ID``/``AURA_CLIENT_SECRET`` in the
@@ -291,33 +282,6 @@ class AuraClient:
             self._tenant_cache[tenant.id] = (tenant, time.monotonic())
         return tenant
 
-    def find_tenant(self, name_or_id: str | None = None) -> Tenant:
-        """The tenant with this exact name or id; with ``None``, the client's ``tenant``
-        setting, else ``AURA_TENANT``, else the only tenant there is.
-        ``GET /v1/tenants`` then ``GET /v1/tenants/{tenantId}``.
-
-        Raises `NameNotFound` (listing the names that exist) or `AmbiguousName`."""
-        wanted = name_or_id or self.default_tenant or config.tenant()
-        tenants = self.list_tenants()
-        listing = ", ".join(f"{t.name!r}" for t in tenants) or "(none)"
-        if wanted is None:
-            if len(tenants) == 1:
-                return self.get_tenant(tenants[0].id)
-            if not tenants:
-                raise NameNotFound("this client sees no tenants (GET /v1/tenants returned none)")
-            raise AmbiguousName(
-                f"this client sees {len(tenants)} tenants: {listing}; pass one to find_tenant() "
-                "or set AURA_TENANT", candidates=[t.id for t in tenants])
-        matches = [t for t in tenants if t.id == wanted] or [t for t in tenants if t.name == wanted]
-        if not matches:
-            raise NameNotFound(f"no tenant is named {wanted!r} (or has that id); this client "
-                               f"sees: {listing}", candidates=[t.name for t in tenants])
-        if len(matches) > 1:
-            ids = ", ".join(t.id for t in matches)
-            raise AmbiguousName(f"{len(matches)} tenants are named {wanted!r} (ids {ids}); pass "
-                                "the id instead", candidates=[t.id for t in matches])
-        return self.get_tenant(matches[0].id)
-
     def _tenant_for(self, tenant_id: str, max_age: float = 600.0) -> Tenant:
         with self._lock:
             cached = self._tenant_cache.get(tenant_id)
@@ -338,54 +302,6 @@ class AuraClient:
         """An instance's details including ``status``. ``GET /v1/instances/{instanceId}``.
         Raises `NotFound` when there is no such instance (or it is gone)."""
         return Instance.from_api(self.transport.call("GET", _instance_path(instance_id)))
-
-    def find_instance(self, name_or_id: str, tenant_id: str | None = None) -> InstanceSummary:
-        """The instance with this exact id or name (in one tenant, or all).
-        ``GET /v1/instances[?tenantId=]``. Raises `NameNotFound` or `AmbiguousName`."""
-        instances = self.list_instances(tenant_id)
-        matches = [i for i in instances if i.id == name_or_id] or \
-            [i for i in instances if i.name == name_or_id]
-        if not matches:
-            names = sorted({i.name for i in instances})
-            shown = ", ".join(repr(n) for n in names[:10]) + (", …" if len(names) > 10 else "")
-            where = f"tenant {tenant_id}" if tenant_id else "any tenant"
-            raise NameNotFound(f"no instance named {name_or_id!r} (or with that id) in {where}; "
-                               f"existing names: {shown or '(none)'}", candidates=names)
-        if len(matches) > 1:
-            ids = ", ".join(i.id for i in matches)
-            raise AmbiguousName(f"{len(matches)} instances are named {name_or_id!r} (ids {ids}); "
-                                "pass the id instead", candidates=[i.id for i in matches])
-        return matches[0]
-
-    def find_live_instances(self, name: str, tenant_id: str | None = None) -> list[Instance]:
-        """Every live instance called ``name`` (in one tenant, or all), oldest first: one
-        listing (``GET /v1/instances[?tenantId=]``), names compared after Unicode NFC, then
-        ``GET /v1/instances/{instanceId}`` per match. Instances gone (404) or ``destroying``
-        are left out. The core's one "does this name exist?" check, used before a create."""
-        wanted = unicodedata.normalize("NFC", name)
-        live = []
-        for summary in self.list_instances(tenant_id):
-            if unicodedata.normalize("NFC", summary.name or "") != wanted:
-                continue
-            try:
-                instance = self.get_instance(summary.id)
-            except NotFound:
-                continue  # deleted between the listing and the GET
-            if instance.status != "destroying":
-                live.append(instance)
-        live.sort(key=lambda i: (parse_timestamp(i.created_at) or _EPOCH, i.id))
-        return live
-
-    def find_live_instance(self, name: str, tenant_id: str | None = None) -> Instance | None:
-        """The one live instance called ``name``, or ``None``; see `find_live_instances`.
-        Raises `AmbiguousName` when several live instances have that name."""
-        live = self.find_live_instances(name, tenant_id)
-        if len(live) > 1:
-            ids = ", ".join(i.id for i in live)
-            raise AmbiguousName(f"{len(live)} live instances are named {name!r} (ids {ids}); "
-                                "pass an id, or delete the extra ones",
-                                candidates=[i.id for i in live])
-        return live[0] if live else None
 
     def validate_spec(self, spec: InstanceSpec, tenant: Tenant | None = None) -> None:
         """Check a spec against its tenant's ``instance_configurations`` without creating
@@ -433,7 +349,7 @@ class AuraClient:
         except TransportError as exc:
             if not exc.sent:
                 raise  # the connection never opened: nothing can have been created
-            raise self._lost_create(spec, str(exc)) from exc
+            raise lost_create(self.transport, spec, str(exc)) from exc
         created = CreatedInstance.from_api(data)
         if not created.id:
             raise ApiError(202, "", ["the create answer has no instance id"],
@@ -442,46 +358,6 @@ class AuraClient:
         self._note_action(created.id, "create")
         path = self.vault.save(created)
         return dataclasses.replace(created, vault_path=path)
-
-    def _lost_create(self, spec: InstanceSpec, why: str) -> CreateResponseLost:
-        """Look for the instance a lost create may have made, without creating anything."""
-        window = max(300.0, 2 * self.timeout * self.speed)  # server seconds
-        base = (f"The create request for {spec.name!r} got no answer ({why}), so it may have "
-                "succeeded; it was not resent.")
-        password = ("one-time password could not be captured: reset it in the Aura console "
-                    "(or delete the instance and create it again).")
-        try:
-            response = self.transport.send("GET", "/instances", params={"tenantId": spec.tenant_id})
-            data = self.transport.unwrap(response, "GET", "/v1/instances") or []
-            server_now = parse_timestamp(email.utils.parsedate_to_datetime(
-                response.headers["Date"])) if response.headers.get("Date") else None
-        except (AuraError, KeyError, TypeError, ValueError) as exc:
-            return CreateResponseLost(
-                f"{base} Checking for it failed too ({type(exc).__name__}): list the instances "
-                f"of tenant {spec.tenant_id} before creating it again. If it was created, its "
-                f"{password}",
-                name=spec.name, tenant_id=spec.tenant_id)
-        now = server_now.timestamp() if server_now else self.server_now()
-        found = []
-        for item in data:
-            summary = InstanceSummary.from_api(item)
-            created = parse_timestamp(summary.created_at)
-            if summary.name == spec.name and created and now - created.timestamp() <= window:
-                found.append((created, summary))
-        found.sort(key=lambda pair: pair[0])
-        if not found:
-            return CreateResponseLost(
-                f"{base} No instance named {spec.name!r} created in the last "
-                f"{window / 60:.0f} minutes is listed in tenant {spec.tenant_id} yet: list the "
-                f"instances again in a minute before creating it again. If it appears, its "
-                f"{password}",
-                name=spec.name, tenant_id=spec.tenant_id)
-        instance = found[-1][1]
-        more = f" ({len(found)} recent instances have that name)" if len(found) > 1 else ""
-        return CreateResponseLost(
-            f"{base} Found instance {instance.id} {instance.name!r} created at "
-            f"{instance.created_at} in tenant {spec.tenant_id}{more}. Its {password}",
-            name=spec.name, tenant_id=spec.tenant_id, instance=instance)
 
     @staticmethod
     def _instance_or_none(data: Any) -> Instance | None:
@@ -642,19 +518,3 @@ class AuraClient:
             data = self.transport.call("GET", f"/organizations/{org}/projects", prefix="/v2beta1") or []
             projects += [Project.from_api({**p, "organization_id": org}) for p in data]
         return ModelList(projects, caption="projects")
-
-    def find_project(self, name_or_id: str) -> Project:
-        """The project with this exact id or name, in any of this client's organizations.
-        Raises `NameNotFound` (listing the names that exist) or `AmbiguousName`."""
-        projects = self.list_projects()
-        matches = [p for p in projects if p.id == name_or_id] or \
-            [p for p in projects if p.name == name_or_id]
-        if not matches:
-            listing = ", ".join(f"{p.name!r}" for p in projects) or "(none)"
-            raise NameNotFound(f"no project is named {name_or_id!r} (or has that id); this "
-                               f"client sees: {listing}", candidates=[p.name for p in projects])
-        if len(matches) > 1:
-            raise AmbiguousName(f"{len(matches)} projects are named {name_or_id!r} (ids "
-                                f"{', '.join(p.id for p in matches)}); pass the id instead",
-                                candidates=[p.id for p in matches])
-        return matches[0]

@@ -40,7 +40,9 @@ SOURCES = {
 
 
 def is_loopback_url(url: str) -> bool:
-    """True when the URL's host is ``localhost`` or a loopback address (the local simulator)."""
+    """True when the URL's host is ``localhost`` or a loopback address (the local simulator).
+    The simulator restates this rule in `aura_nb.simulator.loopback`: it imports nothing of
+    the client."""
     host = (urlsplit(url).hostname or "").lower()
     if host == "localhost":
         return True

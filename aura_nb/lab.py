@@ -20,7 +20,7 @@ from pathlib import Path
 from . import config
 from .credentials import credentials_configured
 
-__all__ = ["simulator_environment", "start_test_simulator", "start_simulator", "simulator_secret",
+__all__ = ["simulator_environment", "start_test_simulator", "start_simulator", "simulator_client",
            "jupyter_lab_command", "main"]
 
 SIMULATOR_SEED = 0
@@ -79,12 +79,13 @@ def start_simulator(home: Path, speed: float,
     return proc, url
 
 
-def simulator_secret() -> str:
-    """The client secret the simulator started by `start_simulator` accepts (its own rule:
-    ``$AURA_SIMULATOR_CLIENT_SECRET``, else its default)."""
+def simulator_client() -> tuple[str, str]:
+    """The client id and secret the simulator started by `start_simulator` accepts (its own
+    rule: its default id; ``$AURA_SIMULATOR_CLIENT_SECRET``, else its default secret)."""
     from .simulator.__main__ import build_parser, client_secret
 
-    return client_secret(build_parser().parse_args([]))
+    args = build_parser().parse_args([])
+    return args.client_id, client_secret(args)
 
 
 def jupyter_lab_command(notebooks: Path, args: list[str]) -> list[str]:
@@ -114,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         # From the environment or .env: the simulator itself sees only the environment.
         account = config.simulator_account()
         simulator, url = start_simulator(home, speed, account)
-        env.update(simulator_environment(url, "simulator-client", simulator_secret(), home))
+        env.update(simulator_environment(url, *simulator_client(), home))
         print(f"Simulator mode: no real credentials configured (see .env.example), so the "
               f"notebooks use the local Aura API simulator at {url}, {speed:g}x faster than "
               f"the real service{f', as a {account} account' if account else ''}.", flush=True)

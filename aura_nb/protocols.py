@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Protocol, runtime_checkable
 
-from .models import CreatedInstance, Instance, InstanceSpec, InstanceSummary, Snapshot, Tenant
+from .models import CreatedInstance, Instance, InstanceSummary, Snapshot, Tenant
 from .pacing import RateLimiter
+from .rules import InstanceSpec
 from .vault import Vault
 
 __all__ = ["StatusSource", "WorkshopClient"]

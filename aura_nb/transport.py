@@ -1,4 +1,4 @@
-"""The HTTP layer under `AuraClient`: session, retry policy, the one request funnel, tokens.
+"""The HTTP layer under `AuraClient`: session, the one request funnel, tokens, server clock.
 
 Every request to ``/v1`` and to ``/oauth/token`` goes through `Transport.exchange`, which paces
 it (a token bucket shared by all threads), records it in ``history`` with secrets redacted,
@@ -23,7 +23,8 @@ Retries follow what is safe:
 
 Time budget: one call (the funnel's resends, urllib3's retries and backoff sleeps, a token
 fetch it triggers, and resolving the host name) gets ``timeout`` seconds in all, counted from
-its first pacing slot; `time_budget` sets another budget for the calls of one thread.
+its first pacing slot; `time_budget` sets another budget for the calls of one thread. The
+urllib3 side of both rules (`PacedRetry`, `BudgetTimeout`) is in `aura_nb.retry_policy`.
 
 Rate limit: the client starts at ``rate_limit`` requests per minute and lowers it when the
 server answers 429 (a Free account gets 25), waiting ``Retry-After`` before resending.
@@ -46,10 +47,6 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError, \
-    ReadTimeoutError, ResponseError
-from urllib3.util.retry import Retry
-from urllib3.util.timeout import Timeout
 
 from .auth import BearerAuth, Token, TokenCache
 from .credentials import ClientCredentials
@@ -58,14 +55,14 @@ from .errors import ApiError, AuthenticationFailed, TransportError, error_for, \
 from .history import REQUEST_HEADERS, RESPONSE_HEADERS, Exchange, History, body_for_record, \
     select_headers
 from .pacing import RateLimiter
+from .retry_policy import IDEMPOTENT_METHODS, RETRY_STATUSES, BudgetTimeout, PacedRetry, \
+    describe_failure, never_sent, retry_policy
 
 __all__ = ["Transport", "PacedRetry", "BudgetTimeout", "IDEMPOTENT_METHODS", "RETRY_STATUSES",
            "USER_AGENT"]
 
 log = logging.getLogger("aura_nb")
 
-IDEMPOTENT_METHODS = frozenset({"GET", "DELETE", "HEAD"})
-RETRY_STATUSES = (429, 500, 502, 503, 504)
 #: Seconds a successful name resolution is trusted before it is checked again.
 RESOLVED_FOR = 60.0
 
@@ -81,121 +78,6 @@ def _package_version() -> str:
 
 #: Sent on every request, so the API's operators can tell this kit's traffic apart.
 USER_AGENT = f"aura_nb/{_package_version()} python-requests/{requests.__version__}"
-
-
-class PacedRetry(Retry):
-    """urllib3 ``Retry`` whose retries take a slot from the client's `RateLimiter` (they count
-    against the same budget as first attempts) and stay within the call's time budget:
-    ``deadline()`` returns the monotonic time the current call must end by, or ``None``."""
-
-    def __init__(self, *args: Any, pacer: RateLimiter | None = None,
-                 deadline: Callable[[], float | None] = lambda: None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.pacer = pacer
-        self.deadline = deadline
-
-    def new(self, **kwargs: Any) -> "PacedRetry":
-        """Copy with updated counters, keeping pacer and deadline (urllib3 calls this per
-        attempt)."""
-        retry = super().new(**kwargs)
-        retry.pacer = self.pacer
-        retry.deadline = self.deadline
-        return retry
-
-    def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
-                  error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None
-                  ) -> "PacedRetry":
-        """urllib3's bookkeeping, then give up (``MaxRetryError``) when the wait before the
-        next attempt would not end before the call's deadline. A 429 also teaches the pacer the
-        account's limit (`RateLimiter.note_rejection`)."""
-        if response is not None and response.status == 429 and self.pacer is not None:
-            self.pacer.note_rejection()
-        retry = super().increment(method, url, response, error, _pool, _stacktrace)
-        deadline = self.deadline()
-        if deadline is not None:
-            wait = retry.get_retry_after(response) if response is not None else None
-            if wait is None:
-                wait = retry.get_backoff_time()
-            if time.monotonic() + wait >= deadline:
-                reason = error or ResponseError(
-                    f"{getattr(response, 'status', '?')} answers until the time budget ran out")
-                raise MaxRetryError(_pool, url or "", reason) from reason  # type: ignore[arg-type]
-        return retry
-
-    def sleep(self, response: Any = None) -> None:
-        """Back off (``Retry-After`` or exponential), then wait for a pacing slot."""
-        super().sleep(response)
-        if self.pacer is not None:
-            self.pacer.acquire()
-
-
-class BudgetTimeout(Timeout):
-    """urllib3 ``Timeout`` that never lets a connect or a read wait past ``deadline`` (a
-    monotonic time): retries inside urllib3 reuse it, so later attempts get only what is left."""
-
-    def __init__(self, connect: float, read: float, deadline: float) -> None:
-        super().__init__(connect=connect, read=read)
-        self.deadline = deadline
-
-    def clone(self) -> "BudgetTimeout":
-        """A fresh copy with the same deadline (urllib3 clones per request)."""
-        return BudgetTimeout(self._connect, self._read, self.deadline)  # type: ignore[arg-type]
-
-    def _left(self) -> float:
-        return max(0.0, self.deadline - time.monotonic())
-
-    @property
-    def connect_timeout(self) -> Any:
-        """The configured connect timeout, cut to what is left of the budget."""
-        return max(0.001, min(float(super().connect_timeout), self._left()))  # type: ignore
-
-    @property
-    def read_timeout(self) -> Any:
-        """The configured read timeout, cut to what is left of the budget (0 = none left)."""
-        return min(float(super().read_timeout), self._left())  # type: ignore[arg-type]
-
-
-def _reasons(exc: BaseException) -> Iterator[BaseException]:
-    """The exception and what it wraps (``requests`` -> ``MaxRetryError`` -> reason)."""
-    seen: list[BaseException] = []
-    todo = [exc]
-    while todo:
-        item = todo.pop()
-        if item in seen:
-            continue
-        seen.append(item)
-        yield item
-        todo.extend(a for a in getattr(item, "args", ()) if isinstance(a, BaseException))
-        reason = getattr(item, "reason", None)
-        if isinstance(reason, BaseException):
-            todo.append(reason)
-        if isinstance(item.__cause__, BaseException):
-            todo.append(item.__cause__)
-
-
-def _never_sent(exc: BaseException) -> bool:
-    """True when the exception proves the request never reached the server (no connection)."""
-    return any(isinstance(e, (requests.exceptions.ConnectTimeout, NewConnectionError))
-               for e in _reasons(exc))
-
-
-def _describe(exc: BaseException, host: str, budget: float) -> str:
-    """What went wrong, in words, for a request that got no answer."""
-    reasons = list(_reasons(exc))
-    within = f"within this call's {budget:g} s budget (AURA_TIMEOUT, retries included)"
-    if any(isinstance(e, NameResolutionError) for e in reasons):
-        return f"could not resolve the host name {host} (check AURA_BASE_URL and the network)"
-    if any(isinstance(e, requests.exceptions.ConnectTimeout) for e in reasons):
-        return f"could not connect to {host} {within}"
-    if any(isinstance(e, (requests.exceptions.ReadTimeout, ReadTimeoutError)) for e in reasons):
-        return f"no answer from {host} {within}"
-    if any(isinstance(e, requests.exceptions.SSLError) for e in reasons):
-        return f"the TLS connection to {host} failed"
-    if _never_sent(exc):
-        return f"could not connect to {host} (is it reachable? is the simulator running?)"
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        return f"the connection to {host} was closed before an answer arrived"
-    return f"the request to {host} failed ({type(exc).__name__})"
 
 
 class Transport:
@@ -249,13 +131,9 @@ class Transport:
         self._session.mount(self.base_url + "/oauth/", token)
 
     def _retry(self, methods: frozenset[str]) -> PacedRetry:
-        return PacedRetry(
-            total=self.max_retries, connect=self.max_retries, read=self.max_retries,
-            status=self.max_retries, other=0, redirect=0, allowed_methods=methods,
-            status_forcelist=RETRY_STATUSES, backoff_factor=0.5 / self.speed,
-            backoff_max=20.0 / self.speed, respect_retry_after_header=True,
-            raise_on_status=False, raise_on_redirect=False, pacer=self.pacer,
-            deadline=lambda: getattr(self._local, "deadline", None))
+        return retry_policy(methods, max_retries=self.max_retries, speed=self.speed,
+                            pacer=self.pacer,
+                            deadline=lambda: getattr(self._local, "deadline", None))
 
     def __repr__(self) -> str:
         return f"<Transport {self.base_url} budget {self.timeout:g} s {self.pacer!r}>"
@@ -430,8 +308,8 @@ class Transport:
                     timeout=timeout, allow_redirects=False)
             except (requests.RequestException, TransportError) as exc:
                 error = exc if isinstance(exc, TransportError) else TransportError(
-                    f"{_describe(exc, urlsplit(self.base_url).netloc, self.budget)} "
-                    f"({method} {path})", method=method, path=path, sent=not _never_sent(exc))
+                    f"{describe_failure(exc, urlsplit(self.base_url).netloc, self.budget)} "
+                    f"({method} {path})", method=method, path=path, sent=not never_sent(exc))
                 sent_headers = dict(headers)
                 if auth is self._auth:
                     sent_headers["Authorization"] = "Bearer <redacted>"

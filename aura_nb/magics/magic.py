@@ -18,7 +18,7 @@ from aura_nb.errors import AuraError, VaultWriteFailed
 from aura_nb.magics.commands import COMMANDS, SPEC_FLAGS, HelpShown, split_line
 from aura_nb.magics.completion import complete_line
 from aura_nb.magics.results import ConnectionInfo, HttpLog, expiry_text
-from aura_nb.models import complete_spec
+from aura_nb.rules import complete_spec
 
 __all__ = ["AuraMagics"]
 

@@ -1,4 +1,4 @@
-"""A local simulator of the Neo4j Aura API (v1), for tests, notebooks and workshops.
+"""A local simulator of the Neo4j Aura API (v1, v2beta1 core) for tests, notebooks, workshops.
 
 ``Simulator(...).start()`` serves ``POST /oauth/token`` and ``/v1/...`` on 127.0.0.1 with the
 same URL layout as ``https://api.neo4j.io``, so any client with a configurable base URL works

@@ -14,12 +14,12 @@ import os
 import signal
 import sys
 import threading
-from ipaddress import ip_address
 from pathlib import Path
 
 from . import admin
-from .catalog import ACCOUNTS
+from .catalog import ACCOUNTS, DEFAULT_CLIENT
 from .faults import parse_spec
+from .loopback import is_loopback_host
 from .server import Simulator
 
 
@@ -49,7 +49,7 @@ def client_secret(args) -> str:
         if not lines or not lines[0].strip():
             raise ValueError("--client-secret-file is empty; put the secret on its first line")
         return lines[0].strip()
-    return os.environ.get(SECRET_ENV) or "simulator-secret"
+    return os.environ.get(SECRET_ENV) or DEFAULT_CLIENT[1]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,11 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Local simulator of the Neo4j Aura API: POST /oauth/token and /v1/...")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default 0)")
-    p.add_argument("--client-id", default="simulator-client",
-                   help="API client id accepted by /oauth/token (default simulator-client)")
+    p.add_argument("--client-id", default=DEFAULT_CLIENT[0],
+                   help=f"API client id accepted by /oauth/token (default {DEFAULT_CLIENT[0]})")
     p.add_argument("--client-secret", default=None,
-                   help="API client secret (default simulator-secret); visible to every user in "
-                        "the process list: prefer --client-secret-file or the environment "
+                   help=f"API client secret (default {DEFAULT_CLIENT[1]}); visible to every "
+                        "user in the process list: prefer --client-secret-file or the environment "
                         f"variable {SECRET_ENV}")
     p.add_argument("--client-secret-file", metavar="FILE",
                    help="read the API client secret from the first line of FILE")
@@ -108,11 +108,7 @@ def main(argv=None) -> int:
     except (ValueError, OSError) as error:
         print(f"aura_nb.simulator: {error}", file=sys.stderr)
         return 2
-    try:
-        loopback = ip_address(args.host).is_loopback
-    except ValueError:
-        loopback = args.host == "localhost"
-    if not loopback:
+    if not is_loopback_host(args.host):
         print("aura_nb.simulator: warning: listening beyond this machine with well-known "
               "credentials", file=sys.stderr)
     stop = threading.Event()

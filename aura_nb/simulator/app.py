@@ -31,12 +31,12 @@ import time
 import traceback
 from collections import Counter, deque
 from http.server import BaseHTTPRequestHandler
-from ipaddress import ip_address
 from urllib.parse import parse_qs, urlsplit
 
 from . import admin
 from .clock import http_date, rfc3339
 from .errors import ApiError, bad_request
+from .loopback import is_loopback_host
 from .routes import API_ROUTES, Call, Router
 from .v2beta1 import V2_ROUTES
 
@@ -461,7 +461,7 @@ class Handler(BaseHTTPRequestHandler):
     def _admin(self, path: str, raw: bytes) -> None:
         sim = self.server.sim
         try:
-            if not ip_address(self.client_address[0]).is_loopback:
+            if not is_loopback_host(self.client_address[0]):
                 raise ApiError(403, "forbidden", "The admin surface answers loopback clients only")
             if not admin.secrets_equal(self.headers.get(admin.HEADER, ""), sim.admin_token):
                 raise ApiError(403, "admin-token-required",

@@ -47,6 +47,9 @@ DEFAULT_DURATIONS = {
 SESSION_MEMORY = ("2GB", "4GB", "8GB", "16GB", "24GB", "32GB", "48GB", "64GB", "96GB", "128GB",
                   "192GB", "256GB", "384GB")
 
+#: The client id and secret a simulator accepts unless told otherwise (``Simulator``, the CLI).
+DEFAULT_CLIENT = ("simulator-client", "simulator-secret")
+
 #: Credentials of the second, unrelated account that exists in every world (isolation tests).
 OTHER_CLIENT = ("other-client", "other-secret")
 

@@ -1,4 +1,4 @@
-"""The simulator's virtual clock.
+"""The simulator's virtual clock, and the time formats its answers use.
 
 The real service takes minutes to create an instance; tests and workshops cannot wait that long.
 Every time-dependent rule in the simulator (lifecycle durations, token lifetime, the rate-limit

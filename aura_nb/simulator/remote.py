@@ -20,13 +20,13 @@ for the service's operator console, not for the client).
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
 import requests
 
 from . import admin
+from .loopback import is_loopback_host
 
 __all__ = ["SimulatorAdmin", "NotASimulator", "FAULTS_OFF"]
 
@@ -37,17 +37,6 @@ FAULTS_OFF = {"error_rate": 0.0, "rate_429": 0.0, "drop_rate": 0.0, "latency": 0
 class NotASimulator(ValueError):
     """Raised when the base URL is not a local simulator (its host is not a loopback address,
     or nothing there answers ``GET /_simulator/health``)."""
-
-
-def _is_loopback(host: str) -> bool:
-    # Same rule as aura_nb.credentials.is_loopback_url, restated: this package imports nothing
-    # from the client side.
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class SimulatorAdmin:
@@ -61,7 +50,7 @@ class SimulatorAdmin:
 
     def __init__(self, base_url: str, timeout: float = 10.0, token: str | None = None) -> None:
         parts = urlsplit(base_url)
-        if parts.scheme != "http" or not _is_loopback(parts.hostname or ""):
+        if parts.scheme != "http" or not is_loopback_host(parts.hostname or ""):
             raise NotASimulator(
                 f"{parts.scheme}://{parts.netloc} is not a local simulator: faults and the clock "
                 "exist only in simulator mode (unset AURA_CLIENT_ID/AURA_CLIENT_SECRET to use it)")

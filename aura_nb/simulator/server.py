@@ -9,13 +9,13 @@ import socket
 import sys
 import threading
 from http.server import ThreadingHTTPServer
-from ipaddress import ip_address
 from pathlib import Path
 
 from . import admin, catalog
 from .app import Handler, RateLimiter, SecretGuard, Stats
 from .clock import VirtualClock
 from .faults import Faults, parse_spec
+from .loopback import is_loopback_host
 from .world import World
 
 
@@ -91,8 +91,8 @@ class Simulator:
     """
 
     def __init__(self, seed: int = 0, speed: float = 1.0, rate_limit: int | None = None,
-                 token_ttl: float = 3600, client_id: str = "simulator-client",
-                 client_secret: str = "simulator-secret", state_file: str | None = None,
+                 token_ttl: float = 3600, client_id: str = catalog.DEFAULT_CLIENT[0],
+                 client_secret: str = catalog.DEFAULT_CLIENT[1], state_file: str | None = None,
                  faults=None, host: str = "127.0.0.1", port: int = 0,
                  durations: dict | None = None, admin_token_file: str | None = None,
                  public_hosts=(), account: str | None = None):
@@ -248,7 +248,7 @@ class Simulator:
     def accepts_host(self, name: str, port: int) -> bool:
         """Whether a request for ``name:port`` (from ``Host`` or ``Origin``) is meant for us."""
         name = name.lower().rstrip(".")
-        if port == self.port and (name in ("localhost", self.host.lower()) or _is_loopback_ip(name)
+        if port == self.port and (name == self.host.lower() or is_loopback_host(name)
                                   or name in self.public_hosts):
             return True
         return f"{name}:{port}" in self.public_hosts
@@ -266,9 +266,3 @@ class Simulator:
             with self._save_lock:
                 self.world.save(self.state_file)
 
-
-def _is_loopback_ip(name: str) -> bool:
-    try:
-        return ip_address(name.strip("[]")).is_loopback
-    except ValueError:
-        return False

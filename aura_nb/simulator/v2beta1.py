@@ -1,5 +1,7 @@
-"""The URL layout of the Aura API v2beta1 core (organizations, projects, instances, databases,
-backups), mapped onto the same :class:`~aura_nb.simulator.world.World` as v1.
+"""The URL layout of the Aura API v2beta1 core, mapped onto the same `World` as v1.
+
+The core: organizations, projects, instances, databases and backups, over the same
+:class:`~aura_nb.simulator.world.World` as v1.
 
 Handlers take a :class:`~aura_nb.simulator.routes.Call` and return ``(status, data)`` like the v1
 ones; the HTTP layer (token, rate limit, faults, ``{"data": ...}`` envelope) is shared.

@@ -51,6 +51,11 @@ class Operation:
     last_age: float | None = None
     not_yet: float | None = None
 
+    @classmethod
+    def unknown(cls, began: float, cap: float, promised: bool) -> "Operation":
+        """An operation of unknown kind, seen from ``began``: polled on the unlearned plan."""
+        return cls(None, began, PollPlan.make(None, [], cap, promised))
+
     def observed(self) -> tuple[float, float] | None:
         """``(lo, hi)`` when the operation's end was seen closely enough to learn from."""
         if self.kind is None or self.last_age is None or self.not_yet is None:
@@ -160,7 +165,7 @@ def wait_for_instance(
         plan = PollPlan.make(kind, store.durations(kind), cap, promised)
         operation = Operation(kind, began, plan, not_yet=0.0 if prompt else None)
     else:
-        operation = Operation(None, client.server_now(), PollPlan.make(None, [], cap, promised))
+        operation = Operation.unknown(client.server_now(), cap, promised)
 
     def fetch() -> tuple[str, Any]:
         seen, instance = fetch_instance(client, instance_id)
@@ -215,7 +220,7 @@ def wait_for_snapshot(
             return f"snapshot {snapshot_id} of instance {instance_id} is {seen}; take a new one"
         return None
 
-    operation = Operation(None, client.server_now(), PollPlan.make(None, [], cap, promised))
+    operation = Operation.unknown(client.server_now(), cap, promised)
     return _poll_until(
         client, fetch, operation, poll_now=True, label=f"snapshot {snapshot_id}",
         key=snapshot_id, target="Completed", verdict=verdict, timeout=timeout,

@@ -11,7 +11,7 @@ import ipywidgets as widgets
 
 from aura_nb.display import mask
 from aura_nb.errors import InvalidInstanceSpec, VaultWriteFailed
-from aura_nb.models import CHOICE_FIELDS, InstanceSpec, allowed_choices, check_instance_name
+from aura_nb.rules import CHOICE_FIELDS, InstanceSpec, allowed_choices, check_instance_name
 from aura_nb.widgets.base import Form, error_line, log, status_html
 from aura_nb.widgets.status import InstanceStatus
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from aura_nb.models import memory_gb
+from aura_nb.rules import memory_gb
 from aura_nb.widgets.base import Form
 
 

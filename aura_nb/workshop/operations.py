@@ -1,5 +1,7 @@
-"""The workshop facade: one class's instances, tracked in a manifest, provisioned, watched,
-paused, resumed, reset and torn down.
+"""The workshop facade: one class's instances provisioned, watched, paused, reset, torn down.
+
+Each class is tracked in a manifest; this module holds `Workshop`, the one entry point the
+front-ends use.
 
 Everything goes through an `AuraClient` (its pacing is the request budget shared by the worker
 threads). Bulk operations go on past a per-attendee failure and end with a per-attendee report;

@@ -1,5 +1,6 @@
-"""Provisioning a class: exactly one instance per roster attendee, never a duplicate, every
-password received kept (vault, rescue file) or shown once.
+"""Provisioning a class: exactly one instance per attendee, never a duplicate, no password lost.
+
+Every password received is kept (vault, rescue file) or shown once.
 
 Get-or-create by name: one listing adopts instances that already carry an attendee's name; the rest
 are created on a bounded pool. A create whose answer was lost or failed is never resent until a
@@ -15,7 +16,7 @@ from dataclasses import replace
 from typing import Any, Iterable
 
 from ..errors import ApiError, NotFound, VaultError, VaultWriteFailed
-from ..models import InstanceSpec, parse_size
+from ..rules import InstanceSpec, parse_size
 from .manifest import FAILED, PLANNED, UNKNOWN, AttendeeRecord
 from .reports import UNKNOWN_ADVICE, ProgressCallback, ProvisionReport, WorkshopEvent, tally
 from .retry import GaveUp, OutcomeUnknown, one_line

@@ -1,5 +1,6 @@
-"""The one "busy, wait, retry" rule of the workshop: send an action until it is known to have
-taken effect, never resending one that may already have been carried out.
+"""The workshop's one busy-retry rule: send an action until it is known to have taken effect.
+
+An action that may already have been carried out is never resent.
 
 A POST or DELETE that got no usable answer (5xx, dropped connection, lost create answer) may
 still have been carried out. :func:`send_until_taken` then re-reads the state (a GET or a

@@ -1,6 +1,7 @@
-"""What every workshop operation shares: the client and manifest, a bounded worker pool that
-reports per attendee, the server clock, waiting for many instances, and actions sent through the
-one busy-retry rule (:mod:`aura_nb.workshop.retry`)."""
+"""What every workshop operation shares: client, manifest, worker pool, server clock, waits.
+
+The bounded worker pool reports per attendee; actions are sent through the one busy-retry rule
+(:mod:`aura_nb.workshop.retry`)."""
 
 from __future__ import annotations
 

@@ -9,9 +9,9 @@ from aura_nb import config, lab
 from aura_nb.simulator import admin
 
 
-def _projects(url: str, secret: str) -> list[dict]:
+def _projects(url: str, client_id: str, secret: str) -> list[dict]:
     token = requests.post(f"{url}/oauth/token", data={"grant_type": "client_credentials"},
-                          auth=("simulator-client", secret), timeout=5)
+                          auth=(client_id, secret), timeout=5)
     token.raise_for_status()
     answer = requests.get(f"{url}/v1/tenants", timeout=5,
                           headers={"Authorization": f"Bearer {token.json()['access_token']}"})
@@ -27,7 +27,7 @@ def _run(home, account):
         clock = requests.get(f"{url}/_simulator/clock", timeout=5,
                              headers={admin.HEADER: admin_token})
         assert clock.status_code == 200
-        return proc, url, _projects(url, lab.simulator_secret())
+        return proc, url, _projects(url, *lab.simulator_client())
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -48,5 +48,5 @@ def test_account_from_dotenv_reaches_the_simulator(tmp_path, monkeypatch):
 def test_kernels_get_the_secret_the_simulator_accepts(tmp_path, monkeypatch):
     monkeypatch.setenv("AURA_SIMULATOR_CLIENT_SECRET", "room-secret-42")
     monkeypatch.delenv("AURA_SIMULATOR_ACCOUNT", raising=False)
-    assert lab.simulator_secret() == "room-secret-42"
+    assert lab.simulator_client() == ("simulator-client", "room-secret-42")
     _run(tmp_path, None)  # raises if the token request is refused
