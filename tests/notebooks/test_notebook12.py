@@ -1,0 +1,244 @@
+"""Notebook 12 (organizations and projects): its exercise, the tutorial functions it calls, and a
+run top to bottom in real mode (``AURA_NB_MODE=real``) against a simulator of each account kind."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from aura_nb import AuraClient, tutorial
+from aura_nb.errors import TransportError
+from aura_nb.exercises import ____, ex12
+from aura_nb.lab import simulator_environment
+
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "12-organizations-and-projects.ipynb"
+
+
+def define(source: str):
+    namespace: dict = {"requests": requests}
+    exec(source, namespace)  # noqa: S102 - the test's own text
+    return namespace["instances_path"]
+
+
+# --- the exercise ---------------------------------------------------------------------------
+
+def test_exercise_solution_passes(capsys):
+    assert ex12.check(define(ex12.solution_code)) is True
+    assert capsys.readouterr().out.strip().endswith("correct!")
+
+
+def test_exercise_blank_is_not_attempted_and_does_not_raise(capsys):
+    assert ex12.check(____) is None
+    assert "not attempted yet" in capsys.readouterr().out
+
+    def blank_body(organizations, projects, project_name):
+        return ____
+
+    assert ex12.check(blank_body) is None
+    assert "not attempted yet" in capsys.readouterr().out
+    ex12.hint()
+    ex12.solution()
+    assert "Hint:" in capsys.readouterr().out
+
+
+def fails(source: str, capsys) -> str:
+    assert ex12.check(define(source)) is False
+    out = capsys.readouterr().out.strip()
+    assert len(out.splitlines()) == 1, out
+    return out
+
+
+def test_exercise_with_the_ids_swapped_fails_and_says_which_goes_where(capsys):
+    line = fails("""
+def instances_path(organizations, projects, project_name):
+    org_id = organizations[0]["id"]
+    project_id = next(p["id"] for p in projects if p["name"] == project_name)
+    return f"/v2beta1/organizations/{project_id}/projects/{org_id}/instances"
+""", capsys)
+    assert "mixed up" in line and "/organizations/" in line and "/projects/" in line
+
+
+def test_exercise_with_the_organization_id_as_project_id_fails(capsys):
+    line = fails("""
+def instances_path(organizations, projects, project_name):
+    org_id = organizations[0]["id"]
+    return f"/v2beta1/organizations/{org_id}/projects/{org_id}/instances"
+""", capsys)
+    assert "mixed up" in line
+
+
+def test_exercise_with_the_last_entry_bug_fails_on_the_first_project(capsys):
+    line = fails("""
+def instances_path(organizations, projects, project_name):
+    project_id = None
+    for p in projects:
+        project_id = p["id"] if p["name"] == project_name else None
+    return f"/v2beta1/organizations/{organizations[0]['id']}/projects/{project_id}/instances"
+""", capsys)
+    assert "FIRST" in line and "matches exactly" in line
+
+
+# --- the tutorial functions -----------------------------------------------------------------
+
+def test_multi_database_instance_is_created_once_then_found(simulator, make_client, capsys):
+    client = make_client(simulator)
+    made = tutorial.multi_database_instance(client)
+    assert made is not None and made.project.name == "Workshop Project"
+    assert "nb-multidb (business-critical, 4GB) in Workshop Project: running" in capsys.readouterr().out
+    assert client.vault.path_for(made.id).exists()
+    details = client.request("GET", made.path)
+    assert details["multi_database"] is True and details["legacy_status"] == "running"
+    again = tutorial.multi_database_instance(client)
+    assert again == made
+    assert [i.name for i in client.list_instances()].count("nb-multidb") == 1
+
+
+def test_a_lost_create_answer_is_not_resent(simulator, make_client):
+    client = make_client(simulator)
+    simulator.set_faults(script=[{"method": "POST", "action": "lose_response",
+                                  "path": "/v2beta1/organizations/{org_id}/projects/{project_id}/instances"}])
+    with pytest.raises(TransportError):
+        tutorial.multi_database_instance(client)
+    assert [i.name for i in client.list_instances()].count("nb-multidb") == 1
+    found = tutorial.multi_database_instance(client)  # the next run finds it instead
+    assert [i.name for i in client.list_instances()].count("nb-multidb") == 1
+    assert found is not None
+
+
+def test_without_billing_details_the_step_is_skipped_in_one_line(make_simulator, make_client, capsys):
+    client = make_client(make_simulator(account="free"))
+    assert tutorial.multi_database_instance(client) is None
+    out = capsys.readouterr().out.strip()
+    assert out.splitlines() == [out] and "missing-billing-details" in out
+    assert client.list_instances() == []
+
+
+def test_without_a_multi_database_tier_the_step_is_skipped_in_one_line(simulator, make_client,
+                                                                       monkeypatch, capsys):
+    client = make_client(simulator)
+    monkeypatch.setattr(tutorial, "MULTI_DATABASE_TYPES", {"no-such-tier": "x"})
+    assert tutorial.multi_database_instance(client) is None
+    assert capsys.readouterr().out.startswith("Skipped: none of your projects offers")
+
+
+def test_add_database_adds_once_and_backup_completes_and_is_listed(simulator, make_client, capsys):
+    client = make_client(simulator)
+    mdb = tutorial.multi_database_instance(client)
+    databases = tutorial.add_database(client, mdb, "sales")
+    assert [d["name"] for d in databases] == ["neo4j", "sales"]
+    assert tutorial.add_database(client, mdb, "sales") == databases
+    sales = databases[1]["id"]
+    backup = tutorial.backup_database(client, mdb, sales)
+    assert backup["status"] == "Completed" and backup["exportable"] is True
+    listed = client.request("GET", f"{mdb.databases_path}/{sales}/backups")
+    assert backup["id"] in [b["id"] for b in listed]
+
+
+def test_both_views_says_so_when_v2beta1_cannot_read_the_instance(simulator, make_client, capsys):
+    client = make_client(simulator)
+    instance = tutorial.tutorial_instance(client)
+    project = client.find_project(instance.tenant_id)
+    v1_view, v2_view = tutorial.both_views(client, project, instance.id)
+    assert v1_view["status"] == v2_view["legacy_status"] == "running" and "status" not in v2_view
+    simulator.set_faults(script=[{"method": "GET", "action": "status", "status": 500, "times": 20,
+                                  "path": tutorial.project_path(project, "instances", instance.id)}])
+    capsys.readouterr()
+    v1_view, v2_view = tutorial.both_views(client, project, instance.id)
+    assert v2_view is None and v1_view["id"] == instance.id
+    assert "known issue" in capsys.readouterr().out
+
+
+def test_neo4j_cli_in_real_mode_says_to_use_a_terminal(simulator, make_client, monkeypatch, capsys):
+    monkeypatch.setenv("AURA_NB_MODE", "real")
+    client = make_client(simulator)
+    assert tutorial.neo4j_cli(client) is None
+    assert "run neo4j-cli in a terminal" in capsys.readouterr().out
+
+
+def test_neo4j_cli_missing_says_how_to_install(simulator, make_client, monkeypatch, tmp_path, capsys):
+    client = make_client(simulator)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert tutorial.neo4j_cli(client) is None
+    out = capsys.readouterr().out.strip()
+    assert out.splitlines() == [out] and tutorial.NEO4J_CLI_INSTALL in out
+
+
+def test_neo4j_cli_runs_isolated_and_never_sees_the_secret_in_its_arguments(simulator, make_client,
+                                                                            monkeypatch):
+    client = make_client(simulator)
+    calls: list[list[str]] = []
+    real_run = subprocess.run
+
+    def recording_run(args, **kwargs):
+        calls.append(list(args))
+        assert kwargs["env"]["HOME"] != os.environ.get("HOME")
+        return real_run(args, **kwargs)
+
+    monkeypatch.setattr(tutorial.subprocess, "run", recording_run)
+    cli = tutorial.neo4j_cli(client)
+    if cli is None:
+        pytest.skip("neo4j-cli is not installed here")
+    with cli:
+        home = cli.home
+        org = cli.aura("organization", "list")[0]
+        assert org["name"] == client.list_organizations()[0].name
+        with pytest.raises(tutorial.Neo4jCliFailed):
+            cli.aura("project", "list", "--organization-id", "not-an-org")
+    assert not home.exists()
+    assert ["config", "set", "telemetry", "false", "--rw"] == calls[0][1:]
+    assert ["config", "set", "skill-auto-refresh", "false", "--rw"] == calls[1][1:]
+    assert all(simulator.client_secret not in " ".join(c) for c in calls)
+
+
+# --- the notebook in real mode, on every account kind ----------------------------------------
+
+def run_in_real_mode(kind: str, make_simulator, home: Path) -> tuple[list[str], str]:
+    """Run notebook 12 with AURA_NB_MODE=real; (errors found, everything it printed)."""
+    nbformat = pytest.importorskip("nbformat")
+    from nbclient import NotebookClient
+
+    sim = make_simulator(account=kind, speed=100.0)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AURA_")}
+    env.update(simulator_environment(sim.base_url, sim.client_id, sim.client_secret, home))
+    env["AURA_NB_MODE"] = "real"
+    with AuraClient(sim.client_id, sim.client_secret, sim.base_url, speed=100.0) as client:
+        tenants = [t.name for t in client.list_tenants()]
+    if len(tenants) > 1:
+        env["AURA_TENANT"] = tenants[0]  # several projects: the learner sets AURA_TENANT
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute(env=env)
+    errors, printed = [], []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                errors.append(f"{kind}: {cell.source.splitlines()[0]!r} raised {output.ename}: "
+                              f"{output.evalue[:200]}")
+            elif output.get("output_type") == "stream":
+                printed.append(output.text)
+    return errors, "".join(printed)
+
+
+@pytest.mark.slow  # about 70 s: real-mode waits poll at the real API's pace
+def test_notebook_runs_in_real_mode_on_every_account_kind(make_simulator, tmp_path):
+    kinds = ("free", "professional", "enterprise")
+    with ThreadPoolExecutor(len(kinds)) as pool:
+        runs = {k: pool.submit(run_in_real_mode, k, make_simulator, tmp_path / k) for k in kinds}
+        results = {k: runs[k].result() for k in kinds}
+    problems = [line for k in kinds for line in results[k][0]]
+    assert not problems, "\n".join(problems)
+    for kind, (_, printed) in results.items():
+        assert "run neo4j-cli in a terminal" in printed, (kind, printed)
+        assert "same id as a v1 tenant: False" not in printed
+    assert "needs billing details" in results["free"][1]
+    assert "nb-multidb (business-critical" in results["professional"][1]
+    assert "nb-multidb (enterprise-db" in results["enterprise"][1]
+    for kind in ("professional", "enterprise"):
+        assert "backup Completed | exportable: True | listed: True" in results[kind][1]
