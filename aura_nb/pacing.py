@@ -9,9 +9,11 @@ uses ``window=60 / S``.
 
 The limit is not always 125: Free and trial credentials are reported to get 25 requests per
 minute. When the server answers 429, `RateLimiter.note_rejection` lowers the rate to just under
-what the server demonstrably accepted in the last window (never below `MIN_LEARNED_RATE`), so a
-client
-set for 125 settles at the account's real limit instead of meeting 429 after 429.
+what the server demonstrably accepted in the last window, so a client set for 125 settles at the
+account's real limit instead of meeting 429 after 429. It never goes below `MIN_LEARNED_RATE`,
+just under the lowest documented limit: a 429 that comes sooner (a burst, another kernel or
+tool on the same credentials, a gateway hiccup) says nothing about the account's limit, and
+pacing at a handful of requests a minute would stall a class's teardown for the rest of the day.
 """
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ import time
 from collections import deque
 from typing import Callable
 
-__all__ = ["RateLimiter", "MIN_LEARNED_RATE", "LEARNED_SHARE"]
+__all__ = ["RateLimiter", "MIN_LEARNED_RATE", "LEARNED_SHARE", "FREE_TIER_RATE"]
 
-#: A 429 never lowers the rate below this many requests per window (another kernel sharing the
-#: credentials may have caused it).
-MIN_LEARNED_RATE = 5
 #: The share of the demonstrated limit a client paces at after a 429.
 LEARNED_SHARE = 0.9
+#: The lowest rate limit the API is known to apply (Free and trial credentials, per minute).
+FREE_TIER_RATE = 25
+#: A 429 never lowers the rate below this many requests per window: `LEARNED_SHARE` of
+#: `FREE_TIER_RATE`.
+MIN_LEARNED_RATE = int(FREE_TIER_RATE * LEARNED_SHARE)
 
 
 class RateLimiter:
