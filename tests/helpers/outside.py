@@ -10,6 +10,8 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -26,8 +28,11 @@ class SimulatorProcess:
     """``python -m aura_nb.simulator`` in a child process; ``base_url`` once it listens."""
 
     def __init__(self, *args: str):
+        self._folder = tempfile.TemporaryDirectory(prefix="aura_nb-outside-")
+        self.token_file = Path(self._folder.name) / "admin.token"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "aura_nb.simulator", "--port", "0", *args],
+            [sys.executable, "-m", "aura_nb.simulator", "--port", "0",
+             "--admin-token-file", str(self.token_file), *args],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         line = self.process.stdout.readline()
         found = re.search(r"http://127\.0\.0\.1:\d+", line)
@@ -37,13 +42,14 @@ class SimulatorProcess:
         self.base_url = found.group(0)
 
     def admin(self):
-        """A `SimulatorAdmin` for this process (its admin token is read from the 0600 token
-        file the process wrote under ``AURA_NB_HOME``)."""
+        """A `SimulatorAdmin` for this process, with the admin token from the 0600 file the
+        process wrote (its own folder: another test's ``AURA_NB_HOME`` does not matter)."""
         from aura_nb.simulator.remote import SimulatorAdmin
-        return SimulatorAdmin(self.base_url)
+        return SimulatorAdmin(self.base_url, token=self.token_file.read_text().strip())
 
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
         self.process.stdout.close()
+        self._folder.cleanup()
 
