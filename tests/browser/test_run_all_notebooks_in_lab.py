@@ -2,10 +2,12 @@
 
 One JupyterLab on a copy of ``notebooks/`` with the file browser open, one simulator for the whole
 run (what ``./dev lab`` gives a learner). Each notebook, 00 to 12 then 99, is opened from the file
-browser, run with Run > Run All, waited for (no cell left at ``[*]``, kernel ``Idle`` in the
-status bar), measured, photographed, saved and closed with its kernel shut down. The tests then
-check what was seen:
+browser, its committed outputs cleared (so that all that is seen comes from this run), run with
+Run > Run All once its kernel is up, waited for (every cell numbered, none left at ``[*]``,
+kernel ``Idle`` in the status bar), measured, photographed, saved and closed with its kernel shut
+down. The tests then check what was seen:
 
+- Run All reached every code cell (Lab's timing metadata in the saved copy);
 - no error output (stderr, as rendered) shows a traceback through the kit's own modules, and each
   is one line;
 - each code cell's error outputs read as in the committed notebook (the oracle), after the
@@ -222,7 +224,8 @@ def run_notebook(page, url: str, work: Path, path: Path, artifacts: Path) -> Run
         "() => { const s = document.querySelector('.jp-NotebookPanel .jp-WindowedPanel-outer');"
         " s.scrollTop = 0; return Math.min(s.scrollHeight - s.clientHeight, 30000); }")
     page.set_viewport_size({"width": WIDTH, "height": HEIGHT + extra})
-    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => "
+                  "requestAnimationFrame(done)))")  # two frames: laid out and painted
     page.screenshot(path=str(screenshot))
     page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
 
