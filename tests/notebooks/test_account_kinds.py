@@ -95,6 +95,7 @@ def journey(kind: str, mode: str, make_simulator, home: Path) -> tuple[list[str]
     return problems, time.monotonic() - started
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["simulator", "real"])
 def test_notebooks_run_on_every_account_kind(mode, make_simulator, tmp_path, capsys):
     with ThreadPoolExecutor(len(KINDS)) as pool:
