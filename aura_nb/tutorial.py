@@ -26,6 +26,7 @@ import requests
 
 from . import config
 from .client import AuraClient
+from .credentials import is_simulator_url
 from .errors import AuraError, BadRequest, InstanceWaitTimeout, ServerError, VaultEntryNotFound
 from .history import redact_header
 from .models import (CreatedInstance, Instance, InstanceConfiguration, InstanceSpec, Project, Tenant,
@@ -42,6 +43,13 @@ __all__ = [
     "preview_create",
     "next_size",
     "room_for_another",
+    "NO_FAULTS",
+    "connect_refusal",
+    "simulator_admin",
+    "faults_on",
+    "room_in",
+    "present",
+    "tour_instance",
     "get_or_create",
     "ready_instance",
     "tutorial_instance",
@@ -163,6 +171,85 @@ def room_for_another(instance: Instance) -> bool:
     return True
 
 
+#: What a cell that needs the simulator's faults prints in real mode.
+NO_FAULTS = ("Skipped: the real API cannot be made to fail on purpose; this step needs the "
+             "simulator's faults (simulator mode).")
+
+
+def connect_refusal(client: AuraClient) -> str | None:
+    """Why this notebook does not connect to an instance's database (one line), or ``None``
+    when it may: the client is in real mode, its API is not on this machine, and the ``neo4j``
+    driver is installed. A simulator's instances (also one run as a real account with
+    ``AURA_NB_MODE=real``) have no database behind their ``connection_url``: their host is
+    never resolved, let alone connected to. Sends nothing."""
+    import importlib.util
+
+    if client.mode == "simulator":
+        return "Simulator mode: simulated instances do not accept connections; nothing to connect to."
+    if is_simulator_url(client.base_url):
+        return (f"The API at {client.base_url} is a simulator on this machine (real mode): its "
+                "instances have no database behind them; nothing to connect to.")
+    if importlib.util.find_spec("neo4j") is None:
+        return "The neo4j driver is not installed: pip install neo4j"
+    return None
+
+
+def simulator_admin(client: AuraClient) -> Any:
+    """The simulator's admin surface (`aura_nb.simulator.remote.SimulatorAdmin`: faults on and
+    off) in simulator mode; ``None`` in real mode, where one line says that the steps needing
+    it are skipped. Sends nothing."""
+    if client.mode != "simulator":
+        print("Real mode: no simulator admin surface; the steps that need the simulator's "
+              "faults say so and send nothing.")
+        return None
+    from .simulator.remote import SimulatorAdmin
+
+    return SimulatorAdmin(client.base_url)
+
+
+def faults_on(admin: Any) -> bool:
+    """Whether a step that makes the simulator misbehave can run: ``admin`` is not ``None``
+    (see `simulator_admin`); else one line (`NO_FAULTS`) says why it is skipped."""
+    if admin is None:
+        print(NO_FAULTS)
+    return admin is not None
+
+
+def room_in(client: AuraClient, tenant: Tenant) -> bool:
+    """Whether one more instance may be created in ``tenant`` next to the tutorial's: not when
+    that is a ``free-db`` (`room_for_another` prints why). ``GET /v1/instances`` and a ``GET``
+    of the tutorial instance when it exists; creates nothing."""
+    found = client.find_live_instance(TUTORIAL_NAME, tenant.id)
+    return found is None or room_for_another(found)
+
+
+def present(instance: Instance | None, name: str) -> bool:
+    """Whether ``instance`` exists; when it is ``None``, one line says the step that needs
+    ``name`` is skipped (an earlier cell said why)."""
+    if instance is None:
+        print(f"Skipped: there is no {name} (an earlier cell says why).")
+    return instance is not None
+
+
+def tour_instance(client: AuraClient, form: Any, timeout: float = 1200) -> Instance:
+    """The instance notebook 09's widgets work on, ``running``: the one named in ``form``
+    (a `CreateInstanceForm`) when a previous run made it, else the one ``form.submit()``
+    creates (what clicking Create does). When the account refuses that create (a Free
+    account holds one instance; paid types need billing details), one line says so and the
+    tutorial instance (`tutorial_instance`) is used instead. ``GET /v1/instances``, then
+    what ``submit`` and `ready_instance` send."""
+    spec = form.spec()
+    instance = client.find_live_instance(spec.name, spec.tenant_id)
+    if instance is None:
+        created = form.submit()
+        if created is None:
+            print(f"The form could not create {spec.name} (its status line says why); the tour "
+                  f"goes on with {TUTORIAL_NAME}.")
+            return tutorial_instance(client, timeout)
+        instance = client.get_instance(created.id)
+    return _running(client, instance, timeout)
+
+
 def get_or_create(client: AuraClient, spec: InstanceSpec) -> Instance:
     """The instance named ``spec.name`` in ``spec.tenant_id``: found by name if a previous run
     made it, else created with ``client.create_instance(spec)`` (``POST /v1/instances``; the
@@ -188,7 +275,11 @@ def ready_instance(client: AuraClient, spec: InstanceSpec, timeout: float = 1200
     """`get_or_create`, then bring the instance to ``running``: resume it if it is paused (or
     pausing), wait while it is busy. ``POST /v1/instances/{id}/resume``, polls
     ``GET /v1/instances/{id}``. Raises `InstanceWaitTimeout`, `InstanceStatusUnreachable`."""
-    instance = get_or_create(client, spec)
+    return _running(client, get_or_create(client, spec), timeout)
+
+
+def _running(client: AuraClient, instance: Instance, timeout: float) -> Instance:
+    """``instance`` brought to ``running``: resumed if paused (or pausing), waited for if busy."""
     if instance.status == "pausing":
         instance = client.wait_for_instance(instance.id, "paused", timeout)
     if instance.status == "paused":

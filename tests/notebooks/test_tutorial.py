@@ -124,3 +124,39 @@ def test_next_size_is_the_next_offered_and_for_free_db_one_the_api_will_refuse(c
     assert tutorial.next_size(tenant, paid) == "2GB"
     free = tutorial.get_or_create(client, tutorial.tutorial_spec(tenant, "nb-free", type="free-db"))
     assert free.type == "free-db" and tutorial.next_size(tenant, free) == "2GB"
+
+
+def test_connect_refusal_never_lets_a_simulator_instance_be_connected_to(sim, make_client,
+                                                                         monkeypatch):
+    assert "Simulator mode" in tutorial.connect_refusal(make_client(sim))
+    monkeypatch.setenv("AURA_NB_MODE", "real")  # a simulator played as a real account
+    real = make_client(sim)
+    assert real.mode == "real"
+    assert "simulator on this machine" in tutorial.connect_refusal(real)
+
+
+def test_steps_that_cannot_apply_say_why_in_one_line(sim, make_client, monkeypatch, capsys):
+    assert tutorial.simulator_admin(make_client(sim)) is not None
+    assert tutorial.faults_on(object()) and tutorial.present(object(), "nb-x")
+    assert capsys.readouterr().out == ""
+    monkeypatch.setenv("AURA_NB_MODE", "real")
+    admin = tutorial.simulator_admin(make_client(sim))
+    assert admin is None and not tutorial.faults_on(admin) and not tutorial.present(None, "nb-x")
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3 and lines[1] == tutorial.NO_FAULTS and "nb-x" in lines[2]
+
+
+def test_tour_instance_falls_back_to_the_tutorial_instance_when_the_account_refuses(
+        make_simulator, make_client, capsys):
+    from aura_nb.widgets import CreateInstanceForm
+
+    sim = make_simulator(speed=500, account="free")
+    client = make_client(sim)
+    tenant = tutorial.tenant(client)
+    tutorial_one = tutorial.tutorial_instance(client)  # the account's one free-db
+    form = CreateInstanceForm(client, tenant, name="nb-widgets",
+                              choices=tutorial.tutorial_spec(tenant))
+    used = tutorial.tour_instance(client, form)
+    assert used.id == tutorial_one.id and used.status == "running"
+    assert "goes on with nb-tutorial" in capsys.readouterr().out
+    assert [i.name for i in sim.world.instances.values()] == ["nb-tutorial"]

@@ -1,0 +1,99 @@
+"""``jupyter nbconvert --to html`` of the committed notebooks 03 and 09 (not executed) shows each
+widget as it was: a form's fields with their chosen values, the table's rows with their buttons.
+
+nbconvert cannot draw a live widget (the notebooks keep no widget state), so what a reader of an
+export, GitHub or nbviewer sees is the static ``text/html`` picture each widget adds to its
+display (`aura_nb.widgets.static`). The expected fields and values are read from the pictures the
+notebook holds, and cross-checked against the request body the form shows.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+JUPYTER = Path(sys.executable).with_name("jupyter")
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+FORM_FIELDS = ("Type", "Cloud", "Region", "Memory", "Version")
+FIELD = re.compile(r"<b>(\w+)</b> <code>([^<]*)</code>")
+
+
+def export(path: Path, folder: Path) -> str:
+    """The HTML ``jupyter nbconvert --to html`` writes for ``path``."""
+    subprocess.run([str(JUPYTER), "nbconvert", "--to", "html", "--output-dir", str(folder),
+                    str(path)], check=True, capture_output=True, timeout=120)
+    return (folder / path.with_suffix(".html").name).read_text(encoding="utf-8")
+
+
+def pictures(nb) -> list[tuple[str, str]]:
+    """``(repr, static HTML)`` of every widget display the notebook holds."""
+    found = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET_VIEW in data:
+                found.append((data.get("text/plain", ""), data.get("text/html", "")))
+    return found
+
+
+_exports: dict[str, tuple[str, list[tuple[str, str]], str]] = {}
+
+
+def exported_notebook(number: str, tmp_path_factory) -> tuple[str, list[tuple[str, str]], str]:
+    """``(number, widget pictures, exported HTML)`` of a committed notebook, exported once."""
+    if number not in _exports:
+        path = next(NOTEBOOKS.glob(f"{number}-*.ipynb"))
+        nb = nbformat.read(path, as_version=4)
+        _exports[number] = (number, pictures(nb), export(path, tmp_path_factory.mktemp(number)))
+    return _exports[number]
+
+
+@pytest.fixture(params=["03", "09"])
+def notebook(request, tmp_path_factory):
+    return exported_notebook(request.param, tmp_path_factory)
+
+
+def test_every_widget_is_drawn_not_named(notebook):
+    _, shown, exported = notebook
+    assert shown, "the notebook holds no widget display"
+    for text, picture in shown:
+        assert picture, f"{text} has no static picture"
+        assert html.escape(text) not in exported, f"the export shows {text} as its repr"
+        for label, value in FIELD.findall(picture):
+            assert f"<b>{label}</b> <code>{value}</code>" in exported, (text, label)
+
+
+def test_forms_show_their_fields_and_chosen_values(notebook):
+    number, shown, exported = notebook
+    forms = [picture for text, picture in shown if text.startswith("CreateInstanceForm(")]
+    assert forms, f"{number} shows no CreateInstanceForm"
+    for picture in forms:
+        fields = dict(FIELD.findall(picture))
+        assert all(fields.get(name) for name in FORM_FIELDS), fields
+        assert "<button" in picture and "Create</button>" in picture
+        body = re.search(r"<pre[^>]*>(.*?)</pre>", picture, re.S)
+        if body:  # a named form shows the request it will send: the fields agree with it
+            sent = json.loads(html.unescape(body.group(1)))
+            assert (fields["Type"], fields["Cloud"], fields["Version"]) == \
+                (sent["type"], sent["cloud_provider"], sent["version"])
+            assert sent["region"] in fields["Region"] and fields["Memory"].startswith(sent["memory"])
+            assert f"<code>{sent['name']}</code>" in exported
+
+
+def test_the_tour_table_shows_a_row_with_its_buttons(tmp_path_factory):
+    _, shown, exported = exported_notebook("09", tmp_path_factory)
+    tables = [(text, picture) for text, picture in shown if text.startswith("InstanceTable(")]
+    assert tables
+    text, picture = tables[-1]  # the table as the tour leaves it
+    assert int(re.search(r"instances=(\d+)", text).group(1)) >= 1, text
+    for button in ("Pause", "Resume", "Delete…"):
+        assert f"{button}</button>" in picture and f"{button}</button>" in exported
