@@ -344,6 +344,8 @@ class CreateInstanceForm(Form):
             self.allow_duplicate.value = False
             self.allow_duplicate.layout.display = "none"
         problem = name_problem(self.name_field.value)
+        if change is None and not self.name_field.value:
+            problem = None  # nothing typed yet: the ready line asks for a name, no warning
         self.name_hint.value = status_html("warn", problem) if problem else ""
         self.create_button.disabled = not self._can_submit()
         self._update_summary()

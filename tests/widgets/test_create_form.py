@@ -86,8 +86,16 @@ def test_picks_that_stay_valid_are_kept_when_an_upper_choice_changes(wclient):
     assert all(value.startswith(("us-", "eu-")) for _, value in form.dropdowns["region"].options)
 
 
+def test_an_untouched_empty_name_warns_only_once_the_learner_acts(wclient, sim):
+    form = CreateInstanceForm(wclient, "Learning Project")
+    assert form.create_button.disabled and form.name_hint.value == ""  # no scolding at first
+    assert form.submit() is None and "Type a name" in form.status_text
+    form.name_field.value = "x"
+    form.name_field.value = ""  # typed, then cleared: now say what is missing
+    assert "Type a name" in form.name_hint.value
+
+
 @pytest.mark.parametrize("name, hint", [
-    ("", "Type a name"),
     ("x" * 31, "31 characters long"),
     (" padded", "spaces"),
     ("padded ", "spaces"),
