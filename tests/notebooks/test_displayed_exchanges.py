@@ -45,6 +45,8 @@ _adapters.HTTPAdapter.send = _watched_send
 """
 REPORT = "import json as _json\nprint(_json.dumps(_aura_log))"
 
+pytestmark = pytest.mark.slow  # runs notebooks 00-08 in a kernel
+
 
 def displayed(cell) -> list[tuple[str, str, int | None]]:
     """(method, path, status) of every exchange the notebook layer displayed under a cell."""

@@ -10,6 +10,8 @@ import requests
 
 from tests.helpers.outside import unavailable
 
+pytestmark = pytest.mark.slow  # an outside tool against a simulator process
+
 
 @pytest.fixture
 def aura_api(simulator_process, monkeypatch):

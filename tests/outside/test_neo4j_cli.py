@@ -22,6 +22,8 @@ import pytest
 
 from tests.helpers.outside import unavailable
 
+pytestmark = pytest.mark.slow  # an outside tool against a simulator process
+
 
 def cli_binary() -> str:
     beside = Path(sys.executable).parent / "neo4j-cli"
