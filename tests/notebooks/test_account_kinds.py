@@ -36,7 +36,7 @@ from nbclient import NotebookClient  # noqa: E402
 
 from aura_nb import AuraClient  # noqa: E402
 from aura_nb.lab import simulator_environment  # noqa: E402
-from aura_nb.waiting import DurationStore  # noqa: E402
+from tests.helpers.journeys import QUICK, seed_learned_durations  # noqa: E402
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 KINDS = ("free", "professional", "enterprise")
@@ -44,12 +44,6 @@ KINDS = ("free", "professional", "enterprise")
 JOURNEYS = {"simulator": ("00", "01", "02", "03", "04", "05", "06", "07", "08"),
             "real": ("00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "99")}
 SPEED = 100.0
-#: Real mode: every lifecycle operation takes 1 to 2 seconds of real time.
-QUICK = {kind: (1, 2) for kind in ("creating", "pausing", "resuming", "updating", "overwriting",
-                                   "restoring", "destroying", "snapshot")}
-#: The learned durations the real-mode kernels start with: QUICK's, as if seen before, so that a
-#: wait polls after about 2 seconds instead of the cautious first wait of an unknown API.
-LEARNED = ("create", "pause", "resume", "delete", "resize", "overwrite", "restore", "snapshot")
 GUARD = Path(__file__).resolve().parent / "loopback_only"
 #: ``AURA_NB_JOURNEY="03 10"`` runs only these notebooks (by number prefix) of each journey.
 SELECTED = os.environ.get("AURA_NB_JOURNEY", "").split()
@@ -81,9 +75,7 @@ def journey(kind: str, mode: str, make_simulator, home: Path) -> tuple[list[str]
         env["AURA_TENANT"] = tenants[0]  # several projects: the learner sets AURA_TENANT
     home.mkdir(parents=True, exist_ok=True)
     if mode == "real":
-        store = DurationStore(sim.base_url, home / "durations.json")
-        for operation in LEARNED:
-            store.record(operation, [QUICK["creating"]] * 3, time.time())
+        seed_learned_durations(sim.base_url, home)
     offhost = home / "offhost.log"
     env["AURA_NB_TEST_OFFHOST_LOG"] = str(offhost)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(GUARD), env.get("PYTHONPATH")]))

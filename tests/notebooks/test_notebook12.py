@@ -17,6 +17,8 @@ from aura_nb.errors import TransportError
 from aura_nb.exercises import ____, ex12
 from aura_nb.lab import simulator_environment
 
+from tests.helpers.journeys import QUICK, seed_learned_durations
+
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "12-organizations-and-projects.ipynb"
 
 
@@ -204,11 +206,15 @@ def run_in_real_mode(kind: str, make_simulator, home: Path) -> tuple[list[str], 
     nbformat = pytest.importorskip("nbformat")
     from nbclient import NotebookClient
 
-    sim = make_simulator(account=kind, speed=100.0)
+    # Real time, quick operations and no rate limit, with those durations already learned
+    # (as test_account_kinds does): real mode polls at the real API's pace otherwise.
+    sim = make_simulator(account=kind, speed=1.0, durations=QUICK, rate_limit=0)
+    seed_learned_durations(sim.base_url, home)
     env = {k: v for k, v in os.environ.items() if not k.startswith("AURA_")}
     env.update(simulator_environment(sim.base_url, sim.client_id, sim.client_secret, home))
     env["AURA_NB_MODE"] = "real"
-    with AuraClient(sim.client_id, sim.client_secret, sim.base_url, speed=100.0) as client:
+    env["AURA_RATE_LIMIT"] = "0"
+    with AuraClient(sim.client_id, sim.client_secret, sim.base_url) as client:
         tenants = [t.name for t in client.list_tenants()]
     if len(tenants) > 1:
         env["AURA_TENANT"] = tenants[0]  # several projects: the learner sets AURA_TENANT
@@ -226,7 +232,7 @@ def run_in_real_mode(kind: str, make_simulator, home: Path) -> tuple[list[str], 
     return errors, "".join(printed)
 
 
-@pytest.mark.slow  # about 70 s: real-mode waits poll at the real API's pace
+@pytest.mark.slow  # three kernels run notebook 12 in real mode
 def test_notebook_runs_in_real_mode_on_every_account_kind(make_simulator, tmp_path):
     kinds = ("free", "professional", "enterprise")
     with ThreadPoolExecutor(len(kinds)) as pool:
