@@ -7,7 +7,9 @@
   already redacted by the core), and they are displayed folded: an HTML ``<details>`` block per
   exchange, with a plain-text equivalent for text front-ends and nbval. Status reads (``GET``
   of an instance or a snapshot) between two writes fold into their last answer, never a count,
-  so that a saved notebook reads the same however many polls a run needed;
+  so that a saved notebook reads the same however many polls a run needed; a read that got a
+  transient answer (429, 5xx) or none, such as each attempt urllib3 sent again, never folds
+  away: it shows on its own line, in order;
 * an exception of the kit's own tree (`aura_nb.AuraError`) shows as one line (class, status,
   reason, message, request id, what to do: the exception's own text) and is recorded as the
   last exception, so ``%tb`` prints its full traceback.
@@ -29,6 +31,7 @@ from urllib.parse import urlsplit
 from .client import AuraClient
 from .errors import AuraError
 from .history import REQUEST_HEADERS, RESPONSE_HEADERS, Exchange, body_for_record, select_headers
+from .retry_policy import RETRY_STATUSES
 
 __all__ = ["install", "uninstall", "show_exchanges", "one_line", "show", "ExchangeView", "exchange_lines",
            "fold_polls", "PollRun", "SHOWN_HEADERS", "TB_HINT"]
@@ -81,21 +84,28 @@ class PollRun:
         return [self.summary()] + exchange_lines(self.last)[1:]
 
 
+def _transient(exchange: Exchange) -> bool:
+    """True for an answer the client sends again after (429, 5xx) or no answer at all."""
+    return exchange.status is None or exchange.status in RETRY_STATUSES
+
+
 def fold_polls(exchanges: Iterable[Exchange]) -> list[Exchange | PollRun]:
     """The exchanges in order. Between two writes, the reads of a status path (`STATUS_PATH`),
     and the reads of any other path made more than once, become one `PollRun` at the place of
-    the first read. So a cell shows the same lines however many polls its wait needed."""
+    the first read. So a cell shows the same lines however many polls its wait needed. A read
+    with a transient answer or none (`_transient`: a retried attempt) stays its own line."""
     items: list[Exchange | PollRun] = []
     block: list[Exchange] = []
 
     def flush() -> None:
         by_path: dict[str, list[Exchange]] = {}
         for exchange in block:
-            by_path.setdefault(_path(exchange), []).append(exchange)
+            if not _transient(exchange):
+                by_path.setdefault(_path(exchange), []).append(exchange)
         placed: set[str] = set()
         for exchange in block:
             key = _path(exchange)
-            if len(by_path[key]) == 1 and not STATUS_PATH.match(key):
+            if _transient(exchange) or (len(by_path[key]) == 1 and not STATUS_PATH.match(key)):
                 items.append(exchange)
             elif key not in placed:
                 placed.add(key)

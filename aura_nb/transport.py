@@ -1,7 +1,8 @@
 """The HTTP layer under `AuraClient`: session, the one request funnel, tokens, server clock.
 
 Every request to ``/v1`` and to ``/oauth/token`` goes through `Transport.exchange`, which paces
-it (a token bucket shared by all threads), records it in ``history`` with secrets redacted,
+it (a token bucket shared by all threads), records it in ``history`` with secrets redacted (each
+attempt urllib3 sends again is recorded too, in order, before the one that answered last),
 reads the server's clock from its ``Date`` header, and turns "no answer" into `TransportError`.
 `Transport.send` is the funnel for ``/v1``: it attaches the cached bearer token and sends JSON.
 Retries follow what is safe:
@@ -41,12 +42,14 @@ import logging
 import socket
 import threading
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator, Mapping
 from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import HTTPError as Urllib3Error
 
 from .auth import BearerAuth, Token, TokenCache
 from .credentials import ClientCredentials
@@ -65,6 +68,23 @@ log = logging.getLogger("aura_nb")
 
 #: Seconds a successful name resolution is trusted before it is checked again.
 RESOLVED_FOR = 60.0
+#: Most bytes of a retried attempt's answer kept for history (error bodies are far smaller).
+RETRIED_BODY_LIMIT = 64 * 1024
+
+
+@dataclass
+class _Attempt:
+    """The request a thread has in flight, as history records it (``url`` with its query,
+    ``headers`` as sent; redaction happens when recorded); ``started`` is when the current
+    attempt began (monotonic)."""
+
+    method: str
+    url: str
+    path: str
+    headers: Mapping[str, str]
+    body: Any
+    content_type: str
+    started: float
 
 
 def _package_version() -> str:
@@ -133,7 +153,8 @@ class Transport:
     def _retry(self, methods: frozenset[str]) -> PacedRetry:
         return retry_policy(methods, max_retries=self.max_retries, speed=self.speed,
                             pacer=self.pacer,
-                            deadline=lambda: getattr(self._local, "deadline", None))
+                            deadline=lambda: getattr(self._local, "deadline", None),
+                            observer=self._record_retried, resending=self._resending)
 
     def __repr__(self) -> str:
         return f"<Transport {self.base_url} budget {self.timeout:g} s {self.pacer!r}>"
@@ -223,8 +244,9 @@ class Transport:
 
     # --- server clock ------------------------------------------------------------------------
 
-    def note_server_time(self, response: requests.Response) -> None:
-        """Learn the server's clock from an answer's ``Date`` header."""
+    def note_server_time(self, response: Any) -> None:
+        """Learn the server's clock from an answer's ``Date`` header (a ``requests`` or a
+        urllib3 response)."""
         header = response.headers.get("Date")
         if not header:
             return
@@ -257,69 +279,103 @@ class Transport:
 
     # --- exchanges ---------------------------------------------------------------------------
 
-    def _record(self, method: str, url: str, request_headers: Mapping[str, str], body: Any,
-                content_type: str, response: requests.Response | None, elapsed: float,
+    def _record(self, attempt: _Attempt, *, status: int | None = None,
+                headers: Mapping[str, str] | None = None, content: bytes = b"",
                 error: str | None = None) -> None:
-        if response is not None:
-            response_headers = select_headers(response.headers, RESPONSE_HEADERS)
-            response_body = body_for_record(response.content,
-                                            response.headers.get("Content-Type", ""))
-            status: int | None = response.status_code
-        else:
-            response_headers, response_body, status = {}, None, None
+        """Append one attempt to history: its answer (``status``, ``headers``, ``content``) or
+        the ``error`` that left it without one. Headers and bodies are redacted here."""
+        elapsed = time.monotonic() - attempt.started
         self.history.append(Exchange(
-            method=method, url=url, status=status,
-            request_headers=select_headers(request_headers, REQUEST_HEADERS),
-            request_body=body_for_record(body, content_type),
-            response_headers=response_headers, response_body=response_body,
+            method=attempt.method, url=attempt.url, status=status,
+            request_headers=select_headers(attempt.headers, REQUEST_HEADERS),
+            request_body=body_for_record(attempt.body, attempt.content_type),
+            response_headers=select_headers(headers, RESPONSE_HEADERS),
+            response_body=body_for_record(content, (headers or {}).get("Content-Type", "")),
             elapsed=elapsed, error=error,
         ))
-        path = urlsplit(url).path
-        if response is not None:
-            log.debug("%s %s -> %s in %.0f ms [request id %s]", method, path, status,
-                      elapsed * 1000, response.headers.get("X-Request-Id", "-"))
+        if status is not None:
+            log.debug("%s %s -> %s in %.0f ms [request id %s]", attempt.method, attempt.path,
+                      status, elapsed * 1000, (headers or {}).get("X-Request-Id", "-"))
         else:
-            log.debug("%s %s -> no answer (%s)", method, path, error)
+            log.debug("%s %s -> no answer (%s)", attempt.method, attempt.path, error)
+
+    def _record_retried(self, method: str | None, url: str | None, response: Any,
+                        error: Exception | None) -> None:
+        """`PacedRetry`'s observer: record the attempt urllib3 is about to send again, with
+        the start of the answer it is about to drain (an error body is small)."""
+        attempt = getattr(self._local, "attempt", None)
+        if attempt is None:
+            return
+        if response is not None:
+            try:
+                content = response.read(RETRIED_BODY_LIMIT, decode_content=True) or b""
+            except (Urllib3Error, OSError):  # urllib3's drain ignores a broken body too
+                content = b""
+            self._record(attempt, status=response.status, headers=response.headers,
+                         content=content)
+            self.note_server_time(response)
+        else:
+            why = describe_failure(error or Exception(), urlsplit(self.base_url).netloc,
+                                   self.budget)
+            self._record(attempt, error=f"{why} ({attempt.method} {attempt.path})")
+
+    def _resending(self) -> None:
+        """`PacedRetry`'s hook after the backoff wait: the next attempt's time starts now."""
+        attempt = getattr(self._local, "attempt", None)
+        if attempt is not None:
+            attempt.started = time.monotonic()
 
     def exchange(self, method: str, url: str, path: str, *, body: Any = None,
                  content_type: str = "", auth: Any = None,
                  params: Mapping[str, Any] | None = None) -> requests.Response:
         """Send one request (paced, within the call's time budget; urllib3 may retry it) and
-        record it. Returns the response, any status. Raises `TransportError` when no answer."""
+        record it, each attempt urllib3 sent again first. Returns the response, any status.
+        Raises `TransportError` when no answer."""
         with self._call():
             self.pacer.acquire()
             if self._local.deadline is None:
                 self._local.deadline = time.monotonic() + self.budget
             deadline = self._local.deadline
             headers = {"Content-Type": content_type} if content_type else {}
+            if auth is self._auth:  # what the record shows if no token could be attached
+                headers_shown = {**headers, "Authorization": "Bearer <redacted>"}
+            else:
+                headers_shown = dict(headers)
             data = jsonlib.dumps(body) if content_type == "application/json" else body
             prepared_url = requests.Request(method, url, params=params).prepare().url or url
-            started = time.monotonic()
+            attempt = _Attempt(method, prepared_url, path, headers_shown, body, content_type,
+                               started=time.monotonic())
+            outer = getattr(self._local, "attempt", None)  # a /v1 call fetching its token
             try:
-                if deadline - started <= 0:
+                if deadline - attempt.started <= 0:
                     raise TransportError(
                         f"this call's {self.budget:g} s budget (AURA_TIMEOUT, retries included) "
                         f"ran out before it could be sent ({method} {path})",
                         method=method, path=path, sent=False)
                 self._check_resolvable(url, method, path)
+                # Prepared here (a token fetch may run inside), so that the attempts urllib3
+                # sends again are recorded with the headers they were sent with.
+                prepared = self._session.prepare_request(requests.Request(
+                    method, url, params=params, data=data, headers=headers, auth=auth))
+                attempt.headers = prepared.headers
+                self._local.attempt = attempt
+                settings = self._session.merge_environment_settings(
+                    prepared.url, {}, None, None, None)
                 timeout = BudgetTimeout(min(10.0, self.budget), self.budget, deadline)
-                response = self._session.request(
-                    method, url, params=params, data=data, headers=headers, auth=auth,
-                    timeout=timeout, allow_redirects=False)
+                response = self._session.send(prepared, timeout=timeout, allow_redirects=False,
+                                              **settings)
             except (requests.RequestException, TransportError) as exc:
                 error = exc if isinstance(exc, TransportError) else TransportError(
                     f"{describe_failure(exc, urlsplit(self.base_url).netloc, self.budget)} "
                     f"({method} {path})", method=method, path=path, sent=not never_sent(exc))
-                sent_headers = dict(headers)
-                if auth is self._auth:
-                    sent_headers["Authorization"] = "Bearer <redacted>"
-                self._record(method, prepared_url, sent_headers, body, content_type, None,
-                             time.monotonic() - started, error=str(error))
+                self._record(attempt, error=str(error))
                 if error is exc:
                     raise
                 raise error from exc
-            self._record(method, prepared_url, response.request.headers, body, content_type,
-                         response, time.monotonic() - started)
+            finally:
+                self._local.attempt = outer
+            self._record(attempt, status=response.status_code, headers=response.headers,
+                         content=response.content)
             self.note_server_time(response)
             if response.status_code == 429:
                 self._learn_rate_limit(response)

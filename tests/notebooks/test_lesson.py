@@ -186,3 +186,33 @@ def test_show_exchanges_switches_the_display_off_and_on(shell, capsys):
 def test_the_aura_magics_exchanges_show_too(shell, capsys):
     _, text = run(shell, capsys, "%aura tenants")
     assert "GET /v1/tenants -> 200" in text
+
+
+def test_retried_reads_show_each_attempt_and_only_successes_fold():
+    def ex(path: str, status: int | None, body=None) -> Exchange:
+        return Exchange("GET", f"http://127.0.0.1:1{path}", status, response_body=body,
+                        error=None if status else "the connection was closed")
+
+    tenants = lesson.ExchangeView([ex("/v1/tenants", 503), ex("/v1/tenants", None),
+                                   ex("/v1/tenants", 200)]).text().splitlines()
+    heads = [line for line in tenants if line.startswith("GET")]
+    assert heads == ["GET /v1/tenants -> 503",
+                     "GET /v1/tenants -> no answer (the connection was closed)",
+                     "GET /v1/tenants -> 200"]
+    poll = "/v1/instances/ab12cd34"
+    items = lesson.fold_polls([ex(poll, 200, {"data": {"status": "creating"}}), ex(poll, 429),
+                               ex(poll, 200, {"data": {"status": "running"}})])
+    assert [type(i).__name__ for i in items] == ["PollRun", "Exchange"]
+    assert 'status "running"' in items[0].summary() and items[1].status == 429
+
+
+def test_a_cell_whose_get_was_retried_shows_every_attempt(shell, capsys):
+    run(shell, capsys, "import aura_nb\nclient = aura_nb.connect()\nclient.list_tenants();")
+    _, text = run(shell, capsys,
+                  "from aura_nb import tutorial\nsim = tutorial.simulator_admin(client)\n"
+                  "with sim.faults(script=[{'method': 'GET', 'path': '/v1/tenants', "
+                  "'action': 'status', 'status': 503, 'times': 2}]):\n"
+                  "    client.list_tenants()")
+    heads = [line for line in text.splitlines() if line.startswith("GET ")]
+    assert heads == ["GET /v1/tenants -> 503"] * 2 + ["GET /v1/tenants -> 200"], text
+    assert text.count('"reason": "simulated-fault"') == 2
