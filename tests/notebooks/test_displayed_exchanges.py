@@ -1,9 +1,9 @@
 """Each teaching notebook's cells display exactly the exchanges the kit's client sent in them.
 
 Notebooks 00-08 run in order (one learner's journey) in a real kernel against one simulator, with
-the HTTP boundary watched: a first, unsaved cell wraps ``requests``' transport adapter and notes,
-per cell, every request the kit sent (its User-Agent starts with ``aura_nb/``) with the status it
-got. That log is independent of ``client.history`` and of the notebook layer. Then, per cell:
+the HTTP boundary watched: a first, unsaved cell wraps urllib3's one-attempt call and notes, per
+cell, every attempt the kit sent (its User-Agent starts with ``aura_nb/``; urllib3's own resends
+included) with the status it got. That log is independent of ``client.history`` and of the notebook layer. Then, per cell:
 
 * the writes (POST, PATCH, DELETE) displayed are the writes sent, in order, with their statuses;
 * the paths read (GET) displayed are the paths read, and each read's displayed status is one the
@@ -26,22 +26,23 @@ JOURNEY = ["00", "01", "02", "03", "04", "05", "06", "07", "08"]
 HEAD = re.compile(r"^(GET|POST|PATCH|PUT|DELETE|HEAD) (\S+) -> (\d+|no answer)")
 
 WATCH = """
-import requests.adapters as _adapters
+from urllib3.connectionpool import HTTPConnectionPool as _Pool
 _aura_log, _aura_cell = [], [0]
 get_ipython().events.register("pre_run_cell", lambda info: _aura_cell.__setitem__(0, _aura_cell[0] + 1))
-_aura_send = _adapters.HTTPAdapter.send
-def _watched_send(self, request, **kwargs):
-    kit = request.headers.get("User-Agent", "").startswith("aura_nb/")
+_aura_attempt = _Pool._make_request
+def _watched_attempt(self, conn, method, url, *args, **kwargs):
+    headers = kwargs.get("headers") or (args[1] if len(args) > 1 else None) or {}
+    kit = str(headers.get("User-Agent", "")).startswith("aura_nb/")
     try:
-        response = _aura_send(self, request, **kwargs)
+        response = _aura_attempt(self, conn, method, url, *args, **kwargs)
     except Exception:
         if kit:
-            _aura_log.append((_aura_cell[0], request.method, request.path_url, None))
+            _aura_log.append((_aura_cell[0], method, url, None))
         raise
     if kit:
-        _aura_log.append((_aura_cell[0], request.method, request.path_url, response.status_code))
+        _aura_log.append((_aura_cell[0], method, url, response.status))
     return response
-_adapters.HTTPAdapter.send = _watched_send
+_Pool._make_request = _watched_attempt
 """
 REPORT = "import json as _json\nprint(_json.dumps(_aura_log))"
 
