@@ -12,7 +12,7 @@ from aura_nb import exercises
 from aura_nb.exercises import ____
 
 ALL = [exercises.ex01, exercises.ex02, exercises.ex03, exercises.ex04, exercises.ex05,
-       exercises.ex06, exercises.ex07, exercises.ex08]
+       exercises.ex06, exercises.ex07, exercises.ex08, exercises.ex12]
 
 
 def define(source: str):
