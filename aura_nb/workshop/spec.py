@@ -99,7 +99,7 @@ class Guardrails:
                 usable = False
             if not usable:
                 raise GuardrailViolation(
-                    f"max memory {memory!r} is not a size: give one such as '8GB' (or None for no limit)"
+                    f"max memory {memory!r} is not a size: give one such as '8GB' (or none for no limit)"
                 )
 
     def check(self, spec: ClassSpec, count: int) -> None:
