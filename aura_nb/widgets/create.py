@@ -498,10 +498,13 @@ class CreateInstanceForm(Form):
         if not live:
             return False
         ids = ", ".join(f"{i.id} ({i.status})" for i in live)
+        mine = self._created is not None and any(i.id == self._created.id for i in live)
+        made = (f" (this form created {self._created.id} just now; its credentials are in "
+                f"{self._created.vault_path})" if mine else "")
         self._state = "duplicate"
         self.allow_duplicate.layout.display = None
-        self._show("warn", f"{spec.name!r} is already the name of {ids} in {self._tenant.name!r}; "
-                           "nothing was sent. Pick another name, or tick "
+        self._show("warn", f"{spec.name!r} is already the name of {ids} in {self._tenant.name!r}"
+                           f"{made}; nothing was sent. Pick another name, or tick "
                            "'Create another with this name' and click Create again.")
         return True
 

@@ -29,6 +29,9 @@ def test_two_clicks_make_one_instance_and_the_second_says_the_name_is_taken(wcli
     assert len(named(sim, "double-click")) == 1
     assert posts(sim) == 1
     assert form.state == "duplicate" and "already the name of" in form.status_text
+    # the refusal replaces the success line: it still says where the password went
+    assert f"this form created {form.value.id} just now" in form.status_text
+    assert str(form.value.vault_path) in form.status_text
     assert form.allow_duplicate.layout.display is None and not form.allow_duplicate.value
 
 
