@@ -83,6 +83,8 @@ class AuraClient(NameLookups):
     * ``speed``: server seconds per real second: 1 for the real API; a simulator's speed factor
       (default for a loopback URL: ``AURA_SIMULATOR_SPEED``). ``rate_window`` defaults to
       ``60 / speed``, backoff and polling intervals shrink by the same factor.
+    * ``poll_interval``: longest gap in real seconds between status requests of a wait that
+      names none (``AURA_POLL_INTERVAL``; unset: the waits' schedule, learned from earlier ones).
     * ``vault_dir`` (or ``vault``): where one-time passwords go (``AURA_VAULT_DIR``).
     * ``history_size``: exchanges kept in `history` (50).
     * ``clock``/``sleep``: injectable for tests (token expiry, waiting).
@@ -106,6 +108,7 @@ class AuraClient(NameLookups):
         rate_window: float | None = None,
         burst: int | None = None,
         speed: float | None = None,
+        poll_interval: float | None = None,
         vault_dir: Any = None,
         vault: Vault | None = None,
         history_size: int = 50,
@@ -139,6 +142,9 @@ class AuraClient(NameLookups):
         if speed <= 0:
             raise ValueError("speed must be > 0")
         self.speed = float(speed)
+        #: Longest gap (real seconds) between status requests of a wait that names none;
+        #: ``None`` (AURA_POLL_INTERVAL unset): the waits' learned schedule.
+        self.poll_interval = config.poll_interval() if poll_interval is None else poll_interval
         self.default_tenant = tenant
         self.note = note
         self.vault = vault if vault is not None else Vault(vault_dir)
@@ -479,7 +485,7 @@ class AuraClient(NameLookups):
         `aura_nb.waiting.wait_for_instance` for the options (``poll_interval``, ``cancel``...).
         Raises `InstanceWaitTimeout`, `InstanceStatusUnreachable`, `WaitCancelled`."""
         return waiting.wait_for_instance(self, instance_id, status, timeout, on_progress,
-                                         **options)
+                                         **self._poll_options(options))
 
     def wait_for_instances(self, ids: Iterable[Any], status: str = "running",
                            timeout: float = 1800, on_progress: Callable[[Any], None] | None = None,
@@ -487,7 +493,8 @@ class AuraClient(NameLookups):
         """Wait for many instances under the client's request budget, spending status requests
         (``GET /v1/instances/{instanceId}``) where they are likely to pay off; see
         `aura_nb.waiting.wait_for_instances`. Raises `WaitIncomplete`, `WaitCancelled`."""
-        return waiting.wait_for_instances(self, ids, status, timeout, on_progress, **options)
+        return waiting.wait_for_instances(self, ids, status, timeout, on_progress,
+                                          **self._poll_options(options))
 
     def wait_for_snapshot(self, instance_id: str, snapshot_id: str, timeout: float = 600,
                           on_progress: Callable[[Any], None] | None = None, **options: Any
@@ -495,7 +502,13 @@ class AuraClient(NameLookups):
         """Poll ``GET /v1/instances/{instanceId}/snapshots/{snapshotId}`` until ``Completed``.
         Raises `InstanceStatusUnreachable` when it fails, `InstanceWaitTimeout`."""
         return waiting.wait_for_snapshot(self, instance_id, snapshot_id, timeout, on_progress,
-                                         **options)
+                                         **self._poll_options(options))
+
+    def _poll_options(self, options: dict[str, Any]) -> dict[str, Any]:
+        """A wait's options, with the client's ``poll_interval`` where the caller named none."""
+        if options.get("poll_interval") is None and self.poll_interval is not None:
+            options["poll_interval"] = self.poll_interval
+        return options
 
     # --- organizations and projects (v2beta1) ---------------------------------------------
 

@@ -73,6 +73,8 @@ VARIABLES: dict[str, Variable] = {
                  "name resolution included)", "30"),
         Variable("AURA_RATE_LIMIT", "requests per minute the client allows itself (0 = off)",
                  "125"),
+        Variable("AURA_POLL_INTERVAL", "longest gap in seconds between two status requests "
+                 "while waiting (empty: the kit's schedule, learned from earlier waits)", None),
         Variable("AURA_SIMULATOR_SPEED", "speed factor of a simulator the kit starts itself", "10"),
         Variable("AURA_SIMULATOR_ACCOUNT", "kind of account a simulator the kit starts plays: "
                  "free, professional or enterprise (empty: the default world)", None),
@@ -133,9 +135,10 @@ def _number(name: str, minimum: float) -> float:
     try:
         value = float(raw)  # type: ignore[arg-type]
     except (TypeError, ValueError):
+        default = VARIABLES[name].default
         raise ConfigurationError(
-            f"{name} must be a number, got {raw!r}; unset it to use the default "
-            f"{VARIABLES[name].default}"
+            f"{name} must be a number, got {raw!r}; unset it to use "
+            + (f"the default {default}" if default else "the kit's default")
         ) from None
     if value < minimum:
         raise ConfigurationError(f"{name} must be at least {minimum:g}, got {raw!r}")
@@ -183,6 +186,14 @@ def rate_limit() -> int:
     """``AURA_RATE_LIMIT`` in requests per minute (default 125, 0 = no pacing).
     Raises `ConfigurationError` when negative or not a number."""
     return int(_number("AURA_RATE_LIMIT", 0))
+
+
+def poll_interval() -> float | None:
+    """``AURA_POLL_INTERVAL`` in seconds, or ``None`` when unset (waits then follow their learned
+    schedule). Raises `ConfigurationError` when not a positive number."""
+    if not get("AURA_POLL_INTERVAL"):
+        return None
+    return _number("AURA_POLL_INTERVAL", 0.001)
 
 
 def simulator_speed() -> float:

@@ -268,3 +268,35 @@ def test_waits_learn_how_long_an_operation_takes(make_simulator, make_client):
     learned = DurationStore(api.base_url).durations("pause")
     # ages come from the server clock estimated from whole-second Date headers: +-1 s
     assert len(learned) == 2 and all(lo <= 61 and 59 <= hi <= 71 for lo, hi in learned)
+
+
+@pytest.mark.parametrize("setting", [None, "5"])
+def test_aura_poll_interval_bounds_the_gaps_of_waits_that_name_none(short_sim, make_client,
+                                                                     monkeypatch, setting):
+    # AURA_POLL_INTERVAL is in real seconds; "5" means 5 server seconds at the simulator's speed.
+    if setting is None:
+        monkeypatch.delenv("AURA_POLL_INTERVAL", raising=False)
+    else:
+        monkeypatch.setenv("AURA_POLL_INTERVAL", str(float(setting) / short_sim.clock.speed))
+    client = make_client(short_sim)
+    created = client.create_instance(spec(client, "paced-by-setting"))
+    sent_at = short_sim.clock.now()
+    seen_at = []
+    client.wait_for_instance(created.id, on_progress=lambda _: seen_at.append(
+        short_sim.clock.now()))
+    first = seen_at[0] - sent_at
+    if setting is None:  # a first-ever create: quiet for its first half minute
+        assert client.poll_interval is None and first >= 20
+    else:
+        gaps = [first] + [b - a for a, b in zip(seen_at, seen_at[1:])]
+        assert client.poll_interval == pytest.approx(5 / short_sim.clock.speed)
+        assert max(gaps) <= 5 + 1
+
+
+def test_a_poll_interval_that_is_no_number_is_one_line(sim, make_client, monkeypatch):
+    from aura_nb.errors import ConfigurationError
+
+    monkeypatch.setenv("AURA_POLL_INTERVAL", "often")
+    with pytest.raises(ConfigurationError, match="AURA_POLL_INTERVAL must be a number, got "
+                                                   "'often'; unset it to use the kit's default$"):
+        make_client(sim)
