@@ -7,7 +7,8 @@ notebooks read is pointed at it (the same environment ``./dev lab`` gives Jupyte
 developer's real ``.env`` cannot take over: python-dotenv never overrides the environment.
 
 Tests marked ``after_notebooks`` run after every notebook (the secret scan reads what the
-notebooks' simulator issued).
+notebooks' simulator issued). Under pytest-xdist (``--dist loadgroup``) the notebooks and those
+tests form one group, run in order on one worker, and the slow journeys two balanced lanes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ from pathlib import Path
 import pytest
 
 _session: dict = {}
+#: The slow journeys' second lane (``./dev test`` runs them on two workers, ``--dist loadgroup``):
+#: the account-kind journeys, notebook 12's and the official CLI's (about 50 + 27 + 10 + 21 s
+#: here) beside the first lane, JupyterLab in Chromium and the rest (about 75 + 25 + 25 s). A
+#: file stays whole on one worker (module fixtures start one Lab, one run of the notebooks).
+SECOND_LANE = ("test_account_kinds.py", "test_notebook12.py", "test_neo4j_cli.py")
 
 
 def pytest_configure(config):
@@ -60,7 +66,16 @@ def _restore(saved: dict) -> None:
             os.environ[key] = value
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(session, config, items):
+    for item in items:
+        # The notebooks share one simulator's world and run in order (09 leaves what 10 lists),
+        # and the secret scan reads what they left: on parallel workers they stay on one.
+        if item.get_closest_marker("after_notebooks") or ".ipynb" in item.nodeid:
+            item.add_marker(pytest.mark.xdist_group("notebooks"))
+        elif item.get_closest_marker("slow"):
+            lane = "second" if item.path.name in SECOND_LANE else "first"
+            item.add_marker(pytest.mark.xdist_group(f"journeys-{lane}-lane"))
     later = [item for item in items if item.get_closest_marker("after_notebooks")]
     if later:
         items[:] = [item for item in items if item not in later] + later
@@ -72,3 +87,5 @@ def notebook_simulator():
     if "sim" not in _session:
         pytest.skip("the notebooks did not run in this session (no --nbval)")
     return _session["sim"]
+
+

@@ -76,14 +76,6 @@ def sim(make_simulator: Callable[..., Simulator]) -> Simulator:
 
 
 @pytest.fixture
-def simulator(sim: Simulator) -> Simulator:
-    """The old name of ``sim``, kept only because tests/notebooks/test_tutorial_form.py still uses
-    it (that folder was being changed by another hand); new tests use ``sim``. Remove it once that
-    file says ``sim``."""
-    return sim
-
-
-@pytest.fixture
 def fast_sim(make_simulator: Callable[..., Simulator]) -> Simulator:
     """A running simulator at speed ``FAST`` without rate limit."""
     return make_simulator(speed=FAST, rate_limit=0)
