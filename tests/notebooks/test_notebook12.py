@@ -12,12 +12,11 @@ from pathlib import Path
 import pytest
 import requests
 
-from aura_nb import AuraClient, tutorial
+from aura_nb import tutorial
 from aura_nb.errors import TransportError
 from aura_nb.exercises import ex12
-from aura_nb.lab import simulator_environment
 
-from tests.helpers.journeys import QUICK, seed_learned_durations
+from tests.helpers.journeys import QUICK, kernel_environment
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "12-organizations-and-projects.ipynb"
 
@@ -74,8 +73,8 @@ def instances_path(organizations, projects, project_name):
 
 # --- the tutorial functions -----------------------------------------------------------------
 
-def test_multi_database_instance_is_created_once_then_found(simulator, make_client, capsys):
-    client = make_client(simulator)
+def test_multi_database_instance_is_created_once_then_found(sim, make_client, capsys):
+    client = make_client(sim)
     made = tutorial.multi_database_instance(client)
     assert made is not None and made.project.name == "Workshop Project"
     assert "nb-multidb (business-critical, 4GB) in Workshop Project: running" in capsys.readouterr().out
@@ -87,9 +86,9 @@ def test_multi_database_instance_is_created_once_then_found(simulator, make_clie
     assert [i.name for i in client.list_instances()].count("nb-multidb") == 1
 
 
-def test_a_lost_create_answer_is_not_resent(simulator, make_client):
-    client = make_client(simulator)
-    simulator.set_faults(script=[{"method": "POST", "action": "lose_response",
+def test_a_lost_create_answer_is_not_resent(sim, make_client):
+    client = make_client(sim)
+    sim.set_faults(script=[{"method": "POST", "action": "lose_response",
                                   "path": "/v2beta1/organizations/{org_id}/projects/{project_id}/instances"}])
     with pytest.raises(TransportError):
         tutorial.multi_database_instance(client)
@@ -107,16 +106,16 @@ def test_without_billing_details_the_step_is_skipped_in_one_line(make_simulator,
     assert client.list_instances() == []
 
 
-def test_without_a_multi_database_tier_the_step_is_skipped_in_one_line(simulator, make_client,
+def test_without_a_multi_database_tier_the_step_is_skipped_in_one_line(sim, make_client,
                                                                        monkeypatch, capsys):
-    client = make_client(simulator)
-    monkeypatch.setattr(tutorial, "MULTI_DATABASE_TYPES", {"no-such-tier": "x"})
+    client = make_client(sim)
+    monkeypatch.setattr(tutorial.projects, "MULTI_DATABASE_TYPES", {"no-such-tier": "x"})
     assert tutorial.multi_database_instance(client) is None
     assert capsys.readouterr().out.startswith("Skipped: none of your projects offers")
 
 
-def test_add_database_adds_once_and_backup_completes_and_is_listed(simulator, make_client, capsys):
-    client = make_client(simulator)
+def test_add_database_adds_once_and_backup_completes_and_is_listed(sim, make_client, capsys):
+    client = make_client(sim)
     mdb = tutorial.multi_database_instance(client)
     databases = tutorial.add_database(client, mdb, "sales")
     assert [d["name"] for d in databases] == ["neo4j", "sales"]
@@ -128,13 +127,13 @@ def test_add_database_adds_once_and_backup_completes_and_is_listed(simulator, ma
     assert backup["id"] in [b["id"] for b in listed]
 
 
-def test_both_views_says_so_when_v2beta1_cannot_read_the_instance(simulator, make_client, capsys):
-    client = make_client(simulator)
+def test_both_views_says_so_when_v2beta1_cannot_read_the_instance(sim, make_client, capsys):
+    client = make_client(sim)
     instance = tutorial.tutorial_instance(client)
     project = client.find_project(instance.tenant_id)
     v1_view, v2_view = tutorial.both_views(client, project, instance.id)
     assert v1_view["status"] == v2_view["legacy_status"] == "running" and "status" not in v2_view
-    simulator.set_faults(script=[{"method": "GET", "action": "status", "status": 500, "times": 20,
+    sim.set_faults(script=[{"method": "GET", "action": "status", "status": 500, "times": 20,
                                   "path": tutorial.project_path(project, "instances", instance.id)}])
     capsys.readouterr()
     v1_view, v2_view = tutorial.both_views(client, project, instance.id)
@@ -142,15 +141,15 @@ def test_both_views_says_so_when_v2beta1_cannot_read_the_instance(simulator, mak
     assert "known issue" in capsys.readouterr().out
 
 
-def test_neo4j_cli_in_real_mode_says_to_use_a_terminal(simulator, make_client, monkeypatch, capsys):
+def test_neo4j_cli_in_real_mode_says_to_use_a_terminal(sim, make_client, monkeypatch, capsys):
     monkeypatch.setenv("AURA_NB_MODE", "real")
-    client = make_client(simulator)
+    client = make_client(sim)
     assert tutorial.neo4j_cli(client) is None
     assert "run neo4j-cli in a terminal" in capsys.readouterr().out
 
 
-def test_neo4j_cli_missing_says_how_to_install(simulator, make_client, monkeypatch, tmp_path, capsys):
-    client = make_client(simulator)
+def test_neo4j_cli_missing_says_how_to_install(sim, make_client, monkeypatch, tmp_path, capsys):
+    client = make_client(sim)
     monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
     monkeypatch.setenv("PATH", str(tmp_path))
     assert tutorial.neo4j_cli(client) is None
@@ -158,9 +157,9 @@ def test_neo4j_cli_missing_says_how_to_install(simulator, make_client, monkeypat
     assert out.splitlines() == [out] and tutorial.NEO4J_CLI_INSTALL in out
 
 
-def test_neo4j_cli_runs_isolated_and_never_sees_the_secret_in_its_arguments(simulator, make_client,
+def test_neo4j_cli_runs_isolated_and_never_sees_the_secret_in_its_arguments(sim, make_client,
                                                                             monkeypatch):
-    client = make_client(simulator)
+    client = make_client(sim)
     calls: list[list[str]] = []
     real_run = subprocess.run
 
@@ -169,7 +168,7 @@ def test_neo4j_cli_runs_isolated_and_never_sees_the_secret_in_its_arguments(simu
         assert kwargs["env"]["HOME"] != os.environ.get("HOME")
         return real_run(args, **kwargs)
 
-    monkeypatch.setattr(tutorial.subprocess, "run", recording_run)
+    monkeypatch.setattr(tutorial.projects.subprocess, "run", recording_run)
     cli = tutorial.neo4j_cli(client)
     if cli is None:
         pytest.skip("neo4j-cli is not installed here")
@@ -182,7 +181,7 @@ def test_neo4j_cli_runs_isolated_and_never_sees_the_secret_in_its_arguments(simu
     assert not home.exists()
     assert ["config", "set", "telemetry", "false", "--rw"] == calls[0][1:]
     assert ["config", "set", "skill-auto-refresh", "false", "--rw"] == calls[1][1:]
-    assert all(simulator.client_secret not in " ".join(c) for c in calls)
+    assert all(sim.client_secret not in " ".join(c) for c in calls)
 
 
 # --- the notebook in real mode, on every account kind ----------------------------------------
@@ -192,18 +191,8 @@ def run_in_real_mode(kind: str, make_simulator, home: Path) -> tuple[list[str], 
     nbformat = pytest.importorskip("nbformat")
     from nbclient import NotebookClient
 
-    # Real time, quick operations and no rate limit, with those durations already learned
-    # (as test_account_kinds does): real mode polls at the real API's pace otherwise.
     sim = make_simulator(account=kind, speed=1.0, durations=QUICK, rate_limit=0)
-    seed_learned_durations(sim.base_url, home)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AURA_")}
-    env.update(simulator_environment(sim.base_url, sim.client_id, sim.client_secret, home))
-    env["AURA_NB_MODE"] = "real"
-    env["AURA_RATE_LIMIT"] = "0"
-    with AuraClient(sim.client_id, sim.client_secret, sim.base_url) as client:
-        tenants = [t.name for t in client.list_tenants()]
-    if len(tenants) > 1:
-        env["AURA_TENANT"] = tenants[0]  # several projects: the learner sets AURA_TENANT
+    env = kernel_environment(sim, "real", home)
     nb = nbformat.read(NOTEBOOK, as_version=4)
     NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
                    resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute(env=env)
