@@ -87,5 +87,3 @@ def notebook_simulator():
     if "sim" not in _session:
         pytest.skip("the notebooks did not run in this session (no --nbval)")
     return _session["sim"]
-
-
