@@ -90,8 +90,12 @@ def simulator_client() -> tuple[str, str]:
 
 def jupyter_lab_command(notebooks: Path, args: list[str]) -> list[str]:
     """The ``jupyter lab`` command line: ``--allow-root`` is added when running as root, since
-    JupyterLab refuses to start as root without it (containers, Binder-like images, cloud VMs)."""
+    JupyterLab refuses to start as root without it (containers, Binder-like images, cloud VMs).
+    JupyterLab's news feed is off (``--LabApp.news_url=None``) unless ``args`` name one: a
+    learner is not asked on first start whether Lab may fetch announcements from the internet."""
     command = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={notebooks}", *args]
+    if not any(arg.startswith("--LabApp.news_url") for arg in args):
+        command.append("--LabApp.news_url=None")
     if os.geteuid() == 0 and "--allow-root" not in args:
         print("Running as root (usual in containers), so JupyterLab is started with "
               "--allow-root.", flush=True)

@@ -25,3 +25,10 @@ def test_an_explicit_allow_root_is_not_repeated(monkeypatch, capsys):
     command = lab.jupyter_lab_command(Path("/nb"), ["--allow-root"])
     assert command.count("--allow-root") == 1
     assert capsys.readouterr().out == ""
+
+
+def test_the_news_feed_is_off_unless_asked_for(monkeypatch):
+    monkeypatch.setattr(lab.os, "geteuid", lambda: 1000)
+    assert "--LabApp.news_url=None" in lab.jupyter_lab_command(Path("/nb"), [])
+    asked = lab.jupyter_lab_command(Path("/nb"), ["--LabApp.news_url=https://example.org/f.xml"])
+    assert [a for a in asked if "news_url" in a] == ["--LabApp.news_url=https://example.org/f.xml"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import re
 import secrets
 import shutil
 import signal
@@ -141,7 +142,12 @@ def test_lab_answers_on_loopback_survives_ctrl_c_and_sigterm_leaves_no_simulator
         base = f"http://127.0.0.1:{info['port']}"
         _wait_for("JupyterLab did not answer over HTTP",
                   lambda: _answers(f"{base}/api/status", params={"token": token}), proc, log)
-        assert "JupyterLab" in requests.get(f"{base}/lab", params={"token": token}, timeout=5).text
+        page = requests.get(f"{base}/lab", params={"token": token}, timeout=5).text
+        assert "JupyterLab" in page
+        # no first-start question about fetching Jupyter news from the internet
+        config = json.loads(re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', page,
+                                      re.S).group(1))
+        assert config["news"] == {"disabled": True}
         assert not _answers(f"{base}/api/status")  # the token is required
 
         output = log.read_text()
