@@ -272,8 +272,11 @@ def test_waits_learn_how_long_an_operation_takes(make_simulator, make_client):
 
 @pytest.mark.parametrize("setting", [None, "5"])
 def test_aura_poll_interval_bounds_the_gaps_of_waits_that_name_none(short_sim, make_client,
-                                                                     monkeypatch, setting):
+                                                                     monkeypatch, tmp_path,
+                                                                     setting):
     # AURA_POLL_INTERVAL is in real seconds; "5" means 5 server seconds at the simulator's speed.
+    # A home of its own: no create learned earlier in the session (same port) shortens the wait.
+    monkeypatch.setenv("AURA_NB_HOME", str(tmp_path))
     if setting is None:
         monkeypatch.delenv("AURA_POLL_INTERVAL", raising=False)
     else:
