@@ -201,12 +201,14 @@ def run_notebook(page, url: str, work: Path, path: Path, artifacts: Path) -> Run
     page.locator(".jp-DirListing-itemText", has_text=re.compile(rf"^{re.escape(path.name)}$")) \
         .dblclick()
     expect(page.locator(".lm-TabBar-tab.jp-mod-current", has_text=path.name)).to_be_visible()
+    # Once the kernel is up the notebook is loaded: a menu command sent sooner may find no
+    # notebook to act on (seen on a busy machine: Clear All Outputs did nothing).
+    kernel_ready(url, path.name)
     # The committed outputs go first (Edit > Clear All Outputs), so that whatever is seen below
     # comes from this run and a cell's prompt gets a number only when it has run.
     menu(page, "Edit", "editmenu:clear-all")
     expect(page.locator(".jp-NotebookPanel .jp-InputPrompt", has_text=re.compile(r"\d"))) \
         .to_have_count(0)
-    kernel_ready(url, path.name)
     page.evaluate("() => { window.runAllQuietSince = null; }")
     menu(page, "Run", "runmenu:run-all")
     # Started: Run All marks every code cell [*] at once (before a kernel is ready it would

@@ -27,11 +27,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 
 from aura_nb import AuraClient
 from aura_nb.lab import simulator_environment
 from aura_nb.waiting import DurationStore
+
+from .kernels import execute_notebook
 
 #: Real mode: every lifecycle operation takes half a second to a second of real time.
 QUICK = {kind: (0.5, 1) for kind in ("creating", "pausing", "resuming", "updating", "overwriting",
@@ -103,8 +104,7 @@ def journey(kind: str, mode: str, make_simulator, home: Path) -> tuple[list[str]
         if path.name[:2] not in JOURNEYS[mode] or (SELECTED and path.name[:2] not in SELECTED):
             continue
         nb = nbformat.read(path, as_version=4)
-        NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
-                       resources={"metadata": {"path": str(NOTEBOOKS)}}).execute(env=env)
+        execute_notebook(nb, NOTEBOOKS, env)
         for cell in nb.cells:
             where = f"{mode} {kind} {path.name[:2]}: {cell.source.splitlines()[0]!r}" \
                 if cell.source else f"{mode} {kind} {path.name[:2]}"

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 nbformat = pytest.importorskip("nbformat")
-from nbclient import NotebookClient  # noqa: E402
+from tests.helpers.kernels import execute_notebook  # noqa: E402
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 JOURNEY = ["00", "01", "02", "03", "04", "05", "06", "07", "08"]
@@ -70,8 +70,7 @@ def run(path: Path, workdir: Path) -> tuple[nbformat.NotebookNode, list]:
     nb = nbformat.read(path, as_version=4)
     nb.cells.insert(0, nbformat.v4.new_code_cell(WATCH))
     nb.cells.append(nbformat.v4.new_code_cell(REPORT))
-    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=False,
-                   resources={"metadata": {"path": str(workdir)}}).execute()
+    execute_notebook(nb, workdir, allow_errors=False)
     report = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
     return nb, json.loads(report)
 

@@ -140,7 +140,7 @@ def test_saved_error_is_the_live_line(shell, capsys, tmp_path):
     """nbclient runs a notebook in a real kernel, as scripts/regenerate_notebooks.py does: the
     saved error output is the very line the live shell shows (request ids aside)."""
     nbformat = pytest.importorskip("nbformat")
-    from nbclient import NotebookClient
+    from tests.helpers.kernels import execute_notebook
 
     run(shell, capsys, "import aura_nb\nclient = aura_nb.connect()")
     live, _ = run(shell, capsys, "client.get_instance('00000000')")
@@ -149,8 +149,7 @@ def test_saved_error_is_the_live_line(shell, capsys, tmp_path):
         nbformat.v4.new_code_cell("import aura_nb\nclient = aura_nb.connect()"),
         nbformat.v4.new_code_cell("client.get_instance('00000000')",
                                   metadata={"tags": ["raises-exception"]})])
-    NotebookClient(nb, timeout=60, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    execute_notebook(nb, tmp_path, timeout=60, allow_errors=False)
     error = [o for o in nb.cells[2].outputs if o.output_type == "error"]
     assert len(error) == 1
     assert [REQUEST_ID.sub("ID", line) for line in error[0].traceback] == \

@@ -189,13 +189,12 @@ def test_neo4j_cli_runs_isolated_and_never_sees_the_secret_in_its_arguments(sim,
 def run_in_real_mode(kind: str, make_simulator, home: Path) -> tuple[list[str], str]:
     """Run notebook 12 with AURA_NB_MODE=real; (errors found, everything it printed)."""
     nbformat = pytest.importorskip("nbformat")
-    from nbclient import NotebookClient
+    from tests.helpers.kernels import execute_notebook
 
     sim = make_simulator(account=kind, speed=1.0, durations=QUICK, rate_limit=0)
     env = kernel_environment(sim, "real", home)
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute(env=env)
+    execute_notebook(nb, NOTEBOOK.parent, env)
     errors, printed = [], []
     for cell in nb.cells:
         for output in cell.get("outputs", []):
