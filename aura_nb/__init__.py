@@ -7,12 +7,13 @@ simulator when no credentials are configured. See docs/DESIGN.md for the whole p
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
-from .client import AuraClient
-from .credentials import ClientCredentials, credentials_configured, resolve_credentials
-from .display import ModelList
-from .errors import (
+from .core.client import AuraClient
+from .core.credentials import ClientCredentials, credentials_configured, resolve_credentials
+from .core.display import ModelList
+from .core.errors import (
     AmbiguousName,
     ApiError,
     AuraError,
@@ -41,8 +42,8 @@ from .errors import (
     WaitCancelled,
     WaitIncomplete,
 )
-from .history import Exchange, History
-from .models import (
+from .core.history import Exchange, History
+from .core.models import (
     CreatedInstance,
     Instance,
     InstanceConfiguration,
@@ -53,10 +54,16 @@ from .models import (
     Tenant,
     TenantSummary,
 )
-from .rules import InstanceSpec, allowed_choices, complete_spec
-from .session import connect
-from .vault import Vault, VaultEntry
-from .waiting import WaitProgress
+from .core.rules import InstanceSpec, allowed_choices, complete_spec
+from aura_nb.session import connect
+from .core.vault import Vault, VaultEntry
+from .core.waiting import WaitProgress
+from .teaching import exercises, lesson, tutorial
+
+# The notebooks import the teaching layer by its short names: aura_nb.lesson, aura_nb.tutorial and
+# aura_nb.exercises stay the same modules as aura_nb.teaching.<name>.
+sys.modules.update({f"{__name__}.{module.__name__.rsplit('.', 1)[1]}": module
+                    for module in (exercises, lesson, tutorial)})
 
 __version__ = "0.1.0"
 
@@ -123,7 +130,7 @@ __all__ = [
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext aura_nb``: register the ``%aura`` magics (imported only now, so the core
     never needs IPython)."""
-    from . import lesson, magics
+    from . import magics
 
     magics.load_ipython_extension(ipython)
     lesson.install(ipython)  # each cell's exchanges under it; the kit's errors as one line
@@ -131,7 +138,7 @@ def load_ipython_extension(ipython: Any) -> None:
 
 def unload_ipython_extension(ipython: Any) -> None:
     """``%unload_ext aura_nb``: remove what `load_ipython_extension` registered."""
-    from . import lesson, magics
+    from . import magics
 
     magics.unload_ipython_extension(ipython)
     lesson.uninstall(ipython)

@@ -17,8 +17,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import config
-from .credentials import credentials_configured
+from .core import config
+from .core.credentials import credentials_configured
 
 __all__ = ["simulator_environment", "start_test_simulator", "start_simulator", "simulator_client",
            "jupyter_lab_command", "main"]

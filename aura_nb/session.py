@@ -15,10 +15,10 @@ from typing import Any
 
 import requests
 
-from . import config
-from .client import AuraClient
-from .errors import ConfigurationError, CredentialsUnavailable
-from .credentials import ClientCredentials, is_simulator_url, normalize_base_url, \
+from .core import config
+from .core.client import AuraClient
+from .core.errors import ConfigurationError, CredentialsUnavailable
+from .core.credentials import ClientCredentials, is_simulator_url, normalize_base_url, \
     resolve_credentials
 
 __all__ = ["connect", "embedded_simulator", "stop_embedded_simulator"]

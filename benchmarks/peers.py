@@ -38,8 +38,8 @@ from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from aura_nb.client import AuraClient  # noqa: E402
-from aura_nb.models import InstanceSpec, allowed_choices  # noqa: E402
+from aura_nb.core.client import AuraClient  # noqa: E402
+from aura_nb.core.models import InstanceSpec, allowed_choices  # noqa: E402
 from aura_nb.simulator import Simulator  # noqa: E402
 
 try:
@@ -83,7 +83,7 @@ def _spec(client: AuraClient, name: str) -> InstanceSpec:
 
 def run_kit(sim: Simulator, name: str) -> Lifecycle:
     """The lifecycle through aura_nb, with its default waiting."""
-    from aura_nb.errors import BadRequest, Conflict
+    from aura_nb.core.errors import BadRequest, Conflict
 
     result = Lifecycle()
     with tempfile.TemporaryDirectory() as vault:

@@ -32,8 +32,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from aura_nb.client import AuraClient  # noqa: E402
-from aura_nb.models import InstanceSpec, allowed_choices  # noqa: E402
+from aura_nb.core.client import AuraClient  # noqa: E402
+from aura_nb.core.models import InstanceSpec, allowed_choices  # noqa: E402
 from aura_nb.simulator import Simulator  # noqa: E402
 
 

@@ -45,7 +45,7 @@ from typing import Any, Callable, Iterator
 import pytest
 import requests
 
-from aura_nb.client import AuraClient
+from aura_nb.core.client import AuraClient
 from aura_nb.simulator import Simulator
 
 from tests.helpers import FAST, SPEED

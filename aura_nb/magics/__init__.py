@@ -20,9 +20,9 @@ parsers), `magic` (`AuraMagics`, one method per sub-command), `completion` (tab 
 `results` (`ConnectionInfo`, `HttpLog`).
 """
 
-from aura_nb.magics.hooks import load_ipython_extension, unload_ipython_extension
-from aura_nb.magics.magic import AuraMagics
-from aura_nb.magics.results import ConnectionInfo, HttpLog
+from .hooks import load_ipython_extension, unload_ipython_extension
+from .magic import AuraMagics
+from .results import ConnectionInfo, HttpLog
 
 __all__ = ["AuraMagics", "ConnectionInfo", "HttpLog", "load_ipython_extension",
            "unload_ipython_extension"]

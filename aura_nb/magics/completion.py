@@ -6,7 +6,7 @@ import re
 import shlex
 from typing import Iterable, Mapping
 
-from aura_nb.magics.commands import COMMANDS
+from .commands import COMMANDS
 
 __all__ = ["complete_line", "quote"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aura_nb.errors import AuraError
-from aura_nb.magics.magic import AuraMagics
+from aura_nb.core.errors import AuraError
+from .magic import AuraMagics
 
 __all__ = ["load_ipython_extension", "unload_ipython_extension"]
 

@@ -13,12 +13,12 @@ from IPython.core.completer import SimpleCompletion, context_matcher
 from IPython.core.error import StdinNotImplementedError, UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 
-from aura_nb import config
-from aura_nb.errors import AuraError, VaultWriteFailed
-from aura_nb.magics.commands import COMMANDS, SPEC_FLAGS, HelpShown, split_line
-from aura_nb.magics.completion import complete_line
-from aura_nb.magics.results import ConnectionInfo, HttpLog, expiry_text
-from aura_nb.rules import complete_spec
+from aura_nb.core import config
+from aura_nb.core.errors import AuraError, VaultWriteFailed
+from .commands import COMMANDS, SPEC_FLAGS, HelpShown, split_line
+from .completion import complete_line
+from .results import ConnectionInfo, HttpLog, expiry_text
+from aura_nb.core.rules import complete_spec
 
 __all__ = ["AuraMagics"]
 

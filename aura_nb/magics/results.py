@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from aura_nb import display
+from aura_nb.core import display
 
 __all__ = ["ConnectionInfo", "HttpLog", "expiry_text"]
 
@@ -36,7 +36,7 @@ class ConnectionInfo:
 
 
 class HttpLog(list):
-    """The exchanges ``%aura http`` returns: a ``list`` of `aura_nb.history.Exchange` (already
+    """The exchanges ``%aura http`` returns: a ``list`` of `aura_nb.core.history.Exchange` (already
     redacted by the core). Its text and HTML show each exchange in a few lines (bodies cut to
     one short line) with its ``curl`` equivalent; ``print(log[i])`` shows one in full."""
 

@@ -1,6 +1,6 @@
 """Whether a host name or address means this machine: the simulator's one loopback rule.
 
-The client side has the same rule (``aura_nb.credentials.is_loopback_url``), restated there on
+The client side has the same rule (``aura_nb.core.credentials.is_loopback_url``), restated there on
 purpose: this package imports nothing from the client.
 """
 

@@ -13,11 +13,11 @@ Every form is a ``VBox`` with ``value``, ``submit()`` and ``on_submit(callback)`
 outcome (errors included) on its own status line, and keeps secrets out of widget state.
 """
 
-from aura_nb.widgets.create import CreateInstanceForm
-from aura_nb.widgets.credentials import CredentialsForm
-from aura_nb.widgets.status import InstanceStatus
-from aura_nb.widgets.table import InstanceTable
-from aura_nb.widgets.tenant import TenantPicker
+from .create import CreateInstanceForm
+from .credentials import CredentialsForm
+from .status import InstanceStatus
+from .table import InstanceTable
+from .tenant import TenantPicker
 
 __all__ = [
     "ClassTable",
@@ -32,7 +32,7 @@ __all__ = [
 def __getattr__(name: str):
     """Import the workshop's ``ClassTable`` (aura_nb/widgets/classroom.py) only when asked for."""
     if name == "ClassTable":
-        from aura_nb.widgets.classroom import ClassTable
+        from .classroom import ClassTable
 
         return ClassTable
     raise AttributeError(f"module 'aura_nb.widgets' has no attribute {name!r}")

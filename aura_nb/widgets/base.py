@@ -15,9 +15,9 @@ from typing import Any, Callable, Iterator
 
 import ipywidgets as widgets
 
-from aura_nb import config
-from aura_nb.errors import AuraError
-from aura_nb.widgets.static import static_html
+from aura_nb.core import config
+from aura_nb.core.errors import AuraError
+from .static import static_html
 
 log = logging.getLogger("aura_nb.widgets")
 

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import ipywidgets as widgets
 
-from aura_nb.widgets.base import Form
+from .base import Form
 
 __all__ = ["ClassTable", "COLUMNS", "ACTIONS"]
 

@@ -9,11 +9,11 @@ from typing import Any, Mapping
 
 import ipywidgets as widgets
 
-from aura_nb.display import mask
-from aura_nb.errors import InvalidInstanceSpec, VaultWriteFailed
-from aura_nb.rules import CHOICE_FIELDS, InstanceSpec, allowed_choices, check_instance_name
-from aura_nb.widgets.base import Form, error_line, log, status_html
-from aura_nb.widgets.status import InstanceStatus
+from aura_nb.core.display import mask
+from aura_nb.core.errors import InvalidInstanceSpec, VaultWriteFailed
+from aura_nb.core.rules import CHOICE_FIELDS, InstanceSpec, allowed_choices, check_instance_name
+from .base import Form, error_line, log, status_html
+from .status import InstanceStatus
 
 LEVELS = CHOICE_FIELDS
 _LABELS = {

@@ -10,13 +10,13 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from aura_nb import config
-from aura_nb.client import AuraClient
-from aura_nb.credentials import is_simulator_url, save_env
-from aura_nb.display import duration_text
-from aura_nb.errors import AuthenticationFailed
+from aura_nb.core import config
+from aura_nb.core.client import AuraClient
+from aura_nb.core.credentials import is_simulator_url, save_env
+from aura_nb.core.display import duration_text
+from aura_nb.core.errors import AuthenticationFailed
 from aura_nb.session import embedded_client
-from aura_nb.widgets.base import Form, error_line
+from .base import Form, error_line
 
 
 class CredentialsForm(Form):
@@ -28,7 +28,7 @@ class CredentialsForm(Form):
     secret blank uses the configured one. Connect builds an ``AuraClient`` and lists tenants
     (``POST /oauth/token`` then ``GET /v1/tenants``) so a wrong id or secret is reported at once,
     in the form. With the simulator switch on it uses the kit's embedded simulator instead. The
-    client gets the front-ends' timeout (`aura_nb.config.interactive_timeout`, 10 s).
+    client gets the front-ends' timeout (`aura_nb.core.config.interactive_timeout`, 10 s).
 
     Clicking Connect works in a background thread (the kernel stays responsive): the status line
     counts the seconds, and Cancel (`cancel_button`) stops waiting at once (a late answer is

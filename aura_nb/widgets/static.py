@@ -17,7 +17,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from aura_nb.display import mask
+from aura_nb.core.display import mask
 
 __all__ = ["static_html"]
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from aura_nb.errors import InstanceWaitTimeout, WaitCancelled
-from aura_nb.display import duration_text
-from aura_nb.widgets.base import Form, error_line
+from aura_nb.core.errors import InstanceWaitTimeout, WaitCancelled
+from aura_nb.core.display import duration_text
+from .base import Form, error_line
 
 #: Typical server seconds to reach a status, only for drawing the progress bar.
 TYPICAL_SECONDS = {"running": 180.0}

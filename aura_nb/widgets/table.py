@@ -11,9 +11,9 @@ from typing import Any, NamedTuple
 
 import ipywidgets as widgets
 
-from aura_nb.errors import NotFound
-from aura_nb.display import duration_text
-from aura_nb.widgets.base import Form
+from aura_nb.core.errors import NotFound
+from aura_nb.core.display import duration_text
+from .base import Form
 
 COLUMNS = ("Name", "Id", "Status", "Type", "Memory", "Region", "Age", "Actions")
 #: Fits a notebook column at 1280 px with the file browser open (about 50em at least): text

@@ -8,8 +8,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from aura_nb.rules import memory_gb
-from aura_nb.widgets.base import Form
+from aura_nb.core.rules import memory_gb
+from .base import Form
 
 
 def configuration_summary(tenant: Any) -> str:

@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence, TextIO
 
-from .. import config
-from ..errors import (
+from aura_nb.core import config
+from aura_nb.core.errors import (
     AmbiguousName,
     AuraError,
     ConfigurationError,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ..vault import write_private
+from aura_nb.core.vault import write_private
 from .manifest import AttendeeRecord
 
 __all__ = ["Handouts", "write_handouts", "handout_text", "csv_safe", "SUMMARY_COLUMNS"]

@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from ..errors import AuraError
-from ..vault import write_private
+from aura_nb.core.errors import AuraError
+from aura_nb.core.vault import write_private
 from .roster import attendee_key
 
 __all__ = ["AttendeeRecord", "Manifest", "ManifestError", "workshop_dir", "prepare_folder", "FORMAT_VERSION",
@@ -43,7 +43,7 @@ def workshop_dir(prefix: str, home: str | os.PathLike | None = None) -> Path:
     accident, wherever the home is.
     """
     if home is None:
-        from .. import config
+        from aura_nb.core import config
 
         home = config.nb_home()
     return Path(home) / "workshops" / prefix

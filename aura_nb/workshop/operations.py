@@ -17,9 +17,9 @@ import threading
 from datetime import datetime
 from typing import Any, Iterable
 
-from ..errors import ApiError, BadRequest, Conflict, InstanceWaitError, NotFound, TransportError
-from ..lifecycle import ACTIONS, action_taken_effect, can_reach
-from ..models import parse_timestamp
+from aura_nb.core.errors import ApiError, BadRequest, Conflict, InstanceWaitError, NotFound, TransportError
+from aura_nb.core.lifecycle import ACTIONS, action_taken_effect, can_reach
+from aura_nb.core.models import parse_timestamp
 from .manifest import DELETED, UNKNOWN, AttendeeRecord
 from .provisioning import LOST_PASSWORD_NOTE, Provisioner
 from .reports import BulkReport, ProgressCallback, StatusRow, TeardownReport, WorkshopEvent, tally

@@ -15,8 +15,8 @@ import time
 from dataclasses import replace
 from typing import Any, Iterable
 
-from ..errors import ApiError, NotFound, VaultError, VaultWriteFailed
-from ..rules import InstanceSpec, parse_size
+from aura_nb.core.errors import ApiError, NotFound, VaultError, VaultWriteFailed
+from aura_nb.core.rules import InstanceSpec, parse_size
 from .manifest import FAILED, PLANNED, UNKNOWN, AttendeeRecord
 from .reports import UNKNOWN_ADVICE, ProgressCallback, ProvisionReport, WorkshopEvent, tally
 from .retry import GaveUp, OutcomeUnknown, one_line

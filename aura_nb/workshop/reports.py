@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from ..display import duration_text
+from aura_nb.core.display import duration_text
 from .handouts import Handouts
 
 __all__ = [

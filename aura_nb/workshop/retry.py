@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, TypeVar
 
-from ..errors import ApiError, Conflict, CreateResponseLost, NotFound, RateLimited, ServerError, TransportError
+from aura_nb.core.errors import ApiError, Conflict, CreateResponseLost, NotFound, RateLimited, ServerError, TransportError
 from .spec import WorkshopError
 
 __all__ = ["Done", "OutcomeUnknown", "GaveUp", "send_until_taken", "read_with_retries", "one_line", "UNCERTAIN"]

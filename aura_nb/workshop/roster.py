@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from ..errors import AuraError
+from aura_nb.core.errors import AuraError
 
 __all__ = [
     "Attendee",

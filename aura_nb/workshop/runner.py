@@ -16,8 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence, TextIO, TypeVar
 
-from ..lifecycle import SETTLES_TO
-from ..errors import (AmbiguousName, ApiError, NameNotFound, InstanceWaitError, NotFound, TransportError, VaultError,
+from aura_nb.core.lifecycle import SETTLES_TO
+from aura_nb.core.errors import (AmbiguousName, ApiError, NameNotFound, InstanceWaitError, NotFound, TransportError, VaultError,
                       WaitCancelled, WaitIncomplete)
 from .handouts import Handouts, write_handouts
 from .manifest import AttendeeRecord, Manifest, prepare_folder, workshop_dir
@@ -27,7 +27,7 @@ from .roster import check_prefix
 from .spec import TenantNotChosen, WorkshopError
 
 if TYPE_CHECKING:
-    from ..client import AuraClient
+    from aura_nb.core.client import AuraClient
 
 __all__ = ["Runner", "password_to_stderr", "status_or_none"]
 
@@ -206,7 +206,7 @@ class Runner:
         """Wait until every instance in ``ids`` has ``target``; returns ``(ready, failures)``.
 
         ``client.wait_for_instances(goal="all")`` does the waiting (the rule is described in
-        ``aura_nb.waiting``): it watches ``concurrency`` instances at a time and sweeps through the
+        ``aura_nb.core.waiting``): it watches ``concurrency`` instances at a time and sweeps through the
         rest once those are ready, so nearly every status request finds a ready instance and the
         last one is seen about one poll interval after it is ready. ``started`` maps id -> when
         its operation began (creation time, or when the pause or resume was sent). Setting

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..errors import AuraError
-from ..rules import InstanceSpec, complete_spec, parse_size
+from aura_nb.core.errors import AuraError
+from aura_nb.core.rules import InstanceSpec, complete_spec, parse_size
 
 __all__ = ["ClassSpec", "Guardrails", "GuardrailViolation", "TenantNotChosen", "WorkshopError"]
 
@@ -40,7 +40,7 @@ class GuardrailViolation(WorkshopError, ValueError):
 @dataclass(frozen=True)
 class ClassSpec:
     """The instance settings every attendee gets. ``None`` fields are chosen from what the tenant
-    offers when provisioning (``aura_nb.rules.complete_spec``): the first cloud provider and
+    offers when provisioning (``aura_nb.core.rules.complete_spec``): the first cloud provider and
     region listed, the smallest memory; ``storage`` stays the API's default."""
 
     type: str = "professional-db"
@@ -52,7 +52,7 @@ class ClassSpec:
 
     def complete(self, tenant: Any, name: str, seed: str | None = None) -> InstanceSpec:
         """The instance spec for one attendee: these settings, the ``None`` ones completed from the
-        tenant's configurations by ``aura_nb.rules.complete_spec`` (no request is sent).
+        tenant's configurations by ``aura_nb.core.rules.complete_spec`` (no request is sent).
         Raises ``InvalidInstanceSpec`` listing the valid choices when a setting is not offered."""
         return complete_spec(tenant, name, source_instance_id=seed, **asdict(self))
 

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 CELLS = [
     "import aura_nb\n"
-    "from aura_nb.models import complete_spec\n"
+    "from aura_nb.core.models import complete_spec\n"
     "from aura_nb.widgets import ClassTable, InstanceTable\n"
     "from aura_nb.workshop import ClassSpec, Workshop\n"
     "client = aura_nb.connect()",

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from aura_nb.models import InstanceSpec, allowed_choices
+from aura_nb.core.models import InstanceSpec, allowed_choices
 
 _names = itertools.count(1)
 

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from aura_nb.client import AuraClient
-from aura_nb.errors import ApiError, AuthenticationFailed, ServerError, TransportError
+from aura_nb.core.client import AuraClient
+from aura_nb.core.errors import ApiError, AuthenticationFailed, ServerError, TransportError
 
 from tests.helpers.client import TOKEN_ROUTE, ScriptedServer
 

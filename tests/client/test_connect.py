@@ -9,7 +9,7 @@ import pytest
 import requests
 
 import aura_nb
-from aura_nb.errors import ConfigurationError, CredentialsUnavailable
+from aura_nb.core.errors import ConfigurationError, CredentialsUnavailable
 
 
 def test_nothing_configured_starts_one_embedded_simulator(clean_env):

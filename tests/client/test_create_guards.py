@@ -7,7 +7,7 @@ import unicodedata
 
 import pytest
 
-from aura_nb.errors import AmbiguousName, VaultUnwritable, VaultWriteFailed
+from aura_nb.core.errors import AmbiguousName, VaultUnwritable, VaultWriteFailed
 
 from tests.helpers.simulator import requests_made
 
@@ -55,7 +55,7 @@ def test_a_save_failing_after_the_create_rescues_the_password(sim, client, make_
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("aura_nb.vault.write_private", full_disk)
+    monkeypatch.setattr("aura_nb.core.vault.write_private", full_disk)
     with pytest.raises(VaultWriteFailed) as info:
         client.create_instance(make_spec("nb-rescued"))
     rescue = info.value.rescue_path
@@ -65,7 +65,7 @@ def test_a_save_failing_after_the_create_rescues_the_password(sim, client, make_
 
 
 def test_the_client_satisfies_the_typed_seams(client):
-    from aura_nb.protocols import StatusSource, WorkshopClient
+    from aura_nb.core.protocols import StatusSource, WorkshopClient
 
     assert isinstance(client, StatusSource) and isinstance(client, WorkshopClient)
     assert not isinstance(object(), StatusSource)

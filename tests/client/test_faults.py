@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from aura_nb.errors import (
+from aura_nb.core.errors import (
     AuthenticationFailed,
     CreateResponseLost,
     NotFound,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from aura_nb.client import AuraClient
-from aura_nb.errors import InvalidId
-from aura_nb.models import InstanceSpec
+from aura_nb.core.client import AuraClient
+from aura_nb.core.errors import InvalidId
+from aura_nb.core.models import InstanceSpec
 
 from tests.helpers.client import TOKEN_ROUTE, ScriptedServer
 

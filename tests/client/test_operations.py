@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from aura_nb.errors import (
+from aura_nb.core.errors import (
     AmbiguousName,
     BadRequest,
     Conflict,
@@ -15,7 +15,7 @@ from aura_nb.errors import (
     NameNotFound,
     NotFound,
 )
-from aura_nb.models import CreatedInstance, Instance, InstanceSummary, Snapshot, Tenant
+from aura_nb.core.models import CreatedInstance, Instance, InstanceSummary, Snapshot, Tenant
 
 from tests.helpers.simulator import requests_made
 

@@ -7,7 +7,7 @@ got none, the headers that matter and the (redacted) bodies.
 
 from __future__ import annotations
 
-from aura_nb.history import REDACTED
+from aura_nb.core.history import REDACTED
 
 
 def script(sim, *entries):

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 
-from aura_nb.errors import AuraError
-from aura_nb.models import InstanceSpec, allowed_choices
+from aura_nb.core.errors import AuraError
+from aura_nb.core.models import InstanceSpec, allowed_choices
 
 
 def test_no_secret_appears_in_any_output(make_simulator, make_client, simulator_secrets, caplog):

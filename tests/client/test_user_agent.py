@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
 
-from aura_nb.client import AuraClient
+from aura_nb.core.client import AuraClient
 
 
 class _Recorder(BaseHTTPRequestHandler):

@@ -3,7 +3,7 @@
 import pytest
 
 from aura_nb import AmbiguousName, NameNotFound, NotFound, Organization, Project
-from aura_nb.errors import InvalidId
+from aura_nb.core.errors import InvalidId
 
 
 def test_list_organizations_gives_the_clients_one_organization(client):

@@ -6,14 +6,14 @@ import threading
 
 import pytest
 
-from aura_nb.errors import (
+from aura_nb.core.errors import (
     InstanceStatusUnreachable,
     InstanceWaitTimeout,
     WaitCancelled,
     WaitIncomplete,
 )
-from aura_nb.models import InstanceSpec, allowed_choices
-from aura_nb.waiting import DurationStore
+from aura_nb.core.models import InstanceSpec, allowed_choices
+from aura_nb.core.waiting import DurationStore
 
 SHORT = {"creating": (20, 30), "pausing": (5, 10), "resuming": (5, 10), "destroying": (5, 10)}
 
@@ -297,7 +297,7 @@ def test_aura_poll_interval_bounds_the_gaps_of_waits_that_name_none(short_sim, m
 
 
 def test_a_poll_interval_that_is_no_number_is_one_line(sim, make_client, monkeypatch):
-    from aura_nb.errors import ConfigurationError
+    from aura_nb.core.errors import ConfigurationError
 
     monkeypatch.setenv("AURA_POLL_INTERVAL", "often")
     with pytest.raises(ConfigurationError, match="AURA_POLL_INTERVAL must be a number, got "

@@ -30,9 +30,9 @@ import nbformat
 
 from aura_nb import AuraClient
 from aura_nb.lab import simulator_environment
-from aura_nb.waiting import DurationStore
+from aura_nb.core.waiting import DurationStore
 
-from .kernels import execute_notebook
+from tests.helpers.kernels import execute_notebook
 
 #: Real mode: every lifecycle operation takes half a second to a second of real time.
 QUICK = {kind: (0.5, 1) for kind in ("creating", "pausing", "resuming", "updating", "overwriting",

@@ -23,7 +23,7 @@ def lose_create_after_first_listing(client: AuraClient, sim: Simulator, listing_
     """Once the client has read its first ``GET /v1/instances`` (provision's adoption listing),
     script the simulator to carry out the next create but lose its answer, then answer ``503`` to
     the next ``listing_failures`` listings. Hooks ``client.history`` (every exchange passes there)."""
-    from aura_nb.history import History
+    from aura_nb.core.history import History
 
     class Arming(History):
         armed = False

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import requests
 
-from aura_nb import config, lab
+from aura_nb.core import config
+from aura_nb import lab
 from aura_nb.simulator import admin
 
 

@@ -8,8 +8,8 @@ import time
 import pytest
 import requests
 
-from aura_nb import exercises
-from aura_nb.exercises import ____
+from aura_nb.teaching import exercises
+from aura_nb.teaching.exercises import ____
 
 ALL = [exercises.ex01, exercises.ex02, exercises.ex03, exercises.ex04, exercises.ex05,
        exercises.ex06, exercises.ex07, exercises.ex08, exercises.ex12]

@@ -1,4 +1,4 @@
-"""The notebook layer (aura_nb.lesson): exchanges shown under cells, kit errors as one line, %tb.
+"""The notebook layer (aura_nb.teaching.lesson): exchanges shown under cells, kit errors as one line, %tb.
 
 Cells run in the process's IPython shell against an in-process simulator, selected through the
 environment as a notebook kernel would be; one test runs a real kernel (nbclient, as the script
@@ -13,8 +13,8 @@ import sys
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from aura_nb import lesson
-from aura_nb.history import Exchange
+from aura_nb.teaching import lesson
+from aura_nb.core.history import Exchange
 from aura_nb.lab import simulator_environment
 
 REQUEST_ID = re.compile(r"[0-9a-f]{32}/\d+")
@@ -133,7 +133,7 @@ def test_a_bare_import_installs_nothing(make_simulator, clean_env, capsys):
     shell.run_cell("%unload_ext aura_nb")
     shell.run_cell("import aura_nb")
     assert shell.custom_exceptions == ()
-    assert "aura_nb.lesson" not in sys.modules or shell not in lesson._watchers
+    assert "aura_nb.teaching.lesson" not in sys.modules or shell not in lesson._watchers
 
 
 def test_saved_error_is_the_live_line(shell, capsys, tmp_path):

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from aura_nb import tutorial
-from aura_nb.errors import TransportError
-from aura_nb.exercises import ex12
+from aura_nb.teaching import tutorial
+from aura_nb.core.errors import TransportError
+from aura_nb.teaching.exercises import ex12
 
 from tests.helpers.journeys import QUICK, kernel_environment
 

@@ -1,4 +1,4 @@
-"""The notebooks' get-or-create helpers (aura_nb.tutorial) against an in-process simulator.
+"""The notebooks' get-or-create helpers (aura_nb.teaching.tutorial) against an in-process simulator.
 
 The simulator's clock is advanced past each transition instead of sleeping through it.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 import aura_nb
-from aura_nb import tutorial
+from aura_nb.teaching import tutorial
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from aura_nb.auth import Token, TokenCache, refresh_margin
-from aura_nb.errors import AuthenticationFailed
+from aura_nb.core.auth import Token, TokenCache, refresh_margin
+from aura_nb.core.errors import AuthenticationFailed
 
 
 class FakeClock:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from aura_nb import config, display
-from aura_nb.credentials import (
+from aura_nb.core import config, display
+from aura_nb.core.credentials import (
     ClientCredentials,
     credentials_configured,
     is_loopback_url,
     normalize_base_url,
     resolve_credentials,
 )
-from aura_nb.errors import ConfigurationError, CredentialsUnavailable
+from aura_nb.core.errors import ConfigurationError, CredentialsUnavailable
 
 
 def write_env(folder, **values):

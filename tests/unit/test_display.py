@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aura_nb.display import MASKED, duration_text, mask
+from aura_nb.core.display import MASKED, duration_text, mask
 
 
 def test_mask_hides_every_secret_behind_one_fixed_width_mask():

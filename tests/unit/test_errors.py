@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from aura_nb import errors
-from aura_nb.errors import error_for, parse_error_body
+from aura_nb.core import errors
+from aura_nb.core.errors import error_for, parse_error_body
 
 
 @pytest.mark.parametrize("status, cls", [

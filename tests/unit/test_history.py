@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aura_nb.history import Exchange, History, body_for_record, redact, select_headers
+from aura_nb.core.history import Exchange, History, body_for_record, redact, select_headers
 
 
 def test_redact_replaces_secret_values_at_any_depth():

@@ -7,8 +7,8 @@ import multiprocessing
 
 import pytest
 
-from aura_nb.waiting.learning import KEEP, MAX_APIS, DurationStore, store_path
-from aura_nb.waiting.plan import DENSE_CAP_SHARE, DENSE_FRACTION, MIN_GAP, PRIOR_EARLIEST, \
+from aura_nb.core.waiting.learning import KEEP, MAX_APIS, DurationStore, store_path
+from aura_nb.core.waiting.plan import DENSE_CAP_SHARE, DENSE_FRACTION, MIN_GAP, PRIOR_EARLIEST, \
     PollPlan, expectation
 
 API = "https://api.example.test"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from aura_nb.lifecycle import ACTIONS, SETTLED, SETTLES_TO, ActionLog, action_taken_effect, \
+from aura_nb.core.lifecycle import ACTIONS, SETTLED, SETTLES_TO, ActionLog, action_taken_effect, \
     can_reach
 
 REFERENCE = Path("/work/shared/reference/aura-api.md")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from aura_nb import display
-from aura_nb.errors import InvalidInstanceSpec
-from aura_nb.models import (
+from aura_nb.core import display
+from aura_nb.core.errors import InvalidInstanceSpec
+from aura_nb.core.models import (
     CreatedInstance,
     Instance,
     InstanceSpec,
@@ -27,7 +27,7 @@ from aura_nb.models import (
     parse_size,
     parse_timestamp,
 )
-from aura_nb.errors import InvalidId
+from aura_nb.core.errors import InvalidId
 
 CONFIGS = [
     {"type": "free-db", "cloud_provider": "gcp", "region": "europe-west1",

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from aura_nb.pacing import RateLimiter
+from aura_nb.core.pacing import RateLimiter
 
 
 class FakeTime:
@@ -99,7 +99,7 @@ def test_a_rejection_lowers_the_rate_to_what_the_server_accepted():
 
 
 def test_a_rejection_never_raises_the_rate_nor_goes_below_the_floor():
-    from aura_nb.pacing import MIN_LEARNED_RATE
+    from aura_nb.core.pacing import MIN_LEARNED_RATE
 
     t = FakeTime()
     pacer = RateLimiter(125, 60.0, clock=t.clock, sleep=t.sleep)

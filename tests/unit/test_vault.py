@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from dotenv import dotenv_values
 
-from aura_nb.errors import InvalidId, VaultEntryNotFound, VaultUnwritable, VaultWriteFailed
-from aura_nb.models import CreatedInstance
-from aura_nb.vault import Vault
+from aura_nb.core.errors import InvalidId, VaultEntryNotFound, VaultUnwritable, VaultWriteFailed
+from aura_nb.core.models import CreatedInstance
+from aura_nb.core.vault import Vault
 
 TRICKY = "p'a\"s s#w=o$rd\\x{y}"
 
@@ -169,7 +169,7 @@ def test_ids_that_are_not_instance_ids_never_become_paths(tmp_path, bad_id):
 def test_write_private_from_many_threads_leaves_one_complete_file(tmp_path):
     import threading
 
-    from aura_nb.vault import write_private
+    from aura_nb.core.vault import write_private
 
     target = tmp_path / "deep" / "file.txt"
     texts = [f"version {n}\n" * 1000 for n in range(8)]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from aura_nb.waiting.common import JITTER_SAFETY
-from aura_nb.waiting.fleet import Fleet, Tracked
+from aura_nb.core.waiting.common import JITTER_SAFETY
+from aura_nb.core.waiting.fleet import Fleet, Tracked
 
 
 def fleet(ages, interval=10.0, **kwargs):

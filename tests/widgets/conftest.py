@@ -23,7 +23,7 @@ from typing import Any, Callable
 import ipywidgets as widgets
 import pytest
 
-from aura_nb.models import InstanceSpec
+from aura_nb.core.models import InstanceSpec
 
 def _tree_states(root: widgets.Widget) -> list[dict[str, Any]]:
     """States of ``root`` and of every widget its traits hold (children, layout, style...)."""

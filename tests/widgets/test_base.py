@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aura_nb.errors import Conflict
+from aura_nb.core.errors import Conflict
 from aura_nb.widgets import TenantPicker
 from aura_nb.widgets.base import error_line
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from aura_nb.client import AuraClient
+from aura_nb.core.client import AuraClient
 from aura_nb.simulator.catalog import OTHER_CLIENT
 from aura_nb.widgets import CreateInstanceForm
 from aura_nb.widgets.create import LEVELS, MASK

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aura_nb import tutorial
+from aura_nb.teaching import tutorial
 from aura_nb.simulator.catalog import OTHER_CLIENT
 from aura_nb.widgets import CreateInstanceForm, InstanceStatus
 from aura_nb.widgets.create import LEVELS, type_rank
@@ -170,7 +170,7 @@ def test_failed_create_starts_no_watcher(wclient, sim):
 
 
 def test_default_picks_agree_with_the_cores_spec_completion(wclient):
-    from aura_nb.models import complete_spec
+    from aura_nb.core.models import complete_spec
 
     for summary in wclient.list_tenants():
         tenant = wclient.get_tenant(summary.id)

@@ -7,7 +7,7 @@ import errno
 import io
 import time
 
-import aura_nb.vault
+import aura_nb.core.vault
 from aura_nb.simulator import Simulator
 from aura_nb.workshop import UNKNOWN, Guardrails, Workshop
 from aura_nb.workshop.__main__ import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNKNOWN, main
@@ -80,7 +80,7 @@ def test_passwords_the_vault_cannot_take_go_to_a_rescue_file(env, tmp_path, rost
     def full_disk(path, text):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(aura_nb.vault, "write_private", full_disk)  # the vault's file writes fail
+    monkeypatch.setattr(aura_nb.core.vault, "write_private", full_disk)  # the vault's file writes fail
     code, out, err = cli("provision", "--prefix", "rv", "--roster", str(roster_file(2)), "--no-wait")
     passwords = sim.issued_secrets()["passwords"]
     assert len(passwords) == 2 and len(prefixed(sim, "rv")) == 2
@@ -91,7 +91,7 @@ def test_passwords_the_vault_cannot_take_go_to_a_rescue_file(env, tmp_path, rost
 
 
 def test_a_password_no_file_can_take_is_shown_once_on_stderr(make_client, env, roster_file, monkeypatch):
-    from aura_nb.errors import VaultWriteFailed
+    from aura_nb.core.errors import VaultWriteFailed
 
     sim = env
     client = make_client(sim, **CLIENT_SETTINGS)

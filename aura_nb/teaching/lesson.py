@@ -28,10 +28,10 @@ import weakref
 from typing import Any, Iterable, Sequence
 from urllib.parse import urlsplit
 
-from .client import AuraClient
-from .errors import AuraError
-from .history import REQUEST_HEADERS, RESPONSE_HEADERS, Exchange, body_for_record, select_headers
-from .retry_policy import RETRY_STATUSES
+from aura_nb.core.client import AuraClient
+from aura_nb.core.errors import AuraError
+from aura_nb.core.history import REQUEST_HEADERS, RESPONSE_HEADERS, Exchange, body_for_record, select_headers
+from aura_nb.core.retry_policy import RETRY_STATUSES
 
 __all__ = ["install", "uninstall", "show_exchanges", "one_line", "show", "ExchangeView", "exchange_lines",
            "fold_polls", "PollRun", "SHOWN_HEADERS", "TB_HINT"]

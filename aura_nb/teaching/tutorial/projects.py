@@ -1,7 +1,7 @@
 """Notebook 12's helpers: organizations, projects, a multi-database instance, Neo4j's CLI.
 
 v2beta1 has no client methods beyond organizations and projects, so these go through
-``client.request``, the same funnel as the kit's methods. `aura_nb.tutorial` re-exports every
+``client.request``, the same funnel as the kit's methods. `aura_nb.teaching.tutorial` re-exports every
 name here, so a notebook writes ``tutorial.multi_database_instance(client)``.
 """
 
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..client import AuraClient
-from ..errors import AuraError, BadRequest, InstanceWaitTimeout, ServerError
-from ..models import CreatedInstance, InstanceConfiguration, Project, parse_size
+from aura_nb.core.client import AuraClient
+from aura_nb.core.errors import AuraError, BadRequest, InstanceWaitTimeout, ServerError
+from aura_nb.core.models import CreatedInstance, InstanceConfiguration, Project, parse_size
 
 __all__ = [
     "MULTIDB_NAME",

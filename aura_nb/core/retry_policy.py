@@ -7,7 +7,7 @@ It also words a request that got no answer (`describe_failure`, `never_sent`).
 pacing slot, give up when its wait would outlast the call's deadline and report each attempt it
 supersedes to an observer (so history shows every attempt); `BudgetTimeout` cuts
 each connect and read to what is left of that deadline. Which methods may be resent, and why,
-is written in `aura_nb.transport`'s docstring.
+is written in `aura_nb.core.transport`'s docstring.
 """
 
 from __future__ import annotations

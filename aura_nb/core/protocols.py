@@ -1,7 +1,7 @@
 """Typed seams: what the waiting layer and the workshop use of a client, as `Protocol`s.
 
 `AuraClient` satisfies both; tests and tools may pass anything else that does. Nothing here
-imports the client, so `aura_nb.waiting` and `aura_nb.workshop` can name these types without
+imports the client, so `aura_nb.core.waiting` and `aura_nb.workshop` can name these types without
 an import cycle.
 """
 

@@ -1,11 +1,11 @@
 """`AuraClient`: one method per Aura API resource call, answers turned into models.
 
 The HTTP side (session, the request funnel, tokens, server clock, exchange recording, the time
-budget of a call) lives in `aura_nb.transport`; every method here calls
+budget of a call) lives in `aura_nb.core.transport`; every method here calls
 ``self.transport.call`` or ``self.transport.send``. What the methods add: ids checked before
-they become URL segments, answers turned into `aura_nb.models`, the one-time password written
+they become URL segments, answers turned into `aura_nb.core.models`, the one-time password written
 to the vault before `create_instance` returns, and "unknown whether created" as its own outcome
-(`aura_nb.recovery`). The find-by-name methods come from `aura_nb.lookup.NameLookups`.
+(`aura_nb.core.recovery`). The find-by-name methods come from `aura_nb.core.lookup.NameLookups`.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class AuraClient(NameLookups):
     `aura_nb.connect` starts the simulator instead), or from ``credentials``, an already
     resolved `ClientCredentials` whose ``source`` is kept (then pass no id, secret or base URL:
     ``ValueError``). ``client.credentials.source`` says where they came from.
-    Keyword settings default to `aura_nb.config`:
+    Keyword settings default to `aura_nb.core.config`:
 
     * ``tenant``: tenant name or id `find_tenant` uses by default (``AURA_TENANT``).
     * ``timeout``: the time budget of one call in seconds, retries, backoff and name resolution
@@ -482,7 +482,7 @@ class AuraClient(NameLookups):
                           on_progress: Callable[[Any], None] | None = None, **options: Any
                           ) -> Instance:
         """Poll ``GET /v1/instances/{instanceId}`` until the instance has ``status``; see
-        `aura_nb.waiting.wait_for_instance` for the options (``poll_interval``, ``cancel``...).
+        `aura_nb.core.waiting.wait_for_instance` for the options (``poll_interval``, ``cancel``...).
         Raises `InstanceWaitTimeout`, `InstanceStatusUnreachable`, `WaitCancelled`."""
         return waiting.wait_for_instance(self, instance_id, status, timeout, on_progress,
                                          **self._poll_options(options))
@@ -492,7 +492,7 @@ class AuraClient(NameLookups):
                            **options: Any) -> dict[str, Instance]:
         """Wait for many instances under the client's request budget, spending status requests
         (``GET /v1/instances/{instanceId}``) where they are likely to pay off; see
-        `aura_nb.waiting.wait_for_instances`. Raises `WaitIncomplete`, `WaitCancelled`."""
+        `aura_nb.core.waiting.wait_for_instances`. Raises `WaitIncomplete`, `WaitCancelled`."""
         return waiting.wait_for_instances(self, ids, status, timeout, on_progress,
                                           **self._poll_options(options))
 

@@ -6,7 +6,7 @@
 * `learning`: how long each kind of operation took before, per API (`DurationStore`);
 * `common`: the client seam (`WaitClient`), progress events, verdicts shared by all.
 
-The instance status graph itself lives in `aura_nb.lifecycle`.
+The instance status graph itself lives in `aura_nb.core.lifecycle`.
 """
 
 from .common import DEFAULT_POLL_INTERVAL, WaitClient, WaitProgress

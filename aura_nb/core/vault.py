@@ -10,7 +10,7 @@ a file can be passed to python-dotenv or ``neo4j`` tools as is.
 Two rules keep a password from being lost: `Vault.check_writable` proves a file can be written
 before a create is sent, and when a save still fails `Vault.save` writes a 0600 rescue file
 beside the vault's intended place and raises `VaultWriteFailed` saying where. File names are
-built only from ids checked by `aura_nb.rules.check_id`, so a server's id cannot point outside.
+built only from ids checked by `aura_nb.core.rules.check_id`, so a server's id cannot point outside.
 """
 
 from __future__ import annotations

@@ -81,7 +81,7 @@ class Sandbox:
 @contextmanager
 def sandbox(speed: float = 1.0, rate_limit: int = 125) -> Iterator[Sandbox]:
     """An embedded simulator (loopback, in this process) for the length of one check."""
-    from ..simulator import Simulator
+    from aura_nb.simulator import Simulator
 
     with Simulator(seed=0, speed=speed, rate_limit=rate_limit).start() as sim:
         yield Sandbox(sim)

@@ -1,7 +1,7 @@
 """What the Aura API returns, as frozen dataclasses built with tolerant ``from_api(dict)``.
 
 What a create may ask for (`InstanceSpec`, `complete_spec`, the id, name and size rules) lives
-in `aura_nb.rules`; this module re-exports those names, which were at home here before.
+in `aura_nb.core.rules`; this module re-exports those names, which were at home here before.
 
 Unknown fields are kept in ``extra`` (not shown, not compared); missing optional fields become
 ``None``. Timestamps stay the strings the API sent (RFC 3339, UTC); `parse_timestamp` turns one

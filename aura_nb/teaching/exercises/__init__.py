@@ -1,4 +1,4 @@
-"""Self-checking exercises for notebooks 01-08 and 12 (``from aura_nb.exercises import ex02, ____``).
+"""Self-checking exercises for notebooks 01-08 and 12 (``from aura_nb.teaching.exercises import ex02, ____``).
 
 Each ``exNN`` has ``check(answer)``, ``hint()`` and ``solution()``; an exercise cell ships with the
 blank ``____``, and ``check`` on it prints "not attempted yet" without raising, so Run All passes.

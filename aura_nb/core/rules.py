@@ -4,7 +4,7 @@ One home each: the cascade order of the choice fields (`CHOICE_FIELDS`), what a 
 given the choices above (`allowed_choices`), checking a spec against it (`check_spec`),
 completing one (`complete_spec`), the instance name rule (`check_instance_name`), the form of
 each kind of id (`check_id`) and sizes like ``8GB`` (`parse_size`). Pure: nothing here sends a
-request. `aura_nb.models` re-exports these names, their home before.
+request. `aura_nb.core.models` re-exports these names, their home before.
 """
 
 from __future__ import annotations

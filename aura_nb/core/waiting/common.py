@@ -67,7 +67,7 @@ class WaitProgress:
 
 
 def api_status(status: str | None) -> str | None:
-    """Waiting's status word as `aura_nb.lifecycle` writes it (gone is ``None`` there)."""
+    """Waiting's status word as `aura_nb.core.lifecycle` writes it (gone is ``None`` there)."""
     return None if status == GONE else status
 
 

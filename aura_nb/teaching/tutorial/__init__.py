@@ -19,12 +19,12 @@ from typing import Any, Mapping
 
 import requests
 
-from .. import config
-from ..client import AuraClient
-from ..credentials import is_simulator_url
-from ..errors import BadRequest, VaultEntryNotFound
-from ..history import redact_header
-from ..models import Instance, InstanceSpec, Tenant, allowed_choices, complete_spec, parse_size
+from aura_nb.core import config
+from aura_nb.core.client import AuraClient
+from aura_nb.core.credentials import is_simulator_url
+from aura_nb.core.errors import BadRequest, VaultEntryNotFound
+from aura_nb.core.history import redact_header
+from aura_nb.core.models import Instance, InstanceSpec, Tenant, allowed_choices, complete_spec, parse_size
 from . import projects
 from .projects import *  # noqa: F401,F403 - notebook 12's helpers, as tutorial.<name>
 
@@ -81,7 +81,7 @@ def tenant(client: AuraClient, simulator_tenant: str = SIMULATOR_TENANT) -> Tena
 def tutorial_spec(tenant: Tenant, name: str = TUTORIAL_NAME, **choices: str) -> InstanceSpec:
     """A spec for a small instance the tenant offers: `PREFERRED`, overridden by ``choices``
     (``memory="2GB"``...), each level falling back to the first offered value when the tenant
-    lacks it (smallest memory first): `aura_nb.models.complete_spec` with these preferences.
+    lacks it (smallest memory first): `aura_nb.core.models.complete_spec` with these preferences.
     Sends nothing. Raises `InvalidInstanceSpec` when the tenant offers no configuration."""
     return complete_spec(tenant, name, {**PREFERRED, **choices})
 
@@ -186,7 +186,7 @@ def simulator_admin(client: AuraClient) -> Any:
         print("Real mode: no simulator admin surface; the steps that need the simulator's "
               "faults say so and send nothing.")
         return None
-    from ..simulator.remote import SimulatorAdmin
+    from aura_nb.simulator.remote import SimulatorAdmin
 
     return SimulatorAdmin(client.base_url)
 

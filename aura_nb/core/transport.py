@@ -25,7 +25,7 @@ Retries follow what is safe:
 Time budget: one call (the funnel's resends, urllib3's retries and backoff sleeps, a token
 fetch it triggers, and resolving the host name) gets ``timeout`` seconds in all, counted from
 its first pacing slot; `time_budget` sets another budget for the calls of one thread. The
-urllib3 side of both rules (`PacedRetry`, `BudgetTimeout`) is in `aura_nb.retry_policy`.
+urllib3 side of both rules (`PacedRetry`, `BudgetTimeout`) is in `aura_nb.core.retry_policy`.
 
 Rate limit: the client starts at ``rate_limit`` requests per minute and lowers it when the
 server answers 429 (a Free account gets 25), waiting ``Retry-After`` before resending.
