@@ -28,6 +28,7 @@ from .errors import (
     InvalidInstanceSpec,
     NotFound,
     TransportError,
+    VaultWriteFailed,
 )
 from .history import History
 from .lifecycle import ActionLog
@@ -333,7 +334,9 @@ class AuraClient(NameLookups):
         """`ActionLog.last` for the instance: ``(action, server time it was sent)``."""
         return self.actions.last(instance_id)
 
-    def create_instance(self, spec: InstanceSpec, *, validate: bool = True) -> CreatedInstance:
+    def create_instance(self, spec: InstanceSpec, *, validate: bool = True,
+                        show_once: Callable[[VaultWriteFailed], None] | None = None
+                        ) -> CreatedInstance:
         """Create an instance. ``POST /v1/instances``.
 
         The spec is first checked against the tenant's configurations (`validate_spec`;
@@ -346,7 +349,13 @@ class AuraClient(NameLookups):
         (it names the instance found by that name, if any), `VaultUnwritable` before sending
         when the vault cannot be written, `VaultWriteFailed` when writing failed after the
         create (``error.rescue_path`` is where the credentials went instead, ``error.created``
-        holds them), `InvalidId` when the answer's id is not an instance id."""
+        holds them), `InvalidId` when the answer's id is not an instance id.
+
+        A front-end that shows the person who asked what happened passes ``show_once``: then a
+        failed vault write is handed to it as that `VaultWriteFailed` value (shown once: its
+        message never holds the password, ``.created.password`` does) and the create returns
+        normally, ``vault_path`` being the rescue file or ``None``. The form, ``%aura create``
+        and the workshop all take this one way."""
         if validate:
             self.validate_spec(spec)
         self.vault.check_writable()
@@ -362,7 +371,13 @@ class AuraClient(NameLookups):
                            method="POST", path="/v1/instances")
         check_id("instance id", created.id)  # it becomes a file name: no path syntax allowed
         self._note_action(created.id, "create")
-        path = self.vault.save(created)
+        try:
+            path = self.vault.save(created)
+        except VaultWriteFailed as unsaved:
+            if show_once is None:
+                raise
+            show_once(unsaved)
+            path = unsaved.rescue_path
         return dataclasses.replace(created, vault_path=path)
 
     @staticmethod

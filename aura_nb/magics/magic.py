@@ -179,13 +179,12 @@ class AuraMagics(Magics):
                 raise UsageError(f"%aura create: {spec.name!r} is already the name of {ids} in "
                                  f"{tenant.name!r}; nothing was sent. Use another name, or add "
                                  "--allow-duplicate-name to create one more")
-        try:
-            created = client.create_instance(spec)
-        except VaultWriteFailed as exc:  # created, but the vault file could not be written
-            self._remember([exc.created])
-            self._report_unsaved(exc)
-            return exc.created
+        unsaved: list[VaultWriteFailed] = []  # created, but the vault file was not written
+        created = client.create_instance(spec, show_once=unsaved.append)
         self._remember([created])
+        if unsaved:
+            self._report_unsaved(unsaved[0])
+            return created
         print(f"creating {created.id} ({created.name}): {spec.type} on {spec.cloud_provider} "
               f"{spec.region}, {spec.memory}; password saved to the vault at {created.vault_path}; "
               f"%aura wait {created.id} waits until it is running")

@@ -292,16 +292,16 @@ class CreateInstanceForm(Form):
                 self._client.validate_spec(spec, tenant=self._tenant)
                 if not self.allow_duplicate.value and self._name_taken(spec):
                     return None
-                created = self._client.create_instance(spec)
-            except VaultWriteFailed as exc:  # created, but its vault file could not be written
-                created = exc.created
-                self._record_created(created)
-                self._show_unsaved(exc)
+                unsaved: list[VaultWriteFailed] = []  # created, but its vault file was not written
+                created = self._client.create_instance(spec, show_once=unsaved.append)
             except Exception as exc:
                 self._fail(exc)
             else:
                 self._record_created(created)
-                self._show("ok", f"Created {created.name!r} ({created.id}); its password is in the vault.")
+                if unsaved:
+                    self._show_unsaved(unsaved[0])
+                else:
+                    self._show("ok", f"Created {created.name!r} ({created.id}); its password is in the vault.")
         if created is not None:
             self._watch(created)
             self._notify(created)

@@ -64,6 +64,18 @@ def test_a_save_failing_after_the_create_rescues_the_password(sim, client, make_
     assert not any(secret in str(info.value) for secret in simulator_secrets(sim))
 
 
+def test_show_once_takes_the_unsaved_password_and_the_create_returns(sim, client, make_spec,
+                                                                      monkeypatch):
+    """The one way a front-end hears of a created instance whose password the vault missed."""
+    monkeypatch.setattr("aura_nb.core.vault.write_private",
+                        lambda *args, **kwargs: (_ for _ in ()).throw(OSError(28, "disk full")))
+    shown = []
+    created = client.create_instance(make_spec("nb-shown"), show_once=shown.append)
+    assert [problem.created.id for problem in shown] == [created.id]
+    assert created.vault_path == shown[0].rescue_path and created.vault_path.exists()
+    assert requests_made(sim)["POST /v1/instances"] == 1
+
+
 def test_the_client_satisfies_the_typed_seams(client):
     from aura_nb.core.protocols import StatusSource, WorkshopClient
 
