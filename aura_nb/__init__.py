@@ -10,7 +10,7 @@ import logging
 import sys
 from typing import Any
 
-from .core.client import AuraClient
+from .core.client import AuraClient, ClientSettings
 from .core.credentials import ClientCredentials, credentials_configured, resolve_credentials
 from .core.display import ModelList
 from .core.errors import (
@@ -74,6 +74,7 @@ logging.getLogger("aura_nb").addHandler(logging.NullHandler())
 __all__ = [
     "connect",
     "AuraClient",
+    "ClientSettings",
     "ClientCredentials",
     "resolve_credentials",
     "credentials_configured",

@@ -49,7 +49,7 @@ from .rules import InstanceSpec, check_id, check_spec
 from .transport import Transport
 from .vault import Vault
 
-__all__ = ["AuraClient"]
+__all__ = ["AuraClient", "ClientSettings"]
 
 log = logging.getLogger("aura_nb")
 
@@ -65,6 +65,47 @@ def _instance_path(instance_id: str, *rest: str) -> str:
     return "/".join(("/instances", _segment("instance id", instance_id), *rest))
 
 
+@dataclasses.dataclass(frozen=True)
+class ClientSettings:
+    """How an `AuraClient` behaves; ``None`` means the environment's value (`aura_nb.core.config`).
+
+    * ``tenant``: tenant name or id `find_tenant` uses by default (``AURA_TENANT``).
+    * ``timeout``: the time budget of one call in seconds, retries, backoff and name resolution
+      included (``AURA_TIMEOUT``, 30); `AuraClient.time_budget` changes it for a block of calls.
+    * ``rate_limit``: requests per minute (server time) the client allows itself
+      (``AURA_RATE_LIMIT``, 125; 0 = no pacing; lowered by itself when 429 answers show a
+      tighter limit). ``burst``: how many may go at once.
+    * ``speed``: server seconds per real second: 1 for the real API; a simulator's speed factor
+      (default for a loopback URL: ``AURA_SIMULATOR_SPEED``). The rate window, backoff and
+      polling intervals shrink by the same factor.
+    * ``poll_interval``: longest gap in real seconds between status requests of a wait that
+      names none (``AURA_POLL_INTERVAL``; unset: the waits' schedule, learned from earlier ones).
+    * ``vault_dir``: where one-time passwords go (``AURA_VAULT_DIR``).
+    * ``history_size``: exchanges kept in `AuraClient.history`.
+    * ``max_retries``/``max_429_resends``: the transport's bounds on resending (see
+      `aura_nb.core.transport`).
+    * ``note``: a line `AuraClient.describe` adds (why this client was chosen).
+    * ``clock``/``sleep``: injectable for tests (token expiry, waiting).
+    """
+
+    tenant: str | None = None
+    timeout: float | None = None
+    rate_limit: int | None = None
+    burst: int | None = None
+    speed: float | None = None
+    poll_interval: float | None = None
+    vault_dir: Any = None
+    history_size: int = 50
+    max_retries: int = 4
+    max_429_resends: int = 3
+    note: str = ""
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+
+
+_SETTING_NAMES = frozenset(f.name for f in dataclasses.fields(ClientSettings))
+
+
 class AuraClient(NameLookups):
     """A client for the Aura API (``/v1``) or the local simulator.
 
@@ -73,22 +114,8 @@ class AuraClient(NameLookups):
     `aura_nb.connect` starts the simulator instead), or from ``credentials``, an already
     resolved `ClientCredentials` whose ``source`` is kept (then pass no id, secret or base URL:
     ``ValueError``). ``client.credentials.source`` says where they came from.
-    Keyword settings default to `aura_nb.core.config`:
-
-    * ``tenant``: tenant name or id `find_tenant` uses by default (``AURA_TENANT``).
-    * ``timeout``: the time budget of one call in seconds, retries, backoff and name resolution
-      included (``AURA_TIMEOUT``, 30); `time_budget` changes it for a block of calls.
-    * ``rate_limit``: requests per ``rate_window`` seconds the client allows itself
-      (``AURA_RATE_LIMIT``, 125; 0 = no pacing; lowered by itself when 429 answers show a
-      tighter limit). ``burst``: how many may go at once.
-    * ``speed``: server seconds per real second: 1 for the real API; a simulator's speed factor
-      (default for a loopback URL: ``AURA_SIMULATOR_SPEED``). ``rate_window`` defaults to
-      ``60 / speed``, backoff and polling intervals shrink by the same factor.
-    * ``poll_interval``: longest gap in real seconds between status requests of a wait that
-      names none (``AURA_POLL_INTERVAL``; unset: the waits' schedule, learned from earlier ones).
-    * ``vault_dir`` (or ``vault``): where one-time passwords go (``AURA_VAULT_DIR``).
-    * ``history_size``: exchanges kept in `history` (50).
-    * ``clock``/``sleep``: injectable for tests (token expiry, waiting).
+    How it behaves comes from ``settings`` (a `ClientSettings`), and any of its fields can be
+    given as a keyword instead, e.g. ``AuraClient(timeout=10, rate_limit=0)``.
 
     ``mode`` is ``"simulator"`` for a loopback or plain-http base URL, else ``"real"``
     (``AURA_NB_MODE=real``: always ``"real"``, speed 1 unless given, so the real-mode path can
@@ -103,23 +130,15 @@ class AuraClient(NameLookups):
         client_secret: str | None = None,
         base_url: str | None = None,
         *,
-        tenant: str | None = None,
-        timeout: float | None = None,
-        rate_limit: int | None = None,
-        rate_window: float | None = None,
-        burst: int | None = None,
-        speed: float | None = None,
-        poll_interval: float | None = None,
-        vault_dir: Any = None,
-        vault: Vault | None = None,
-        history_size: int = 50,
-        max_retries: int = 4,
-        max_429_resends: int = 3,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-        note: str = "",
         credentials: ClientCredentials | None = None,
+        settings: ClientSettings | None = None,
+        **overrides: Any,
     ) -> None:
+        unknown = sorted(set(overrides) - _SETTING_NAMES)
+        if unknown:
+            raise TypeError(f"AuraClient got unexpected keyword arguments {unknown}; the "
+                            f"settings are {sorted(_SETTING_NAMES)}")
+        settings = dataclasses.replace(settings or ClientSettings(), **overrides)
         if credentials is None:
             credentials = resolve_credentials(client_id, client_secret, base_url)
         elif client_id is not None or client_secret is not None or base_url is not None:
@@ -138,6 +157,7 @@ class AuraClient(NameLookups):
             log.warning("AURA_ALLOW_HTTP: talking plain http to %s; the client secret and access "
                         "tokens cross the network unencrypted (use this only for a simulator on "
                         "a trusted network)", self.base_url)
+        speed = settings.speed
         if speed is None:
             speed = config.simulator_speed() if self.mode == "simulator" else 1.0
         if speed <= 0:
@@ -145,17 +165,20 @@ class AuraClient(NameLookups):
         self.speed = float(speed)
         #: Longest gap (real seconds) between status requests of a wait that names none;
         #: ``None`` (AURA_POLL_INTERVAL unset): the waits' learned schedule.
-        self.poll_interval = config.poll_interval() if poll_interval is None else poll_interval
-        self.default_tenant = tenant
-        self.note = note
-        self.vault = vault if vault is not None else Vault(vault_dir)
+        self.poll_interval = config.poll_interval() if settings.poll_interval is None \
+            else settings.poll_interval
+        self.default_tenant = settings.tenant
+        self.note = settings.note
+        self.vault = Vault(settings.vault_dir)
         #: The HTTP layer: session, retries, funnel, tokens, server clock, history.
         self.transport = Transport(
             credentials, speed=self.speed,
-            timeout=float(timeout if timeout is not None else config.timeout()),
-            rate_limit=config.rate_limit() if rate_limit is None else int(rate_limit),
-            rate_window=rate_window, burst=burst, history_size=history_size,
-            max_retries=max_retries, max_429_resends=max_429_resends, clock=clock, sleep=sleep)
+            timeout=float(config.timeout() if settings.timeout is None else settings.timeout),
+            rate_limit=config.rate_limit() if settings.rate_limit is None
+            else int(settings.rate_limit),
+            burst=settings.burst, history_size=settings.history_size,
+            max_retries=settings.max_retries, max_429_resends=settings.max_429_resends,
+            clock=settings.clock, sleep=settings.sleep)
         self._lock = threading.Lock()
         #: The last lifecycle action sent for each instance (waiting reads it).
         self.actions = ActionLog(self.speed)

@@ -2,8 +2,8 @@
 
 Values are read per call (never at import), from the process environment first and then from a
 ``.env`` file found from the current directory upwards (python-dotenv; the file never overrides
-the environment and is never copied into ``os.environ``). Use `describe_variables()` for a
-table of what can be set.
+the environment and is never copied into ``os.environ``). `.env.example` documents every
+variable in `VARIABLES` for the user (a test keeps the two in step).
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ __all__ = [
     "simulator_account",
     "nb_mode",
     "allow_http",
-    "describe_variables",
 ]
 
 DEFAULT_BASE_URL = "https://api.neo4j.io"
@@ -48,7 +47,6 @@ class Variable:
     meaning: str
     default: str | None = None
     aliases: tuple[str, ...] = ()
-    secret: bool = False
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -61,8 +59,7 @@ VARIABLES: dict[str, Variable] = {
     for v in (
         Variable("AURA_CLIENT_ID", "API client id (Aura console > API keys)", None,
                  ("AURA_API_CLIENT_ID",)),
-        Variable("AURA_CLIENT_SECRET", "API client secret", None, ("AURA_API_CLIENT_SECRET",),
-                 secret=True),
+        Variable("AURA_CLIENT_SECRET", "API client secret", None, ("AURA_API_CLIENT_SECRET",)),
         Variable("AURA_BASE_URL", "API host without /v1", DEFAULT_BASE_URL),
         Variable("AURA_TENANT", "tenant (project) name or id used when a call needs one", None),
         Variable("AURA_NB_HOME", "folder for the vault, hand-outs and simulator state",
@@ -236,10 +233,3 @@ def allow_http() -> bool:
         return False
     raise ConfigurationError(f"AURA_ALLOW_HTTP must be 1 or 0, got {raw!r}")
 
-
-def describe_variables() -> list[tuple[str, str, str]]:
-    """Rows ``(name and aliases, meaning, default)`` for every setting, for documentation."""
-    return [
-        (" / ".join(v.names), v.meaning, v.default or "")
-        for v in VARIABLES.values()
-    ]

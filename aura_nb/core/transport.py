@@ -105,7 +105,7 @@ class Transport:
 
     ``credentials`` say where and as whom; ``speed`` is server seconds per real second (backoff
     and the rate window shrink by it); ``timeout`` is the time budget of one call;
-    ``rate_limit`` requests per ``rate_window`` seconds (0 = no pacing); ``clock``/``sleep``
+    ``rate_limit`` requests per minute of server time (0 = no pacing); ``clock``/``sleep``
     are injectable for tests (token expiry, 429 waits)."""
 
     def __init__(
@@ -115,7 +115,6 @@ class Transport:
         speed: float,
         timeout: float,
         rate_limit: int,
-        rate_window: float | None = None,
         burst: int | None = None,
         history_size: int = 50,
         max_retries: int = 4,
@@ -127,7 +126,7 @@ class Transport:
         self.base_url = credentials.base_url
         self.speed = float(speed)
         self.timeout = float(timeout)
-        self.pacer = RateLimiter(rate_limit, rate_window or 60.0 / self.speed, burst, sleep=sleep)
+        self.pacer = RateLimiter(rate_limit, 60.0 / self.speed, burst, sleep=sleep)
         self.history = History(history_size)
         self.max_retries = max_retries
         self.max_429_resends = max_429_resends
