@@ -103,10 +103,11 @@ def _say(stream: TextIO, text: str) -> None:
 
 
 def _connect() -> Any:
-    """A client for the configured API (lazy import keeps ``--help`` fast)."""
-    import aura_nb
+    """A client for the configured API (lazy import keeps ``--help`` fast; the session, not the
+    package, so the CLI loads nothing of Jupyter's UI)."""
+    from aura_nb.session import connect
 
-    return aura_nb.connect()
+    return connect()
 
 
 def _status_table(rows: Sequence[Any]) -> list[str]:
