@@ -86,14 +86,19 @@ class Fleet:
     4. Polls go out earliest due first (ties: the oldest), at most ``concurrency`` at a time and
        never faster than the client's pacing. Intervals are ``JITTER_SAFETY`` times the promised
        one, to absorb timing noise.
+    5. ``promised`` (the caller named the interval, as ``AURA_POLL_INTERVAL`` does): as for a
+       single wait, nothing rules 1-3 let be polled waits longer than one interval, from its
+       start or its last poll, however long history or ``expected_duration`` says the
+       operation takes.
     """
 
     def __init__(self, tracked: Iterable[Tracked], interval: float,
                  expected_duration: float | None = None, goal: str = "each",
-                 concurrency: int = 4) -> None:
+                 concurrency: int = 4, promised: bool = False) -> None:
         if goal not in ("each", "all"):
             raise ValueError("goal must be 'each' or 'all'")
         self.goal = goal
+        self.promised = promised
         self.concurrency = max(1, int(concurrency))
         self.pending: dict[str, Tracked] = {t.id: t for t in tracked}
         # Aim a little under the promised interval: the Date header has whole seconds and a poll
@@ -123,6 +128,12 @@ class Fleet:
 
     def due(self, item: Tracked, now: float, watched: int = 0) -> float:
         """Server time at which ``item`` should be polled next (``inf``: not yet its turn)."""
+        due = self._due(item, now, watched)
+        if self.promised and item.start is not None and due != float("inf"):  # rule 5
+            due = min(due, (item.start if item.last_poll is None else item.last_poll) + self.interval)
+        return due
+
+    def _due(self, item: Tracked, now: float, watched: int) -> float:
         if item.start is None:
             return now if item.last_poll is None else item.last_poll + self.interval
         floor = self.floor
@@ -260,7 +271,9 @@ def wait_for_instances(
     this API (``durations``, default `DurationStore` of the client's base URL), when all the
     instances are in the same kind of operation and it was seen before; what this wait sees is
     added to that history. ``poll_interval`` (real seconds; default
-    10 server seconds): with ``goal="each"`` every instance is reported at most this long after
+    10 server seconds; `AuraClient.wait_for_instances` passes the client's ``poll_interval``,
+    i.e. ``AURA_POLL_INTERVAL``, when none is named), once named, is kept as a promise like a
+    single wait's (`Fleet` rule 5): with ``goal="each"`` every instance is reported at most this long after
     it turned ready, provided it did not turn ready faster than every instance seen before it;
     with ``goal="all"`` only the last one is, and far fewer requests are spent (provisioning a
     class). ``concurrency``: status requests in flight at once (and, with ``goal="all"``,
@@ -286,7 +299,8 @@ def wait_for_instances(
         learned = expectation(store.durations(kind))
         # expected_duration is "shortest expected"; Fleet takes one interval off it
         expected_duration = None if learned is None else learned[0] + interval
-    fleet = Fleet(tracked, interval, expected_duration, goal, concurrency)
+    fleet = Fleet(tracked, interval, expected_duration, goal, concurrency,
+                  promised=poll_interval is not None)
     results: dict[str, Any] = {}
     failures: dict[str, InstanceWaitError] = {}
     pause = Pause(cancel, sleep, "", status, results)
