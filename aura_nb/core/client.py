@@ -5,7 +5,7 @@ budget of a call) lives in `aura_nb.core.transport`; every method here calls
 ``self.transport.call`` or ``self.transport.send``. What the methods add: ids checked before
 they become URL segments, answers turned into `aura_nb.core.models`, the one-time password written
 to the vault before `create_instance` returns, and "unknown whether created" as its own outcome
-(`aura_nb.core.recovery`). The find-by-name methods come from `aura_nb.core.lookup.NameLookups`.
+(`aura_nb.core.recovery`). The find-by-name methods call `aura_nb.core.lookup`.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from .models import (
     Tenant,
     TenantSummary,
 )
-from .lookup import NameLookups
+from . import lookup
 from .pacing import RateLimiter
 from .recovery import lost_create
 from .rules import InstanceSpec, check_id, check_spec
@@ -106,7 +106,7 @@ class ClientSettings:
 _SETTING_NAMES = frozenset(f.name for f in dataclasses.fields(ClientSettings))
 
 
-class AuraClient(NameLookups):
+class AuraClient:
     """A client for the Aura API (``/v1``) or the local simulator.
 
     Credentials come from the arguments, else ``AURA_CLIENT_ID``/``AURA_CLIENT_SECRET`` in the
@@ -547,6 +547,28 @@ class AuraClient(NameLookups):
         if options.get("poll_interval") is None and self.poll_interval is not None:
             options["poll_interval"] = self.poll_interval
         return options
+
+    # --- finding by name (the rules are in aura_nb.core.lookup) -----------------------------
+
+    def find_tenant(self, name_or_id: str | None = None) -> Tenant:
+        """`aura_nb.core.lookup.find_tenant`: by name or id, else the default tenant."""
+        return lookup.find_tenant(self, name_or_id)
+
+    def find_instance(self, name_or_id: str, tenant_id: str | None = None) -> InstanceSummary:
+        """`aura_nb.core.lookup.find_instance`: the instance with this exact id or name."""
+        return lookup.find_instance(self, name_or_id, tenant_id)
+
+    def find_live_instances(self, name: str, tenant_id: str | None = None) -> list[Instance]:
+        """`aura_nb.core.lookup.find_live_instances`: every live instance called ``name``."""
+        return lookup.find_live_instances(self, name, tenant_id)
+
+    def find_live_instance(self, name: str, tenant_id: str | None = None) -> Instance | None:
+        """`aura_nb.core.lookup.find_live_instance`: the one live instance called ``name``."""
+        return lookup.find_live_instance(self, name, tenant_id)
+
+    def find_project(self, name_or_id: str) -> Project:
+        """`aura_nb.core.lookup.find_project`: the project with this exact id or name."""
+        return lookup.find_project(self, name_or_id)
 
     # --- organizations and projects (v2beta1) ---------------------------------------------
 

@@ -1,20 +1,17 @@
-"""Typed seams: what the waiting layer and the workshop use of a client, as `Protocol`s.
+"""Typed seam: what the waiting layer uses of a client, as a `Protocol`.
 
-`AuraClient` satisfies both; tests and tools may pass anything else that does. Nothing here
-imports the client, so `aura_nb.core.waiting` and `aura_nb.workshop` can name these types without
-an import cycle.
+`AuraClient` satisfies it; tests and tools may pass anything else that does. Nothing here
+imports the client, so `aura_nb.core.waiting` can name this type without an import cycle.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
-from .models import CreatedInstance, Instance, InstanceSummary, Snapshot, Tenant
+from .models import Instance, InstanceSummary, Snapshot
 from .pacing import RateLimiter
-from .rules import InstanceSpec
-from .vault import Vault
 
-__all__ = ["StatusSource", "WorkshopClient"]
+__all__ = ["StatusSource"]
 
 
 @runtime_checkable
@@ -40,36 +37,3 @@ class StatusSource(Protocol):
     def pause_instance(self, instance_id: str) -> Instance | None: ...
 
     def resume_instance(self, instance_id: str) -> Instance | None: ...
-
-
-@runtime_checkable
-class WorkshopClient(StatusSource, Protocol):
-    """What the workshop tools need on top of `StatusSource`: tenants, creates with the vault,
-    deletes, overwrites, live-name lookups and waits."""
-
-    vault: Vault
-
-    def describe(self) -> str: ...
-
-    def find_tenant(self, name_or_id: str | None = None) -> Tenant: ...
-
-    def find_live_instances(self, name: str, tenant_id: str | None = None
-                            ) -> list[Instance]: ...
-
-    def create_instance(self, spec: InstanceSpec, *, validate: bool = True
-                        ) -> CreatedInstance: ...
-
-    def delete_instance(self, instance_id: str) -> Instance | None: ...
-
-    def overwrite_instance(self, instance_id: str, source_instance_id: str,
-                           source_snapshot_id: str | None = None) -> Instance | None: ...
-
-    def wait_for_instance(self, instance_id: str, status: str = "running",
-                          timeout: float = 1200,
-                          on_progress: Callable[[Any], None] | None = None,
-                          **options: Any) -> Instance: ...
-
-    def wait_for_instances(self, ids: Iterable[Any], status: str = "running",
-                           timeout: float = 1800,
-                           on_progress: Callable[[Any], None] | None = None,
-                           **options: Any) -> dict[str, Instance]: ...

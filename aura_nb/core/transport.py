@@ -22,6 +22,11 @@ Retries follow what is safe:
 * A ``401``/``403`` from ``/v1`` drops the cached token; the request is sent once more with a new
   token (the server refused it before doing anything, so this is safe for POSTs too).
 
+These are the kit's only retries of transient failures (the workshop adds only "read before you
+resend" on top, `aura_nb.workshop.retry`). So one call that reads (a GET) sends at most
+``1 + max_retries`` requests (5 by default); twice that when its first answers end in a
+``401``/``403`` and a new token is fetched (that ``POST /oauth/token`` is retried the same way).
+
 Time budget: one call (the funnel's resends, urllib3's retries and backoff sleeps, a token
 fetch it triggers, and resolving the host name) gets ``timeout`` seconds in all, counted from
 its first pacing slot; `time_budget` sets another budget for the calls of one thread. The

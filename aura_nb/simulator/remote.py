@@ -113,10 +113,6 @@ class SimulatorAdmin:
         Operations in flight finish, tokens expire, rate-limit windows pass."""
         return self._call("POST", "clock", {"advance": seconds})["now"]
 
-    def get_faults(self) -> dict:
-        """The current fault settings (``GET /_simulator/faults``)."""
-        return self._call("GET", "faults")
-
     def set_faults(self, **settings: Any) -> dict:
         """Change fault settings (``POST /_simulator/faults``): ``error_rate``, ``rate_429``,
         ``drop_rate`` (probabilities), ``latency`` (seconds), ``script`` (one-off faults, see

@@ -5,44 +5,111 @@ front-ends use.
 
 Everything goes through an `AuraClient` (its pacing is the request budget shared by the worker
 threads). Bulk operations go on past a per-attendee failure and end with a per-attendee report;
-pause, resume, delete and overwrite are sent through the one busy-retry rule
+pause, resume, delete and overwrite are sent through the one read-before-you-resend rule
 (:func:`aura_nb.workshop.retry.send_until_taken`): after a failed answer the status is read again
-and the action resent only when it has not taken effect. No widget code here:
+and the action resent only when it has not taken effect. `Workshop` holds the shared state and
+machinery (a `aura_nb.workshop.runner.Runner`) and hands it to provisioning
+(`aura_nb.workshop.provisioning`); the day-to-day operations are its own methods. No widget code here:
 ``aura_nb.widgets.classroom.ClassTable`` and the CLI are thin front-ends.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from datetime import datetime
-from typing import Any, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
 
 from aura_nb.core.errors import ApiError, BadRequest, Conflict, InstanceWaitError, NotFound, TransportError
 from aura_nb.core.lifecycle import ACTIONS, action_taken_effect, can_reach
 from aura_nb.core.models import parse_timestamp
 from .manifest import DELETED, UNKNOWN, AttendeeRecord
-from .provisioning import LOST_PASSWORD_NOTE, Provisioner
-from .reports import BulkReport, ProgressCallback, StatusRow, TeardownReport, WorkshopEvent, tally
-from .retry import OutcomeUnknown, one_line, read_with_retries
-from .runner import status_or_none
-from .spec import WorkshopError
+from .handouts import Handouts
+from .provisioning import LOST_PASSWORD_NOTE, first_live, provision
+from .reports import BulkReport, ProgressCallback, ProvisionReport, StatusRow, TeardownReport, WorkshopEvent, tally
+from .retry import OutcomeUnknown, one_line
+from .roster import Attendee
+from .runner import Runner, status_or_none
+from .spec import ClassSpec, Guardrails, WorkshopError
+
+if TYPE_CHECKING:
+    from aura_nb.core.client import AuraClient
 
 __all__ = ["Workshop"]
 
-class Workshop(Provisioner):
+
+class Workshop:
     """One class's instances, tracked in a manifest.
 
-    ``Workshop(client, prefix)`` opens (or starts) the manifest in
+    ``Workshop(client, prefix, **options)`` opens (or starts) the manifest in
     ``$AURA_NB_HOME/workshops/<prefix>/manifest.json`` (``home`` or ``manifest_path`` override
     that; nothing is written until something changes). ``concurrency`` bounds the worker threads
     and the instances watched at once while waiting; ``poll_interval`` is the longest gap, in
-    server seconds, between two status requests for an instance being waited for (default 10);
-    ``retry_delay`` is the pause in server seconds before trying again after a busy answer or a
-    failed read; ``max_attempts`` bounds the tries of each action; ``show_password`` receives a password
-    that neither the vault nor a rescue file could take (default: once on stderr).
+    server seconds, between two status requests for an instance being waited for (default: the
+    client's ``poll_interval``, i.e. ``AURA_POLL_INTERVAL``, else the waits' own schedule);
+    ``retry_delay`` is the pause in server seconds before trying again after a busy answer whose
+    operation cannot be waited for; ``max_attempts`` bounds the sends of each action (transient
+    failures are retried by the client's transport, not here); ``show_password(attendee,
+    instance_id, password)`` receives a password that neither the vault nor a rescue file could
+    take (the one documented exception to "no secret is shown"; default: once on stderr).
     Raises :class:`RosterError` for a bad prefix and :class:`ManifestError` for an unreadable
     manifest or one of another prefix.
     """
+
+    def __init__(self, client: "AuraClient", prefix: str, **options: Any) -> None:
+        run = Runner(client, prefix, **options)  # the keyword options, typed, are Runner's
+        self._run = run
+        self.client, self.prefix, self.manifest, self.folder = run.client, run.prefix, run.manifest, run.folder
+
+    def __repr__(self) -> str:
+        return f"Workshop(prefix={self.prefix!r}, attendees={len(self.manifest)})"
+
+    @property
+    def handouts_folder(self) -> Path:
+        """Where hand-outs are written: ``<workshop folder>/handouts``."""
+        return self._run.handouts_folder
+
+    def write_handouts(self) -> Handouts:
+        """Write one console-format credentials file per attendee with an instance, plus
+        ``summary.csv`` and ``summary.md`` for the instructor (mode 0600, git-ignored folder).
+        Passwords come from the vault; a lost one is explained in that attendee's file."""
+        return self._run.write_handouts()
+
+    # ------------------------------------------------------------------ provisioning
+    def provision(
+        self,
+        roster: str | os.PathLike | Iterable[Attendee],
+        spec: ClassSpec | None = None,
+        *,
+        tenant: str | None = None,
+        guardrails: Guardrails | None = None,
+        seed_instance_id: str | None = None,
+        wait: bool = True,
+        timeout: float = 1800,
+        handouts: bool = True,
+        on_progress: ProgressCallback | None = None,
+    ) -> ProvisionReport:
+        """Make sure every attendee on ``roster`` has exactly one instance, then wait for them.
+
+        ``roster`` is a CSV path or attendees from :func:`read_roster`. ``spec`` defaults to the
+        manifest's settings (or ``ClassSpec()`` for a new workshop); ``seed_instance_id`` clones
+        each new instance from a prepared instance. Steps: guardrails (before any request); the
+        tenant (``GET /v1/tenants``, ``GET /v1/tenants/{id}``) and a local check of the settings
+        against its configurations; one ``GET /v1/instances`` to adopt instances that already carry
+        an attendee's name (``GET /v1/instances/{id}`` for each such match: never one being
+        deleted, e.g. after a teardown); a check that the vault can be written; ``POST
+        /v1/instances`` for the rest on a bounded pool (each password is in the vault when the
+        create returns); ``client.wait_for_instances`` for all; hand-outs.
+        The manifest is saved after every create. Re-running is safe and creates only what is
+        missing. Raises :class:`RosterError`, :class:`GuardrailViolation`, ``InvalidInstanceSpec``,
+        ``VaultError`` (vault not writable) or :class:`WorkshopError` before any instance is
+        created; what happens to single attendees (failed, unknown whether created, not ready) is
+        reported in the result, not raised.
+        """
+        return provision(self._run, roster, spec, tenant=tenant, guardrails=guardrails,
+                         seed_instance_id=seed_instance_id, wait=wait, timeout=timeout, handouts=handouts,
+                         on_progress=on_progress)
 
     # ------------------------------------------------------------------ status
     def status(self, *, refresh: bool = True, on_progress: ProgressCallback | None = None,
@@ -55,10 +122,10 @@ class Workshop(Provisioner):
         records = [r for r in self.manifest if r.has_instance]
         if refresh:
             try:
-                self._parallel(records, self._refresh_one, on_progress, cancel)
+                self._run.parallel(records, self._refresh_one, on_progress, cancel)
             finally:
                 self.manifest.save()
-        now = self._server_now()
+        now = self._run.server_now()
         rows = []
         for record in self.manifest:
             created = parse_timestamp(record.created_at) if record.has_instance else None
@@ -112,9 +179,9 @@ class Workshop(Provisioner):
         report = BulkReport(action=action)
         records = [r for r in self.manifest if r.has_instance]
         sent_at: dict[str, datetime] = {}  # server time each request was sent: when waiting starts
-        events = self._parallel(records, lambda r: self._lifecycle_one(action, r, timeout, sent_at),
+        events = self._run.parallel(records, lambda r: self._lifecycle_one(action, r, timeout, sent_at),
                                 on_progress, cancel)
-        now = self._server_now()
+        now = self._run.server_now()
         tally(events, {"changed": report.changed, "skipped": report.skipped, "cancelled": report.cancelled},
               report.failed)
         if wait and not (cancel is not None and cancel.is_set()):
@@ -122,7 +189,7 @@ class Workshop(Provisioner):
                      if r.attendee not in report.failed and r.status != target}
             if by_id:
                 started = {i: sent_at.get(i, now) for i in by_id}
-                ready, failures = self._wait_many(list(by_id), target, timeout, by_id, on_progress, started,
+                ready, failures = self._run.wait_many(list(by_id), target, timeout, by_id, on_progress, started,
                                                   cancel)
                 for instance_id, instance in ready.items():
                     self.manifest.update(by_id[instance_id].attendee, save=False, status=instance.status)
@@ -145,26 +212,22 @@ class Workshop(Provisioner):
             return action_taken_effect(action, seen["status"])
 
         def send() -> Any:
-            sent_at[instance_id] = self._server_now()
+            sent_at[instance_id] = self._run.server_now()
             return call(instance_id)
 
-        def read() -> bool:
-            return read_with_retries(taken_effect, attempts=self.max_attempts, pause=self._pause,
-                                     delay=self.retry_delay)
-
         try:
-            taken = read()
+            taken = taken_effect()
             if not taken and seen["status"] not in rule.starts_from:
                 if not any(can_reach(seen["status"], start) for start in rule.starts_from):
                     raise WorkshopError(f"status {seen['status'] or 'gone'} cannot become {target}")
-                self._wait_idle(instance_id, seen["status"], timeout)  # busy: let it settle first
-                taken = read()
+                self._run.wait_idle(instance_id, seen["status"], timeout)  # busy: let it settle first
+                taken = taken_effect()
             if taken:
                 self.manifest.update(attendee, status=seen["status"])
                 return WorkshopEvent("skipped", attendee, instance_id, seen["status"] or "",
                                      f"{attendee}: already {seen['status']}")
-            done = self._act(send, taken_effect,
-                             lambda: self._wait_idle(instance_id, seen["status"], timeout),
+            done = self._run.act(send, taken_effect,
+                             lambda: self._run.wait_idle(instance_id, seen["status"], timeout),
                              busy=(Conflict, BadRequest))  # 400: its status changed since the GET
         except OutcomeUnknown as exc:
             return WorkshopEvent("failed", attendee, instance_id, record.status,
@@ -202,15 +265,15 @@ class Workshop(Provisioner):
             seen["status"] = status_or_none(self.client, record.instance_id)
             return seen["status"] == ACTIONS["overwrite"].in_flight
 
-        self._act(lambda: self.client.overwrite_instance(record.instance_id, source_instance_id=source),
-                  taken_effect, lambda: self._wait_idle(record.instance_id, seen["status"], timeout))
+        self._run.act(lambda: self.client.overwrite_instance(record.instance_id, source_instance_id=source),
+                  taken_effect, lambda: self._run.wait_idle(record.instance_id, seen["status"], timeout))
         self.manifest.update(record.attendee, status="overwriting", note=None)
-        self._emit(on_progress, WorkshopEvent("changed", record.attendee, record.instance_id, "overwriting",
+        self._run.emit(on_progress, WorkshopEvent("changed", record.attendee, record.instance_id, "overwriting",
                                               f"{record.attendee}: overwriting from {source}"))
         if wait:
             instance = self.client.wait_for_instance(record.instance_id, status="running", timeout=timeout)
             self.manifest.update(record.attendee, status=instance.status)
-            self._emit(on_progress, WorkshopEvent("ready", record.attendee, record.instance_id,
+            self._run.emit(on_progress, WorkshopEvent("ready", record.attendee, record.instance_id,
                                                   instance.status, f"{record.attendee}: {instance.status}"))
         return record
 
@@ -219,7 +282,7 @@ class Workshop(Provisioner):
         """Instances whose name starts with ``<prefix>-`` but that the manifest does not know
         (``GET /v1/instances`` unless ``summaries`` is given)."""
         if summaries is None:
-            summaries = self.client.list_instances(self._tenant_id())
+            summaries = self.client.list_instances(self._run.tenant_id())
         known = self.manifest.by_instance_id()
         return [s for s in summaries if s.name.startswith(self.prefix + "-") and s.id not in known]
 
@@ -236,7 +299,7 @@ class Workshop(Provisioner):
         interrupted teardown re-run finishes the job. A failure on one instance is reported for
         its attendee; the rest go on. Once ``cancel`` is set no further DELETE is sent (those
         attendees are reported as ``cancelled``); the DELETEs already sent are reported."""
-        summaries = self.client.list_instances(self._tenant_id())
+        summaries = self.client.list_instances(self._run.tenant_id())
         self._claim_unknown(summaries)
         live = {s.id for s in summaries}
         records = [r for r in self.manifest if r.has_instance]
@@ -251,7 +314,7 @@ class Workshop(Provisioner):
             if record.instance_id not in live:
                 self.manifest.update(record.attendee, status=DELETED)
                 report.already_gone.append(record.attendee)
-        events = self._parallel([r for r in records if r.instance_id in live], self._delete_one, on_progress,
+        events = self._run.parallel([r for r in records if r.instance_id in live], self._delete_one, on_progress,
                                 cancel)
         tally(events, {"deleted": report.deleted, "gone": report.already_gone, "cancelled": report.cancelled},
               report.failed)
@@ -264,7 +327,7 @@ class Workshop(Provisioner):
             if record.status != UNKNOWN or record.instance_id:
                 continue
             matches = sorted((s for s in summaries if s.name == record.name), key=lambda s: s.created_at or "")
-            found = self._first_live(matches, skip)
+            found = first_live(self._run, matches, skip)
             if found is not None:
                 skip.add(found.id)
                 self.manifest.update(record.attendee, instance_id=found.id, status=found.status,
@@ -279,8 +342,8 @@ class Workshop(Provisioner):
             return action_taken_effect("delete", seen["status"])
 
         try:
-            self._act(lambda: self.client.delete_instance(instance_id), taken_effect,
-                      lambda: self._wait_idle(instance_id, seen["status"], 1800))
+            self._run.act(lambda: self.client.delete_instance(instance_id), taken_effect,
+                      lambda: self._run.wait_idle(instance_id, seen["status"], 1800))
         except NotFound:
             self.manifest.update(attendee, status=DELETED)
             return WorkshopEvent("gone", attendee, instance_id, DELETED, f"{attendee}: {instance_id} already gone")

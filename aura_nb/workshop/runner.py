@@ -1,7 +1,9 @@
 """What every workshop operation shares: client, manifest, worker pool, server clock, waits.
 
-The bounded worker pool reports per attendee; actions are sent through the one busy-retry rule
-(:mod:`aura_nb.workshop.retry`)."""
+`Runner` is one workshop's state and machinery; `aura_nb.workshop.Workshop` holds one and
+passes it to the operations (`aura_nb.workshop.provisioning` takes it as its first argument).
+The bounded worker pool reports per attendee; actions are sent through the one
+read-before-you-resend rule (:mod:`aura_nb.workshop.retry`)."""
 
 from __future__ import annotations
 
@@ -52,17 +54,10 @@ def password_to_stderr(attendee: str, instance_id: str, password: str, stream: T
 
 
 class Runner:
-    """The state and machinery of one workshop; :class:`aura_nb.workshop.Workshop` is the facade.
+    """The state and machinery of one workshop, shared by its operations (not a base class:
+    :class:`aura_nb.workshop.Workshop` holds one and is the facade).
 
-    ``client`` sends everything (its pacing is the request budget shared by the worker threads);
-    ``concurrency`` bounds the worker threads and the instances watched at once while waiting;
-    ``poll_interval`` is the longest gap, in server seconds, between two status requests for an
-    instance being waited for (default 10); ``retry_delay`` is the pause, in server seconds, before
-    trying again after a busy answer or a failed read (doubling while reads fail);
-    ``max_attempts`` bounds the tries per action.
-    ``show_password(attendee, instance_id, password)`` is called for a password that neither the
-    vault nor a rescue file could take (the one documented exception to "no secret is shown";
-    default: :func:`password_to_stderr`).
+    Its arguments are `Workshop`'s (its docstring says what each means).
     """
 
     def __init__(
@@ -90,17 +85,13 @@ class Runner:
         else:
             path = Path(manifest_path)
             self.folder = path.parent
-        self._ignore_file = ignore
+        self.ignore_file = ignore
         self.manifest = Manifest.load(path, prefix, ignore) if path.exists() else Manifest(path, prefix, ignore)
         self.concurrency = max(1, int(concurrency))
         self.retry_delay = float(retry_delay)
         self.max_attempts = max(1, int(max_attempts))
         self.poll_interval = poll_interval
         self._sleep = sleep
-        self._lock = threading.Lock()
-
-    def __repr__(self) -> str:
-        return f"Workshop(prefix={self.prefix!r}, attendees={len(self.manifest)})"
 
     @property
     def handouts_folder(self) -> Path:
@@ -108,12 +99,12 @@ class Runner:
         return self.folder / "handouts"
 
     # ------------------------------------------------------------------ running work
-    def _emit(self, on_progress: ProgressCallback | None, event: WorkshopEvent) -> None:
+    def emit(self, on_progress: ProgressCallback | None, event: WorkshopEvent) -> None:
         log.info("workshop %s: %s", self.prefix, event.message)
         if on_progress is not None:
             on_progress(event)
 
-    def _parallel(
+    def parallel(
         self,
         items: Sequence[AttendeeRecord],
         work: Callable[[AttendeeRecord], WorkshopEvent],
@@ -146,13 +137,13 @@ class Runner:
             for done, future in enumerate(as_completed(futures), start=1):
                 event = replace(future.result(), done=done, total=len(items))
                 events.append(event)
-                self._emit(on_progress, event)
+                self.emit(on_progress, event)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
         return events
 
     # ------------------------------------------------------------------ the API's view
-    def _tenant(self, tenant: str | None) -> Any:
+    def tenant(self, tenant: str | None) -> Any:
         """The workshop's tenant: ``tenant`` (name or id), else the manifest's, else the default."""
         wanted = tenant or self.manifest.tenant_id or None
         try:
@@ -169,38 +160,38 @@ class Runner:
             )
         return found
 
-    def _tenant_id(self) -> str | None:
+    def tenant_id(self) -> str | None:
         return self.manifest.tenant_id or None
 
-    def _server_now(self) -> datetime:
+    def server_now(self) -> datetime:
         """The API's idea of "now" (its ``Date`` header), so ages are right against a simulator
         whose clock runs fast."""
         return self.client.server_time()
 
-    def _pause(self, server_seconds: float) -> None:
+    def pause(self, server_seconds: float) -> None:
         """Sleep ``server_seconds`` of the API's time (real seconds = that / the client's speed)."""
         self._sleep(server_seconds / self.client.speed)
 
-    def _wait_idle(self, instance_id: str, status: str | None, timeout: float) -> None:
+    def wait_idle(self, instance_id: str, status: str | None, timeout: float) -> None:
         """After a busy answer: wait for the operation in flight when its end state is known,
         else pause ``retry_delay`` seconds. A failing wait only pauses: the caller reads again."""
         target = SETTLES_TO.get(status or "")
         if target is None:
-            self._pause(self.retry_delay)
+            self.pause(self.retry_delay)
             return
         try:
             self.client.wait_for_instance(instance_id, status=target, timeout=timeout)
         except (ApiError, TransportError, InstanceWaitError):
-            self._pause(self.retry_delay)
+            self.pause(self.retry_delay)
 
-    def _act(self, send: Callable[[], T], taken_effect: Callable[[], Any], wait_idle: Callable[[], None],
+    def act(self, send: Callable[[], T], taken_effect: Callable[[], Any], wait_idle: Callable[[], None],
              busy: tuple[type[BaseException], ...] | None = None) -> Done[T]:
-        """:func:`send_until_taken` with this workshop's attempts and delays."""
+        """:func:`send_until_taken` with this workshop's attempts."""
         options: dict[str, Any] = {} if busy is None else {"busy": busy}
-        return send_until_taken(send, taken_effect=taken_effect, wait_idle=wait_idle, pause=self._pause,
-                                delay=self.retry_delay, attempts=self.max_attempts, **options)
+        return send_until_taken(send, taken_effect=taken_effect, wait_idle=wait_idle,
+                                attempts=self.max_attempts, **options)
 
-    def _wait_many(self, ids: list[str], target: str, timeout: float, records: dict[str, AttendeeRecord],
+    def wait_many(self, ids: list[str], target: str, timeout: float, records: dict[str, AttendeeRecord],
                    on_progress: ProgressCallback | None, started: dict[str, Any],
                    cancel: threading.Event | None = None) -> tuple[dict[str, Any], dict[str, Exception]]:
         """Wait until every instance in ``ids`` has ``target``; returns ``(ready, failures)``.
@@ -221,7 +212,7 @@ class Runner:
             if update.done and update.instance_id not in finished:
                 finished[update.instance_id] = update.status
                 kind = "ready" if update.status == target else "failed"
-                self._emit(on_progress, WorkshopEvent(
+                self.emit(on_progress, WorkshopEvent(
                     kind, record.attendee, update.instance_id, update.status or "",
                     f"{record.attendee}: {update.status}", len(finished), total))
             elif on_progress is not None:
@@ -254,7 +245,7 @@ class Runner:
                 return None
             return entry.username or "neo4j", entry.password
 
-        prepare_folder(self.folder, self._ignore_file)
+        prepare_folder(self.folder, self.ignore_file)
         result = write_handouts(self.handouts_folder, self.prefix, list(self.manifest), read_secret)
         for attendee, path in result.files.items():
             self.manifest.records[attendee].handout_path = str(path)

@@ -1,12 +1,14 @@
 """Fixtures for workshop tests: a client whose default tenant is the class's project, a home, a
-roster, the CLI's environment. The simulator is the shared ``sim`` (speed ``SPEED``, rate limit
+roster, a provisioned class, the CLI's environment. The simulator is the shared ``sim`` (speed ``SPEED``, rate limit
 125/min); the helpers are in `tests.helpers.workshop`."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.helpers.workshop import CLIENT_SETTINGS, TENANT
+from aura_nb.workshop import Workshop
+
+from tests.helpers.workshop import CLIENT_SETTINGS, SPEC, TENANT
 
 
 @pytest.fixture
@@ -35,6 +37,17 @@ def roster_file(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture
+def workshop(request, sim, workshop_client, roster_file):
+    """A class provisioned without waiting, its creations done (the clock advanced 200 s); its
+    prefix and size come from the test module's ``CLASS = (prefix, attendees)``."""
+    prefix, size = request.module.CLASS
+    ws = Workshop(workshop_client, prefix, retry_delay=0.05)
+    ws.provision(roster_file(size), SPEC, wait=False)
+    sim.advance(200)
+    return ws
 
 
 @pytest.fixture

@@ -15,12 +15,8 @@ from tests.helpers.simulator import prefixed, requests_made
 from tests.helpers.workshop import SPEC
 
 
-@pytest.fixture
-def workshop(sim, workshop_client, home, roster_file):
-    ws = Workshop(workshop_client, "wk", retry_delay=0.05)
-    ws.provision(roster_file(3), SPEC, wait=False)
-    sim.advance(200)  # creation done
-    return ws
+#: the class the ``workshop`` fixture (tests/workshop/conftest.py) provisions
+CLASS = ("wk", 3)
 
 
 def _states(widget):

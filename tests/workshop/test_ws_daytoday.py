@@ -8,15 +8,10 @@ from aura_nb import InstanceSpec
 from aura_nb.workshop import DELETED, Workshop
 
 from tests.helpers.simulator import prefixed, requests_made
-from tests.helpers.workshop import SPEC
 
 
-@pytest.fixture
-def workshop(sim, workshop_client, home, roster_file):
-    ws = Workshop(workshop_client, "day", retry_delay=0.05)
-    ws.provision(roster_file(6), SPEC, wait=False)
-    sim.advance(200)  # creation done
-    return ws
+#: the class the ``workshop`` fixture (tests/workshop/conftest.py) provisions
+CLASS = ("day", 6)
 
 
 def _stray(client, name):

@@ -184,3 +184,35 @@ def test_class_of_30_under_random_faults_and_a_lost_create_finishes_every_step_i
         sim.advance(30)
         assert prefixed(sim, "rel") == []
         print("\n" + "; ".join(figures))
+
+
+def test_one_status_read_sends_at_most_one_plus_max_retries_gets_and_no_action(sim, workshop_client, home,
+                                                                               roster_file):
+    """Issue 21, item 3: transient failures are retried by the transport alone; the workshop reads
+    once (it used to read up to 6 times, 30 GETs), and sends no pause it could not check."""
+    workshop = Workshop(workshop_client, "rd", retry_delay=0.05)
+    workshop.provision(roster_file(1), SPEC, wait=False, handouts=False)
+    sim.advance(200)
+    (record,) = workshop.manifest
+    before = requests_made(sim)["GET /v1/instances/{instanceId}"]
+    sim.set_faults(script=[{"method": "GET", "path": f"/v1/instances/{record.instance_id}", "action": "status",
+                            "status": 503, "times": 1000}])
+    report = workshop.pause_all(wait=False)
+    sim.set_faults(script=[])
+    assert list(report.failed) == [record.attendee], report.lines()
+    reads = requests_made(sim)["GET /v1/instances/{instanceId}"] - before
+    assert reads == 1 + workshop_client.transport.max_retries == 5
+    assert "POST /v1/instances/{instanceId}/pause" not in requests_made(sim)
+
+
+def test_a_lost_create_whose_listings_stay_down_is_checked_by_one_read_each_in_the_core_and_the_workshop(
+        make_client, env, roster_file):
+    sim = env
+    client = make_client(sim, **CLIENT_SETTINGS)
+    lose_create_after_first_listing(client, sim, listing_failures=1000)
+    code, out, err = cli("provision", "--prefix", "few", "--roster", str(roster_file(1)), "--no-wait", client=client)
+    assert code == EXIT_UNKNOWN, out + err
+    per_read = 1 + client.transport.max_retries
+    # the adoption listing, the core's own check of a lost create, the workshop's one read (was 6 reads)
+    assert requests_made(sim)["GET /v1/instances"] == 1 + per_read + per_read
+    assert requests_made(sim)["POST /v1/instances"] == 1

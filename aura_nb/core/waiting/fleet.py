@@ -86,14 +86,22 @@ class Fleet:
     4. Polls go out earliest due first (ties: the oldest), at most ``concurrency`` at a time and
        never faster than the client's pacing. Intervals are ``JITTER_SAFETY`` times the promised
        one, to absorb timing noise.
+    5. ``promised_since`` (the server time the wait began, given when the caller named the
+       interval, as ``AURA_POLL_INTERVAL`` does): as a single wait does, the wait never stays
+       silent longer than one interval, however long history or ``expected_duration`` says the
+       operations take: when rules 1-4 would send nothing for longer, the instance they would
+       poll next (if any may be polled) is polled one interval after the last answer. Each
+       answer also tells the server's clock anew.
     """
 
     def __init__(self, tracked: Iterable[Tracked], interval: float,
                  expected_duration: float | None = None, goal: str = "each",
-                 concurrency: int = 4) -> None:
+                 concurrency: int = 4, promised_since: float | None = None) -> None:
         if goal not in ("each", "all"):
             raise ValueError("goal must be 'each' or 'all'")
         self.goal = goal
+        #: rule 5: server time of the last answer (at first, of the start); ``None``: no promise
+        self.heard = promised_since
         self.concurrency = max(1, int(concurrency))
         self.pending: dict[str, Tracked] = {t.id: t for t in tracked}
         # Aim a little under the promised interval: the Date header has whole seconds and a poll
@@ -155,11 +163,18 @@ class Fleet:
                     item.start if item.start is not None else now, item.id)
             if best is None or rank < best:
                 best, chosen = rank, item
-        return None if chosen is None else (chosen, best[0])  # type: ignore[index]
+        if chosen is None:
+            return None
+        due = best[0]  # type: ignore[index]
+        if self.heard is not None and due != float("inf"):  # rule 5
+            due = min(due, self.heard + self.interval)
+        return chosen, due
 
     def observe(self, item: Tracked, now: float, status: str | None, ready: bool) -> None:
         """Record an answer (``status`` ``None``: the poll failed) for ``item`` at ``now``."""
         item.in_flight = False
+        if self.heard is not None:
+            self.heard = max(self.heard, now)
         item.polls += 1
         item.last_poll = now
         item.status = status
@@ -259,9 +274,11 @@ def wait_for_instances(
     replaces scouting. By default it comes from how long this kind of operation took before for
     this API (``durations``, default `DurationStore` of the client's base URL), when all the
     instances are in the same kind of operation and it was seen before; what this wait sees is
-    added to that history. ``poll_interval`` (real seconds; default
-    10 server seconds): with ``goal="each"`` every instance is reported at most this long after
-    it turned ready, provided it did not turn ready faster than every instance seen before it;
+    added to that history. ``poll_interval`` (real seconds; default 10 server seconds;
+    `AuraClient.wait_for_instances` passes the client's ``poll_interval``, i.e.
+    ``AURA_POLL_INTERVAL``, when none is named); once named, the wait is never silent longer
+    than that, as a single wait is not (`Fleet` rule 5). With ``goal="each"`` every instance is
+    reported at most this long after it turned ready, provided it did not turn ready faster than every instance seen before it;
     with ``goal="all"`` only the last one is, and far fewer requests are spent (provisioning a
     class). ``concurrency``: status requests in flight at once (and, with ``goal="all"``,
     instances watched at once). Choose an interval of at least ``len(ids) * 60 / rate_limit``
@@ -286,7 +303,8 @@ def wait_for_instances(
         learned = expectation(store.durations(kind))
         # expected_duration is "shortest expected"; Fleet takes one interval off it
         expected_duration = None if learned is None else learned[0] + interval
-    fleet = Fleet(tracked, interval, expected_duration, goal, concurrency)
+    fleet = Fleet(tracked, interval, expected_duration, goal, concurrency,
+                  promised_since=None if poll_interval is None else client.server_now())
     results: dict[str, Any] = {}
     failures: dict[str, InstanceWaitError] = {}
     pause = Pause(cancel, sleep, "", status, results)
