@@ -12,7 +12,7 @@ import ipywidgets as widgets
 
 from aura_nb.core import config
 from aura_nb.core.client import AuraClient
-from aura_nb.core.credentials import is_simulator_url, save_env
+from aura_nb.core.credentials import mode_for, save_env
 from aura_nb.core.display import duration_text
 from aura_nb.core.errors import AuthenticationFailed
 from aura_nb.session import embedded_client
@@ -230,8 +230,8 @@ class CredentialsForm(Form):
     def _repr_fields(self) -> list[tuple[str, Any]]:
         mode = getattr(self._client_obj, "mode", None)
         if mode is None:
-            simulated = self.simulator_checkbox.value or is_simulator_url(self.base_url_field.value.strip())
-            mode = "simulator" if simulated else "real"
+            simulated = self.simulator_checkbox.value
+            mode = "simulator" if simulated else mode_for(self.base_url_field.value.strip())
         return [("mode", mode), ("state", self._state)]
 
 
