@@ -14,7 +14,7 @@ from IPython.core.error import StdinNotImplementedError, UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 
 from aura_nb.core import config
-from aura_nb.core.errors import AuraError, VaultWriteFailed
+from aura_nb.core.errors import AuraError, VaultWriteFailed, error_line
 from aura_nb.core.lifecycle import ACTIONS, RUNNING
 from .commands import COMMANDS, SPEC_FLAGS, HelpShown, split_line
 from .completion import complete_line
@@ -86,7 +86,7 @@ class AuraMagics(Magics):
             with self._budget():
                 return handler(args)
         except AuraError as exc:
-            raise UsageError(f"{type(exc).__name__}: {exc}") from None
+            raise UsageError(error_line(exc, named=True)) from None
 
     # -- helpers -----------------------------------------------------------------------------
     def _remember(self, items: Iterable[Any]) -> None:

@@ -21,6 +21,10 @@ asks `aura_nb.core.lifecycle` (``RUNNING``, ``is_transitional``, ``ACTIONS``...)
 **Constants.** A rule's constant is assigned only in its home module (`HOMES`), and the name
 length is written only as `rules.NAME_MAX`: no other module assigns the number to a name about
 names, or writes it into a "1-30 characters" text.
+
+**Masks.** A secret is shown as `display.MASKED` or `display.REDACTED` (or through `display.mask`,
+`history.redact`): no other module writes a mask of its own into a string (``"<secret>"``,
+``"***"``, bullets), docstrings aside.
 """
 
 from __future__ import annotations
@@ -56,7 +60,11 @@ HOMES = {
     "SETTLES_TO": "core/lifecycle.py",
     "SETTLED": "core/lifecycle.py",
     "STATUSES": "core/lifecycle.py",
+    "MASKED": "core/display.py",
+    "REDACTED": "core/display.py",
 }
+#: Text that is a mask for a secret, whatever the module meant by it.
+MASK_LIKE = ("<redacted>", "<secret>", "<hidden>", "<masked>", "***", "\u2022\u2022")
 
 
 def _modules() -> list[tuple[str, ast.Module]]:
@@ -174,19 +182,45 @@ def test_the_name_length_and_status_sets_have_no_second_definition():
                         "core/lifecycle.py for statuses:\n" + "\n".join(copies))
 
 
-@pytest.mark.parametrize("source, expected", [
-    ("MAX_NAME_LENGTH = 30", 1),
-    ("help = 'name (1-30 characters)'", 1),
-    ("placeholder = f'1-{NAME_MAX} characters'", 0),
-    ("BUSY = {'creating', 'pausing'}", 1),
-    ("timeout = 30", 0),
-])
-def test_second_definitions_are_recognised(source, expected):
-    assert len(_name_length_copies("example.py", ast.parse(source))) == expected
-
 
 def test_known_exceptions_are_still_needed():
     """An entry of `NOT_YET_MOVED` for a module that no longer spells a status must go."""
     modules = dict(_modules())
     stale = [m for m in NOT_YET_MOVED if m not in modules or not status_literals(m, modules[m])]
     assert not stale, f"remove from NOT_YET_MOVED: {stale}"
+
+
+def _docstrings(tree: ast.Module) -> set[int]:
+    return {id(node.value) for node in ast.walk(tree)
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)}
+
+
+def mask_literals(module: str, tree: ast.Module) -> list[str]:
+    """``"module:line: text"`` for each string (docstrings aside) that writes a mask itself."""
+    skip = _docstrings(tree)
+    return [f"{module}:{node.lineno}: {node.value!r}" for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and id(node) not in skip and any(m in node.value for m in MASK_LIKE)]
+
+
+def test_secrets_are_masked_only_with_the_display_modules_masks():
+    found = [hit for module, tree in _modules() if module != "core/display.py"
+             and not module.startswith("simulator/") for hit in mask_literals(module, tree)]
+    assert not found, ("use aura_nb.core.display's MASKED/REDACTED (mask(), history.redact()) "
+                       "instead of a mask of one's own:\n" + "\n".join(found))
+
+
+@pytest.mark.parametrize("scan, source, expected", [
+    ("copies", "MAX_NAME_LENGTH = 30", 1),
+    ("copies", "help = 'name (1-30 characters)'", 1),
+    ("copies", "placeholder = f'1-{NAME_MAX} characters'", 0),
+    ("copies", "BUSY = {'creating', 'pausing'}", 1),
+    ("copies", "timeout = 30", 0),
+    ("masks", "why = why.replace(secret, '<secret>')", 1),
+    ("masks", "line = f'Bearer <redacted>'", 1),
+    ("masks", "line = f'Bearer {REDACTED}'", 0),
+    ("masks", "def f():\n    \"\"\"Shown as ``<redacted>``.\"\"\"", 0),
+])
+def test_second_definitions_and_masks_are_recognised(scan, source, expected):
+    scanner = _name_length_copies if scan == "copies" else mask_literals
+    assert len(scanner("example.py", ast.parse(source))) == expected
