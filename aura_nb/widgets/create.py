@@ -9,7 +9,7 @@ from typing import Any, Mapping
 
 import ipywidgets as widgets
 
-from aura_nb.core.display import mask
+from aura_nb.core.display import MASKED
 from aura_nb.core.errors import InvalidInstanceSpec, VaultWriteFailed
 from aura_nb.core.rules import (  # TYPE_ORDER, type_rank: still importable from here
     CHOICE_FIELDS, NAME_MAX, TYPE_ORDER, InstanceSpec, allowed_choices,  # noqa: F401
@@ -25,7 +25,7 @@ _LABELS = {
     "memory": "Memory",
     "version": "Version",
 }
-MASK = mask("x")
+MASK = MASKED  # what the password line shows instead of the password
 _READY_LINE = "Pick a name and a configuration, then click Create."
 
 
