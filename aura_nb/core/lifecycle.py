@@ -21,8 +21,6 @@ __all__ = [
     "RUNNING",
     "PAUSED",
     "PAUSING",
-    "RESUMING",
-    "CREATING",
     "DESTROYING",
     "STATUSES",
     "SETTLES_TO",
@@ -39,8 +37,6 @@ __all__ = [
 RUNNING = "running"
 PAUSED = "paused"
 PAUSING = "pausing"
-RESUMING = "resuming"
-CREATING = "creating"
 DESTROYING = "destroying"
 
 #: Where each transitional status leads when nobody acts (``None``: the instance is gone, 404).

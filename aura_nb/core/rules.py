@@ -2,10 +2,11 @@
 
 One home each: the cascade order of the choice fields (`CHOICE_FIELDS`), what a tenant offers
 given the choices above, in the order defaults are taken from (`allowed_choices`; ``paid_first``
-puts paid instance types first, `TYPE_ORDER`), the default choice (`default_choice`), checking a
-spec against it (`check_spec`), completing one (`complete_spec`), the instance name rule (`check_instance_name`), the form of
-each kind of id (`check_id`) and sizes like ``8GB`` (`parse_size`). Pure: nothing here sends a
-request. `aura_nb.core.models` re-exports these names, their home before.
+puts paid instance types first, `TYPE_ORDER`), the one choice policy (`default_choice`), checking
+a spec against it (`check_spec`), completing one (`complete_spec`), the instance name rule
+(`check_instance_name`, `NAME_MAX`), the form of each kind of id (`check_id`) and sizes like
+``8GB`` (`parse_size`). Pure: nothing here sends a request. `aura_nb.core.models` re-exports
+these names, their home before.
 """
 
 from __future__ import annotations
