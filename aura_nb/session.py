@@ -140,8 +140,7 @@ def _client_for(credentials: ClientCredentials, overrides: dict[str, Any], note:
                 ) -> AuraClient:
     """The client for resolved credentials; a simulator's speed is asked from it unless given
     (in real mode a simulator is not asked anything: speed 1)."""
-    if credentials.mode == "simulator" and "speed" not in overrides \
-            and config.nb_mode() != "real":
+    if credentials.mode == "simulator" and "speed" not in overrides:
         overrides["speed"] = _simulator_speed(normalize_base_url(credentials.base_url))
     if note:
         overrides.setdefault("note", note)

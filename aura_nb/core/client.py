@@ -150,7 +150,7 @@ class AuraClient:
         self.base_url = self.credentials.base_url
         self.api_url = self.base_url + "/v1"
         #: "simulator" or "real"; AURA_NB_MODE=real makes a simulator's URL count as real too.
-        self.mode = "real" if config.nb_mode() == "real" else self.credentials.mode
+        self.mode = self.credentials.mode
         #: Plain http to a host beyond loopback (a room's shared simulator, AURA_ALLOW_HTTP=1).
         self.insecure = self.base_url.startswith("http://") and not is_loopback_url(self.base_url)
         if self.insecure:

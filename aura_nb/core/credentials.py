@@ -26,6 +26,7 @@ __all__ = [
     "normalize_base_url",
     "is_loopback_url",
     "is_simulator_url",
+    "mode_for",
     "SOURCES",
 ]
 
@@ -56,6 +57,16 @@ def is_simulator_url(url: str) -> bool:
     """True for a simulator's URL: a loopback host, or any plain ``http://`` URL (the real API is
     https only; `normalize_base_url` accepts http beyond loopback only with AURA_ALLOW_HTTP=1)."""
     return is_loopback_url(url) or urlsplit(url.strip()).scheme == "http"
+
+
+def mode_for(base_url: str) -> str:
+    """The one reading of the mode for an API at ``base_url``: ``"real"`` when
+    ``AURA_NB_MODE=real`` (read now, each call) or the URL is not a simulator's, else
+    ``"simulator"``. The client, its transport, `aura_nb.connect` and the forms all ask here.
+    Raises `ConfigurationError` for a bad ``AURA_NB_MODE``."""
+    if config.nb_mode() == "real" or not is_simulator_url(base_url):
+        return "real"
+    return "simulator"
 
 
 def normalize_base_url(url: str) -> str:
@@ -105,9 +116,9 @@ class ClientCredentials:
 
     @property
     def mode(self) -> str:
-        """``"simulator"`` when the base URL is a loopback address or plain http (the real API
-        is https only), else ``"real"``."""
-        return "simulator" if is_simulator_url(self.base_url) else "real"
+        """`mode_for` the base URL: ``"simulator"`` for a loopback address or plain http (the
+        real API is https only) unless ``AURA_NB_MODE=real``, else ``"real"``."""
+        return mode_for(self.base_url)
 
     @property
     def source_text(self) -> str:

@@ -1,4 +1,4 @@
-"""Notebook display helpers: HTML tables for models, the one mask for secrets, durations.
+"""Notebook display helpers: HTML tables for models, the masks for secrets, durations.
 
 Every value that may come from the server goes through ``html.escape``. Nothing here imports
 IPython or ipywidgets: Jupyter picks up ``_repr_html_`` by itself.
@@ -10,10 +10,14 @@ import dataclasses
 import html
 from typing import Any, Iterable, Sequence
 
-__all__ = ["MASKED", "mask", "duration_text", "table", "record", "ModelList", "fields_of"]
+__all__ = ["MASKED", "REDACTED", "mask", "duration_text", "table", "record", "ModelList", "fields_of"]
 
-#: What every secret (client secret, access token, instance password) is shown as, everywhere.
+#: What every secret (client secret, access token, instance password) is shown as to a person:
+#: in a form, a repr, a model's table (`mask`).
 MASKED = "••••••••"
+#: What a secret is replaced by in a recorded exchange (JSON bodies, headers, ``curl``) or in a
+#: quoted text: a word, so the JSON and the command stay readable (`aura_nb.core.history.redact`).
+REDACTED = "<redacted>"
 
 
 def mask(value: str | None) -> str:

@@ -42,6 +42,7 @@ __all__ = [
     "VaultUnwritable",
     "VaultWriteFailed",
     "error_for",
+    "error_line",
     "parse_error_body",
     "looks_like_html",
     "html_page_message",
@@ -58,6 +59,22 @@ def _one_line(text: str, limit: int = _MAX_TEXT) -> str:
 
 class AuraError(Exception):
     """Base class of every error aura_nb raises on purpose; catch it to catch them all."""
+
+
+def error_line(exc: BaseException, *, named: bool = False, limit: int | None = None) -> str:
+    """The one way an exception is shown as one line (forms, magics, the notebook layer): its
+    message with whitespace collapsed; a kit error's message is written to be that line, without
+    headers or secrets. Any other exception is marked as unexpected
+    (``Unexpected KeyError: 'x'``); ``named`` puts a kit error's class first too
+    (``NotFound: 404 ...``), as the magics and the notebooks show it. ``limit`` cuts a longer
+    line with an ellipsis."""
+    name = type(exc).__name__
+    text = " ".join(str(exc).split())
+    if not isinstance(exc, AuraError):
+        text = f"Unexpected {name}: {text}" if text else f"Unexpected {name}"
+    elif named:
+        text = f"{name}: {text}" if text else name
+    return _one_line(text or name, limit) if limit else text or name
 
     def __init__(self, message: str = "") -> None:
         super().__init__(_one_line(message, limit=2000))

@@ -4,6 +4,10 @@
 response, ``exchange.as_curl()`` an equivalent ``curl`` command that uses ``$AURA_TOKEN``,
 ``$AURA_CLIENT_ID`` and ``$AURA_CLIENT_SECRET`` instead of the real values. Redaction happens when
 an exchange is recorded, so the secret values are never stored here at all.
+
+This is also the one renderer of an exchange (`exchange_lines`, `pre_html`, `folded_html`), in
+three forms: ``full`` (``print(exchange)``), ``cell`` (what the notebook layer shows under a
+cell) and ``brief`` (``%aura http``).
 """
 
 from __future__ import annotations
@@ -14,12 +18,14 @@ import shlex
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping
-from urllib.parse import parse_qsl
+from typing import Any, Iterable, Iterator, Mapping
+from urllib.parse import parse_qsl, urlsplit
 
-__all__ = ["Exchange", "History", "redact", "REDACTED", "SECRET_KEYS"]
+from .display import REDACTED  # the masks live in display; history.REDACTED stays importable
 
-REDACTED = "<redacted>"
+__all__ = ["Exchange", "History", "redact", "REDACTED", "SECRET_KEYS", "SHOWN_HEADERS",
+           "exchange_lines", "pre_html", "folded_html"]
+
 SECRET_KEYS = frozenset({"password", "access_token", "client_secret", "refresh_token",
                          "id_token", "token", "secret"})
 REQUEST_HEADERS = ("Authorization", "Content-Type", "Accept")
@@ -119,23 +125,154 @@ class Exchange:
         return " ".join(parts)
 
     def __str__(self) -> str:
-        lines = [f"{self.method} {self.url}"]
-        lines += [f"{k}: {v}" for k, v in self.request_headers.items()]
-        if self.request_body is not None:
-            lines.append(json.dumps(self.request_body, indent=2, ensure_ascii=False))
-        status = self.status if self.status is not None else f"no answer ({self.error})"
-        lines.append(f"-> {status} in {self.elapsed * 1000:.0f} ms")
-        lines += [f"{k}: {v}" for k, v in self.response_headers.items()]
-        if self.response_body is not None:
-            lines.append(json.dumps(self.response_body, indent=2, ensure_ascii=False))
-        return "\n".join(lines)
+        return "\n".join(exchange_lines(self, "full"))
 
     def __repr__(self) -> str:
         status = self.status if self.status is not None else "no answer"
-        return f"<Exchange {self.method} {self.url} -> {status} ({self.elapsed * 1000:.0f} ms)>"
+        return f"<Exchange {self.method} {self.url} -> {status} ({_ms(self)})>"
 
     def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(str(self))}</pre>"
+        return pre_html(str(self))
+
+
+# --- the one renderer of an exchange ----------------------------------------------------------
+
+#: Response headers worth a learner's attention, in the order the ``cell`` form shows them.
+SHOWN_HEADERS = ("Content-Type", "X-Request-Id", "Retry-After")
+_MAX_BODY_LINES = 20  # a tenant's configurations run to hundreds of lines; the rest is elided
+_WIDTH = 170  # JSON objects and arrays up to this width stay on one line
+_SHORT = 160  # the ``brief`` form's bodies are cut to one line of this many characters
+
+
+def _ms(exchange: Exchange) -> str:
+    return f"{exchange.elapsed * 1000:.0f} ms"
+
+
+def _answer(exchange: Exchange) -> str:
+    """``200``, or ``no answer (why)``."""
+    return str(exchange.status) if exchange.status is not None else f"no answer ({exchange.error})"
+
+
+def path_of(exchange: Exchange) -> str:
+    """The request's path and query, without the base URL."""
+    parts = urlsplit(exchange.url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _compact(value: Any, indent: str = "") -> list[str]:
+    """JSON lines where every object or array that fits in `_WIDTH` characters stays on one."""
+    flat = json.dumps(value, ensure_ascii=False)
+    if len(indent) + len(flat) <= _WIDTH or not isinstance(value, (dict, list)) or not value:
+        return [indent + flat]
+    inner = indent + "  "
+    if isinstance(value, dict):
+        parts = []
+        for key, item in value.items():
+            lines = _compact(item, inner)
+            lines[0] = f"{inner}{json.dumps(key, ensure_ascii=False)}: {lines[0].lstrip()}"
+            parts.append(lines)
+        opening, closing = "{", "}"
+    else:
+        parts = [_compact(item, inner) for item in value]
+        opening, closing = "[", "]"
+    out = [indent + opening]
+    for index, lines in enumerate(parts):
+        if index < len(parts) - 1:
+            lines[-1] += ","
+        out += lines
+    return out + [indent + closing]
+
+
+def _body_lines(body: Any) -> list[str]:
+    """A JSON body as indented lines, cut after `_MAX_BODY_LINES` with a line saying how many
+    more there were (the body is the same on every run, so that number is too)."""
+    lines = _compact(body) if not isinstance(body, str) else body.splitlines()
+    if len(lines) > _MAX_BODY_LINES:
+        lines = lines[:_MAX_BODY_LINES] + [f"… {len(lines) - _MAX_BODY_LINES} more lines"]
+    return lines
+
+
+def _short(body: Any) -> str:
+    """A body on one line, cut to `_SHORT` characters."""
+    text = json.dumps(body, ensure_ascii=False) if not isinstance(body, str) else body
+    text = " ".join(text.split())
+    return text if len(text) <= _SHORT else text[: _SHORT - 1] + "…"
+
+
+def _full(exchange: Exchange) -> list[str]:
+    lines = [f"{exchange.method} {exchange.url}"]
+    lines += [f"{k}: {v}" for k, v in exchange.request_headers.items()]
+    if exchange.request_body is not None:
+        lines.append(json.dumps(exchange.request_body, indent=2, ensure_ascii=False))
+    lines.append(f"-> {_answer(exchange)} in {_ms(exchange)}")
+    lines += [f"{k}: {v}" for k, v in exchange.response_headers.items()]
+    if exchange.response_body is not None:
+        lines.append(json.dumps(exchange.response_body, indent=2, ensure_ascii=False))
+    return lines
+
+
+def _cell(exchange: Exchange) -> list[str]:
+    lines = [f"{exchange.method} {path_of(exchange)} -> {_answer(exchange)}"]
+    if exchange.request_body is not None:
+        form = "x-www-form-urlencoded" in exchange.request_headers.get("Content-Type", "")
+        if form and isinstance(exchange.request_body, dict):  # the token request: a form, not JSON
+            lines.append("  request body (form): "
+                         + "&".join(f"{k}={v}" for k, v in exchange.request_body.items()))
+        else:
+            lines.append("  request body:")
+            lines += ["    " + line for line in _body_lines(exchange.request_body)]
+    lines += [f"  {name}: {exchange.response_headers[name]}" for name in SHOWN_HEADERS
+              if name in exchange.response_headers]
+    if exchange.response_body is not None:
+        lines.append("  response body:")
+        lines += ["    " + line for line in _body_lines(exchange.response_body)]
+    return lines
+
+
+def _brief(exchange: Exchange) -> list[str]:
+    request_id = f" [request id {exchange.request_id}]" if exchange.request_id else ""
+    lines = [f"{exchange.method} {exchange.url} -> {_answer(exchange)} in {_ms(exchange)}"
+             f"{request_id}"]
+    if exchange.request_body is not None:
+        lines.append(f"  sent:     {_short(exchange.request_body)}")
+    if exchange.response_body is not None:
+        lines.append(f"  received: {_short(exchange.response_body)}")
+    lines.append(f"  {exchange.as_curl()}")
+    return lines
+
+
+_FORMS = {"full": _full, "cell": _cell, "brief": _brief}
+
+
+def exchange_lines(exchange: Exchange, form: str = "full") -> list[str]:
+    """An exchange as lines of plain text (secrets were redacted when it was recorded), the
+    first line naming the request and its answer:
+
+    * ``full``: the URL, every recorded header, the bodies as indented JSON, the time taken;
+    * ``cell``: the path (the base URL is in ``client.describe()``), the request body, the
+      `SHOWN_HEADERS` of the answer, the response body; bodies compact, cut after 20 lines;
+    * ``brief``: the URL, time and request id, each body on one short line, then `as_curl`.
+
+    Raises ``ValueError`` for another form."""
+    try:
+        render = _FORMS[form]
+    except KeyError:
+        raise ValueError(f"unknown form {form!r}; one of {', '.join(_FORMS)}") from None
+    return render(exchange)
+
+
+def pre_html(text: str) -> str:
+    """Plain text as escaped, preformatted HTML."""
+    return f"<pre>{html.escape(text)}</pre>"
+
+
+def folded_html(title: str, blocks: Iterable[list[str]]) -> str:
+    """Exchanges in HTML, each folded in a ``<details>`` block: its first line the summary, the
+    rest unfolded on a click. ``blocks`` are `exchange_lines` (or lines like them)."""
+    folded = "".join(f"<details><summary><code>{html.escape(lines[0])}</code></summary>"
+                     f"{pre_html(chr(10).join(lines[1:]))}</details>" for lines in blocks)
+    return (f'<div class="aura-nb-exchanges"><small>{html.escape(title.rstrip(":"))} (click one '
+            f"to unfold)</small>{folded}</div>")
 
 
 class History:
@@ -184,6 +321,6 @@ class History:
         rows = "".join(
             f"<tr><td>{html.escape(e.method)}</td><td>{html.escape(e.url)}</td>"
             f"<td>{html.escape(str(e.status if e.status is not None else e.error))}</td>"
-            f"<td>{e.elapsed * 1000:.0f} ms</td></tr>" for e in self._snapshot())
+            f"<td>{_ms(e)}</td></tr>" for e in self._snapshot())
         return ('<table class="aura-nb"><thead><tr><th>method</th><th>URL</th><th>status</th>'
                 f"<th>time</th></tr></thead><tbody>{rows}</tbody></table>")

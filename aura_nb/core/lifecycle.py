@@ -5,7 +5,9 @@ Statuses are the API's (`/work/shared/reference/aura-api.md`, section 6). "Gone"
 module writes that as ``None`` everywhere (`SETTLES_TO["destroying"]`, `can_reach(None, ...)`,
 `action_taken_effect("delete", None)`).
 
-This is the one home of these rules: waiting, the workshop and the tutorial helpers ask here.
+This is the one home of these rules and of the status names: waiting, the workshop, the tutorial
+helpers and the front-ends ask here (`RUNNING`, `is_transitional`...) and never spell a status
+themselves, except as the goal of a wait (``status="running"``); a test keeps it so.
 """
 
 from __future__ import annotations
@@ -16,14 +18,26 @@ from dataclasses import dataclass
 from typing import Callable
 
 __all__ = [
+    "RUNNING",
+    "PAUSED",
+    "PAUSING",
+    "DESTROYING",
+    "STATUSES",
     "SETTLES_TO",
     "SETTLED",
     "ACTIONS",
     "Action",
     "ActionLog",
     "can_reach",
+    "is_transitional",
     "action_taken_effect",
 ]
+
+#: The statuses other modules name (the rest are only in the tables below).
+RUNNING = "running"
+PAUSED = "paused"
+PAUSING = "pausing"
+DESTROYING = "destroying"
 
 #: Where each transitional status leads when nobody acts (``None``: the instance is gone, 404).
 SETTLES_TO: dict[str, str | None] = {
@@ -39,6 +53,8 @@ SETTLES_TO: dict[str, str | None] = {
 }
 #: Statuses that stay as they are until someone acts (Aura's own ``suspended`` included).
 SETTLED = frozenset({"running", "paused", "suspended", "loading failed"})
+#: Every instance status the API documents.
+STATUSES = SETTLED | frozenset(SETTLES_TO)
 
 
 @dataclass(frozen=True)
@@ -81,6 +97,12 @@ def can_reach(status: str | None, target: str | None) -> bool:
             return True
         seen.add(current)
         current = SETTLES_TO[current]
+
+
+def is_transitional(status: str | None) -> bool:
+    """True for a status that settles by itself (``creating``, ``pausing``, ``destroying``...):
+    other lifecycle calls answer 409 until it has. ``None`` (gone) and unknown statuses: False."""
+    return status in SETTLES_TO
 
 
 def action_taken_effect(action: str, status: str | None) -> bool:

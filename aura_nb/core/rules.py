@@ -1,10 +1,12 @@
 """What a create may ask for: `InstanceSpec` and the rules it is checked and completed by.
 
 One home each: the cascade order of the choice fields (`CHOICE_FIELDS`), what a tenant offers
-given the choices above (`allowed_choices`), checking a spec against it (`check_spec`),
-completing one (`complete_spec`), the instance name rule (`check_instance_name`), the form of
-each kind of id (`check_id`) and sizes like ``8GB`` (`parse_size`). Pure: nothing here sends a
-request. `aura_nb.core.models` re-exports these names, their home before.
+given the choices above, in the order defaults are taken from (`allowed_choices`; ``paid_first``
+puts paid instance types first, `TYPE_ORDER`), the one choice policy (`default_choice`), checking
+a spec against it (`check_spec`), completing one (`complete_spec`), the instance name rule
+(`check_instance_name`, `NAME_MAX`), the form of each kind of id (`check_id`) and sizes like
+``8GB`` (`parse_size`). Pure: nothing here sends a request. `aura_nb.core.models` re-exports
+these names, their home before.
 """
 
 from __future__ import annotations
@@ -25,7 +27,10 @@ __all__ = [
     "InstanceSpec",
     "CHOICE_FIELDS",
     "NAME_MAX",
+    "TYPE_ORDER",
     "allowed_choices",
+    "default_choice",
+    "type_rank",
     "check_spec",
     "check_instance_name",
     "check_id",
@@ -121,6 +126,31 @@ class InstanceSpec:
 CHOICE_FIELDS = ("type", "cloud_provider", "region", "memory", "version")
 #: The longest instance name the API accepts.
 NAME_MAX = 30
+#: The order ``paid_first`` offers instance types in, so the default is the most useful one:
+#: databases before data science, the smaller paid tier first. ``free-db`` comes last (still
+#: offered) because an account may have only one, so a learner's second create would fail.
+#: Types not listed here go after the listed paid ones, in the tenant's order.
+TYPE_ORDER = ("professional-db", "business-critical", "enterprise-db", "professional-ds",
+              "enterprise-ds")
+
+
+def type_rank(instance_type: str) -> tuple[int, int]:
+    """Sort key for instance types: `TYPE_ORDER` first, unknown paid types next, ``free-db`` last."""
+    if instance_type == "free-db":
+        return (2, 0)
+    if instance_type in TYPE_ORDER:
+        return (0, TYPE_ORDER.index(instance_type))
+    return (1, 0)
+
+
+def default_choice(offered: Iterable[str], preferred: str | None = None) -> str | None:
+    """The one choice policy: ``preferred`` when it is offered, else the first value offered
+    (`allowed_choices` orders them: memory smallest first, types by `type_rank` when
+    ``paid_first``), else ``None`` when nothing is."""
+    offered = tuple(offered)
+    if preferred is not None and preferred in offered:
+        return preferred
+    return offered[0] if offered else None
 
 
 def check_instance_name(name: Any) -> str:
@@ -151,10 +181,12 @@ def _not_offered(tenant: Tenant, key: str, value: Any, offered: tuple[str, ...],
         f"choose one of: {', '.join(offered) or '(none)'}", field=key, choices=offered)
 
 
-def _ordered(values: Iterable[str | None], key: str) -> tuple[str, ...]:
+def _ordered(values: Iterable[str | None], key: str, paid_first: bool) -> tuple[str, ...]:
     seen = list(dict.fromkeys(v for v in values if v))
     if key in ("memory", "storage"):
         seen.sort(key=memory_gb)
+    elif key == "type" and paid_first:
+        seen.sort(key=type_rank)
     return tuple(seen)
 
 
@@ -164,16 +196,19 @@ def allowed_choices(
     cloud_provider: str | None = None,
     region: str | None = None,
     memory: str | None = None,
+    *,
+    paid_first: bool = False,
 ) -> dict[str, tuple[str, ...]]:
     """For each of ``type, cloud_provider, region, memory, version`` (and ``storage``), the values
-    the tenant offers given the choices already made above it in that order.
+    the tenant offers given the choices already made above it in that order: memory and storage
+    smallest first, types in the tenant's order or, with ``paid_first``, by `type_rank`.
 
     A choice that is not offered leaves the fields below it empty. Pure: sends no request."""
     chosen = {"type": type, "cloud_provider": cloud_provider, "region": region, "memory": memory}
     remaining = list(tenant.instance_configurations)
     result: dict[str, tuple[str, ...]] = {}
     for key in (*CHOICE_FIELDS, "storage"):
-        result[key] = _ordered((getattr(c, key) for c in remaining), key)
+        result[key] = _ordered((getattr(c, key) for c in remaining), key, paid_first)
         value = chosen.get(key)
         if value is not None:
             remaining = [c for c in remaining if getattr(c, key) == value]
@@ -209,13 +244,14 @@ _SPEC_EXTRAS = ("storage", "source_instance_id", "source_snapshot_id")
 
 
 def complete_spec(tenant: Tenant, name: str, preferred: Mapping[str, str | None] | None = None,
-                  **fixed: str | None) -> InstanceSpec:
+                  *, paid_first: bool = False, **fixed: str | None) -> InstanceSpec:
     """The one way to complete an `InstanceSpec` from a tenant's configurations. Sends nothing.
 
     Going down `CHOICE_FIELDS` (type, cloud provider, region, memory, version): a value in
     ``fixed`` must be offered given the choices above it, else `InvalidInstanceSpec` lists the
-    valid ones; else the ``preferred`` value is used when offered; else the first offered value
-    (memory: the smallest). ``fixed`` may also hold ``storage`` (checked) and the ``source_*``
+    valid ones; else `default_choice`: the ``preferred`` value when offered, else the first
+    offered value in `allowed_choices` order (memory: the smallest; ``paid_first``: paid types
+    first). ``fixed`` may also hold ``storage`` (checked) and the ``source_*``
     fields (passed through). ``None`` values count as not given. The name is checked with
     `check_instance_name`. Raises ``TypeError`` for an unknown field."""
     check_instance_name(name)
@@ -229,7 +265,8 @@ def complete_spec(tenant: Tenant, name: str, preferred: Mapping[str, str | None]
     above: list[str] = []
     for key in (*CHOICE_FIELDS, "storage"):
         offered = allowed_choices(tenant, **{k: v for k, v in picks.items()
-                                             if k not in ("version", "storage")})[key]
+                                             if k not in ("version", "storage")},
+                                  paid_first=paid_first)[key]
         if key in fixed:
             if fixed[key] not in offered:
                 raise _not_offered(tenant, key, fixed[key], offered, above)
@@ -238,10 +275,8 @@ def complete_spec(tenant: Tenant, name: str, preferred: Mapping[str, str | None]
             if preferred.get(key) in offered:
                 picks[key] = preferred[key]
             break  # storage is optional: the API picks the tier's default when it is absent
-        elif preferred.get(key) in offered:
-            picks[key] = preferred[key]  # type: ignore[assignment]
         elif offered:
-            picks[key] = offered[0]
+            picks[key] = default_choice(offered, preferred.get(key))  # type: ignore[assignment]
         else:
             context = f" for {', '.join(above)}" if above else ""
             raise InvalidInstanceSpec(f"tenant {tenant.name!r} offers no {key}{context}",

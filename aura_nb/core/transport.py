@@ -60,8 +60,8 @@ from .auth import BearerAuth, Token, TokenCache
 from .credentials import ClientCredentials
 from .errors import ApiError, AuthenticationFailed, TransportError, error_for, \
     html_page_message, looks_like_html, parse_error_body, parse_retry_after
-from .history import REQUEST_HEADERS, RESPONSE_HEADERS, Exchange, History, body_for_record, \
-    select_headers
+from .history import REDACTED, REQUEST_HEADERS, RESPONSE_HEADERS, Exchange, History, \
+    body_for_record, select_headers
 from .pacing import RateLimiter
 from .retry_policy import IDEMPOTENT_METHODS, RETRY_STATUSES, BudgetTimeout, PacedRetry, \
     describe_failure, never_sent, retry_policy
@@ -342,7 +342,7 @@ class Transport:
             deadline = self._local.deadline
             headers = {"Content-Type": content_type} if content_type else {}
             if auth is self._auth:  # what the record shows if no token could be attached
-                headers_shown = {**headers, "Authorization": "Bearer <redacted>"}
+                headers_shown = {**headers, "Authorization": f"Bearer {REDACTED}"}
             else:
                 headers_shown = dict(headers)
             data = jsonlib.dumps(body) if content_type == "application/json" else body

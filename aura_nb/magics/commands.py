@@ -13,10 +13,14 @@ from typing import Any
 
 from IPython.core.error import UsageError
 
+from aura_nb.core.lifecycle import PAUSED, RUNNING
+from aura_nb.core.rules import NAME_MAX
+from aura_nb.core.waiting.common import GONE
+
 __all__ = ["COMMANDS", "Command", "HelpShown", "SPEC_FLAGS", "WAIT_STATUSES", "split_line"]
 
 #: Statuses ``%aura wait --status`` offers in completion (any status string is accepted).
-WAIT_STATUSES = ("running", "paused", "deleted")
+WAIT_STATUSES = (RUNNING, PAUSED, GONE)
 #: ``create`` flags that switch from the creation form to a direct, validated create.
 SPEC_FLAGS = ("type", "cloud_provider", "region", "memory", "version", "storage")
 
@@ -90,7 +94,7 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("instance", "details and status of one instance", (INSTANCE, TENANT),
              completes="instance"),
     Command("create", "create an instance (choices not given: the first offered); without flags, the form", (
-        arg("name", metavar="NAME", help="name of the new instance (1-30 characters)"),
+        arg("name", metavar="NAME", help=f"name of the new instance (1-{NAME_MAX} characters)"),
         TENANT,
         arg("--type", help="e.g. free-db, professional-db"),
         arg("--cloud", dest="cloud_provider", help="gcp, aws or azure"),
@@ -103,7 +107,7 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     )),
     Command("wait", "wait until an instance reaches a status (default running)", (
         INSTANCE, TENANT,
-        arg("--status", default="running", metavar="STATUS",
+        arg("--status", default=RUNNING, metavar="STATUS",
              help="status to wait for: running, paused... (default running)"),
         arg("--timeout", type=float, default=1200.0, metavar="SECONDS",
              help="give up after this many seconds (default 1200)"),

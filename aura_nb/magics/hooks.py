@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aura_nb.core.errors import AuraError
+from aura_nb.core.errors import AuraError, error_line
 from .magic import AuraMagics
 
 __all__ = ["load_ipython_extension", "unload_ipython_extension"]
@@ -21,7 +21,7 @@ def load_ipython_extension(ipython: Any) -> None:
     try:
         describe = magics.client.describe()
     except AuraError as exc:
-        print(f"%aura is ready, but could not connect yet ({type(exc).__name__}: {exc}); "
+        print(f"%aura is ready, but could not connect yet ({error_line(exc, named=True)}); "
               "fix the settings and run %aura connect")
     else:
         print(f"{describe.rstrip('.')}; %aura help lists the commands.")

@@ -14,7 +14,8 @@ from IPython.core.error import StdinNotImplementedError, UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 
 from aura_nb.core import config
-from aura_nb.core.errors import AuraError, VaultWriteFailed
+from aura_nb.core.errors import AuraError, VaultWriteFailed, error_line
+from aura_nb.core.lifecycle import ACTIONS, RUNNING
 from .commands import COMMANDS, SPEC_FLAGS, HelpShown, split_line
 from .completion import complete_line
 from .results import ConnectionInfo, HttpLog, expiry_text
@@ -85,7 +86,7 @@ class AuraMagics(Magics):
             with self._budget():
                 return handler(args)
         except AuraError as exc:
-            raise UsageError(f"{type(exc).__name__}: {exc}") from None
+            raise UsageError(error_line(exc, named=True)) from None
 
     # -- helpers -----------------------------------------------------------------------------
     def _remember(self, items: Iterable[Any]) -> None:
@@ -222,18 +223,20 @@ class AuraMagics(Magics):
         return instance
 
     def _do_pause(self, args: argparse.Namespace) -> Any:
-        return self._lifecycle(args, self.client.pause_instance, "pausing", "paused")
+        return self._lifecycle(args, self.client.pause_instance, "pause")
 
     def _do_resume(self, args: argparse.Namespace) -> Any:
-        return self._lifecycle(args, self.client.resume_instance, "resuming", "running")
+        return self._lifecycle(args, self.client.resume_instance, "resume")
 
-    def _lifecycle(self, args: argparse.Namespace, action: Callable[[str], Any], doing: str,
-                   target: str) -> Any:
-        """Send a pause/resume for the named instance and say how to wait for its outcome."""
+    def _lifecycle(self, args: argparse.Namespace, send: Callable[[str], Any], action: str) -> Any:
+        """Send a pause/resume (``action``, one of `lifecycle.ACTIONS`) for the named instance
+        and say how to wait for its outcome."""
         summary = self._find(args)
-        instance = self._fresh(action(summary.id), summary.id)
-        flag = "" if target == "running" else f" --status {target}"
-        print(f"{doing} {summary.id} ({summary.name}); %aura wait {summary.id}{flag} waits for it")
+        instance = self._fresh(send(summary.id), summary.id)
+        rule = ACTIONS[action]
+        flag = "" if rule.target == RUNNING else f" --status {rule.target}"
+        print(f"{rule.in_flight} {summary.id} ({summary.name}); %aura wait {summary.id}{flag} "
+              "waits for it")
         return instance
 
     def _do_delete(self, args: argparse.Namespace) -> Any:

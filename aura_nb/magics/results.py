@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import html
-import json
 from dataclasses import dataclass
-from typing import Any
 
 from aura_nb.core import display
+from aura_nb.core.history import exchange_lines, pre_html
 
 __all__ = ["ConnectionInfo", "HttpLog", "expiry_text"]
 
@@ -37,38 +35,19 @@ class ConnectionInfo:
 
 class HttpLog(list):
     """The exchanges ``%aura http`` returns: a ``list`` of `aura_nb.core.history.Exchange` (already
-    redacted by the core). Its text and HTML show each exchange in a few lines (bodies cut to
-    one short line) with its ``curl`` equivalent; ``print(log[i])`` shows one in full."""
+    redacted by the core). Its text and HTML show each exchange in the core's ``brief`` form (a few
+    lines, bodies cut to one short line, its ``curl`` equivalent); ``print(log[i])`` shows one in
+    full."""
 
     def __str__(self) -> str:
         if not self:
             return "no HTTP exchanges yet"
-        return "\n\n".join(_summary(exchange) for exchange in self)
+        return "\n\n".join("\n".join(exchange_lines(exchange, "brief")) for exchange in self)
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(str(self))}</pre>"
-
-
-def _short(body: Any, limit: int = 160) -> str:
-    """A request or response body on one line, cut to ``limit`` characters."""
-    text = json.dumps(body, ensure_ascii=False) if not isinstance(body, str) else body
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _summary(exchange: Any) -> str:
-    """A few lines for one exchange: request, answer, bodies (short) and the curl command."""
-    answer = exchange.status if exchange.status is not None else f"no answer ({exchange.error})"
-    lines = [f"{exchange.method} {exchange.url} -> {answer} in {exchange.elapsed * 1000:.0f} ms"
-             + (f" [request id {exchange.request_id}]" if exchange.request_id else "")]
-    if exchange.request_body is not None:
-        lines.append(f"  sent:     {_short(exchange.request_body)}")
-    if exchange.response_body is not None:
-        lines.append(f"  received: {_short(exchange.response_body)}")
-    lines.append(f"  {exchange.as_curl()}")
-    return "\n".join(lines)
+        return pre_html(str(self))
 
 
 def expiry_text(remaining: float, speed: float) -> str:

@@ -20,37 +20,27 @@ this module is the only notebook-side piece, and it imports IPython only inside 
 
 from __future__ import annotations
 
-import html
-import json
 import re
 import sys
 import weakref
 from typing import Any, Iterable, Sequence
-from urllib.parse import urlsplit
 
 from aura_nb.core.client import AuraClient
-from aura_nb.core.errors import AuraError
-from aura_nb.core.history import REQUEST_HEADERS, RESPONSE_HEADERS, Exchange, body_for_record, select_headers
+from aura_nb.core.errors import AuraError, error_line
+from aura_nb.core import history
+from aura_nb.core.history import (
+    REQUEST_HEADERS, RESPONSE_HEADERS, SHOWN_HEADERS, Exchange,
+    body_for_record, path_of, select_headers)
 from aura_nb.core.retry_policy import RETRY_STATUSES
 
 __all__ = ["install", "uninstall", "show_exchanges", "one_line", "show", "ExchangeView", "exchange_lines",
            "fold_polls", "PollRun", "SHOWN_HEADERS", "TB_HINT"]
 
-#: Response headers worth a learner's attention, in the order shown.
-SHOWN_HEADERS = ("Content-Type", "X-Request-Id", "Retry-After")
 #: Appended to a one-line error: where the full traceback is.
 TB_HINT = "(%tb shows the full traceback)"
-_MAX_BODY_LINES = 20  # a tenant's configurations run to hundreds of lines; the rest is elided
-_WIDTH = 170  # JSON objects and arrays up to this width stay on one line
 
 
 # --- what a cell's exchanges look like ----------------------------------------------------------
-
-def _path(exchange: Exchange) -> str:
-    """The request's path and query, without the base URL (it is in ``client.describe()``)."""
-    parts = urlsplit(exchange.url)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
-
 
 #: Paths a wait polls: an instance, a snapshot. Reads of these always fold into their last answer.
 STATUS_PATH = re.compile(r"^/v1/instances/[^/?]+(/snapshots/[^/?]+)?$")
@@ -73,7 +63,7 @@ class PollRun:
     def summary(self) -> str:
         """``GET /v1/instances/ab12cd34 -> 200, status "running"  (status reads fold ...)``."""
         last = self.last
-        text = _head(last)
+        text = exchange_lines(last)[0]
         data = last.response_body.get("data") if isinstance(last.response_body, dict) else None
         if isinstance(data, dict) and "status" in data:
             text += f', status "{data["status"]}"'
@@ -101,10 +91,10 @@ def fold_polls(exchanges: Iterable[Exchange]) -> list[Exchange | PollRun]:
         by_path: dict[str, list[Exchange]] = {}
         for exchange in block:
             if not _transient(exchange):
-                by_path.setdefault(_path(exchange), []).append(exchange)
+                by_path.setdefault(path_of(exchange), []).append(exchange)
         placed: set[str] = set()
         for exchange in block:
-            key = _path(exchange)
+            key = path_of(exchange)
             if _transient(exchange) or (len(by_path[key]) == 1 and not STATUS_PATH.match(key)):
                 items.append(exchange)
             elif key not in placed:
@@ -122,66 +112,10 @@ def fold_polls(exchanges: Iterable[Exchange]) -> list[Exchange | PollRun]:
     return items
 
 
-def _compact(value: Any, indent: str = "") -> list[str]:
-    """JSON lines where every object or array that fits in `_WIDTH` characters stays on one."""
-    flat = json.dumps(value, ensure_ascii=False)
-    if len(indent) + len(flat) <= _WIDTH or not isinstance(value, (dict, list)) or not value:
-        return [indent + flat]
-    inner = indent + "  "
-    if isinstance(value, dict):
-        parts = []
-        for key, item in value.items():
-            lines = _compact(item, inner)
-            lines[0] = f"{inner}{json.dumps(key, ensure_ascii=False)}: {lines[0].lstrip()}"
-            parts.append(lines)
-        opening, closing = "{", "}"
-    else:
-        parts = [_compact(item, inner) for item in value]
-        opening, closing = "[", "]"
-    out = [indent + opening]
-    for index, lines in enumerate(parts):
-        if index < len(parts) - 1:
-            lines[-1] += ","
-        out += lines
-    return out + [indent + closing]
-
-
-def _body_lines(body: Any) -> list[str]:
-    """A JSON body as indented lines, cut after `_MAX_BODY_LINES` with a line saying how many
-    more there were (the body is the same on every run, so that number is too)."""
-    if body is None:
-        return []
-    lines = _compact(body) if not isinstance(body, str) else body.splitlines()
-    if len(lines) > _MAX_BODY_LINES:
-        lines = lines[:_MAX_BODY_LINES] + [f"… {len(lines) - _MAX_BODY_LINES} more lines"]
-    return lines
-
-
-def _head(exchange: Exchange) -> str:
-    """``GET /v1/tenants -> 200``."""
-    answer = exchange.status if exchange.status is not None else f"no answer ({exchange.error})"
-    return f"{exchange.method} {_path(exchange)} -> {answer}"
-
-
 def exchange_lines(exchange: Exchange) -> list[str]:
-    """One exchange as plain text: the head line, the request body, the headers that matter and
-    the response body (secrets were masked by the core when it recorded them)."""
-    lines = [_head(exchange)]
-    if exchange.request_body is not None:
-        form = "x-www-form-urlencoded" in exchange.request_headers.get("Content-Type", "")
-        if form and isinstance(exchange.request_body, dict):  # the token request: a form, not JSON
-            lines.append("  request body (form): "
-                         + "&".join(f"{k}={v}" for k, v in exchange.request_body.items()))
-        else:
-            lines.append("  request body:")
-            lines += ["    " + line for line in _body_lines(exchange.request_body)]
-    headers = {name: exchange.response_headers[name] for name in SHOWN_HEADERS
-               if name in exchange.response_headers}
-    lines += [f"  {name}: {value}" for name, value in headers.items()]
-    if exchange.response_body is not None:
-        lines.append("  response body:")
-        lines += ["    " + line for line in _body_lines(exchange.response_body)]
-    return lines
+    """One exchange as the notebook layer shows it: the core's ``cell`` form
+    (`aura_nb.core.history.exchange_lines`)."""
+    return history.exchange_lines(exchange, "cell")
 
 
 class ExchangeView:
@@ -202,15 +136,9 @@ class ExchangeView:
 
     def html(self) -> str:
         """The HTML form: one folded ``<details>`` block per exchange."""
-        blocks = []
-        for item in self.items:
-            lines = item.lines() if isinstance(item, PollRun) else exchange_lines(item)
-            body = "\n".join(lines[1:])
-            blocks.append(f"<details><summary><code>{html.escape(lines[0])}</code></summary>"
-                          f"<pre>{html.escape(body)}</pre></details>")
-        title = html.escape(self.title.rstrip(":"))
-        return (f'<div class="aura-nb-exchanges"><small>{title} (click one to unfold)</small>'
-                f"{''.join(blocks)}</div>")
+        return history.folded_html(self.title, (
+            item.lines() if isinstance(item, PollRun) else exchange_lines(item)
+            for item in self.items))
 
     def __repr__(self) -> str:
         return self.text()
@@ -240,7 +168,7 @@ def show(answer: Any) -> ExchangeView:
 def one_line(error: BaseException) -> str:
     """The line a kit error shows as in a notebook: ``NotFound: 404 db-not-found: ... [request
     id ...]. <what to do> (%tb shows the full traceback)``."""
-    return f"{type(error).__name__}: {error} {TB_HINT}"
+    return f"{error_line(error, named=True)} {TB_HINT}"
 
 
 def _show_one_line(shell: Any, etype: type, value: BaseException, tb: Any,

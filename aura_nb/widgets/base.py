@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator
 import ipywidgets as widgets
 
 from aura_nb.core import config
-from aura_nb.core.errors import AuraError
+from aura_nb.core import errors
 from .static import static_html
 
 log = logging.getLogger("aura_nb.widgets")
@@ -27,17 +27,9 @@ _MAX_LINE = 400
 
 
 def error_line(exc: BaseException) -> str:
-    """Return one line a learner can act on for ``exc``, never a traceback.
-
-    The kit's own errors already carry such a line as their ``str()`` (without headers or
-    secrets); anything else is prefixed with its class name so it is recognisable as unexpected.
-    """
-    text = " ".join(str(exc).split())
-    if not isinstance(exc, AuraError):
-        text = f"Unexpected {type(exc).__name__}: {text}" if text else f"Unexpected {type(exc).__name__}"
-    if len(text) > _MAX_LINE:
-        text = text[: _MAX_LINE - 1] + "\u2026"
-    return text or type(exc).__name__
+    """One line a learner can act on for ``exc``, never a traceback: the core's
+    `aura_nb.core.errors.error_line`, cut to the width of a form's status line."""
+    return errors.error_line(exc, limit=_MAX_LINE)
 
 
 def status_html(kind: str, text: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 import ipywidgets as widgets
 
+from aura_nb.core.lifecycle import DESTROYING, PAUSED, RUNNING
 from .base import Form
 
 __all__ = ["ClassTable", "COLUMNS", "ACTIONS"]
@@ -21,8 +22,9 @@ __all__ = ["ClassTable", "COLUMNS", "ACTIONS"]
 COLUMNS = ("Attendee", "Instance", "Id", "Status", "Age")
 #: What `ClassTable.start` accepts (the four buttons; ``teardown`` is the typed confirmation's).
 ACTIONS = ("refresh", "pause", "resume", "teardown")
-_STATUS_COLOURS = {"running": "#1b7f3b", "paused": "#555555", "failed": "#b3261e", "missing": "#b3261e",
-                   "deleted": "#888888", "destroying": "#888888"}
+#: Colours of the row statuses: the API's (`lifecycle`) and the manifest's own words.
+_STATUS_COLOURS = {RUNNING: "#1b7f3b", PAUSED: "#555555", "failed": "#b3261e", "missing": "#b3261e",
+                   "deleted": "#888888", DESTROYING: "#888888"}
 #: How the status line names each kind of progress event (see ``WorkshopEvent.kind``).
 _COUNTED = {"status": "read", "changed": "sent", "skipped": "already there", "deleted": "deleted",
             "gone": "already gone", "ready": "ready", "failed": "failed", "cancelled": "not sent"}

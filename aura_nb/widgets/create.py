@@ -9,9 +9,11 @@ from typing import Any, Mapping
 
 import ipywidgets as widgets
 
-from aura_nb.core.display import mask
+from aura_nb.core.display import MASKED
 from aura_nb.core.errors import InvalidInstanceSpec, VaultWriteFailed
-from aura_nb.core.rules import CHOICE_FIELDS, InstanceSpec, allowed_choices, check_instance_name
+from aura_nb.core.rules import (  # TYPE_ORDER, type_rank: still importable from here
+    CHOICE_FIELDS, NAME_MAX, TYPE_ORDER, InstanceSpec, allowed_choices,  # noqa: F401
+    check_instance_name, default_choice, type_rank)
 from .base import Form, error_line, log, status_html
 from .status import InstanceStatus
 
@@ -23,34 +25,19 @@ _LABELS = {
     "memory": "Memory",
     "version": "Version",
 }
-MASK = mask("x")
-#: The order the Type dropdown offers types in, so its default is the most useful one:
-#: databases before data science, the smaller paid tier first. ``free-db`` comes last (still
-#: offered) because an account may have only one, so a learner's second create would fail.
-#: Types not listed here go after the listed paid ones, in the tenant's order.
-TYPE_ORDER = ("professional-db", "business-critical", "enterprise-db", "professional-ds",
-              "enterprise-ds")
+MASK = MASKED  # what the password line shows instead of the password
 _READY_LINE = "Pick a name and a configuration, then click Create."
 
 
 def name_problem(name: str) -> str | None:
     """Why ``name`` is not a valid instance name (the core's `check_instance_name`), or None."""
     if not name:
-        return "Type a name for the instance (1-30 characters)."
+        return f"Type a name for the instance (1-{NAME_MAX} characters)."
     try:
         check_instance_name(name)
     except InvalidInstanceSpec as exc:
         return f"The {exc}."
     return None
-
-
-def type_rank(instance_type: str) -> tuple[int, int]:
-    """Sort key for instance types: `TYPE_ORDER` first, unknown paid types next, ``free-db`` last."""
-    if instance_type == "free-db":
-        return (2, 0)
-    if instance_type in TYPE_ORDER:
-        return (0, TYPE_ORDER.index(instance_type))
-    return (1, 0)
 
 
 def preset_choices(choices: Any) -> dict[str, str]:
@@ -119,7 +106,7 @@ class CreateInstanceForm(Form):
         self._reveal_lock = threading.Lock()
         self._submit_lock = threading.Lock()  # one create in flight per form, whatever calls it
 
-        self.name_field = widgets.Text(value=name, description="Name", placeholder="1-30 characters",
+        self.name_field = widgets.Text(value=name, description="Name", placeholder=f"1-{NAME_MAX} characters",
                                   continuous_update=True)
         self.name_hint = widgets.HTML(value="")
         self._tenant_label = widgets.HTML(value="")
@@ -402,7 +389,7 @@ class CreateInstanceForm(Form):
             for level in LEVELS[start:]:
                 offered = self._offered(level, picks)
                 dropdown = self.dropdowns[level]
-                keep = dropdown.value if dropdown.value in offered else (offered[0] if offered else None)
+                keep = default_choice(offered, dropdown.value)
                 if offered and level in self._pending:
                     wanted = self._pending.pop(level)
                     keep = wanted if wanted in offered else None
@@ -428,8 +415,7 @@ class CreateInstanceForm(Form):
         """What the tenant offers at ``level`` given ``picks`` above it (types in `TYPE_ORDER`)."""
         if self._tenant is None or None in picks.values():
             return ()
-        offered = allowed_choices(self._tenant, **picks)[level]
-        return tuple(sorted(offered, key=type_rank)) if level == "type" else tuple(offered)
+        return allowed_choices(self._tenant, **picks, paid_first=True)[level]
 
     def _preset_problem(self, level: str, wanted: str, offered: tuple[str, ...],
                         picks: dict[str, Any]) -> str:

@@ -12,9 +12,9 @@ import ipywidgets as widgets
 
 from aura_nb.core import config
 from aura_nb.core.client import AuraClient
-from aura_nb.core.credentials import is_simulator_url, save_env
+from aura_nb.core.credentials import mode_for, save_env
 from aura_nb.core.display import duration_text
-from aura_nb.core.errors import AuthenticationFailed
+from aura_nb.core.errors import AuthenticationFailed, ConfigurationError
 from aura_nb.session import embedded_client
 from .base import Form, error_line
 
@@ -229,9 +229,13 @@ class CredentialsForm(Form):
 
     def _repr_fields(self) -> list[tuple[str, Any]]:
         mode = getattr(self._client_obj, "mode", None)
-        if mode is None:
-            simulated = self.simulator_checkbox.value or is_simulator_url(self.base_url_field.value.strip())
-            mode = "simulator" if simulated else "real"
+        if mode is None and self.simulator_checkbox.value:
+            mode = "simulator"
+        elif mode is None:
+            try:
+                mode = mode_for(self.base_url_field.value.strip())
+            except ConfigurationError:  # a bad AURA_NB_MODE: said when connecting, not by a repr
+                mode = "unknown"
         return [("mode", mode), ("state", self._state)]
 
 

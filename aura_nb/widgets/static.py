@@ -17,7 +17,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from aura_nb.core.display import mask
+from aura_nb.core.display import MASKED, mask
 
 __all__ = ["static_html"]
 
@@ -45,7 +45,7 @@ def _render(widget: widgets.Widget, secret: tuple[int, ...]) -> str:  # noqa: C9
     if _hidden(widget):
         return ""
     if id(widget) in secret:
-        return f"<code>{mask('x')}</code>"
+        return f"<code>{MASKED}</code>"
     if isinstance(widget, widgets.GridBox):
         columns = getattr(widget.layout, "grid_template_columns", None) or "auto"
         cells = "".join(f"<div>{_render(child, secret)}</div>" for child in widget.children)

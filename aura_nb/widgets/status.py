@@ -12,10 +12,11 @@ import ipywidgets as widgets
 
 from aura_nb.core.errors import InstanceWaitTimeout, WaitCancelled
 from aura_nb.core.display import duration_text
+from aura_nb.core.lifecycle import RUNNING
 from .base import Form, error_line
 
 #: Typical server seconds to reach a status, only for drawing the progress bar.
-TYPICAL_SECONDS = {"running": 180.0}
+TYPICAL_SECONDS = {RUNNING: 180.0}
 
 
 class InstanceStatus(Form):

@@ -13,6 +13,7 @@ import ipywidgets as widgets
 
 from aura_nb.core.errors import NotFound
 from aura_nb.core.display import duration_text
+from aura_nb.core.lifecycle import ACTIONS
 from .base import Form
 
 COLUMNS = ("Name", "Id", "Status", "Type", "Memory", "Region", "Age", "Actions")
@@ -328,12 +329,12 @@ class InstanceTable(Form):
     def _row_buttons(self, instance_id: str, status: str | None) -> widgets.HBox:
         compact = {"width": "2.6em", "padding": "0", "margin": "0 2px 0 0"}
         pause = widgets.Button(icon="pause", tooltip="Pause", layout=widgets.Layout(**compact),
-                               disabled=status != "running")
+                               disabled=status not in ACTIONS["pause"].starts_from)
         resume = widgets.Button(icon="play", tooltip="Resume", layout=widgets.Layout(**compact),
-                                disabled=status != "paused")
+                                disabled=status not in ACTIONS["resume"].starts_from)
         delete = widgets.Button(icon="trash", tooltip="Delete\u2026", button_style="danger",
                                 layout=widgets.Layout(**compact),
-                                disabled=status in ("destroying", "deleting"))
+                                disabled=status == ACTIONS["delete"].in_flight)
         pause.on_click(functools.partial(self._on_pause_click, instance_id))
         resume.on_click(functools.partial(self._on_resume_click, instance_id))
         delete.on_click(functools.partial(self._on_delete_click, instance_id))

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from aura_nb.core.errors import AuraError
+from aura_nb.core.rules import NAME_MAX as MAX_NAME_LENGTH  # the API's limit, named as before
 
 __all__ = [
     "Attendee",
@@ -34,7 +35,6 @@ __all__ = [
     "instance_names",
 ]
 
-MAX_NAME_LENGTH = 30  # the API's limit on instance names
 MAX_PREFIX_LENGTH = 16  # leaves room for "-" plus a slug of at least 13 characters
 _HASH_LENGTH = 6
 _PREFIX_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")

@@ -100,6 +100,29 @@ def test_delete_notebook_instances_removes_only_prefixed_ones_and_their_credenti
     assert [e.instance_id for e in client.vault.entries()] == [keep.id]
 
 
+def test_delete_notebook_instances_waits_for_where_each_busy_status_settles(monkeypatch):
+    """Busy means transitional (lifecycle.is_transitional) and the wait is for where the status
+    settles (#21): before, a suspending or suspended instance was waited for until 'running',
+    which it never reaches, and the clean-up failed."""
+    from types import SimpleNamespace
+
+    statuses = {"aaaa0001": "suspending", "aaaa0002": "suspended", "aaaa0003": "pausing",
+                "aaaa0004": "destroying"}
+    calls = []
+    client = SimpleNamespace(
+        list_instances=lambda: [SimpleNamespace(id=i, name=f"nb-{i}") for i in statuses],
+        get_instance=lambda i: SimpleNamespace(id=i, status=statuses[i]),
+        wait_for_instance=lambda i, status, timeout: calls.append(("wait", i, status)),
+        delete_instance=lambda i: calls.append(("delete", i)),
+        wait_for_instances=lambda ids, status, timeout: calls.append(("gone", status)))
+    monkeypatch.setattr(tutorial, "forget_deleted_credentials", lambda client: 0)
+    tutorial.delete_notebook_instances(client)
+    assert calls == [("wait", "aaaa0001", "suspended"), ("delete", "aaaa0001"),
+                     ("delete", "aaaa0002"),
+                     ("wait", "aaaa0003", "paused"), ("delete", "aaaa0003"),
+                     ("gone", "deleted")]
+
+
 def test_tenant_on_a_simulator_without_the_learning_project_is_the_only_one(make_simulator,
                                                                             make_client, monkeypatch):
     monkeypatch.delenv("AURA_TENANT", raising=False)

@@ -119,3 +119,20 @@ def test_wait_errors_carry_the_last_status():
                                        target="running")
     assert isinstance(error, errors.InstanceWaitError)
     assert (error.instance_id, error.status, error.target) == ("1a2b3c4d", "creating", "running")
+
+
+def test_error_line_is_the_one_line_every_front_end_shows():
+    """Forms, magics and the notebook layer all show errors through errors.error_line (#21)."""
+    from aura_nb.core.errors import NotFound, error_line
+    from aura_nb.teaching import lesson
+    from aura_nb.widgets.base import error_line as form_line
+
+    kit = NotFound("404 db-not-found: DB not found: 1a2b3c4d (GET /v1/instances/1a2b3c4d)")
+    assert error_line(kit) == str(kit)
+    assert error_line(kit, named=True) == f"NotFound: {kit}"
+    assert error_line(ValueError("first\n  second")) == "Unexpected ValueError: first second"
+    assert error_line(KeyError()) == "Unexpected KeyError"
+    assert error_line(errors.AuraError()) == "AuraError"
+    assert error_line(errors.AuraError("x" * 50), limit=10) == "x" * 9 + "…"
+    assert form_line(kit) == error_line(kit)
+    assert lesson.one_line(kit) == f"NotFound: {kit} {lesson.TB_HINT}"

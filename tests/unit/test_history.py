@@ -68,3 +68,33 @@ def test_history_keeps_the_last_n_and_indexes_like_a_list():
 def test_failed_exchange_renders_without_status():
     exchange = Exchange("GET", "https://h/v1/tenants", None, error="timed out")
     assert "no answer" in repr(exchange) and "timed out" in str(exchange)
+
+
+def test_one_renderer_gives_the_full_cell_and_brief_forms():
+    """print(exchange), the notebook layer and %aura http render through exchange_lines (#21)."""
+    import pytest
+
+    from aura_nb.core.history import exchange_lines, folded_html, pre_html
+    from aura_nb.magics.results import HttpLog
+    from aura_nb.teaching import lesson
+
+    exchange = Exchange("POST", "http://127.0.0.1:1/v1/instances?x=1", 202,
+                        {"Content-Type": "application/json"}, {"name": "a<b"},
+                        {"X-Request-Id": "r-1", "Date": "today"}, {"data": {"id": "ab12cd34"}},
+                        elapsed=0.0123)
+    assert exchange_lines(exchange, "full")[0] == "POST http://127.0.0.1:1/v1/instances?x=1"
+    assert "-> 202 in 12 ms" in exchange_lines(exchange, "full")
+    assert exchange_lines(exchange, "cell") == [
+        "POST /v1/instances?x=1 -> 202", "  request body:", '    {"name": "a<b"}',
+        "  X-Request-Id: r-1", "  response body:", '    {"data": {"id": "ab12cd34"}}']
+    assert exchange_lines(exchange, "brief")[:3] == [
+        "POST http://127.0.0.1:1/v1/instances?x=1 -> 202 in 12 ms [request id r-1]",
+        '  sent:     {"name": "a<b"}', '  received: {"data": {"id": "ab12cd34"}}']
+    assert str(exchange) == "\n".join(exchange_lines(exchange))
+    assert lesson.exchange_lines(exchange) == exchange_lines(exchange, "cell")
+    assert str(HttpLog([exchange])) == "\n".join(exchange_lines(exchange, "brief"))
+    assert exchange._repr_html_() == pre_html(str(exchange)) and "a&lt;b" in pre_html("a<b")
+    assert "<summary><code>POST /v1/instances?x=1 -&gt; 202</code></summary>" in \
+        folded_html("T:", [exchange_lines(exchange, "cell")])
+    with pytest.raises(ValueError, match="unknown form 'short'"):
+        exchange_lines(exchange, "short")

@@ -66,3 +66,12 @@ def test_action_log_keeps_the_last_action_and_forgets_old_ones():
     now[0] += 0.2
     assert log.recent("i1") is None
     assert log.recent("i1", within=10.0) == "resume"
+
+
+def test_statuses_are_the_api_documented_ones_and_transitional_ones_settle():
+    from aura_nb.core.lifecycle import STATUSES, SETTLES_TO, is_transitional
+
+    assert len(STATUSES) == 13 and "loading failed" in STATUSES
+    assert [s for s in sorted(STATUSES) if is_transitional(s)] == sorted(SETTLES_TO)
+    assert not is_transitional(None) and not is_transitional("running")
+    assert not is_transitional("some future status")

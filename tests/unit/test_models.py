@@ -216,6 +216,18 @@ def test_complete_spec_fixed_values_narrow_the_rest_smallest_memory_first():
     check_spec(spec, TENANT)
 
 
+def test_paid_first_is_the_forms_one_difference_from_the_choice_policy():
+    """The form offers paid types first (free-db: one per account); complete_spec takes the
+    same order with paid_first=True, and default_choice keeps a pick only while it is offered."""
+    from aura_nb.core.rules import allowed_choices, default_choice
+
+    assert allowed_choices(TENANT, paid_first=True)["type"] == ("professional-db", "free-db")
+    assert complete_spec(TENANT, "demo", paid_first=True).type == "professional-db"
+    assert default_choice(("2GB", "16GB"), "16GB") == "16GB"
+    assert default_choice(("2GB", "16GB"), "4GB") == "2GB"
+    assert default_choice((), "4GB") is None
+
+
 def test_complete_spec_uses_preferred_values_only_when_offered():
     preferred = {"type": "professional-db", "cloud_provider": "azure", "memory": "16GB"}
     spec = complete_spec(TENANT, "demo", preferred)

@@ -33,6 +33,18 @@ def test_prefills_id_and_url_and_only_says_whether_a_secret_is_set(clean_env, mo
     assert repr(form) == "CredentialsForm(mode='real', state='ready')"
 
 
+def test_the_mode_shown_before_connecting_is_the_clients_reading(clean_env, monkeypatch):
+    """The form's repr asks credentials.mode_for, as the client will (#21): AURA_NB_MODE=real
+    makes a loopback URL real; a bad AURA_NB_MODE is reported on Connect, not by the repr."""
+    monkeypatch.setenv("AURA_CLIENT_ID", "env-client")
+    form = CredentialsForm(base_url="http://127.0.0.1:8080")
+    assert repr(form) == "CredentialsForm(mode='simulator', state='ready')"
+    monkeypatch.setenv("AURA_NB_MODE", "real")
+    assert repr(form) == "CredentialsForm(mode='real', state='ready')"
+    monkeypatch.setenv("AURA_NB_MODE", "sometimes")
+    assert repr(form) == "CredentialsForm(mode='unknown', state='ready')"
+
+
 def test_prefills_from_dotenv_and_defaults_to_the_simulator_when_nothing_is_set(clean_env):
     assert CredentialsForm().simulator_checkbox.value  # nothing configured anywhere
     (clean_env / ".env").write_text("AURA_CLIENT_ID=file-client\n")

@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 import requests
 
+from aura_nb.core.lifecycle import RUNNING, action_taken_effect
 from ._base import Exercise, Incorrect, returned, sandbox
 
 __all__ = ["ex01", "ex02", "ex03", "ex04", "ex05", "ex06", "ex07", "ex08"]
@@ -137,7 +138,7 @@ def _verify_poll(wait_until_running: Callable[..., Any]) -> None:
         if polls > 40:
             raise Incorrect(f"{polls} status requests for one create: sleep a few seconds (up to "
                             "10) between polls")
-        if not isinstance(data, dict) or data.get("status") != "running":
+        if not isinstance(data, dict) or data.get("status") != RUNNING:
             raise Incorrect("return the instance's `data` once its status is 'running'")
 
 
@@ -169,7 +170,7 @@ def _verify_pause(pause: Callable[..., Any]) -> None:
                                 "even an empty one: json={}") from None
             raise
         status = box.call("GET", f"/v1/instances/{instance_id}").json()["data"]["status"]
-        if status not in ("pausing", "paused"):
+        if not action_taken_effect("pause", status):  # pausing, or paused already
             raise Incorrect(f"the instance is still {status!r}: send POST "
                             "/v1/instances/{id}/pause")
 

@@ -24,6 +24,7 @@ from aura_nb.core.client import AuraClient
 from aura_nb.core.credentials import is_simulator_url
 from aura_nb.core.errors import BadRequest, VaultEntryNotFound
 from aura_nb.core.history import redact_header
+from aura_nb.core.lifecycle import DESTROYING, PAUSED, PAUSING, SETTLES_TO, is_transitional
 from aura_nb.core.models import Instance, InstanceSpec, Tenant, allowed_choices, complete_spec, parse_size
 from . import projects
 from .projects import *  # noqa: F401,F403 - notebook 12's helpers, as tutorial.<name>
@@ -264,9 +265,9 @@ def ready_instance(client: AuraClient, spec: InstanceSpec, timeout: float = 1200
 
 def _running(client: AuraClient, instance: Instance, timeout: float) -> Instance:
     """``instance`` brought to ``running``: resumed if paused (or pausing), waited for if busy."""
-    if instance.status == "pausing":
+    if instance.status == PAUSING:
         instance = client.wait_for_instance(instance.id, "paused", timeout)
-    if instance.status == "paused":
+    if instance.status == PAUSED:
         client.resume_instance(instance.id)
     return client.wait_for_instance(instance.id, "running", timeout)
 
@@ -293,11 +294,10 @@ def delete_notebook_instances(client: AuraClient, timeout: float = 600) -> list[
     doomed = [i for i in client.list_instances() if i.name.startswith(NOTEBOOK_PREFIX)]
     for summary in doomed:
         instance = client.get_instance(summary.id)
-        if instance.status == "destroying":
+        if instance.status == DESTROYING:
             continue
-        if instance.status not in ("running", "paused"):  # busy: 409 until it settles
-            client.wait_for_instance(instance.id, "paused" if instance.status == "pausing"
-                                     else "running", timeout)
+        if is_transitional(instance.status):  # busy: 409 until it settles
+            client.wait_for_instance(instance.id, SETTLES_TO[instance.status], timeout)
         client.delete_instance(instance.id)
     client.wait_for_instances([i.id for i in doomed], status="deleted", timeout=timeout)
     forget_deleted_credentials(client)

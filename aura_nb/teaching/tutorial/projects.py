@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from aura_nb.core.client import AuraClient
+from aura_nb.core.display import REDACTED
 from aura_nb.core.errors import AuraError, BadRequest, InstanceWaitTimeout, ServerError
 from aura_nb.core.models import CreatedInstance, InstanceConfiguration, Project, parse_size
 
@@ -218,7 +219,7 @@ class Neo4jCli:
                               text=True, timeout=120)
         if done.returncode != 0:
             why = (done.stderr.strip() or done.stdout.strip() or f"exit status {done.returncode}")
-            why = why.replace(self.client.credentials.client_secret, "<secret>")
+            why = why.replace(self.client.credentials.client_secret, REDACTED)
             raise Neo4jCliFailed(f"neo4j-cli {' '.join(args[:3])} failed: {why}")
         return done.stdout
 
