@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 __all__ = [
+    "CREATING",
     "RUNNING",
     "PAUSED",
     "PAUSING",
@@ -30,10 +31,12 @@ __all__ = [
     "ActionLog",
     "can_reach",
     "is_transitional",
+    "way_on",
     "action_taken_effect",
 ]
 
 #: The statuses other modules name (the rest are only in the tables below).
+CREATING = "creating"
 RUNNING = "running"
 PAUSED = "paused"
 PAUSING = "pausing"
@@ -103,6 +106,21 @@ def is_transitional(status: str | None) -> bool:
     """True for a status that settles by itself (``creating``, ``pausing``, ``destroying``...):
     other lifecycle calls answer 409 until it has. ``None`` (gone) and unknown statuses: False."""
     return status in SETTLES_TO
+
+
+#: What a person can do when a status will not become a target by itself.
+_WAYS_ON: dict[tuple[str, str], str] = {
+    ("paused", "running"): "resume it with client.resume_instance()",
+    ("suspended", "running"): "resume it with client.resume_instance()",
+    ("pausing", "running"): "wait for paused, then resume it",
+    ("running", "paused"): "pause it with client.pause_instance()",
+    ("loading failed", "running"): "check the data load in the Aura console",
+}
+
+
+def way_on(status: str, target: str) -> str:
+    """What to do when ``status`` cannot become ``target`` on its own (``""``: nothing to say)."""
+    return _WAYS_ON.get((status, target), "")
 
 
 def action_taken_effect(action: str, status: str | None) -> bool:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol
 
 from . import config
 from .errors import AmbiguousName, NameNotFound, NotFound
+from .lifecycle import DESTROYING
 from .models import Instance, InstanceSummary, Project, Tenant, parse_timestamp
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ def live_instances(client: Listings, summaries: Iterable[InstanceSummary]) -> It
             instance = client.get_instance(summary.id)
         except NotFound:
             continue
-        if instance.status != "destroying":
+        if instance.status != DESTROYING:
             yield dataclasses.replace(instance, created_at=instance.created_at or summary.created_at)
 
 

@@ -268,7 +268,7 @@ class Workshop:
         self._run.act(lambda: self.client.overwrite_instance(record.instance_id, source_instance_id=source),
                   taken_effect, lambda: self._run.wait_idle(record.instance_id, seen["status"], timeout))
         self.manifest.update(record.attendee, status="overwriting", note=None)
-        self._run.emit(on_progress, WorkshopEvent("changed", record.attendee, record.instance_id, "overwriting",
+        self._run.emit(on_progress, WorkshopEvent("changed", record.attendee, record.instance_id, ACTIONS["overwrite"].in_flight,
                                               f"{record.attendee}: overwriting from {source}"))
         if wait:
             instance = self.client.wait_for_instance(record.instance_id, status="running", timeout=timeout)

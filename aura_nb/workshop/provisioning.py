@@ -16,6 +16,7 @@ import time
 from typing import Any, Iterable
 
 from aura_nb.core.errors import ApiError, NotFound, VaultError, VaultWriteFailed
+from aura_nb.core.lifecycle import CREATING, PAUSED, RUNNING
 from aura_nb.core.lookup import live_instances
 from aura_nb.core.rules import InstanceSpec, parse_size
 from .manifest import FAILED, PLANNED, UNKNOWN, AttendeeRecord
@@ -90,7 +91,7 @@ def provision(run: Runner, roster: str | os.PathLike | Iterable[Attendee], spec:
 
     if wait:
         _wait_running(run, [r for r in records if r.has_instance], report, timeout, on_progress)
-    report.ready = [r.attendee for r in records if r.has_instance and r.status == "running"]
+    report.ready = [r.attendee for r in records if r.has_instance and r.status == RUNNING]
     if handouts:
         report.handouts = run.write_handouts()
     report.seconds = time.monotonic() - started
@@ -105,7 +106,7 @@ def _check_seed(run: Runner, seed: str, tenant_id: str, spec: ClassSpec) -> None
         raise WorkshopError(f"seed instance {seed} does not exist; check its id with list_instances()") from None
     if instance.tenant_id != tenant_id:
         raise WorkshopError(f"seed instance {seed} is in another tenant; use one of tenant {tenant_id}")
-    if instance.status != "running":
+    if instance.status != RUNNING:
         raise WorkshopError(f"seed instance {seed} is {instance.status}; it must be running to be cloned")
     if instance.memory and spec.memory and parse_size(instance.memory) > parse_size(spec.memory):
         raise WorkshopError(
@@ -213,7 +214,7 @@ def _create_one(run: Runner, record: AttendeeRecord, body: InstanceSpec, rescued
         vault_path=str(created.vault_path or ""),
         password_captured=created.vault_path is not None,
     )
-    return WorkshopEvent("created", attendee, created.id, "creating",
+    return WorkshopEvent("created", attendee, created.id, CREATING,
                          f"{attendee}: created {created.id} ({record.name})")
 
 
@@ -233,7 +234,7 @@ def _rescue(run: Runner, record: AttendeeRecord, created: Any, rescued: dict[str
         connection_url=created.connection_url or "", vault_path=str(rescue_path or ""),
         password_captured=False, note=f"password not in the vault: {where}",
     )
-    return WorkshopEvent("created", record.attendee, created.id, "creating",
+    return WorkshopEvent("created", record.attendee, created.id, CREATING,
                          f"{record.attendee}: created {created.id} ({record.name}); password {where}")
 
 
@@ -253,14 +254,14 @@ def _adopt_lost(run: Runner, record: AttendeeRecord, found: Any) -> WorkshopEven
 def _wait_running(run: Runner, records: list[AttendeeRecord], report: ProvisionReport, timeout: float,
                   on_progress: ProgressCallback | None) -> None:
     """Wait for every record not known to be running with the client's shared-budget waiting."""
-    pending = {r.instance_id: r for r in records if r.status not in ("running", "paused")}
+    pending = {r.instance_id: r for r in records if r.status not in (RUNNING, PAUSED)}
     for record in records:
-        if record.status == "paused":
+        if record.status == PAUSED:
             report.not_ready[record.attendee] = "paused: resume it with resume_all()"
     if not pending:
         return
     started = {i: r.created_at for i, r in pending.items() if r.created_at}
-    ready, failures = run.wait_many(list(pending), "running", timeout, pending, on_progress, started)
+    ready, failures = run.wait_many(list(pending), RUNNING, timeout, pending, on_progress, started)
     for instance_id, instance in ready.items():
         record = pending[instance_id]
         run.manifest.update(record.attendee, save=False, status=instance.status,

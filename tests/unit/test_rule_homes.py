@@ -40,17 +40,6 @@ PACKAGE = Path(__file__).resolve().parents[2] / "aura_nb"
 STATUS_HOMES = ("core/lifecycle.py", "simulator/")
 GOAL_KEYWORDS = ("status", "target")
 
-#: Status literals in modules other engineers are changing for #21 at the same time, counted per
-#: module: these may only go down (then lower the count here, or remove the entry).
-NOT_YET_MOVED = {
-    "core/lookup.py": 1,          # "live instance" moves in its own change
-    "core/waiting/common.py": 10,  # the "what to do from here" hints of a wait
-    "core/waiting/fleet.py": 2,
-    "core/waiting/single.py": 2,
-    "workshop/operations.py": 1,
-    "workshop/provisioning.py": 9,
-}
-
 #: Where each rule's constant is assigned; nowhere else in aura_nb may a name be bound to it.
 HOMES = {
     "NAME_MAX": "core/rules.py",
@@ -111,9 +100,7 @@ def test_status_names_are_spelled_only_in_the_lifecycle_module():
             hits = status_literals(module, tree)
             if hits:
                 found[module] = hits
-    counts = {module: len(hits) for module, hits in found.items()}
-    new = [hit for module, hits in found.items()
-           if counts[module] > NOT_YET_MOVED.get(module, 0) for hit in hits]
+    new = [hit for hits in found.values() for hit in hits]
     assert not new, ("API status names outside aura_nb/core/lifecycle.py (use its constants or "
                      "functions; a literal is fine only as a goal, status=\"running\"):\n"
                      + "\n".join(new))
@@ -176,18 +163,10 @@ def _name_length_copies(module: str, tree: ast.Module) -> list[str]:
 
 def test_the_name_length_and_status_sets_have_no_second_definition():
     copies = [hit for module, tree in _modules() if module != "core/rules.py"
-              and module.split("/")[0] != "simulator"
-              and module not in NOT_YET_MOVED for hit in _name_length_copies(module, tree)]
+              and module.split("/")[0] != "simulator" for hit in _name_length_copies(module, tree)]
     assert not copies, ("write rules.NAME_MAX (or f'1-{NAME_MAX} characters') and ask "
                         "core/lifecycle.py for statuses:\n" + "\n".join(copies))
 
-
-
-def test_known_exceptions_are_still_needed():
-    """An entry of `NOT_YET_MOVED` for a module that no longer spells a status must go."""
-    modules = dict(_modules())
-    stale = [m for m in NOT_YET_MOVED if m not in modules or not status_literals(m, modules[m])]
-    assert not stale, f"remove from NOT_YET_MOVED: {stale}"
 
 
 def _docstrings(tree: ast.Module) -> set[int]:

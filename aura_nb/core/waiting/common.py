@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Protocol
 
 from ..errors import NotFound, RateLimited, ServerError, TransportError, WaitCancelled
-from ..lifecycle import ACTIONS, can_reach
+from ..lifecycle import ACTIONS, can_reach, way_on
 from ..models import Instance, parse_timestamp
 from ..protocols import StatusSource
 
@@ -74,13 +74,8 @@ def api_status(status: str | None) -> str | None:
 def unreachable_message(instance_id: str, status: str, target: str) -> str:
     if status == GONE:
         return f"instance {instance_id} no longer exists (404), so it will never be {target}"
-    hint = {
-        ("paused", "running"): "; resume it with client.resume_instance()",
-        ("suspended", "running"): "; resume it with client.resume_instance()",
-        ("pausing", "running"): "; wait for paused, then resume it",
-        ("running", "paused"): "; pause it with client.pause_instance()",
-        ("loading failed", "running"): "; check the data load in the Aura console",
-    }.get((status, target), "")
+    hint = way_on(status, target)
+    hint = f"; {hint}" if hint else ""
     return f"instance {instance_id} is {status!r} and cannot become {target!r} on its own{hint}"
 
 

@@ -22,6 +22,7 @@ from ..errors import (
     InstanceWaitTimeout,
     WaitIncomplete,
 )
+from ..lifecycle import CREATING, RUNNING
 from ..models import InstanceSummary
 from .common import (
     DEFAULT_POLL_INTERVAL,
@@ -223,7 +224,7 @@ def _tracked(client: WaitClient, ids: list[str | Identified], created_at: Mappin
         sent = sent_action(client, key, target)
         if sent is not None:
             items[key] = Tracked(key, sent[1], sent[0], now - sent[1] <= 2 * interval)
-        elif target != "running":
+        elif target != RUNNING:
             items[key] = Tracked(key, now)
         else:
             stamp = (created_at or {}).get(key)
@@ -401,7 +402,7 @@ def _record(client: WaitClient, fleet: Fleet, item: Tracked, future: Future, tar
     now = client.server_now()
     if item.start is None and value is not None:
         item.start = fresh_creation(value.created_at, now)
-        item.kind = "create" if item.start is not None and seen == "creating" else None
+        item.kind = "create" if item.start is not None and seen == CREATING else None
         item.start = now if item.start is None else item.start
     fleet.observe(item, now, seen, seen == target)
     if seen == target:

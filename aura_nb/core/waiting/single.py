@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..errors import InstanceStatusUnreachable, InstanceWaitTimeout
+from ..lifecycle import CREATING, RUNNING
 from ..models import Instance, Snapshot
 from .common import (
     DEFAULT_GAP,
@@ -169,8 +170,8 @@ def wait_for_instance(
 
     def fetch() -> tuple[str, Any]:
         seen, instance = fetch_instance(client, instance_id)
-        if operation.last_age is None and sent is None and status == "running" \
-                and seen == "creating" and instance is not None:
+        if operation.last_age is None and sent is None and status == RUNNING \
+                and seen == CREATING and instance is not None:
             created = fresh_creation(instance.created_at, client.server_now())
             if created is not None:  # created moments ago, by someone: time it as a create
                 operation.kind, operation.began = "create", created
