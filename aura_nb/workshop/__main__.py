@@ -26,6 +26,7 @@ from aura_nb.core.errors import (
     InvalidInstanceSpec,
     NameNotFound,
     VaultError,
+    error_line,
 )
 from .manifest import ManifestError
 from .operations import Workshop
@@ -214,7 +215,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
 
 def _cli_hint(exc: BaseException) -> str:
     """The error's one line, with a tenant hint in this command's terms (``--tenant``)."""
-    text = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+    text = error_line(exc)
     if isinstance(exc, TenantNotChosen):
         return f"{text}; pass --tenant NAME (or set AURA_TENANT)"
     return text

@@ -21,14 +21,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from aura_nb.core.errors import ApiError, BadRequest, Conflict, InstanceWaitError, NotFound, TransportError
+from aura_nb.core.errors import ApiError, BadRequest, Conflict, InstanceWaitError, NotFound, TransportError, error_line
 from aura_nb.core.lifecycle import ACTIONS, action_taken_effect, can_reach
 from aura_nb.core.models import parse_timestamp
 from .manifest import DELETED, UNKNOWN, AttendeeRecord
 from .handouts import Handouts
 from .provisioning import LOST_PASSWORD_NOTE, first_live, provision
 from .reports import BulkReport, ProgressCallback, ProvisionReport, StatusRow, TeardownReport, WorkshopEvent, tally
-from .retry import OutcomeUnknown, one_line
+from .retry import OutcomeUnknown
 from .roster import Attendee
 from .runner import Runner, status_or_none
 from .spec import ClassSpec, Guardrails, WorkshopError
@@ -194,7 +194,7 @@ class Workshop:
                 for instance_id, instance in ready.items():
                     self.manifest.update(by_id[instance_id].attendee, save=False, status=instance.status)
                 for instance_id, error in failures.items():
-                    report.failed[by_id[instance_id].attendee] = one_line(error)
+                    report.failed[by_id[instance_id].attendee] = error_line(error)
                 self.manifest.save()
         report.statuses = {r.attendee: r.status for r in records}
         return report
@@ -236,7 +236,7 @@ class Workshop:
             status = "missing" if isinstance(exc, NotFound) else record.status
             self.manifest.update(attendee, status=status)
             return WorkshopEvent("failed", attendee, instance_id, status,
-                                 f"{attendee}: could not {action} instance {instance_id}: {one_line(exc)}")
+                                 f"{attendee}: could not {action} instance {instance_id}: {error_line(exc)}")
         status = (getattr(done.answer, "status", None) or in_flight) if done.answered else seen["status"]
         self.manifest.update(attendee, status=status)
         return WorkshopEvent("changed", attendee, instance_id, status or in_flight,
@@ -353,6 +353,6 @@ class Workshop:
                                  "run teardown again")
         except (WorkshopError, ApiError, TransportError, InstanceWaitError) as exc:
             return WorkshopEvent("failed", attendee, instance_id, record.status,
-                                 f"{attendee}: {instance_id} not deleted ({one_line(exc)}); run teardown again")
+                                 f"{attendee}: {instance_id} not deleted ({error_line(exc)}); run teardown again")
         self.manifest.update(attendee, status=DELETED)
         return WorkshopEvent("deleted", attendee, instance_id, DELETED, f"{attendee}: deleted {instance_id}")

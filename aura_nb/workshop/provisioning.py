@@ -15,13 +15,13 @@ import os
 import time
 from typing import Any, Iterable
 
-from aura_nb.core.errors import ApiError, NotFound, VaultError, VaultWriteFailed
+from aura_nb.core.errors import ApiError, NotFound, VaultError, VaultWriteFailed, error_line
 from aura_nb.core.lifecycle import CREATING, PAUSED, RUNNING
 from aura_nb.core.lookup import live_instances
 from aura_nb.core.rules import InstanceSpec, parse_size
 from .manifest import FAILED, PLANNED, UNKNOWN, AttendeeRecord
 from .reports import UNKNOWN_ADVICE, ProgressCallback, ProvisionReport, WorkshopEvent, tally
-from .retry import GaveUp, OutcomeUnknown, one_line
+from .retry import GaveUp, OutcomeUnknown
 from .roster import Attendee, instance_names, read_roster
 from .runner import Runner
 from .spec import ClassSpec, Guardrails, WorkshopError
@@ -195,11 +195,11 @@ def _create_one(run: Runner, record: AttendeeRecord, body: InstanceSpec, rescued
         run.manifest.update(attendee, status=UNKNOWN, note=f"{UNKNOWN_ADVICE}: {exc.reason}")
         return WorkshopEvent("unknown", attendee, "", UNKNOWN, f"{attendee}: {UNKNOWN_ADVICE}")
     except GaveUp as exc:
-        run.manifest.update(attendee, status=FAILED, note=one_line(exc))
+        run.manifest.update(attendee, status=FAILED, note=error_line(exc))
         return WorkshopEvent("failed", attendee, "", FAILED, f"{attendee}: {exc}; run provision again")
     except ApiError as exc:  # 4xx: the request itself is wrong; resending cannot help
-        run.manifest.update(attendee, status=FAILED, note=one_line(exc))
-        return WorkshopEvent("failed", attendee, "", FAILED, f"{attendee}: create refused: {one_line(exc)}")
+        run.manifest.update(attendee, status=FAILED, note=error_line(exc))
+        return WorkshopEvent("failed", attendee, "", FAILED, f"{attendee}: create refused: {error_line(exc)}")
     if not done.answered:
         return _adopt_lost(run, record, done.effect)
     created = done.answer
@@ -270,5 +270,5 @@ def _wait_running(run: Runner, records: list[AttendeeRecord], report: ProvisionR
         record = pending[instance_id]
         run.manifest.update(record.attendee, save=False,
                              status=getattr(error, "status", None) or record.status)
-        report.not_ready[record.attendee] = one_line(error)
+        report.not_ready[record.attendee] = error_line(error)
     run.manifest.save()

@@ -18,10 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, TypeVar
 
-from aura_nb.core.errors import ApiError, Conflict, CreateResponseLost, NotFound, ServerError, TransportError
+from aura_nb.core.errors import ApiError, Conflict, CreateResponseLost, NotFound, ServerError, TransportError, error_line
 from .spec import WorkshopError
 
-__all__ = ["Done", "OutcomeUnknown", "GaveUp", "send_until_taken", "one_line", "UNCERTAIN"]
+__all__ = ["Done", "OutcomeUnknown", "GaveUp", "send_until_taken", "UNCERTAIN"]
 
 T = TypeVar("T")
 
@@ -64,11 +64,6 @@ class Done(Generic[T]):
         return self.effect is None
 
 
-def one_line(exc: BaseException) -> str:
-    """An exception as one secret-free line (the kit's messages never carry a secret)."""
-    return (str(exc) or exc.__class__.__name__).splitlines()[0]
-
-
 def send_until_taken(
     send: Callable[[], T],
     *,
@@ -93,17 +88,17 @@ def send_until_taken(
         try:
             return Done(answer=send())
         except busy as exc:
-            last, uncertain = one_line(exc), False
+            last, uncertain = error_line(exc), False
         except UNCERTAIN as exc:
-            last, uncertain = one_line(exc), True
+            last, uncertain = error_line(exc), True
         try:
             effect = taken_effect()
         except NotFound:
             raise
         except (ApiError, TransportError) as exc:
             if uncertain:
-                raise OutcomeUnknown(f"{last}; and reading the state failed ({one_line(exc)})",
-                                     reason=one_line(exc)) from None
+                raise OutcomeUnknown(f"{last}; and reading the state failed ({error_line(exc)})",
+                                     reason=error_line(exc)) from None
             effect = None  # a busy answer: nothing was done; wait and send again
         if effect:
             return Done(effect=effect)
