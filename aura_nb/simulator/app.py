@@ -470,6 +470,9 @@ class Handler(BaseHTTPRequestHandler):
         the address an instance's host name leads to (404 once the instance is gone)."""
         bolt = self.server.sim.bolt
         try:
+            if bolt is None:
+                raise ApiError(404, "bolt-unavailable", "This simulator has no Bolt endpoint: "
+                               "install aura_nb[driver] (it brings trustme) and restart it")
             if not is_loopback_host(self.client_address[0]):
                 raise ApiError(403, "forbidden", "The Bolt directory answers loopback clients only")
             if self.command != "GET":
@@ -530,7 +533,7 @@ class Handler(BaseHTTPRequestHandler):
             elif (name, method) == ("secrets", "GET"):
                 result = sim.issued_secrets()
             elif name.startswith("bolt-log/") and method == "GET":
-                result = sim.bolt.log(name[len("bolt-log/"):])
+                result = sim.bolt.log(name[len("bolt-log/"):]) if sim.bolt else []
             elif name in ("health", "stats", "reset", "clock", "faults", "secrets"):
                 raise ApiError(405, "method-not-allowed", f"{method} is not supported on {path}")
             else:

@@ -14,11 +14,15 @@ from pathlib import Path
 from . import admin, catalog
 from .app import Handler, RateLimiter, SecretGuard, Stats
 from .clock import VirtualClock
-from .bolt import BoltServer
 from .faults import Faults, parse_spec
 from .loopback import is_loopback_host
 from .threads import ConnectionThreads
 from .world import World
+
+try:
+    from .bolt import BoltServer
+except ImportError:           # trustme (extra "driver") not installed: no Bolt endpoint
+    BoltServer = None
 
 
 class _Server(ThreadingHTTPServer):
@@ -114,8 +118,9 @@ class Simulator:
         self._credentials = {catalog.OTHER_CLIENT[0]: (catalog.OTHER_CLIENT[1], "other"),
                              client_id: (client_secret, "primary")}
         self._save_lock = threading.Lock()
-        #: The instances' Bolt endpoint (TLS, loopback only), serving while the simulator does.
-        self.bolt = BoltServer(self.world)
+        #: The instances' Bolt endpoint (TLS, loopback only), serving while the simulator does;
+        #: ``None`` without the ``driver`` extra (trustme makes its certificates).
+        self.bolt = BoltServer(self.world) if BoltServer else None
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         if self.state_file and os.path.exists(self.state_file):
@@ -142,7 +147,8 @@ class Simulator:
             raise RuntimeError("this simulator is already running")
         self._server = _Server((self.host, self.port), self)
         self.port = self._server.server_address[1]
-        self.bolt.start()
+        if self.bolt:
+            self.bolt.start()
         admin.register(self.port, self.admin_token)
         if self.admin_token_file:
             admin.write_token(self.admin_token_file, self.admin_token)
@@ -168,7 +174,8 @@ class Simulator:
         server.connections.end_all()
         self._thread.join()
         self._thread = None
-        self.bolt.stop()
+        if self.bolt:
+            self.bolt.stop()
         admin.unregister(self.port)
         if self.admin_token_file:
             self.admin_token_file.unlink(missing_ok=True)
