@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import io
-import os
 import re
 
 import pytest
@@ -21,13 +20,6 @@ def run(*argv: str) -> tuple[int, str, str]:
     code = main(list(argv), out=out, err=err)
     return code, out.getvalue(), err.getvalue()
 
-
-@pytest.fixture
-def trust_env(monkeypatch):
-    """Puts ``SSL_CERT_FILE`` back after the test (verify trusts the simulator's CA there)."""
-    monkeypatch.setenv("SSL_CERT_FILE", os.environ.get("SSL_CERT_FILE", ""))
-    if not os.environ["SSL_CERT_FILE"]:
-        monkeypatch.delenv("SSL_CERT_FILE")
 
 
 def outcomes(out: str) -> dict[str, str]:

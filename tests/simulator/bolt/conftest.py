@@ -2,15 +2,11 @@
 
 ``bolt_client``
     An AuraClient for ``manual_sim`` (only its base URL and timeout matter to `driver_options`).
-``trust_env``
-    Puts ``SSL_CERT_FILE`` back after the test: `driver_options` names a CA file there.
 ``connect``
     ``connect(url, password)``: a neo4j driver with the kit's options, closed after the test.
 """
 
 from __future__ import annotations
-
-import os
 
 import pytest
 
@@ -18,13 +14,6 @@ neo4j = pytest.importorskip("neo4j")
 
 import aura_nb  # noqa: E402
 
-
-@pytest.fixture
-def trust_env(monkeypatch):
-    """Whatever `driver_options` does to ``SSL_CERT_FILE`` is undone after the test."""
-    monkeypatch.setenv("SSL_CERT_FILE", os.environ.get("SSL_CERT_FILE", ""))
-    if not os.environ["SSL_CERT_FILE"]:
-        monkeypatch.delenv("SSL_CERT_FILE")
 
 
 @pytest.fixture
