@@ -161,3 +161,18 @@ def test_driver_options_are_empty_for_the_real_service(trust_env):
     before = dict(__import__("os").environ)
     assert aura_nb.driver_options(client) == {}
     assert dict(__import__("os").environ) == before
+
+
+def test_without_trustme_the_simulator_serves_no_bolt_and_says_how_to_get_it(monkeypatch,
+                                                                             make_client):
+    import aura_nb.simulator.server as server
+
+    monkeypatch.setattr(server, "BoltServer", None)         # as when trustme is not installed
+    from aura_nb.simulator import Simulator
+
+    with Simulator(rate_limit=0) as sim:
+        assert sim.bolt is None
+        answer = requests.get(f"{sim.base_url}/_bolt", timeout=5)
+        assert answer.status_code == 404 and "aura_nb[driver]" in answer.text
+        with pytest.raises(aura_nb.ConfigurationError, match=r"aura_nb\[driver\]"):
+            aura_nb.driver_options(make_client(sim))
