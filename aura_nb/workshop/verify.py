@@ -9,6 +9,7 @@ each within the client's time budget. Against a simulator the driver gets
 
 from __future__ import annotations
 
+import importlib.util
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,11 +94,9 @@ def verify_handouts(client: Any, prefix: str, home: Any = None, concurrency: int
 
     Raises ConfigurationError (saying how to install it) when the ``neo4j`` driver is missing.
     """
-    try:
-        import neo4j  # noqa: F401 (only whether it is there)
-    except ImportError:
+    if importlib.util.find_spec("neo4j") is None:
         raise ConfigurationError("workshop verify needs the neo4j driver: pip install "
-                                 "'aura_nb[driver]'") from None
+                                 "'aura_nb[driver]'")
     workshop = Workshop(client, prefix, home=home)
     records = list(workshop.manifest)
     handouts = [_handout(workshop, record) for record in records]
