@@ -10,6 +10,7 @@ import logging
 import sys
 from typing import Any
 
+from .core.bolt import driver_options
 from .core.client import AuraClient, ClientSettings
 from .core.credentials import ClientCredentials, credentials_configured, resolve_credentials
 from .core.display import ModelList
@@ -73,6 +74,7 @@ logging.getLogger("aura_nb").addHandler(logging.NullHandler())
 
 __all__ = [
     "connect",
+    "driver_options",
     "AuraClient",
     "ClientSettings",
     "ClientCredentials",

@@ -31,6 +31,9 @@ function-scoped and none is autouse.
     From now on (until ``monkeypatch.undo()``) vault files cannot be written: ``os.replace``
     fails with "No space left on device", and with ``rescue=False`` so does creating a rescue
     file. The probe of ``Vault.check_writable`` still succeeds (the disk fills up later).
+``trust_env``
+    Puts ``SSL_CERT_FILE`` back after the test: `aura_nb.driver_options` names a file there
+    that adds a simulator's CA to the process's default trust (the Bolt tests).
 
 Folders add fixtures under names of their own (``manual_sim`` and ``api`` for the simulator's
 contract tests, ``workshop_client`` for the workshop, ``aura_sim`` for the magics...).
@@ -159,3 +162,12 @@ def vault_writes_fail(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
             monkeypatch.setattr(os, "open", no_rescue)
 
     return apply
+
+
+@pytest.fixture
+def trust_env(monkeypatch):
+    """Whatever `aura_nb.driver_options` does to ``SSL_CERT_FILE`` (it names a file that adds a
+    simulator's CA) is undone after the test."""
+    monkeypatch.setenv("SSL_CERT_FILE", os.environ.get("SSL_CERT_FILE", ""))
+    if not os.environ["SSL_CERT_FILE"]:
+        monkeypatch.delenv("SSL_CERT_FILE")

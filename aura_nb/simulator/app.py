@@ -7,6 +7,8 @@ One request goes through these steps, in this order:
 2. ``Host`` must name this simulator (421 otherwise) and an ``Origin``, if any, too (403): no
    web page of another site, and no DNS-rebound name, gets an answer;
 3. ``/_simulator/...`` goes to the admin surface (admin token required, no faults, not counted);
+   ``/_bolt...`` to the Bolt endpoint's public directory (loopback clients, no token: it holds
+   what DNS and a CA certificate would hold for the real service);
 4. find the route: unknown path 404, wrong method 405;
 5. faults: added latency, dropped connection, injected status;
 6. ``/oauth/token``: Basic auth + form (429 for an address that sent 10 wrong secrets within a
@@ -39,10 +41,12 @@ from .errors import ApiError, bad_request
 from .loopback import is_loopback_host
 from .routes import API_ROUTES, Call, Router
 from .v2beta1 import V2_ROUTES
+from .world.connections import DOMAIN
 
 MAX_BODY = 1024 * 1024          # bytes; larger bodies get 413
 TOKEN_PATH = "/oauth/token"
 ADMIN_PREFIX = "/_simulator/"
+BOLT_PREFIX = "/_bolt"
 ROUTER = Router([(TOKEN_PATH, {"POST": None})] + API_ROUTES + V2_ROUTES)
 MUTATING = ("POST", "PATCH", "DELETE")
 
@@ -290,6 +294,9 @@ class Handler(BaseHTTPRequestHandler):
                 if path.startswith(ADMIN_PREFIX):
                     self._admin(path, raw)
                     return
+                if path == BOLT_PREFIX or path.startswith(BOLT_PREFIX + "/"):
+                    self._bolt_directory(path)
+                    return
                 route = ROUTER.match(path)
                 if route is None:
                     raise ApiError(404, "not-found", f"No such endpoint: {self.command} {path}")
@@ -456,6 +463,35 @@ class Handler(BaseHTTPRequestHandler):
                 sim.save_state()
         return status, (None if data is None else {"data": data}), {}
 
+    # -- /_bolt ----------------------------------------------------------------------------
+
+    def _bolt_directory(self, path: str) -> None:
+        """``GET /_bolt``: the CA certificate and the instances' domain; ``GET /_bolt/hosts/NAME``:
+        the address an instance's host name leads to (404 once the instance is gone)."""
+        bolt = self.server.sim.bolt
+        try:
+            if bolt is None:
+                raise ApiError(404, "bolt-unavailable", "This simulator has no Bolt endpoint: "
+                               "install aura_nb[driver] (it brings trustme) and restart it")
+            if not is_loopback_host(self.client_address[0]):
+                raise ApiError(403, "forbidden", "The Bolt directory answers loopback clients only")
+            if self.command != "GET":
+                raise ApiError(405, "method-not-allowed", f"{self.command} is not supported on {path}")
+            name = path[len(BOLT_PREFIX):].strip("/")
+            if not name:
+                result = {"ca_pem": bolt.ca_pem, "domain": DOMAIN}
+            elif name.startswith("hosts/") and "/" not in name[len("hosts/"):]:
+                host = name[len("hosts/"):]
+                address = bolt.address_for(host)
+                if address is None:
+                    raise ApiError(404, "unknown-host", f"{host} does not resolve")
+                result = {"host": host, "address": list(address)}
+            else:
+                raise ApiError(404, "not-found", f"No such endpoint: {path}")
+            self._reply(200, result, count=False)
+        except ApiError as error:
+            self._reply(error.status, error.body(), error.headers, count=False)
+
     # -- /_simulator/ ---------------------------------------------------------------------
 
     def _admin(self, path: str, raw: bytes) -> None:
@@ -496,6 +532,8 @@ class Handler(BaseHTTPRequestHandler):
                     raise bad_request(str(error)) from None
             elif (name, method) == ("secrets", "GET"):
                 result = sim.issued_secrets()
+            elif name.startswith("bolt-log/") and method == "GET":
+                result = sim.bolt.log(name[len("bolt-log/"):]) if sim.bolt else []
             elif name in ("health", "stats", "reset", "clock", "faults", "secrets"):
                 raise ApiError(405, "method-not-allowed", f"{method} is not supported on {path}")
             else:

@@ -132,6 +132,11 @@ class SimulatorAdmin:
         finally:
             self.clear_faults()
 
+    def bolt_log(self, instance_id: str) -> list[dict]:
+        """``GET /_simulator/bolt-log/ID``: who connected to the instance over Bolt, the
+        statements they ran and whether each succeeded, oldest first (never a password)."""
+        return self._call("GET", f"bolt-log/{instance_id}")
+
     def issued_secrets(self) -> dict:
         """``GET /_simulator/secrets``: every client secret, access token and password the
         simulator issued. For secret-scan tests only: never print it."""

@@ -16,7 +16,13 @@ from .app import Handler, RateLimiter, SecretGuard, Stats
 from .clock import VirtualClock
 from .faults import Faults, parse_spec
 from .loopback import is_loopback_host
+from .threads import ConnectionThreads
 from .world import World
+
+try:
+    from .bolt import BoltServer
+except ImportError:           # trustme (extra "driver") not installed: no Bolt endpoint
+    BoltServer = None
 
 
 class _Server(ThreadingHTTPServer):
@@ -28,8 +34,7 @@ class _Server(ThreadingHTTPServer):
 
     def __init__(self, address, sim):
         self.sim = sim
-        self._connections: dict[threading.Thread, socket.socket] = {}
-        self._connections_lock = threading.Lock()
+        self.connections = ConnectionThreads()
         super().__init__(address, Handler)
 
     def process_request(self, request, client_address):
@@ -37,8 +42,7 @@ class _Server(ThreadingHTTPServer):
         thread = threading.Thread(target=self.process_request_thread,
                                   args=(request, client_address),
                                   name="aura-simulator-connection", daemon=True)
-        with self._connections_lock:
-            self._connections[thread] = request
+        self.connections.add(thread, request)
         thread.start()
 
     def process_request_thread(self, request, client_address):
@@ -46,26 +50,13 @@ class _Server(ThreadingHTTPServer):
         try:
             super().process_request_thread(request, client_address)
         finally:
-            with self._connections_lock:
-                self._connections.pop(threading.current_thread(), None)
+            self.connections.forget_current()
 
     def handle_error(self, request, client_address):
         """A client that hangs up is normal; only real bugs are printed (to stderr)."""
         error = sys.exc_info()[1]
         if not isinstance(error, (ConnectionError, TimeoutError)):
             super().handle_error(request, client_address)
-
-    def close_connections(self, timeout: float = 5.0) -> None:
-        """Shut down every open connection and wait for its thread."""
-        with self._connections_lock:
-            open_now = list(self._connections.items())
-        for _, sock in open_now:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        for thread, _ in open_now:
-            thread.join(timeout)
 
 
 class Simulator:
@@ -127,6 +118,9 @@ class Simulator:
         self._credentials = {catalog.OTHER_CLIENT[0]: (catalog.OTHER_CLIENT[1], "other"),
                              client_id: (client_secret, "primary")}
         self._save_lock = threading.Lock()
+        #: The instances' Bolt endpoint (TLS, loopback only), serving while the simulator does;
+        #: ``None`` without the ``driver`` extra (trustme makes its certificates).
+        self.bolt = BoltServer(self.world) if BoltServer else None
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         if self.state_file and os.path.exists(self.state_file):
@@ -153,6 +147,8 @@ class Simulator:
             raise RuntimeError("this simulator is already running")
         self._server = _Server((self.host, self.port), self)
         self.port = self._server.server_address[1]
+        if self.bolt:
+            self.bolt.start()
         admin.register(self.port, self.admin_token)
         if self.admin_token_file:
             admin.write_token(self.admin_token_file, self.admin_token)
@@ -175,9 +171,11 @@ class Simulator:
             pass
         stopper.join()
         server.server_close()
-        server.close_connections()
+        server.connections.end_all()
         self._thread.join()
         self._thread = None
+        if self.bolt:
+            self.bolt.stop()
         admin.unregister(self.port)
         if self.admin_token_file:
             self.admin_token_file.unlink(missing_ok=True)

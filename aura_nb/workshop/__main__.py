@@ -2,8 +2,9 @@
 
 Commands: ``provision`` (roster -> one running instance per attendee, hand-outs), ``status``,
 ``pause``, ``resume``, ``reset`` (one attendee, from the seed instance), ``handouts`` (write them
-again) and ``teardown`` (a dry run unless ``--yes``). The API comes from the usual settings
-(``AURA_CLIENT_ID``/``AURA_CLIENT_SECRET``/``AURA_BASE_URL``, environment or ``.env``).
+again), ``verify`` (log in with every hand-out) and ``teardown`` (a dry run unless ``--yes``).
+The API comes from the usual settings (``AURA_CLIENT_ID``/``AURA_CLIENT_SECRET``/``AURA_BASE_URL``,
+environment or ``.env``).
 
 Errors are one line on stderr, never a traceback. Exit codes (also in ``--help``): see
 :data:`EXIT_CODES`. A password that neither the vault nor a rescue file could take is shown once
@@ -92,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     reset.add_argument("--attendee", required=True, help="the attendee's name as on the roster")
     reset.add_argument("--seed-instance", help="instance to copy from (default: the workshop's seed)")
     commands.add_parser("handouts", parents=[common], help="write the hand-out files and summary again")
+    commands.add_parser("verify", parents=[common],
+                        help="log in to every attendee's instance with their hand-out (neo4j driver)")
     teardown = commands.add_parser("teardown", parents=[common],
                                    help="list (dry run) or, with --yes, delete the workshop's instances")
     teardown.add_argument("--yes", action="store_true", help="really delete (without it: dry run)")
@@ -173,6 +176,13 @@ def run(args: argparse.Namespace, out: TextIO, client: Any, err: TextIO | None =
         if result.missing:
             _say(out, "no instance yet for: " + ", ".join(result.missing))
         return 0
+    if args.command == "verify":
+        from .verify import verify_handouts
+
+        report = verify_handouts(client, args.prefix, home=args.home, concurrency=args.concurrency)
+        for line in report.lines():
+            _say(out, line)
+        return EXIT_OK if report.ok else EXIT_INCOMPLETE
     if args.command == "teardown":
         report = workshop.teardown(yes=args.yes, on_progress=progress)
         for line in report.lines():

@@ -9,11 +9,13 @@ Module map: :mod:`.core` (lock, clock, seeded ids, transitions, persistence, tok
 :mod:`.tenants`, :mod:`.instances`, :mod:`.snapshots`, :mod:`.keys` (customer-managed keys),
 :mod:`.sessions` (graph-analytics sessions), :mod:`.validation` (request-body checks and the
 sizing estimates), and for v2beta1 :mod:`.organizations` (organizations, projects),
-:mod:`.projectinstances` (instances under a project) and :mod:`.databases` (databases, backups).
+:mod:`.projectinstances` (instances under a project) and :mod:`.databases` (databases, backups);
+:mod:`.connections` answers the Bolt endpoint (which instance a host name means, its login).
 """
 
 from __future__ import annotations
 
+from .connections import ConnectionOps
 from .core import STATE_FORMAT, WorldCore
 from .databases import Database, DatabaseOps
 from .instances import Instance, InstanceOps
@@ -27,7 +29,7 @@ from .validation import instance_sizing, session_sizing
 
 
 class World(TenantOps, InstanceOps, SnapshotOps, KeyOps, SessionOps, OrganizationOps,
-            ProjectInstanceOps, DatabaseOps):
+            ProjectInstanceOps, DatabaseOps, ConnectionOps):
     """Everything the simulated service knows, behind one lock.
 
     ``World(seed, clock, durations)`` builds the seeded world: the tenants of

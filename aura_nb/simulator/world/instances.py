@@ -10,7 +10,7 @@ from .. import catalog
 from ..catalog import gb
 from ..clock import rfc3339
 from ..errors import ApiError, bad_request, busy, not_found_instance
-from .core import WorldCore
+from .core import WorldCore, _digest
 from .validation import check_name, choices, require_bool, require_count, require_str
 
 
@@ -46,6 +46,7 @@ class Instance:
     cdc_enrichment_mode: str | None = None
     multi_database: bool = False       # v2beta1: holds several databases
     default_database_id: str = ""      # v2beta1: its built-in database ("" = the instance id)
+    password_digest: str = ""          # sha256 of the neo4j user's password (Bolt logins)
 
 
 class InstanceOps(WorldCore):
@@ -212,6 +213,7 @@ class InstanceOps(WorldCore):
             self._begin(inst, "creating")
             password = secrets.token_urlsafe(32)
             self.issued_passwords.append(password)
+            inst.password_digest = _digest(password)
             return {
                 "id": inst.id,
                 "connection_url": f"neo4j+s://{inst.id}.databases.neo4j.io",
