@@ -149,15 +149,6 @@ def test_next_size_is_the_next_offered_and_for_free_db_one_the_api_will_refuse(c
     assert free.type == "free-db" and tutorial.next_size(tenant, free) == "2GB"
 
 
-def test_connect_refusal_never_lets_a_simulator_instance_be_connected_to(sim, make_client,
-                                                                         monkeypatch):
-    assert "Simulator mode" in tutorial.connect_refusal(make_client(sim))
-    monkeypatch.setenv("AURA_NB_MODE", "real")  # a simulator played as a real account
-    real = make_client(sim)
-    assert real.mode == "real"
-    assert "simulator on this machine" in tutorial.connect_refusal(real)
-
-
 def test_steps_that_cannot_apply_say_why_in_one_line(sim, make_client, monkeypatch, capsys):
     assert tutorial.simulator_admin(make_client(sim)) is not None
     assert tutorial.faults_on(object()) and tutorial.present(object(), "nb-x")

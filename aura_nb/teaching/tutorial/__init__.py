@@ -21,7 +21,6 @@ import requests
 
 from aura_nb.core import config
 from aura_nb.core.client import AuraClient
-from aura_nb.core.credentials import is_simulator_url
 from aura_nb.core.errors import BadRequest, VaultEntryNotFound
 from aura_nb.core.history import redact_header
 from aura_nb.core.lifecycle import DESTROYING, PAUSED, PAUSING, SETTLES_TO, is_transitional
@@ -42,7 +41,6 @@ __all__ = [
     "next_size",
     "room_for_another",
     "NO_FAULTS",
-    "connect_refusal",
     "check_connected",
     "simulator_admin",
     "faults_on",
@@ -161,24 +159,6 @@ def room_for_another(instance: Instance) -> bool:
 #: What a cell that needs the simulator's faults prints in real mode.
 NO_FAULTS = ("Skipped: the real API cannot be made to fail on purpose; this step needs the "
              "simulator's faults (simulator mode).")
-
-
-def connect_refusal(client: AuraClient) -> str | None:
-    """Why this notebook does not connect to an instance's database (one line), or ``None``
-    when it may: the client is in real mode, its API is not on this machine, and the ``neo4j``
-    driver is installed. A simulator's instances (also one run as a real account with
-    ``AURA_NB_MODE=real``) have no database behind their ``connection_url``: their host is
-    never resolved, let alone connected to. Sends nothing."""
-    import importlib.util
-
-    if client.mode == "simulator":
-        return "Simulator mode: simulated instances do not accept connections; nothing to connect to."
-    if is_simulator_url(client.base_url):
-        return (f"The API at {client.base_url} is a simulator on this machine (real mode): its "
-                "instances have no database behind them; nothing to connect to.")
-    if importlib.util.find_spec("neo4j") is None:
-        return "The neo4j driver is not installed: pip install neo4j"
-    return None
 
 
 def simulator_admin(client: AuraClient) -> Any:
