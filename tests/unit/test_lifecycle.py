@@ -10,6 +10,8 @@ import pytest
 from aura_nb.core.lifecycle import ACTIONS, SETTLED, SETTLES_TO, ActionLog, action_taken_effect, \
     can_reach
 
+from tests.helpers.clock import ManualClock
+
 REFERENCE = Path("/work/shared/reference/aura-api.md")
 
 
@@ -55,14 +57,14 @@ def test_every_status_in_the_graph_is_an_api_status():
 
 
 def test_action_log_keeps_the_last_action_and_forgets_old_ones():
-    now = [100.0]
-    log = ActionLog(speed=10.0, clock=lambda: now[0])
+    clock = ManualClock(100.0)
+    log = ActionLog(speed=10.0, clock=clock)
     assert log.last("i1") is None and log.recent("i1") is None
     log.note("i1", "pause", 5000.0)
     log.note("i1", "resume", 5010.0)
     assert log.last("i1") == ("resume", 5010.0)
-    now[0] += 5.9  # 59 server seconds at speed 10
+    clock.now += 5.9  # 59 server seconds at speed 10
     assert log.recent("i1") == "resume"
-    now[0] += 0.2
+    clock.now += 0.2
     assert log.recent("i1") is None
     assert log.recent("i1", within=10.0) == "resume"
