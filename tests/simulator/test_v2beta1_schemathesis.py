@@ -1,6 +1,5 @@
 """Schemathesis over Neo4j's published v2beta1 document, restricted to organizations, projects,
-instances, databases and backups (read at test time from ../shared/reference beside the repo, or
-from ``$AURA_REFERENCE_DIR``).
+instances, databases and backups (read at test time, see `tests.helpers.needs`).
 
 Path parameters are pinned to ids that exist (a random organization id would get a 404 the
 document does not list for that operation); everything else is generated, with a fixed seed.
@@ -8,15 +7,12 @@ DELETEs get ids of their own so that the other operations keep something to read
 """
 
 import json
-import os
 import re
-from pathlib import Path
 
 import pytest
 
-REFERENCE = Path(os.environ.get("AURA_REFERENCE_DIR")
-                 or Path(__file__).resolve().parents[3] / "shared" / "reference")
-SPEC_FILE = REFERENCE / "aura-api-v2beta1-openapi.json"
+from tests.helpers.needs import reference_file
+
 CORE_PATHS = (r"^/organizations(/\{org_id\}(/projects(/\{project_id\}/instances"
               r"(/\{instance_id\}(/databases(/\{database_id\}(/backups(/\{backup_id\})?"
               r"|/restore)?)?)?)?)?)?)?$")
@@ -25,10 +21,9 @@ EXAMPLES = 12
 
 @pytest.fixture(scope="module")
 def schema():
-    if not SPEC_FILE.exists():
-        pytest.skip(f"the published v2beta1 document is not available here ({SPEC_FILE} is absent)")
+    path = reference_file("aura-api-v2beta1-openapi.json")
     schemathesis = pytest.importorskip("schemathesis")
-    loaded = schemathesis.openapi.from_dict(json.loads(SPEC_FILE.read_text(encoding="utf-8")))
+    loaded = schemathesis.openapi.from_dict(json.loads(path.read_text(encoding="utf-8")))
     return loaded.include(path_regex=CORE_PATHS)
 
 
