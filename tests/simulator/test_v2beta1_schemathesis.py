@@ -8,6 +8,7 @@ DELETEs get ids of their own so that the other operations keep something to read
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -77,3 +78,11 @@ def test_core_v2beta1_operations_conform_to_the_published_document(schema, v2):
     sent = v2.sim.stats_snapshot()["requests"]
     assert all(sent.get(label, 0) >= 1
                for label in tested), sent
+
+
+def test_hypothesis_keeps_its_caches_out_of_the_repository():
+    """A run leaves no ``.hypothesis/`` in the tree (the root conftest.py points it elsewhere)."""
+    configuration = pytest.importorskip("hypothesis.configuration")
+    home = configuration.storage_directory("unicode_data", intent_to_write=False).home_directory
+    repository = Path(__file__).resolve().parents[2]
+    assert repository not in home.resolve().parents, home
