@@ -161,7 +161,8 @@ def test_twenty_instances_cost_at_most_two_polls_each_once_one_is_ready(make_sim
 
 
 def test_many_waits_report_failures_and_keep_the_rest(short_sim, short_client):
-    made = [short_client.create_instance(learning_spec(short_client, f"mixed-{i}")) for i in range(3)]
+    made = [short_client.create_instance(learning_spec(short_client, f"mixed-{i}"))
+            for i in range(3)]
     short_sim.advance(60)
     short_client.delete_instance(made[1].id)
     with pytest.raises(WaitIncomplete) as info:
@@ -178,7 +179,8 @@ def test_many_waits_report_failures_and_keep_the_rest(short_sim, short_client):
 def test_a_poll_that_keeps_failing_keeps_the_ready_ones(short_sim, short_client):
     """Issue 10, defect 9: one instance whose status requests are refused (403) fails alone;
     the error still carries the instances that were ready."""
-    made = [short_client.create_instance(learning_spec(short_client, f"refused-{i}")) for i in range(3)]
+    made = [short_client.create_instance(learning_spec(short_client, f"refused-{i}"))
+            for i in range(3)]
     short_sim.set_faults(script=[{"method": "GET", "path": f"/v1/instances/{made[1].id}",
                             "action": "status", "status": 403, "times": 100}])
     with pytest.raises(WaitIncomplete) as info:
@@ -190,7 +192,8 @@ def test_a_poll_that_keeps_failing_keeps_the_ready_ones(short_sim, short_client)
 
 
 def test_many_waits_can_be_cancelled_and_say_what_was_ready(short_sim, short_client):
-    made = [short_client.create_instance(learning_spec(short_client, f"stop-{i}")) for i in range(3)]
+    made = [short_client.create_instance(learning_spec(short_client, f"stop-{i}"))
+            for i in range(3)]
     cancel = threading.Event()
     cancel.set()
     with pytest.raises(WaitCancelled) as info:
@@ -228,7 +231,8 @@ def test_many_waits_time_other_transitions_from_the_action_not_the_creation(shor
     gone = short_client.wait_for_instances([old.id, young.id], status="deleted", timeout=10)
     assert gone == {old.id: None, young.id: None}
     # another client, which sent no action itself, resumes instances created long ago
-    again = [short_client.create_instance(learning_spec(short_client, f"again-{i}")) for i in range(2)]
+    again = [short_client.create_instance(learning_spec(short_client, f"again-{i}"))
+             for i in range(2)]
     short_sim.advance(7200)
     for item in again:
         short_client.pause_instance(item.id)
