@@ -26,6 +26,8 @@ _session: dict = {}
 #: here) beside the first lane, JupyterLab in Chromium and the rest (about 75 + 25 + 25 s). A
 #: file stays whole on one worker (module fixtures start one Lab, one run of the notebooks).
 SECOND_LANE = ("test_account_kinds.py", "test_notebook12.py", "test_neo4j_cli.py")
+#: Where Hypothesis keeps its caches: beside the other temporary files, not in the repository.
+HYPOTHESIS_CACHE = str(Path(tempfile.gettempdir()) / "aura_nb-tests-hypothesis")
 
 
 def pytest_configure(config):
@@ -35,6 +37,10 @@ def pytest_configure(config):
     _session["own_home"] = (os.environ.get("AURA_NB_HOME"),
                             tempfile.mkdtemp(prefix="aura_nb-tests-"))
     os.environ["AURA_NB_HOME"] = _session["own_home"][1]
+    # Hypothesis (under schemathesis) writes what it computes once, its Unicode tables, to
+    # ./.hypothesis unless told otherwise: keep them out of the tree but across runs (building
+    # them again costs about 7 s). Its own setting; the workers inherit it.
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", HYPOTHESIS_CACHE)
     if not (getattr(config.option, "nbval", False) or getattr(config.option, "nbval_lax", False)):
         return
     from aura_nb.lab import start_test_simulator

@@ -6,7 +6,9 @@ import itertools
 
 import pytest
 
-from aura_nb.core.models import InstanceSpec, allowed_choices
+from aura_nb.core.models import InstanceSpec
+
+from tests.helpers.specs import instance_spec
 
 _names = itertools.count(1)
 
@@ -19,14 +21,10 @@ def learning(client):
 
 @pytest.fixture
 def make_spec(learning):
-    """``make_spec(name=None, **changes)``: a valid professional-db spec in Learning Project."""
+    """``make_spec(name=None, **changes)``: `tests.helpers.specs.instance_spec` in Learning
+    Project, named ``test-db-<n>`` unless given a name."""
 
     def make(name: str | None = None, **changes) -> InstanceSpec:
-        choices = allowed_choices(learning, "professional-db", "gcp", "europe-west1")
-        fields = dict(name=name or f"test-db-{next(_names)}", tenant_id=learning.id,
-                      type="professional-db", cloud_provider="gcp", region="europe-west1",
-                      memory=choices["memory"][0])
-        fields.update(changes)
-        return InstanceSpec(**fields)
+        return instance_spec(learning, name or f"test-db-{next(_names)}", **changes)
 
     return make

@@ -18,7 +18,7 @@ from aura_nb.core.errors import (
 )
 
 from tests.helpers import SPEED
-from tests.helpers.client import ManualClock
+from tests.helpers.clock import ManualClock
 from tests.helpers.simulator import instances_named, requests_made
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 
 from aura_nb.core.errors import AuraError
-from aura_nb.core.models import InstanceSpec, allowed_choices
+
+from tests.helpers.specs import instance_spec
 
 
 def test_no_secret_appears_in_any_output(make_simulator, make_client, simulator_secrets, caplog):
@@ -38,8 +39,7 @@ def test_no_secret_appears_in_any_output(make_simulator, make_client, simulator_
         return result
 
     tenant = client.find_tenant("Learning Project")
-    memory = allowed_choices(tenant, "professional-db", "gcp", "europe-west1")["memory"][0]
-    spec = InstanceSpec("secret-test", tenant.id, "professional-db", "gcp", "europe-west1", memory)
+    spec = instance_spec(tenant, "secret-test")
     created = [attempt(client.create_instance, spec) for _ in range(2)]
     sim.advance(10)
     attempt(client.wait_for_instances, created)

@@ -12,8 +12,10 @@ from aura_nb.core.errors import (
     WaitCancelled,
     WaitIncomplete,
 )
-from aura_nb.core.models import InstanceSpec, allowed_choices
 from aura_nb.core.waiting import DurationStore
+
+from tests.helpers.clock import ManualClock
+from tests.helpers.specs import learning_spec
 
 SHORT = {"creating": (20, 30), "pausing": (5, 10), "resuming": (5, 10), "destroying": (5, 10)}
 
@@ -30,14 +32,8 @@ def short_client(short_sim, make_client):
     return make_client(short_sim)
 
 
-def spec(client, name):
-    tenant = client.find_tenant("Learning Project")
-    memory = allowed_choices(tenant, "professional-db", "gcp", "europe-west1")["memory"][0]
-    return InstanceSpec(name, tenant.id, "professional-db", "gcp", "europe-west1", memory)
-
-
 def test_wait_reports_progress_and_running_within_one_interval(short_sim, short_client):
-    created = short_client.create_instance(spec(short_client, "waited"))
+    created = short_client.create_instance(learning_spec(short_client, "waited"))
     ready_at = short_sim.world.transition_end(created.id)
     events, seen_at = [], []
 
@@ -58,7 +54,7 @@ def test_wait_reports_progress_and_running_within_one_interval(short_sim, short_
 
 
 def test_paused_without_resume_fails_fast_with_a_hint(short_sim, short_client):
-    created = short_client.create_instance(spec(short_client, "paused"))
+    created = short_client.create_instance(learning_spec(short_client, "paused"))
     short_sim.advance(60)
     short_client.pause_instance(created.id)
     with pytest.raises(InstanceStatusUnreachable) as pausing:
@@ -73,7 +69,7 @@ def test_paused_without_resume_fails_fast_with_a_hint(short_sim, short_client):
 
 
 def test_resume_in_flight_is_waited_for(short_sim, short_client):
-    created = short_client.create_instance(spec(short_client, "resumed"))
+    created = short_client.create_instance(learning_spec(short_client, "resumed"))
     short_sim.advance(60)
     short_client.pause_instance(created.id)
     assert short_client.wait_for_instance(created.id, "paused").status == "paused"
@@ -82,7 +78,7 @@ def test_resume_in_flight_is_waited_for(short_sim, short_client):
 
 
 def test_deleted_instances_fail_fast_and_deletion_can_be_awaited(short_sim, short_client):
-    created = short_client.create_instance(spec(short_client, "doomed"))
+    created = short_client.create_instance(learning_spec(short_client, "doomed"))
     short_sim.advance(60)
     short_client.delete_instance(created.id)
     with pytest.raises(InstanceStatusUnreachable) as destroying:
@@ -96,17 +92,12 @@ def test_deleted_instances_fail_fast_and_deletion_can_be_awaited(short_sim, shor
 def test_timeout_names_the_last_status(make_simulator, make_client):
     sim = make_simulator(durations={"creating": (5000, 5000)})
     client = make_client(sim)
-    created = client.create_instance(spec(client, "slow"))
+    created = client.create_instance(learning_spec(client, "slow"))
 
-    class Clock:
-        now = 0.0
-
-    def fake_sleep(seconds):
-        Clock.now += seconds
-
+    clock = ManualClock()
     with pytest.raises(InstanceWaitTimeout) as info:
-        client.wait_for_instance(created.id, timeout=60, poll_interval=10, sleep=fake_sleep,
-                                 clock=lambda: Clock.now)
+        client.wait_for_instance(created.id, timeout=60, poll_interval=10, sleep=clock.sleep,
+                                 clock=clock)
     error = info.value
     assert error.status == "creating" and error.instance_id == created.id
     assert "last status 'creating'" in str(error) and "after 60 s" in str(error)
@@ -115,7 +106,7 @@ def test_timeout_names_the_last_status(make_simulator, make_client):
 def test_cancel_event_stops_the_wait(make_simulator, make_client):
     sim = make_simulator(durations={"creating": (5000, 5000)})
     api = make_client(sim)
-    created = api.create_instance(spec(api, "cancelled"))
+    created = api.create_instance(learning_spec(api, "cancelled"))
     cancel = threading.Event()
 
     def progress(event):
@@ -131,7 +122,7 @@ def test_cancel_event_stops_the_wait(make_simulator, make_client):
 def test_wait_for_snapshot(make_simulator, make_client):
     sim = make_simulator(durations={"creating": (5, 5), "snapshot": (20, 30)})
     client = make_client(sim)
-    created = client.create_instance(spec(client, "snapped"))
+    created = client.create_instance(learning_spec(client, "snapped"))
     sim.advance(10)
     snapshot_id = client.create_snapshot(created.id)
     snapshot = client.wait_for_snapshot(created.id, snapshot_id)
@@ -145,7 +136,7 @@ def test_twenty_instances_cost_at_most_two_polls_each_once_one_is_ready(make_sim
     sim = make_simulator(durations={"creating": (100, 104)}, rate_limit=125)
     client = make_client(sim)
     interval = 10.0  # server seconds
-    made = [client.create_instance(spec(client, f"class-{i:02d}")) for i in range(20)]
+    made = [client.create_instance(learning_spec(client, f"class-{i:02d}")) for i in range(20)]
     ready_at = {c.id: sim.world.transition_end(c.id) for c in made}
     first_ready = min(ready_at.values())
     polls, reported = [], {}
@@ -170,7 +161,8 @@ def test_twenty_instances_cost_at_most_two_polls_each_once_one_is_ready(make_sim
 
 
 def test_many_waits_report_failures_and_keep_the_rest(short_sim, short_client):
-    made = [short_client.create_instance(spec(short_client, f"mixed-{i}")) for i in range(3)]
+    made = [short_client.create_instance(learning_spec(short_client, f"mixed-{i}"))
+            for i in range(3)]
     short_sim.advance(60)
     short_client.delete_instance(made[1].id)
     with pytest.raises(WaitIncomplete) as info:
@@ -187,7 +179,8 @@ def test_many_waits_report_failures_and_keep_the_rest(short_sim, short_client):
 def test_a_poll_that_keeps_failing_keeps_the_ready_ones(short_sim, short_client):
     """Issue 10, defect 9: one instance whose status requests are refused (403) fails alone;
     the error still carries the instances that were ready."""
-    made = [short_client.create_instance(spec(short_client, f"refused-{i}")) for i in range(3)]
+    made = [short_client.create_instance(learning_spec(short_client, f"refused-{i}"))
+            for i in range(3)]
     short_sim.set_faults(script=[{"method": "GET", "path": f"/v1/instances/{made[1].id}",
                             "action": "status", "status": 403, "times": 100}])
     with pytest.raises(WaitIncomplete) as info:
@@ -199,7 +192,8 @@ def test_a_poll_that_keeps_failing_keeps_the_ready_ones(short_sim, short_client)
 
 
 def test_many_waits_can_be_cancelled_and_say_what_was_ready(short_sim, short_client):
-    made = [short_client.create_instance(spec(short_client, f"stop-{i}")) for i in range(3)]
+    made = [short_client.create_instance(learning_spec(short_client, f"stop-{i}"))
+            for i in range(3)]
     cancel = threading.Event()
     cancel.set()
     with pytest.raises(WaitCancelled) as info:
@@ -220,7 +214,7 @@ def test_many_waits_can_be_cancelled_and_say_what_was_ready(short_sim, short_cli
 def test_goal_all_waits_for_everything_and_respects_the_rate_limit(make_simulator, make_client):
     sim = make_simulator(durations={"creating": (60, 90)}, rate_limit=40)
     client = make_client(sim, rate_limit=40)
-    made = [client.create_instance(spec(client, f"all-{i:02d}")) for i in range(12)]
+    made = [client.create_instance(learning_spec(client, f"all-{i:02d}")) for i in range(12)]
     result = client.wait_for_instances(made, goal="all", poll_interval=15 / sim.clock.speed)
     assert len(result) == 12 and all(i.status == "running" for i in result.values())
     assert sim.stats_snapshot()["responses"].get("429", 0) == 0
@@ -228,16 +222,17 @@ def test_goal_all_waits_for_everything_and_respects_the_rate_limit(make_simulato
 
 def test_many_waits_time_other_transitions_from_the_action_not_the_creation(short_sim, make_client,
                                                                             short_client):
-    old = short_client.create_instance(spec(short_client, "old"))
+    old = short_client.create_instance(learning_spec(short_client, "old"))
     short_sim.advance(7200)
-    young = short_client.create_instance(spec(short_client, "young"))
+    young = short_client.create_instance(learning_spec(short_client, "young"))
     short_sim.advance(60)
     for item in (old, young):
         short_client.delete_instance(item.id)
     gone = short_client.wait_for_instances([old.id, young.id], status="deleted", timeout=10)
     assert gone == {old.id: None, young.id: None}
     # another client, which sent no action itself, resumes instances created long ago
-    again = [short_client.create_instance(spec(short_client, f"again-{i}")) for i in range(2)]
+    again = [short_client.create_instance(learning_spec(short_client, f"again-{i}"))
+             for i in range(2)]
     short_sim.advance(7200)
     for item in again:
         short_client.pause_instance(item.id)
@@ -252,7 +247,7 @@ def test_many_waits_time_other_transitions_from_the_action_not_the_creation(shor
 def test_waits_learn_how_long_an_operation_takes(make_simulator, make_client):
     sim = make_simulator(durations={"creating": (5, 5), "pausing": (60, 60)})
     api = make_client(sim)
-    made = [api.create_instance(spec(api, f"learner-{i}")) for i in range(2)]
+    made = [api.create_instance(learning_spec(api, f"learner-{i}")) for i in range(2)]
     sim.advance(10)
     polls, late = [], []
     for item in made:
@@ -282,7 +277,7 @@ def test_aura_poll_interval_bounds_the_gaps_of_waits_that_name_none(short_sim, m
     else:
         monkeypatch.setenv("AURA_POLL_INTERVAL", str(float(setting) / short_sim.clock.speed))
     client = make_client(short_sim)
-    created = client.create_instance(spec(client, "paced-by-setting"))
+    created = client.create_instance(learning_spec(client, "paced-by-setting"))
     sent_at = short_sim.clock.now()
     seen_at = []
     client.wait_for_instance(created.id, on_progress=lambda _: seen_at.append(

@@ -5,9 +5,11 @@ The repository root is on ``sys.path`` (pytest puts the root ``conftest.py``'s f
 are not here: they live in ``tests/conftest.py`` (shared) and in each folder's ``conftest.py``.
 
 Modules: ``simulator`` (plain-``requests`` callers of a simulator, its command line, its request
-counts), ``v2`` (the v2beta1 caller), ``client`` (a scripted loopback server, a manual clock),
-``workshop`` (the class the workshop tests teach), ``outside`` (outside clients, a simulator
-process).
+counts), ``v2`` (the v2beta1 caller), ``client`` (a scripted loopback server), ``clock`` (a manual
+clock, ``wait_until``), ``specs`` (instance specs the simulator accepts), ``needs`` (skip, or fail
+under ``CI=true``, when something from outside the repository is missing: the published
+reference documents), ``outside`` (outside clients, a simulator process), ``workshop`` (the class
+the workshop tests teach), ``journeys`` and ``kernels`` (whole notebooks in kernels).
 
 Simulator speeds (virtual seconds per real second): every test simulator runs at one of these.
 """

@@ -1,16 +1,6 @@
-"""Boundaries for the client tests: a clock that moves when told, a scripted loopback server."""
+"""Boundaries for the client tests: a scripted loopback server."""
 
 from __future__ import annotations
-
-
-class ManualClock:
-    """A clock for ``AuraClient(clock=...)`` that moves only when a test sets ``now``."""
-
-    def __init__(self, now: float = 0.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class ScriptedServer:

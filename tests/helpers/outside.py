@@ -6,22 +6,18 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-import pytest
+from tests.helpers.needs import missing
 
 
 def unavailable(what: str, how: str) -> None:
     """Skip (or fail when ``CI=true``) because an outside client is not installed."""
-    message = f"{what} is not installed ({how})"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{message}; CI needs it", pytrace=False)
-    pytest.skip(message)
+    missing(f"{what} is not installed ({how})")
 
 
 class SimulatorProcess:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.clock import wait_until
 from tests.helpers.outside import unavailable
 
 pytestmark = pytest.mark.slow  # an outside tool against a simulator process
@@ -117,9 +118,7 @@ def test_a_whole_instance_lifecycle_with_the_official_cli(cli, simulator_process
     deleted = cli.aura("instance", "delete", instance, "--rw", "--yes", "--force",
                        scope=scope)["data"]
     assert deleted["status"] == "destroying"
-    deadline = time.monotonic() + 20
-    while cli.aura("instance", "list", scope=scope)["data"] and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_until(lambda: not cli.aura("instance", "list", scope=scope)["data"], 20, 0.2)
     assert cli.aura("instance", "list", scope=scope)["data"] == []
 
     sent = simulator_process.admin().stats()

@@ -18,6 +18,7 @@ from aura_nb.simulator import Simulator
 from aura_nb.simulator.app import SecretGuard
 from aura_nb.simulator.remote import SimulatorAdmin
 
+from tests.helpers.clock import ManualClock
 from tests.helpers.simulator import ADMIN_HEADER, CLIENT, Cli, admin, cli_env, error_of, fetch_token
 
 ADMIN_PATHS = [("GET", "health"), ("GET", "stats"), ("POST", "reset"), ("GET", "clock"),
@@ -141,14 +142,14 @@ def test_ten_wrong_secrets_within_a_minute_make_the_token_endpoint_answer_429(ma
 
 
 def test_the_guard_forgets_failures_after_a_real_minute_and_counts_per_address():
-    now = [1000.0]
-    guard = SecretGuard(clock=lambda: now[0])
+    clock = ManualClock(1000.0)
+    guard = SecretGuard(clock=clock)
     for _ in range(10):
         guard.failed("10.0.0.1")
-        now[0] += 1
+        clock.now += 1
     assert guard.wait("10.0.0.2") is None
     assert guard.wait("10.0.0.1") == pytest.approx(50)
-    now[0] += 50
+    clock.now += 50
     assert guard.wait("10.0.0.1") is None
 
 

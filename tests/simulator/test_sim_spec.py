@@ -1,28 +1,24 @@
-"""Conformance with the published OpenAPI spec (read at test time from ../shared/reference).
+"""Conformance with the published OpenAPI spec (read at test time, see `tests.helpers.needs`).
 
 Every path and method in the spec must be routed by the simulator and answer one of the status
 codes the spec documents, with the fields the spec marks as required on its main objects.
 """
 
-from pathlib import Path
-
 import pytest
 
 from aura_nb.simulator.routes import API_ROUTES
 
+from tests.helpers.needs import reference_file
 from tests.helpers.simulator import Api
 
-SPEC_FILE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "aura-api-openapi.yaml"
 METHODS = ("get", "post", "patch", "delete", "put")
 
 
 @pytest.fixture(scope="module")
 def spec():
-    if not SPEC_FILE.exists():
-        pytest.skip("needs the published spec ../shared/reference/aura-api-openapi.yaml beside the "
-                    f"repository ({SPEC_FILE} is absent; CI has it; see README, Tests)")
+    path = reference_file("aura-api-openapi.yaml")
     yaml = pytest.importorskip("yaml")
-    return yaml.safe_load(SPEC_FILE.read_text(encoding="utf-8"))
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 def operations(spec):

@@ -1,6 +1,5 @@
 """Schemathesis over Neo4j's published v2beta1 document, restricted to organizations, projects,
-instances, databases and backups (read at test time from ../shared/reference beside the repo, or
-from ``$AURA_REFERENCE_DIR``).
+instances, databases and backups (read at test time, see `tests.helpers.needs`).
 
 Path parameters are pinned to ids that exist (a random organization id would get a 404 the
 document does not list for that operation); everything else is generated, with a fixed seed.
@@ -8,15 +7,13 @@ DELETEs get ids of their own so that the other operations keep something to read
 """
 
 import json
-import os
 import re
 from pathlib import Path
 
 import pytest
 
-REFERENCE = Path(os.environ.get("AURA_REFERENCE_DIR")
-                 or Path(__file__).resolve().parents[3] / "shared" / "reference")
-SPEC_FILE = REFERENCE / "aura-api-v2beta1-openapi.json"
+from tests.helpers.needs import reference_file
+
 CORE_PATHS = (r"^/organizations(/\{org_id\}(/projects(/\{project_id\}/instances"
               r"(/\{instance_id\}(/databases(/\{database_id\}(/backups(/\{backup_id\})?"
               r"|/restore)?)?)?)?)?)?)?$")
@@ -25,10 +22,9 @@ EXAMPLES = 12
 
 @pytest.fixture(scope="module")
 def schema():
-    if not SPEC_FILE.exists():
-        pytest.skip(f"the published v2beta1 document is not available here ({SPEC_FILE} is absent)")
+    path = reference_file("aura-api-v2beta1-openapi.json")
     schemathesis = pytest.importorskip("schemathesis")
-    loaded = schemathesis.openapi.from_dict(json.loads(SPEC_FILE.read_text(encoding="utf-8")))
+    loaded = schemathesis.openapi.from_dict(json.loads(path.read_text(encoding="utf-8")))
     return loaded.include(path_regex=CORE_PATHS)
 
 
@@ -82,3 +78,11 @@ def test_core_v2beta1_operations_conform_to_the_published_document(schema, v2):
     sent = v2.sim.stats_snapshot()["requests"]
     assert all(sent.get(label, 0) >= 1
                for label in tested), sent
+
+
+def test_hypothesis_keeps_its_caches_out_of_the_repository():
+    """A run leaves no ``.hypothesis/`` in the tree (the root conftest.py points it elsewhere)."""
+    configuration = pytest.importorskip("hypothesis.configuration")
+    home = configuration.storage_directory("unicode_data", intent_to_write=False).home_directory
+    repository = Path(__file__).resolve().parents[2]
+    assert repository not in home.resolve().parents, home

@@ -10,13 +10,7 @@ import pytest
 from aura_nb.core.auth import Token, TokenCache, refresh_margin
 from aura_nb.core.errors import AuthenticationFailed
 
-
-class FakeClock:
-    def __init__(self, now: float = 1000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+from tests.helpers.clock import ManualClock
 
 
 def make_cache(clock, expires_in=3600.0, delay=0.0):
@@ -33,7 +27,7 @@ def make_cache(clock, expires_in=3600.0, delay=0.0):
 
 
 def test_token_is_fetched_once_and_reused_until_refresh_time():
-    clock = FakeClock()
+    clock = ManualClock(1000.0)
     cache, issued = make_cache(clock)
     first = cache.get()
     clock.now += 3000
@@ -42,7 +36,7 @@ def test_token_is_fetched_once_and_reused_until_refresh_time():
 
 
 def test_one_hour_token_is_refreshed_after_54_minutes_not_at_expiry():
-    clock = FakeClock()
+    clock = ManualClock(1000.0)
     cache, issued = make_cache(clock)
     first = cache.get()
     clock.now += 3239
@@ -59,7 +53,7 @@ def test_refresh_margin_is_early_but_leaves_short_tokens_usable(ttl, margin):
 
 
 def test_invalidate_drops_only_the_token_that_failed():
-    clock = FakeClock()
+    clock = ManualClock(1000.0)
     cache, issued = make_cache(clock)
     stale = cache.get()
     cache.invalidate(stale)
@@ -101,13 +95,13 @@ def test_token_from_response_checks_the_answer():
 def test_token_repr_never_shows_the_token():
     token = Token("eyJ-very-secret-token", 3600, 0)
     assert "eyJ-very-secret-token" not in repr(token) + str(token)
-    cache, _ = make_cache(FakeClock())
+    cache, _ = make_cache(ManualClock(1000.0))
     cache.get()
     assert "token-0" not in repr(cache)
 
 
 def test_expires_in_counts_down_by_the_cache_clock_and_fetches_nothing():
-    clock = FakeClock()
+    clock = ManualClock(1000.0)
     cache, issued = make_cache(clock, expires_in=600.0)
     assert cache.expires_in() is None and issued == []
     cache.get()

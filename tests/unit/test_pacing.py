@@ -8,23 +8,12 @@ import pytest
 
 from aura_nb.core.pacing import RateLimiter
 
-
-class FakeTime:
-    def __init__(self):
-        self.now = 0.0
-        self.slept = []
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.slept.append(seconds)
-        self.now += seconds
+from tests.helpers.clock import ManualClock
 
 
 def test_burst_goes_at_once_then_requests_follow_the_rate():
-    t = FakeTime()
-    pacer = RateLimiter(120, 60.0, burst=3, clock=t.clock, sleep=t.sleep)
+    t = ManualClock()
+    pacer = RateLimiter(120, 60.0, burst=3, clock=t, sleep=t.sleep)
     assert [pacer.acquire() for _ in range(3)] == [0, 0, 0]
     assert pacer.acquire() == pytest.approx(0.5)
     assert pacer.acquire() == pytest.approx(0.5)
@@ -32,8 +21,8 @@ def test_burst_goes_at_once_then_requests_follow_the_rate():
 
 
 def test_no_more_than_rate_per_window_over_a_long_run():
-    t = FakeTime()
-    pacer = RateLimiter(125, 60.0, clock=t.clock, sleep=t.sleep)
+    t = ManualClock()
+    pacer = RateLimiter(125, 60.0, clock=t, sleep=t.sleep)
     for _ in range(125 + 250):
         pacer.acquire()
     # 125 at once, then 250 more at 125 per minute: two minutes.
@@ -41,8 +30,8 @@ def test_no_more_than_rate_per_window_over_a_long_run():
 
 
 def test_window_scales_for_a_faster_simulator():
-    t = FakeTime()
-    pacer = RateLimiter(60, 60.0 / 10, burst=1, clock=t.clock, sleep=t.sleep)
+    t = ManualClock()
+    pacer = RateLimiter(60, 60.0 / 10, burst=1, clock=t, sleep=t.sleep)
     pacer.acquire()
     pacer.acquire()
     assert t.now == pytest.approx(0.1)
@@ -50,8 +39,8 @@ def test_window_scales_for_a_faster_simulator():
 
 
 def test_delay_peeks_without_reserving():
-    t = FakeTime()
-    pacer = RateLimiter(60, 60.0, burst=1, clock=t.clock, sleep=t.sleep)
+    t = ManualClock()
+    pacer = RateLimiter(60, 60.0, burst=1, clock=t, sleep=t.sleep)
     assert pacer.delay() == 0
     pacer.acquire()
     assert pacer.delay() == pytest.approx(1.0)
@@ -61,8 +50,8 @@ def test_delay_peeks_without_reserving():
 
 
 def test_rate_zero_turns_pacing_off():
-    t = FakeTime()
-    pacer = RateLimiter(0, clock=t.clock, sleep=t.sleep)
+    t = ManualClock()
+    pacer = RateLimiter(0, clock=t, sleep=t.sleep)
     for _ in range(1000):
         pacer.acquire()
     assert t.now == 0 and not pacer.enabled and pacer.delay() == 0
@@ -85,8 +74,8 @@ def test_threads_share_one_budget():
 
 
 def test_a_rejection_lowers_the_rate_to_what_the_server_accepted():
-    t = FakeTime()
-    pacer = RateLimiter(125, 60.0, clock=t.clock, sleep=t.sleep)
+    t = ManualClock()
+    pacer = RateLimiter(125, 60.0, clock=t, sleep=t.sleep)
     for _ in range(26):
         pacer.acquire()
         t.now += 0.1
@@ -101,16 +90,16 @@ def test_a_rejection_lowers_the_rate_to_what_the_server_accepted():
 def test_a_rejection_never_raises_the_rate_nor_goes_below_the_floor():
     from aura_nb.core.pacing import MIN_LEARNED_RATE
 
-    t = FakeTime()
-    pacer = RateLimiter(125, 60.0, clock=t.clock, sleep=t.sleep)
+    t = ManualClock()
+    pacer = RateLimiter(125, 60.0, clock=t, sleep=t.sleep)
     pacer.acquire()
     # a 429 after one request (another kernel used the budget, a burst): it says nothing about
     # the account's limit, so the pace stays at the lowest documented one, not a handful
     assert pacer.note_rejection() == MIN_LEARNED_RATE == 22
-    slow = RateLimiter(3, 60.0, clock=t.clock, sleep=t.sleep)
+    slow = RateLimiter(3, 60.0, clock=t, sleep=t.sleep)
     for _ in range(3):
         slow.acquire()
     assert slow.note_rejection() is None and slow.rate == 3
-    off = RateLimiter(0, clock=t.clock, sleep=t.sleep)
+    off = RateLimiter(0, clock=t, sleep=t.sleep)
     off.acquire()
     assert off.note_rejection() is None and not off.enabled

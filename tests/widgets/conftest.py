@@ -10,8 +10,6 @@
     or in what the test printed or logged so far.
 ``wclient``
     The shared ``client`` fixture with the environment cleaned (no ``AURA_*``, empty cwd).
-``spec_for(client, tenant_name, name)``
-    A valid ``InstanceSpec`` (the tenant's first professional-db offer, else its first offer).
 """
 
 from __future__ import annotations
@@ -23,7 +21,6 @@ from typing import Any, Callable
 import ipywidgets as widgets
 import pytest
 
-from aura_nb.core.models import InstanceSpec
 
 def _tree_states(root: widgets.Widget) -> list[dict[str, Any]]:
     """States of ``root`` and of every widget its traits hold (children, layout, style...)."""
@@ -85,19 +82,3 @@ def assert_no_secrets(simulator_secrets, widget_states, capfd, caplog) -> Callab
 def wclient(clean_env, client):
     """The shared simulator client, with no ``AURA_*`` variables and an empty working folder."""
     return client
-
-
-@pytest.fixture
-def spec_for() -> Callable[..., InstanceSpec]:
-    """``spec_for(client, tenant_name, name)``: a valid spec for that tenant."""
-
-    def make(client: Any, tenant_name: str, name: str) -> InstanceSpec:
-        tenant = client.find_tenant(tenant_name)
-        configs = tenant.instance_configurations
-        config = next((c for c in configs if c.type == "professional-db"), configs[0])
-        return InstanceSpec(name=name, tenant_id=tenant.id, type=config.type,
-                            cloud_provider=config.cloud_provider, region=config.region,
-                            memory=config.memory, version=config.version or "5",
-                            storage=config.storage)
-
-    return make

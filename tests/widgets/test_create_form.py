@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-import time
 
 import pytest
 
@@ -12,6 +11,8 @@ from aura_nb.core.client import AuraClient
 from aura_nb.simulator.catalog import OTHER_CLIENT
 from aura_nb.widgets import CreateInstanceForm
 from aura_nb.widgets.create import LEVELS, MASK
+
+from tests.helpers.clock import wait_until
 
 
 def walk_offers(form):
@@ -158,9 +159,7 @@ def test_reveal_shows_the_password_only_for_a_while(sim, make_client, clean_env,
 
     form.reveal_button.click()
     assert password in form.password_line.value and form.reveal_button.description == "Hide password"
-    deadline = time.monotonic() + 5
-    while password in form.password_line.value and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_until(lambda: password not in form.password_line.value, 5)
     assert password not in widget_states(form)
     assert MASK in form.password_line.value and form.reveal_button.description == "Reveal password"
 

@@ -7,6 +7,9 @@ import time
 
 from aura_nb.widgets import CreateInstanceForm
 
+from tests.helpers.clock import wait_until
+from tests.helpers.specs import learning_spec
+
 POSTS = "POST /v1/instances"
 
 
@@ -73,8 +76,8 @@ def test_submit_from_two_threads_makes_one_instance(wclient, sim):
     assert sorted(r is None for r in results) == [False, True]
 
 
-def test_a_live_namesake_is_not_sent_unless_the_box_is_ticked(wclient, sim, spec_for):
-    wclient.create_instance(spec_for(wclient, "Learning Project", "taken-name"))
+def test_a_live_namesake_is_not_sent_unless_the_box_is_ticked(wclient, sim):
+    wclient.create_instance(learning_spec(wclient, "taken-name"))
     form = CreateInstanceForm(wclient, "Learning Project", name="taken-name")
     before = posts(sim)
 
@@ -118,9 +121,7 @@ def test_password_shown_once_when_neither_vault_nor_rescue_can_be_written(
     assert password not in form._repr_mimebundle_()["text/html"]  # never in a saved output
     assert password not in form.status_text and "shown once" in form.status_text
     assert form.reveal_button.layout.display == "none"
-    deadline = time.monotonic() + 5
-    while password in form.password_line.value and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_until(lambda: password not in form.password_line.value, 5)
     assert password not in widget_states(form)  # ... and gone after reveal_seconds
     out, err = capfd.readouterr()
     assert password not in out + err

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import time
-
 from aura_nb.widgets import InstanceStatus
 
-
-def wait_until(predicate, seconds=10.0):
-    deadline = time.monotonic() + seconds
-    while not predicate() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return predicate()
+from tests.helpers.clock import wait_until
+from tests.helpers.specs import learning_spec
 
 
-def test_run_waits_in_the_cell_and_ends_in_success(wclient, sim, spec_for):
-    created = wclient.create_instance(spec_for(wclient, "Learning Project", "status-sync"))
+def test_run_waits_in_the_cell_and_ends_in_success(wclient, sim):
+    created = wclient.create_instance(learning_spec(wclient, "status-sync"))
     status = InstanceStatus(wclient, created.id)
     done = []
     status.on_submit(done.append)
@@ -31,8 +25,8 @@ def test_run_waits_in_the_cell_and_ends_in_success(wclient, sim, spec_for):
     assert repr(status) == f"InstanceStatus(instance='{created.id}', target='running', state='done')"
 
 
-def test_title_says_what_was_reached_once_running(wclient, sim, spec_for):
-    created = wclient.create_instance(spec_for(wclient, "Learning Project", "status-title"))
+def test_title_says_what_was_reached_once_running(wclient, sim):
+    created = wclient.create_instance(learning_spec(wclient, "status-title"))
     status = InstanceStatus(wclient, created.id)
     assert "running" in status.title
     sim.advance(200)
@@ -41,8 +35,8 @@ def test_title_says_what_was_reached_once_running(wclient, sim, spec_for):
     assert "waiting" not in status.static_html()
 
 
-def test_start_waits_in_the_background_and_updates_the_widgets(wclient, sim, spec_for):
-    created = wclient.create_instance(spec_for(wclient, "Learning Project", "status-bg"))
+def test_start_waits_in_the_background_and_updates_the_widgets(wclient, sim):
+    created = wclient.create_instance(learning_spec(wclient, "status-bg"))
     status = InstanceStatus(wclient, created.id)
     seen = []
     status.current_status.observe(lambda change: seen.append(change["new"]), names="value")
@@ -58,8 +52,8 @@ def test_start_waits_in_the_background_and_updates_the_widgets(wclient, sim, spe
     assert status.elapsed_label.value.endswith("s")
 
 
-def test_cancel_button_stops_the_wait(wclient, spec_for):
-    created = wclient.create_instance(spec_for(wclient, "Learning Project", "status-cancel"))
+def test_cancel_button_stops_the_wait(wclient):
+    created = wclient.create_instance(learning_spec(wclient, "status-cancel"))
     status = InstanceStatus(wclient, created.id).start()
     assert wait_until(lambda: status.last_status == "creating")
 
@@ -71,16 +65,16 @@ def test_cancel_button_stops_the_wait(wclient, spec_for):
     assert status.progress.bar_style == "warning" and status.cancel_button.disabled
 
 
-def test_timeout_is_a_clear_message(wclient, spec_for):
-    created = wclient.create_instance(spec_for(wclient, "Learning Project", "status-slow"))
+def test_timeout_is_a_clear_message(wclient):
+    created = wclient.create_instance(learning_spec(wclient, "status-slow"))
     status = InstanceStatus(wclient, created.id, timeout=0.2).run()
     assert status.state == "timeout" and status.value is None
     assert "gave up waiting" in status.status_text and "'creating'" in status.status_text
     assert 0 < status.progress.value < status.progress.max  # slower than usual: the bar stretched
 
 
-def test_an_instance_being_deleted_fails_fast(wclient, sim, spec_for):
-    created = wclient.create_instance(spec_for(wclient, "Learning Project", "status-doomed"))
+def test_an_instance_being_deleted_fails_fast(wclient, sim):
+    created = wclient.create_instance(learning_spec(wclient, "status-doomed"))
     sim.advance(200)
     wclient.delete_instance(created.id)
     status = InstanceStatus(wclient, created.id).run()
@@ -88,8 +82,8 @@ def test_an_instance_being_deleted_fails_fast(wclient, sim, spec_for):
     assert "destroying" in status.status_text and "\n" not in status.status_text
 
 
-def test_waiting_for_deleted_ends_when_it_is_gone(wclient, sim, spec_for):
-    created = wclient.create_instance(spec_for(wclient, "Learning Project", "status-gone"))
+def test_waiting_for_deleted_ends_when_it_is_gone(wclient, sim):
+    created = wclient.create_instance(learning_spec(wclient, "status-gone"))
     sim.advance(200)
     wclient.delete_instance(created.id)
     sim.advance(60)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
 import ipywidgets as widgets
 import pytest
 
 from aura_nb.widgets import InstanceTable
+
+from tests.helpers.clock import wait_until
+from tests.helpers.specs import learning_spec
 
 DETAIL = "GET /v1/instances/{instanceId}"
 
@@ -19,9 +20,9 @@ def row_cells(table, instance_id):
 
 
 @pytest.fixture
-def two_running(wclient, sim, spec_for):
-    first = wclient.create_instance(spec_for(wclient, "Learning Project", "table-one"))
-    second = wclient.create_instance(spec_for(wclient, "Learning Project", "table-two"))
+def two_running(wclient, sim):
+    first = wclient.create_instance(learning_spec(wclient, "table-one"))
+    second = wclient.create_instance(learning_spec(wclient, "table-two"))
     sim.advance(200)
     return first, second
 
@@ -112,8 +113,8 @@ def test_keep_it_cancels_the_delete(wclient, sim, two_running):
     assert sim.world.instances[first.id].status == "running"
 
 
-def test_refused_action_is_one_line_and_rows_stay(wclient, sim, spec_for):
-    created = wclient.create_instance(spec_for(wclient, "Learning Project", "still-creating"))
+def test_refused_action_is_one_line_and_rows_stay(wclient, sim):
+    created = wclient.create_instance(learning_spec(wclient, "still-creating"))
     table = InstanceTable(wclient, "Learning Project")
     assert row_cells(table, created.id)[0]["Status"] == "creating"
     table.pause(created.id)  # the button is disabled; the API refuses too
@@ -158,9 +159,7 @@ def test_a_slow_refresh_counts_its_calls_and_can_be_cancelled(wclient, sim, two_
     sim.set_faults(latency=0.3)
 
     table.refresh_button.click()
-    deadline = time.monotonic() + 10
-    while "of 2" not in table.status_text and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: "of 2" in table.status_text)
     assert "Loading instances\u2026" in table.status_text and "of 2" in table.status_text
     assert table.state == "working" and table.cancel_button.layout.display is None
     table.cancel_button.click()
