@@ -2,7 +2,7 @@
 
 ```python
 import aura_nb
-from . import Workshop, ClassSpec, Guardrails, read_roster
+from aura_nb.workshop import Workshop, ClassSpec, Guardrails, read_roster
 
 client = aura_nb.connect()
 ws = Workshop(client, "gds-0612")
