@@ -62,7 +62,7 @@ def test_a_cell_shows_the_exchanges_it_caused_and_only_those(shell, capsys):
 def test_repeated_polls_fold_into_one_line_without_a_count(shell, capsys):
     run(shell, capsys, "import aura_nb\nclient = aura_nb.connect()\n"
                        "spec = aura_nb.InstanceSpec('nb-lesson', client.find_tenant().id, "
-                       "'professional-db', 'gcp', 'europe-west1', '1GB')")
+                       "'professional-db', 'gcp', 'europe-west1', '2GB')")
     _, text = run(shell, capsys, "created = client.create_instance(spec)\n"
                                  "client.wait_for_instance(created.id, poll_interval=0.01);")
     assert "POST /v1/instances -> 202" in text

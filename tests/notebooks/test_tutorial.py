@@ -71,7 +71,7 @@ def test_bearer_headers_carry_a_token_the_api_accepts(client):
 def test_tutorial_spec_prefers_the_small_professional_db_and_falls_back_to_what_is_offered(client):
     spec = tutorial.tutorial_spec(learning(client))
     assert (spec.name, spec.type, spec.cloud_provider, spec.region, spec.memory) == (
-        "nb-tutorial", "professional-db", "gcp", "europe-west1", "1GB")
+        "nb-tutorial", "professional-db", "gcp", "europe-west1", "2GB")
     enterprise = tutorial.tutorial_spec(client.find_tenant("Enterprise Project"), "nb-x")
     client.validate_spec(enterprise)  # only enterprise types there: the smallest offered
     assert (enterprise.type, enterprise.memory) == ("enterprise-db", "4GB")
@@ -144,7 +144,7 @@ def test_get_or_create_on_a_free_account_falls_back_to_free_db(make_simulator, m
 def test_next_size_is_the_next_offered_and_for_free_db_one_the_api_will_refuse(client):
     tenant = learning(client)
     paid = tutorial.get_or_create(client, tutorial.tutorial_spec(tenant, "nb-size"))
-    assert tutorial.next_size(tenant, paid) == "2GB"
+    assert tutorial.next_size(tenant, paid) == "4GB"
     free = tutorial.get_or_create(client, tutorial.tutorial_spec(tenant, "nb-free", type="free-db"))
     assert free.type == "free-db" and tutorial.next_size(tenant, free) == "2GB"
 
@@ -174,3 +174,12 @@ def test_tour_instance_falls_back_to_the_tutorial_instance_when_the_account_refu
     assert used.id == tutorial_one.id and used.status == "running"
     assert "goes on with nb-tutorial" in capsys.readouterr().out
     assert [i.name for i in sim.world.instances.values()] == ["nb-tutorial"]
+
+
+def test_bearer_headers_reuse_the_clients_token(make_simulator, make_client):
+    """#18: one token per notebook, not one for the kit and one for the learner's requests."""
+    sim = make_simulator(rate_limit=0)
+    client = make_client(sim)
+    client.list_tenants()
+    tutorial.bearer_headers(client)
+    assert client.token_requests == 1 == sim.stats_snapshot()["tokens_issued"]

@@ -16,7 +16,7 @@ from ._base import Exercise, Incorrect, returned, sandbox
 __all__ = ["ex01", "ex02", "ex03", "ex04", "ex05", "ex06", "ex07", "ex08"]
 
 CREATE_BODY = {"type": "professional-db", "cloud_provider": "gcp", "region": "europe-west1",
-               "memory": "1GB", "version": "5"}
+               "memory": "2GB", "version": "5"}
 
 
 def _verify_token(get_token: Callable[..., Any]) -> None:
