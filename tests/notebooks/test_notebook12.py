@@ -222,3 +222,28 @@ def test_notebook_runs_in_real_mode_on_every_account_kind(make_simulator, tmp_pa
     assert "nb-multidb (enterprise-db" in results["enterprise"][1]
     for kind in ("professional", "enterprise"):
         assert "backup Completed | exportable: True | listed: True" in results[kind][1]
+
+
+def test_add_database_is_not_repeated_when_the_api_lists_only_ids(sim, make_client,
+                                                                   monkeypatch, tmp_path):
+    """#18, v2beta1 reference section 5: DatabaseSummary is only {"id"}, so a rerun must not
+    look for the name in the list (it would POST a new database every time)."""
+    monkeypatch.setenv("AURA_NB_HOME", str(tmp_path / "home"))
+    client = make_client(sim)
+    mdb = tutorial.multi_database_instance(client)
+    real_request = client.request
+
+    def ids_only(method, path, **kwargs):  # the real API's DatabaseSummary
+        answer = real_request(method, path, **kwargs)
+        if path.endswith("/databases"):
+            return [{"id": d["id"]} for d in answer] if isinstance(answer, list) else answer
+        return answer
+
+    monkeypatch.setattr(client, "request", ids_only)
+    first = tutorial.add_database(client, mdb, "sales")
+    again = tutorial.add_database(client, mdb, "sales")
+    assert len(first) == len(again) == 2
+    posts = [e for e in client.history if e.method == "POST" and e.url.endswith("/databases")]
+    assert len(posts) == 1
+    sales = tutorial.database_id(mdb, "sales", again)
+    assert sales in [d["id"] for d in again] and sales != again[0]["id"]
