@@ -183,3 +183,22 @@ def test_bearer_headers_reuse_the_clients_token(make_simulator, make_client):
     client.list_tenants()
     tutorial.bearer_headers(client)
     assert client.token_requests == 1 == sim.stats_snapshot()["tokens_issued"]
+
+
+def test_throwaway_simulator_shows_the_token_limit_and_is_skipped_on_the_real_api(client):
+    """#18: notebook 01's token-per-call loop meets 429 at the 16th token, on a simulator of its
+    own (the notebook's own client id keeps its budget); on the real API nothing starts."""
+    import types
+
+    import requests
+
+    with tutorial.throwaway_simulator(client) as sandbox:
+        assert sandbox.base_url != client.base_url
+        answers = [requests.post(f"{sandbox.base_url}/oauth/token", timeout=10,
+                                 data={"grant_type": "client_credentials"},
+                                 auth=(sandbox.client_id, sandbox.client_secret))
+                   for _ in range(16)]
+    assert [a.status_code for a in answers] == [200] * 15 + [429]
+    assert int(answers[-1].headers["Retry-After"]) > 3500
+    with tutorial.throwaway_simulator(types.SimpleNamespace(mode="real")) as nothing:
+        assert nothing is None

@@ -14,8 +14,9 @@ re-exported here.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 
 from aura_nb.core import config
@@ -35,6 +36,7 @@ __all__ = [
     "tenant",
     "tutorial_spec",
     "bearer_headers",
+    "throwaway_simulator",
     "RequestPreview",
     "preview_create",
     "next_size",
@@ -97,6 +99,22 @@ def bearer_headers(client: AuraClient) -> tuple[str, dict[str, str]]:
     token = client.transport.tokens.get()
     return client.credentials.base_url, {"Authorization": f"Bearer {token.access_token}",
                                          "Accept": "application/json"}
+
+
+@contextmanager
+def throwaway_simulator(client: AuraClient) -> Iterator[Any]:
+    """A fresh simulator in this process, with the service's limits (125 requests a minute and
+    15 tokens an hour per client id), for an experiment that must not spend your own client id's
+    budget: notebook 01's token-per-call loop. Yields it (``base_url``, ``client_id``,
+    ``client_secret``), stopped afterwards; yields ``None`` and starts nothing when ``client``
+    talks to the real API, where the experiment would lock your client id out for an hour."""
+    if client.mode != "simulator":
+        yield None
+        return
+    from aura_nb.simulator import Simulator
+
+    with Simulator(seed=0).start() as sim:
+        yield sim
 
 
 @dataclass(frozen=True)
