@@ -26,7 +26,7 @@ from aura_nb.core.history import redact_header
 from aura_nb.core.lifecycle import DESTROYING, PAUSED, PAUSING, SETTLES_TO, is_transitional
 from aura_nb.core.models import Instance, InstanceSpec, Tenant, allowed_choices, complete_spec, parse_size
 from . import projects
-from .connection import check_connected
+from .connection import check_connected, unless_unreachable
 from .projects import *  # noqa: F401,F403 - notebook 12's helpers, as tutorial.<name>
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "room_for_another",
     "NO_FAULTS",
     "check_connected",
+    "unless_unreachable",
     "simulator_admin",
     "faults_on",
     "room_in",
