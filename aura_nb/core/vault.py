@@ -24,9 +24,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
-from dotenv import dotenv_values
-
 from . import config, display
+from .envfile import env_text, read_env
 from .errors import InvalidId, VaultEntryNotFound, VaultUnwritable, VaultWriteFailed
 from .rules import check_id
 
@@ -51,13 +50,6 @@ _KEYS = (
 def _safe_name(name: str) -> str:
     cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", name or "").strip("-.")
     return cleaned[:40] or "instance"
-
-
-def _quote(value: str) -> str:
-    """A value as python-dotenv reads it back unchanged: bare when plain, else single-quoted."""
-    if re.fullmatch(r"[A-Za-z0-9_@%+=:,./~-]*", value):
-        return value
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 @dataclass(frozen=True)
@@ -222,7 +214,7 @@ class Vault:
 
     @staticmethod
     def _read(path: Path) -> VaultEntry:
-        values = dotenv_values(path)
+        values = read_env(path)
         data = {attr: values.get(key) or "" for key, attr in _KEYS}
         return VaultEntry(path=path, **data)
 
@@ -239,10 +231,9 @@ def _file_text(created: Any) -> str:
         "tenant_id": created.tenant_id or "",
         "created_at": created_at,
     }
-    lines = ["# Aura instance credentials, written by aura_nb when the instance was created.",
-             "# The password is shown only once by the API: keep this file private."]
-    lines += [f"{key}={_quote(str(values[attr]))}" for key, attr in _KEYS]
-    return "\n".join(lines) + "\n"
+    return env_text({key: str(values[attr]) for key, attr in _KEYS},
+                    ["Aura instance credentials, written by aura_nb when the instance was created.",
+                     "The password is shown only once by the API: keep this file private."])
 
 
 def _why(exc: OSError) -> str:
