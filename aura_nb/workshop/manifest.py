@@ -121,6 +121,7 @@ class Manifest:
         self.seed_instance_id = ""
         self.records: dict[str, AttendeeRecord] = {}
         self._lock = threading.RLock()
+        self._stamp: tuple[int, int] | None = None  # the file as last read or written here
         self._listeners: list[Callable[[AttendeeRecord], Any]] = []
 
     # -- reading and writing ---------------------------------------------------------------
@@ -131,6 +132,7 @@ class Manifest:
         if ``prefix`` is given and differs from the manifest's."""
         path = Path(path)
         try:
+            stamp = (lambda info: (info.st_mtime_ns, info.st_size))(path.stat())
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ManifestError(
@@ -150,7 +152,30 @@ class Manifest:
         for item in data["attendees"]:
             record = AttendeeRecord.from_dict(item)
             manifest.records[record.attendee] = record
+        manifest._stamp = stamp
         return manifest
+
+    def _file_stamp(self) -> tuple[int, int] | None:
+        try:
+            info = self.path.stat()
+        except OSError:
+            return None
+        return info.st_mtime_ns, info.st_size
+
+    def reload(self) -> None:
+        """Read the file again into this object when another process has changed it since this
+        one last read or wrote it (e.g. before this one took the workshop's lock); nothing
+        happens when the file is unchanged or absent (records keep their identity then)."""
+        stamp = self._file_stamp()
+        if stamp is None or stamp == self._stamp:
+            return
+        fresh = Manifest.load(self.path, self.prefix, self.ignore_file)
+        with self._lock:
+            self._stamp = fresh._stamp
+            self.tenant_id, self.tenant_name = fresh.tenant_id, fresh.tenant_name
+            self.spec, self.seed_instance_id = fresh.spec, fresh.seed_instance_id
+            self.records.clear()
+            self.records.update(fresh.records)
 
     def to_dict(self) -> dict[str, Any]:
         """The manifest as a JSON-ready dict."""
@@ -171,6 +196,7 @@ class Manifest:
         with self._lock:
             prepare_folder(self.path.parent, self.ignore_file)
             write_private(self.path, json.dumps(self.to_dict(), indent=2) + "\n")
+            self._stamp = self._file_stamp()
 
     # -- records ---------------------------------------------------------------------------
     def __iter__(self) -> Iterator[AttendeeRecord]:

@@ -12,16 +12,18 @@ import os
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TextIO, TypeVar
 
 from aura_nb.core.lifecycle import SETTLES_TO
 from aura_nb.core.errors import (AmbiguousName, ApiError, NameNotFound, InstanceWaitError, NotFound, TransportError, VaultError,
                       WaitCancelled, WaitIncomplete)
 from .handouts import Handouts, write_handouts
+from .lock import workshop_lock
 from .manifest import AttendeeRecord, Manifest, prepare_folder, workshop_dir
 from .reports import ProgressCallback, WorkshopEvent
 from .retry import Done, send_until_taken
@@ -51,6 +53,14 @@ def password_to_stderr(attendee: str, instance_id: str, password: str, stream: T
     stream.write(f"PASSWORD NOT SAVED for {attendee} (instance {instance_id}): {password}\n"
                  "  copy it now into the attendee's hand-out: it is shown this once and kept nowhere\n")
     stream.flush()
+
+
+def _wait_outcome(update: Any, target: str) -> str:
+    """The end of one instance's wait in words: the target, or why not (never ``None``)."""
+    if update.status == target:
+        return target
+    seen = f"last status {update.status}" if update.status else "its status could not be read"
+    return f"not {target} ({update.message or seen})"
 
 
 class Runner:
@@ -99,6 +109,16 @@ class Runner:
         return self.folder / "handouts"
 
     # ------------------------------------------------------------------ running work
+    @contextmanager
+    def locked(self, command: str) -> Iterator[None]:
+        """Run the block holding this workshop's lock (`aura_nb.workshop.lock`), with the
+        manifest read again from its file once the lock is held. Raises ``WorkshopLocked``
+        naming the holder when another process (or thread) runs a command on this workshop."""
+        prepare_folder(self.folder, self.ignore_file)
+        with workshop_lock(self.folder, self.prefix, command):
+            self.manifest.reload()
+            yield
+
     def emit(self, on_progress: ProgressCallback | None, event: WorkshopEvent) -> None:
         log.info("workshop %s: %s", self.prefix, event.message)
         if on_progress is not None:
@@ -214,7 +234,7 @@ class Runner:
                 kind = "ready" if update.status == target else "failed"
                 self.emit(on_progress, WorkshopEvent(
                     kind, record.attendee, update.instance_id, update.status or "",
-                    f"{record.attendee}: {update.status}", len(finished), total))
+                    f"{record.attendee}: {_wait_outcome(update, target)}", len(finished), total))
             elif on_progress is not None:
                 on_progress(WorkshopEvent("waiting", record.attendee, update.instance_id, update.status or "",
                                           f"{record.attendee}: {update.status}", len(finished), total))
