@@ -33,6 +33,7 @@ from aura_nb.core.errors import (
 from .lock import WorkshopLocked
 from .manifest import ManifestError
 from .operations import Workshop
+from .provisioning import ProvisionInterrupted
 from .reports import WorkshopEvent
 from .roster import RosterError, check_prefix
 from .runner import password_to_stderr
@@ -172,16 +173,22 @@ def run(args: argparse.Namespace, out: TextIO, client: Any, err: TextIO | None =
         guardrails = Guardrails(max_instances=args.max_instances,
                                 allowed_types=tuple(args.allowed_types or Guardrails.allowed_types),
                                 max_memory=None if no_limit else args.max_memory)
-        report = workshop.provision(args.roster, spec, tenant=args.tenant, guardrails=guardrails,
-                                    seed_instance_id=args.seed_instance, wait=wait, timeout=args.timeout,
-                                    on_progress=progress)
+        try:
+            report = workshop.provision(args.roster, spec, tenant=args.tenant, guardrails=guardrails,
+                                        seed_instance_id=args.seed_instance, wait=wait, timeout=args.timeout,
+                                        on_progress=progress)
+        except ProvisionInterrupted as stopped:  # the per-attendee report, then exit 130
+            for line in stopped.report.lines():
+                _say(out, line)
+            raise
         for line in report.lines():
             _say(out, line)
         if report.handouts:
             _say(out, f"hand-outs: {report.handouts.folder} (instructor summary: {report.handouts.summary_md.name})")
         if report.unknown:
             return EXIT_UNKNOWN
-        return EXIT_OK if (report.ok or not wait) and not report.failed else EXIT_INCOMPLETE
+        done = (report.ok or not wait) and not (report.failed or report.not_sent or report.stopped)
+        return EXIT_OK if done else EXIT_INCOMPLETE
     if args.command == "status":
         rows = workshop.status()
         for line in _status_table(rows):

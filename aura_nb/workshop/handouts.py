@@ -99,7 +99,7 @@ def write_handouts(
         if not record.has_instance:
             missing.append(record.attendee)
             continue
-        secret = read_secret(record) if record.password_captured else None
+        secret = read_secret(record) if record.password_captured or record.rescue_path else None
         username, password = secret if secret else ("neo4j", None)
         path = folder / f"{record.name}.txt"
         write_private(path, handout_text(prefix, record, password, username))

@@ -18,7 +18,7 @@ from aura_nb.core.errors import AuraError
 from aura_nb.core.vault import write_private
 from .roster import attendee_key
 
-__all__ = ["AttendeeRecord", "Manifest", "ManifestError", "workshop_dir", "prepare_folder", "FORMAT_VERSION",
+__all__ = ["AttendeeRecord", "Manifest", "ManifestError", "ManifestWriteFailed", "write_failure", "workshop_dir", "prepare_folder", "FORMAT_VERSION",
            "PLANNED", "FAILED", "DELETED", "UNKNOWN"]
 
 FORMAT_VERSION = 1
@@ -32,6 +32,32 @@ UNKNOWN = "unknown"  # a create's answer was lost and no listing answered since:
 
 class ManifestError(AuraError):
     """Raised when a manifest is missing, unreadable, or belongs to another workshop prefix."""
+
+
+class ManifestWriteFailed(ManifestError):
+    """Raised when the manifest file cannot be written (a full disk, a read-only folder); the
+    in-memory manifest holds the change all the same. The message names the file and the
+    filesystem it lives on; ``errno`` is the OS error's number."""
+
+    def __init__(self, message: str, errno: int | None = None) -> None:
+        super().__init__(message)
+        self.errno = errno
+
+
+def mount_point(path: Path) -> Path:
+    """The mount point of the filesystem holding ``path`` (or its nearest existing parent)."""
+    path = Path(os.path.abspath(path))
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    while not os.path.ismount(path) and path != path.parent:
+        path = path.parent
+    return path
+
+
+def write_failure(path: Path, exc: OSError) -> str:
+    """One line for an OSError writing ``path``: the file, why, and the filesystem it is on."""
+    return (f"cannot write {path} ({exc.strerror or type(exc).__name__}; the filesystem mounted "
+            f"at {mount_point(path)})")
 
 
 def workshop_dir(prefix: str, home: str | os.PathLike | None = None) -> Path:
@@ -68,8 +94,10 @@ class AttendeeRecord:
     ``status`` is the last instance status seen (``creating``, ``running``, ``paused`` ...) or one
     of the manifest's own: ``planned`` (nothing created yet), ``failed`` (create refused; see
     ``notes``), ``unknown`` (a create may have happened: the next provision adopts it by name
-    before creating anything), ``deleted`` (removed by teardown). ``password_captured`` is False when the API lost
-    the one-time password (e.g. a create response that never arrived).
+    before creating anything; also the state while a create is being sent, so a process that dies
+    then leaves it), ``deleted`` (removed by teardown). ``password_captured`` is False when the API lost
+    the one-time password (e.g. a create response that never arrived) or when it went to the
+    rescue file ``rescue_path`` because the vault could not take it.
     """
 
     attendee: str
@@ -81,6 +109,7 @@ class AttendeeRecord:
     connection_url: str = ""
     vault_path: str = ""
     password_captured: bool = False
+    rescue_path: str = ""
     handout_path: str = ""
     notes: list[str] = field(default_factory=list)
 
@@ -191,11 +220,15 @@ class Manifest:
             }
 
     def save(self) -> None:
-        """Write the manifest atomically with mode 0600 (the folder is created 0700 if needed,
-        with its ``.gitignore``)."""
+        """Write the manifest atomically with mode 0600 (temporary file, fsync, rename, fsync of
+        the folder: `aura_nb.core.vault.write_private`; the folder is created 0700 if needed,
+        with its ``.gitignore``). Raises :class:`ManifestWriteFailed` when it cannot be written."""
         with self._lock:
-            prepare_folder(self.path.parent, self.ignore_file)
-            write_private(self.path, json.dumps(self.to_dict(), indent=2) + "\n")
+            try:
+                prepare_folder(self.path.parent, self.ignore_file)
+                write_private(self.path, json.dumps(self.to_dict(), indent=2) + "\n")
+            except OSError as exc:
+                raise ManifestWriteFailed(write_failure(self.path, exc), exc.errno) from None
             self._stamp = self._file_stamp()
 
     # -- records ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TextIO, TypeVar
 
+from aura_nb.core.envfile import read_env
 from aura_nb.core.lifecycle import SETTLES_TO
 from aura_nb.core.errors import (AmbiguousName, ApiError, NameNotFound, InstanceWaitError, NotFound, TransportError, VaultError,
                       WaitCancelled, WaitIncomplete)
@@ -259,6 +260,12 @@ class Runner:
         Passwords come from the vault; a lost one is explained in that attendee's file."""
 
         def read_secret(record: AttendeeRecord) -> tuple[str, str] | None:
+            if record.rescue_path:  # the vault could not take it: the rescue file has it
+                try:
+                    values = read_env(record.rescue_path)
+                except OSError:
+                    return None
+                return values.get("NEO4J_USERNAME") or "neo4j", values.get("NEO4J_PASSWORD", "")
             try:
                 entry = self.client.vault.load(record.instance_id)
             except VaultError:
