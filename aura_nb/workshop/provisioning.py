@@ -79,9 +79,11 @@ def provision(run: Runner, roster: str | os.PathLike | Iterable[Attendee], spec:
     report = ProvisionReport(prefix=run.prefix, total=len(wanted))
     records = [manifest.records[name] for name in wanted]
     events: list[WorkshopEvent] = []
+    tried: set[str] = set()
     try:
         _adopt(run, records, report, on_progress)
         missing = [r for r in records if not r.has_instance]
+        tried.update(r.attendee for r in missing)
         if missing:
             run.client.vault.check_writable()  # refuse before any create: passwords need a home
         events = run.parallel(
@@ -95,7 +97,7 @@ def provision(run: Runner, roster: str | os.PathLike | Iterable[Attendee], spec:
             report.handouts = run.write_handouts()
     except KeyboardInterrupt:
         report.stopped = "interrupted (Ctrl-C): creates already sent were finished and recorded"
-        _finish(run, records, events, report, started)
+        _finish(run, records, events, report, started, tried)
         raise ProvisionInterrupted(report) from None
     except VaultUnwritable:
         if not events:
@@ -106,7 +108,7 @@ def provision(run: Runner, roster: str | os.PathLike | Iterable[Attendee], spec:
     except (AuraError, OSError) as exc:
         report.stopped = report.stopped or (error_line(exc) if isinstance(exc, AuraError) else
                                             f"{type(exc).__name__}: {exc.strerror or exc}")
-    _finish(run, records, events, report, started)
+    _finish(run, records, events, report, started, tried)
     return report
 
 
@@ -134,14 +136,19 @@ def _sort(run: Runner, records: list[AttendeeRecord], events: list[WorkshopEvent
 
 
 def _finish(run: Runner, records: list[AttendeeRecord], events: list[WorkshopEvent], report: ProvisionReport,
-            started: float) -> None:
-    """Complete the report from this run's events and the manifest, whatever stopped the run:
+            started: float, tried: set[str]) -> None:
+    """Complete the report from this run's events and the manifest (``tried``: attendees this
+    run meant to create), whatever stopped the run:
     every attendee is running, created, sent and unknown, never sent (with the cause), or failed;
     passwords are in the vault, in a named rescue file, or never delivered by the API."""
     _sort(run, records, events, report)
     seen = set(report.created) | set(report.adopted) | set(report.failed) | set(report.unknown) | set(report.not_sent)
     for record in records:
-        if record.attendee in seen or record.has_instance:
+        if record.attendee in seen:
+            continue
+        if record.has_instance:
+            if record.attendee in tried:  # created, but an interrupt cut the event stream
+                report.created.append(record.attendee)
             continue
         if record.status == UNKNOWN:
             report.unknown[record.attendee] = "a create was being sent when the run stopped"
