@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 from typing import Any, Iterable
 
 from aura_nb.core.errors import (ApiError, AuraError, AuthenticationFailed, CredentialsUnavailable, NotFound,
@@ -52,6 +53,8 @@ def provision(run: Runner, roster: str | os.PathLike | Iterable[Attendee], spec:
     wanted = [a.name for a in attendees]
     count = len({*wanted, *(r.attendee for r in manifest if r.has_instance)})
     guardrails.check(spec, count)  # nothing has been sent yet
+    if not manifest.path.exists() and run.ignore_file is not None:
+        _check_no_overlap(run.prefix, run.folder.parent)
 
     tenant_obj = run.tenant(tenant)
     names = instance_names(run.prefix, wanted, taken={r.attendee: r.name for r in manifest})
@@ -164,6 +167,20 @@ def _finish(run: Runner, records: list[AttendeeRecord], events: list[WorkshopEve
         made = [f"{r.attendee} ({r.instance_id})" for r in records if r.has_instance]
         report.stopped += "; already created: " + (", ".join(made) if made else "none")
     report.seconds = time.monotonic() - started
+
+
+def _check_no_overlap(prefix: str, workshops: Path) -> None:
+    """Refuse a new workshop whose instance names could be another workshop's in the same home:
+    names are ``<prefix>-<attendee>``, so prefix ``cls`` with attendee "PM Ada" and prefix
+    ``cls-pm`` with attendee "Ada" both give ``cls-pm-ada``. Raises WorkshopError (one line)."""
+    for other in sorted(p.parent.name for p in workshops.glob("*/manifest.json")):
+        if other != prefix and (prefix.startswith(other + "-") or other.startswith(prefix + "-")):
+            shorter, longer = sorted((prefix, other), key=len)
+            middle = longer[len(shorter) + 1:].replace("-", " ")
+            raise WorkshopError(
+                f"prefix {prefix!r} could give the same instance names as workshop {other!r} in this home "
+                f"({shorter!r} with attendee '{middle} Ada' and {longer!r} with attendee 'Ada' both make "
+                f"'{longer}-ada'); choose another prefix")
 
 
 def _check_seed(run: Runner, seed: str, tenant_id: str, spec: ClassSpec) -> None:

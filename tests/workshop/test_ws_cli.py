@@ -141,3 +141,22 @@ def test_a_failed_wait_names_why_never_none(env, roster_file):
     ready_lines = [line for line in out.splitlines() if line.startswith("[")]
     assert ready_lines and not [line for line in ready_lines if line.endswith("None")], out
     assert all("not running" in line for line in ready_lines if "created" not in line), out
+
+
+@pytest.mark.parametrize("first, second, attendees", [
+    ("lab", "lab-q3", ["Q3 Rui", "Mina"]),          # a shorter prefix first, then one it begins
+    ("dev-ops-a", "dev-ops", ["Lin"]),               # and the other way round
+    ("x1", "x1-b-c", ["B C Noor"]),
+])
+def test_a_workshop_whose_names_could_collide_with_another_is_refused(env, tmp_path, first, second, attendees):
+    roster = tmp_path / "class.csv"
+    roster.write_text("attendee\n" + "\n".join(attendees) + "\n", encoding="utf-8")
+    code, _, err = run("provision", "--prefix", first, "--roster", str(roster), "--no-wait")
+    assert code == 0, err
+    made = requests_made(env)["POST /v1/instances"]
+    code, out, err = run("provision", "--prefix", second, "--roster", str(roster), "--no-wait")
+    assert code == 2 and f"could give the same instance names as workshop {first!r}" in err
+    assert len(err.strip().splitlines()) == 2 and "Traceback" not in err          # the mode line + one
+    assert requests_made(env)["POST /v1/instances"] == made                     # nothing sent
+    code, _, err = run("provision", "--prefix", first + "2", "--roster", str(roster), "--no-wait")
+    assert code == 0, err                                           # 'lab2' cannot collide with 'lab'
