@@ -33,8 +33,7 @@ from aura_nb.core.errors import (
 from .lock import WorkshopLocked
 from .manifest import ManifestError
 from .operations import Workshop
-from .provisioning import ProvisionInterrupted
-from .reports import WorkshopEvent
+from .reports import Interrupted, WorkshopEvent
 from .roster import RosterError, check_prefix
 from .runner import password_to_stderr
 from .spec import ClassSpec, Guardrails, TenantNotChosen, WorkshopError
@@ -173,14 +172,9 @@ def run(args: argparse.Namespace, out: TextIO, client: Any, err: TextIO | None =
         guardrails = Guardrails(max_instances=args.max_instances,
                                 allowed_types=tuple(args.allowed_types or Guardrails.allowed_types),
                                 max_memory=None if no_limit else args.max_memory)
-        try:
-            report = workshop.provision(args.roster, spec, tenant=args.tenant, guardrails=guardrails,
-                                        seed_instance_id=args.seed_instance, wait=wait, timeout=args.timeout,
-                                        on_progress=progress)
-        except ProvisionInterrupted as stopped:  # the per-attendee report, then exit 130
-            for line in stopped.report.lines():
-                _say(out, line)
-            raise
+        report = workshop.provision(args.roster, spec, tenant=args.tenant, guardrails=guardrails,
+                                    seed_instance_id=args.seed_instance, wait=wait, timeout=args.timeout,
+                                    on_progress=progress)
         for line in report.lines():
             _say(out, line)
         if report.handouts:
@@ -257,7 +251,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     except AuraError as exc:
         _say(err, f"API error: {exc}")
         return EXIT_INCOMPLETE
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        if isinstance(exc, Interrupted) and exc.report is not None:  # the per-attendee report
+            for line in exc.report.lines():
+                _say(out, line)
         _say(err, "interrupted: the manifest records what was done; run the same command again to finish")
         return EXIT_INTERRUPTED
 

@@ -29,7 +29,7 @@ from .manifest import DELETED, UNKNOWN, AttendeeRecord
 from .handouts import Handouts
 from .lock import WorkshopLocked
 from .provisioning import LOST_PASSWORD_NOTE, first_live, provision
-from .reports import BulkReport, ProgressCallback, ProvisionReport, StatusRow, TeardownReport, WorkshopEvent, tally
+from .reports import BulkReport, Interrupted, ProgressCallback, ProvisionReport, StatusRow, TeardownReport, WorkshopEvent, tally
 from .retry import OutcomeUnknown
 from .roster import Attendee, read_roster
 from .runner import Runner, status_or_none
@@ -52,6 +52,15 @@ def _locked(command: str) -> Callable[[F], F]:
                 return method(self, *args, **kwargs)
         return locked  # type: ignore[return-value]
     return wrap
+
+
+def _tally_interrupted(stopped: Interrupted, records: list[AttendeeRecord], lists: dict[str, list[str]],
+                      failed: dict[str, str], cancelled: list[str]) -> None:
+    """Sort the outcomes finished before Ctrl-C; the attendees not reached go to ``cancelled``
+    (nothing was sent for them)."""
+    tally(stopped.events, lists, failed)
+    reached = {e.attendee for e in stopped.events}
+    cancelled += [r.attendee for r in records if r.attendee not in reached and r.attendee not in cancelled]
 
 
 class Workshop:
@@ -210,8 +219,14 @@ class Workshop:
         report = BulkReport(action=action)
         records = [r for r in self.manifest if r.has_instance]
         sent_at: dict[str, datetime] = {}  # server time each request was sent: when waiting starts
-        events = self._run.parallel(records, lambda r: self._lifecycle_one(action, r, timeout, sent_at),
-                                on_progress, cancel)
+        try:
+            events = self._run.parallel(records, lambda r: self._lifecycle_one(action, r, timeout, sent_at),
+                                        on_progress, cancel)
+        except Interrupted as stopped:
+            _tally_interrupted(stopped, records, {"changed": report.changed, "skipped": report.skipped,
+                                                  "cancelled": report.cancelled}, report.failed, report.cancelled)
+            report.statuses = {r.attendee: r.status for r in records}
+            raise Interrupted(stopped.events, report) from None
         now = self._run.server_now()
         tally(events, {"changed": report.changed, "skipped": report.skipped, "cancelled": report.cancelled},
               report.failed)
@@ -220,8 +235,12 @@ class Workshop:
                      if r.attendee not in report.failed and r.status != target}
             if by_id:
                 started = {i: sent_at.get(i, now) for i in by_id}
-                ready, failures = self._run.wait_many(list(by_id), target, timeout, by_id, on_progress, started,
-                                                  cancel)
+                try:
+                    ready, failures = self._run.wait_many(list(by_id), target, timeout, by_id, on_progress,
+                                                          started, cancel)
+                except KeyboardInterrupt:  # every request was sent: the report says which
+                    report.statuses = {r.attendee: r.status for r in records}
+                    raise Interrupted(events, report) from None
                 for instance_id, instance in ready.items():
                     self.manifest.update(by_id[instance_id].attendee, save=False, status=instance.status)
                 for instance_id, error in failures.items():
@@ -347,10 +366,14 @@ class Workshop:
             if record.instance_id not in live:
                 self.manifest.update(record.attendee, status=DELETED)
                 report.already_gone.append(record.attendee)
-        events = self._run.parallel([r for r in records if r.instance_id in live], self._delete_one, on_progress,
-                                cancel)
-        tally(events, {"deleted": report.deleted, "gone": report.already_gone, "cancelled": report.cancelled},
-              report.failed)
+        lists = {"deleted": report.deleted, "gone": report.already_gone, "cancelled": report.cancelled}
+        doomed = [r for r in records if r.instance_id in live]
+        try:
+            events = self._run.parallel(doomed, self._delete_one, on_progress, cancel)
+        except Interrupted as stopped:
+            _tally_interrupted(stopped, doomed, lists, report.failed, report.cancelled)
+            raise Interrupted(stopped.events, report) from None
+        tally(events, lists, report.failed)
         return report
 
     def _claim_unknown(self, summaries: list[Any]) -> None:

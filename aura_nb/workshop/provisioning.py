@@ -22,13 +22,13 @@ from aura_nb.core.lifecycle import CREATING, PAUSED, RUNNING
 from aura_nb.core.lookup import live_instances
 from aura_nb.core.rules import InstanceSpec, parse_size
 from .manifest import FAILED, PLANNED, UNKNOWN, AttendeeRecord, ManifestWriteFailed
-from .reports import UNKNOWN_ADVICE, ProgressCallback, ProvisionReport, WorkshopEvent, tally
+from .reports import UNKNOWN_ADVICE, Interrupted, ProgressCallback, ProvisionReport, WorkshopEvent, tally
 from .retry import GaveUp, NotSent, OutcomeUnknown, never_sent
 from .roster import Attendee, instance_names, read_roster
 from .runner import Runner
 from .spec import ClassSpec, Guardrails, WorkshopError
 
-__all__ = ["provision", "first_live", "ProvisionInterrupted", "LOST_PASSWORD_NOTE", "ADOPTED_NOTE"]
+__all__ = ["provision", "first_live", "LOST_PASSWORD_NOTE", "ADOPTED_NOTE"]
 
 
 LOST_PASSWORD_NOTE = "create response lost: password not captured, reset it in the console"
@@ -98,10 +98,11 @@ def provision(run: Runner, roster: str | os.PathLike | Iterable[Attendee], spec:
             _wait_running(run, [r for r in records if r.has_instance], report, timeout, on_progress)
         if handouts:
             report.handouts = run.write_handouts()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        events = getattr(exc, "events", None) or events
         report.stopped = "interrupted (Ctrl-C): creates already sent were finished and recorded"
         _finish(run, records, events, report, started, tried)
-        raise ProvisionInterrupted(report) from None
+        raise Interrupted(events, report) from None
     except VaultUnwritable:
         if not events:
             raise  # before any create of this run: nothing was sent (exit 2)
@@ -113,15 +114,6 @@ def provision(run: Runner, roster: str | os.PathLike | Iterable[Attendee], spec:
                                             f"{type(exc).__name__}: {exc.strerror or exc}")
     _finish(run, records, events, report, started, tried)
     return report
-
-
-class ProvisionInterrupted(KeyboardInterrupt):
-    """A ``KeyboardInterrupt`` (Ctrl-C) that stopped :func:`provision`, carrying its per-attendee
-    ``report`` (what was created, sent and unknown, never sent), so a front-end can show it."""
-
-    def __init__(self, report: ProvisionReport) -> None:
-        super().__init__(report.summary())
-        self.report = report
 
 
 def _sort(run: Runner, records: list[AttendeeRecord], events: list[WorkshopEvent], report: ProvisionReport) -> None:

@@ -21,6 +21,7 @@ __all__ = [
     "TeardownReport",
     "StatusRow",
     "UNKNOWN_ADVICE",
+    "Interrupted",
 ]
 
 UNKNOWN_ADVICE = "unknown: check before re-running (the next provision adopts what exists)"
@@ -48,6 +49,18 @@ secret-free line."""
 
 
 ProgressCallback = Callable[[WorkshopEvent], None]
+
+
+class Interrupted(KeyboardInterrupt):
+    """A ``KeyboardInterrupt`` (Ctrl-C) that stopped a bulk operation. ``events`` are the
+    per-attendee outcomes finished before it (work already started is finished first); ``report``
+    is the operation's report built from them (``None`` until the operation adds it), so a
+    front-end shows the per-attendee report whatever stopped the run."""
+
+    def __init__(self, events: list["WorkshopEvent"], report: Any = None) -> None:
+        super().__init__(report.summary() if report is not None else "interrupted")
+        self.events = events
+        self.report = report
 
 
 def _cause(event: WorkshopEvent) -> str:

@@ -26,7 +26,7 @@ from aura_nb.core.errors import (AmbiguousName, ApiError, NameNotFound, Instance
 from .handouts import Handouts, write_handouts
 from .lock import workshop_lock
 from .manifest import AttendeeRecord, Manifest, prepare_folder, workshop_dir
-from .reports import ProgressCallback, WorkshopEvent
+from .reports import Interrupted, ProgressCallback, WorkshopEvent
 from .retry import Done, send_until_taken
 from .roster import check_prefix
 from .spec import TenantNotChosen, WorkshopError
@@ -136,7 +136,9 @@ class Runner:
 
         Once ``cancel`` is set, items not yet started are not worked on: each gives a
         ``cancelled`` event (nothing sent for it); work already started finishes and is reported.
-        ``work`` reports a per-attendee failure as a ``failed`` event and goes on. If anything
+        ``work`` reports a per-attendee failure as a ``failed`` event and goes on. Ctrl-C
+        (``KeyboardInterrupt``) cancels the work not yet started, lets the started work finish and
+        raises :class:`Interrupted` carrying every finished outcome. If anything
         raises all the same (an unexpected error, or the progress callback itself), work not yet
         started is cancelled, running work finishes (and records itself in the manifest), and the
         error propagates: re-running the operation picks up from the manifest.
@@ -153,12 +155,20 @@ class Runner:
 
         pool = ThreadPoolExecutor(max_workers=min(self.concurrency, len(items)),
                                   thread_name_prefix=f"workshop-{self.prefix}")
+        futures: list[Any] = []
+        reported: set[Any] = set()
         try:
             futures = [pool.submit(guarded, item) for item in items]
             for done, future in enumerate(as_completed(futures), start=1):
                 event = replace(future.result(), done=done, total=len(items))
+                reported.add(future)
                 events.append(event)
                 self.emit(on_progress, event)
+        except KeyboardInterrupt:  # work already started finishes; its outcomes go with the interrupt
+            pool.shutdown(wait=True, cancel_futures=True)
+            events += [f.result() for f in futures if f not in reported and f.done() and not f.cancelled()
+                       and f.exception() is None]
+            raise Interrupted(events) from None
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
         return events

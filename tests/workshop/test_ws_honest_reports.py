@@ -179,3 +179,32 @@ def test_rescued_passwords_are_reported_as_rescued_by_later_runs_and_reach_the_h
     from aura_nb.core.envfile import read_env
 
     assert {read_env(p)["NEO4J_PASSWORD"] for p in handouts} == passwords
+
+
+@pytest.mark.parametrize("command, after", [("pause", 2), ("teardown", 1)])
+def test_ctrl_c_in_pause_or_teardown_ends_with_the_per_attendee_report(env, tmp_path, command, after):
+    sim = env
+    code, _, err = cli("provision", "--prefix", "blk", "--roster", roster(tmp_path, 5))
+    assert code == EXIT_OK, err
+
+    class Stop(io.StringIO):
+        seen = 0
+
+        def write(self, text: str) -> int:
+            written = super().write(text)
+            if text.startswith("[") and (": pause sent" in text or ": deleted" in text):
+                Stop.seen += 1
+                if Stop.seen == after:
+                    raise KeyboardInterrupt
+            return written
+
+    argv = ["pause", "--prefix", "blk", "--concurrency", "1"] if command == "pause" else \
+        ["teardown", "--prefix", "blk", "--yes", "--concurrency", "1"]
+    code, text, err = cli(*argv, out=Stop())
+    assert code == EXIT_INTERRUPTED and "Traceback" not in err
+    summary = [line for line in text.splitlines() if line.startswith(("pause:", "deleted "))]
+    assert len(summary) == 1, text
+    not_sent = [line for line in text.splitlines() if "cancel" in line and line.startswith("  ")]
+    assert len(not_sent) in (5 - after, 4 - after), text  # the next one may have been in flight
+    code, text, err = cli(*argv)
+    assert code == EXIT_OK, text + err
