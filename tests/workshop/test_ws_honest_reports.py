@@ -208,3 +208,37 @@ def test_ctrl_c_in_pause_or_teardown_ends_with_the_per_attendee_report(env, tmp_
     assert len(not_sent) in (5 - after, 4 - after), text  # the next one may have been in flight
     code, text, err = cli(*argv)
     assert code == EXIT_OK, text + err
+
+
+@pytest.mark.parametrize("n, good_checks", [(4, 2), (6, 4)])
+def test_a_vault_that_fills_mid_run_leaves_the_rest_never_sent_with_the_cause(make_client, env, tmp_path, n,
+                                                                              good_checks, monkeypatch):
+    """Case 4 with the vault on the full disk: the creates already made keep their passwords;
+    the rest are "never sent" because the vault could not be written (exit 1, not 2: something
+    was created), each attendee named once."""
+    from aura_nb.core.errors import VaultUnwritable
+
+    sim = env
+    client = make_client(sim, **CLIENT_SETTINGS)
+    real_check = client.vault.check_writable
+    checks = []
+
+    def check() -> None:
+        checks.append(1)
+        if len(checks) > good_checks:
+            raise VaultUnwritable(f"the vault at {client.vault.directory} cannot be written (No space left on "
+                                  "device), so a new instance's one-time password would be lost; nothing was sent",
+                                  directory=client.vault.directory)
+        real_check()
+
+    monkeypatch.setattr(client.vault, "check_writable", check)
+    code, out, err = cli("provision", "--prefix", "vf", "--roster", roster(tmp_path, n), "--concurrency", "1",
+                         "--no-wait", client=client)
+    assert code == EXIT_INCOMPLETE, out + err
+    made = prefixed(sim, "vf")
+    assert len(made) == good_checks - 1                 # provision's own check, then one per create
+    assert sorted(e.instance_id for e in client.vault.entries()) == sorted(i.id for i in made)
+    lines = attendee_lines(out)
+    never = [t for t in lines.values() if t.startswith("never sent: the vault at ")]
+    assert len(never) == n - len(made) and all("No space left on device" in t for t in never)
+    assert "Traceback" not in err and "unknown" not in out
