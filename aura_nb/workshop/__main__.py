@@ -7,7 +7,9 @@ The API comes from the usual settings (``AURA_CLIENT_ID``/``AURA_CLIENT_SECRET``
 environment or ``.env``).
 
 Errors are one line on stderr, never a traceback. Exit codes (also in ``--help``): see
-:data:`EXIT_CODES`. A password that neither the vault nor a rescue file could take is shown once
+:data:`EXIT_CODES`; 4 means another process holds the workshop's lock
+(`aura_nb.workshop.lock`: one process at a time per home and prefix). Whatever stops
+``provision`` (a full disk, a token outage, Ctrl-C), its per-attendee report is printed first. A password that neither the vault nor a rescue file could take is shown once
 on stderr: the one documented exception to the rule that no secret is printed.
 """
 

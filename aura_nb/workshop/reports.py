@@ -32,7 +32,9 @@ class WorkshopEvent:
     """One step of a workshop operation, for progress displays. ``kind`` is one of ``adopted``,
     ``created``, ``password-lost``, ``unknown``, ``retry``, ``failed``, ``waiting``, ``ready``,
     ``changed``, ``skipped``, ``deleted``, ``gone``, ``status``, ``cancelled`` (nothing was sent for
-this attendee: the operation's ``cancel`` was set before its turn). ``message`` is one
+this attendee: the operation's ``cancel`` was set before its turn), ``not-sent`` (a create that
+provably never left this machine, the cause in the message), ``disk`` (created, but the manifest
+could not be saved: the message names the file and filesystem). ``message`` is one
 secret-free line."""
 
     kind: str
