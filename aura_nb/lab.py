@@ -26,6 +26,13 @@ __all__ = ["simulator_environment", "start_test_simulator", "start_simulator", "
 SIMULATOR_SEED = 0
 # Notebook runs under test: creating an instance takes about a second, each state still shows.
 TEST_SIMULATOR_SPEED = 100
+#: The token limit of the simulators the notebooks run against here (the lab's and the test
+#: session's): 0, lifted. The service issues 15 tokens an hour per client id; every notebook's
+#: kernel needs one of its own (kernels share no memory, and tokens never touch disk), so a Run
+#: All of every notebook fetches more than 15, and these simulators' hours pass in minutes
+#: (6 at the lab's speed 10, 36 s at 100). Notebook 01 shows the limit on a simulator of its
+#: own; the real-mode journeys keep it (tests/helpers/journeys.py).
+NOTEBOOK_TOKEN_LIMIT = 0
 
 
 def simulator_environment(base_url: str, client_id: str, client_secret: str,
@@ -47,10 +54,11 @@ def simulator_environment(base_url: str, client_id: str, client_secret: str,
 
 def start_test_simulator(home: Path):
     """Start the in-process simulator that notebook runs are checked against (nbval and the
-    script that regenerates the committed outputs use the same one): ``(simulator, env)``."""
+    script that regenerates the committed outputs use the same one): ``(simulator, env)``.
+    Its token limit is lifted (`NOTEBOOK_TOKEN_LIMIT`)."""
     from .simulator import Simulator
 
-    sim = Simulator(seed=SIMULATOR_SEED, speed=TEST_SIMULATOR_SPEED).start()
+    sim = Simulator(seed=SIMULATOR_SEED, speed=TEST_SIMULATOR_SPEED, token_limit=0).start()
     env = simulator_environment(sim.base_url, sim.client_id, sim.client_secret, home)
     env["AURA_SIMULATOR_SPEED"] = str(TEST_SIMULATOR_SPEED)
     env["AURA_SIMULATOR_ADMIN_TOKEN"] = sim.admin_token     # for SimulatorAdmin in kernels
@@ -66,6 +74,7 @@ def start_simulator(home: Path, speed: float,
     home.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "aura_nb.simulator", "--port", "0",
                "--seed", str(SIMULATOR_SEED), "--speed", f"{speed:g}",
+               "--token-limit", str(NOTEBOOK_TOKEN_LIMIT),
                "--state", str(home / "simulator-state.json")]
     if account:
         command += ["--account", account]

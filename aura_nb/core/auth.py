@@ -1,24 +1,27 @@
 """OAuth2 client-credentials tokens: fetched once, cached, refreshed shortly before they expire.
 
-`TokenCache` is shared by every thread of a client: when several threads need a token at once,
-exactly one fetches it and the others reuse it. The clock is injectable so tests can move time.
+`TokenCache` is shared by every thread of a client, and by every client of the process with the
+same credentials (`credentials_key`): when several need a token at once, exactly one fetches it
+and the others reuse it. The clock is injectable so tests can move time.
 `BearerAuth` is the ``requests`` auth hook that puts the cached token on each request.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Hashable, Mapping
 
 import requests
 
 from .display import MASKED
 from .errors import AuthenticationFailed
 
-__all__ = ["Token", "TokenCache", "BearerAuth", "refresh_margin"]
+__all__ = ["Token", "TokenCache", "BearerAuth", "refresh_margin", "credentials_key"]
 
 log = logging.getLogger("aura_nb")
 
@@ -79,53 +82,83 @@ class Token:
     __str__ = __repr__
 
 
+class _Slot:
+    """Where a token is kept, and the lock of whoever fetches it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.token: Token | None = None
+
+
+#: The process's shared slots, one per set of credentials (`TokenCache`'s ``key``). Weak: a
+#: slot lives as long as a client uses it. Memory only: a token never touches disk.
+_SLOTS: "weakref.WeakValueDictionary[Hashable, _Slot]" = weakref.WeakValueDictionary()
+_SLOTS_LOCK = threading.Lock()
+
+
+def credentials_key(base_url: str, client_id: str, client_secret: str) -> tuple[str, str, str]:
+    """What makes two clients' tokens interchangeable: the same service and the same client
+    id *and secret*. The secret takes part as a digest, so that a client holding a wrong
+    secret never borrows the token that the right one fetched."""
+    digest = hashlib.sha256(f"{client_id}:{client_secret}".encode("utf-8", "replace")).hexdigest()
+    return base_url.rstrip("/"), client_id, digest
+
+
 class TokenCache:
     """Holds the current token; `get` fetches one only when there is none or it is due for
     refresh. ``fetch(obtained_at)`` does the HTTP request and returns a `Token`.
 
-    ``requests`` counts the tokens fetched. Thread-safe: one fetch while others wait for it."""
+    With a ``key`` (`credentials_key`) and the default monotonic clock, every cache of that key
+    in the process holds one token: several clients with the same credentials fetch one token
+    per lifetime between them (the token endpoint allows 15 an hour per client id). A cache on
+    another clock keeps its own. ``requests`` counts the tokens this cache fetched. Thread-safe:
+    one fetch while the others wait for it."""
 
-    def __init__(self, fetch: Callable[[float], Token], clock: Callable[[], float] = time.monotonic
-                 ) -> None:
+    def __init__(self, fetch: Callable[[float], Token], clock: Callable[[], float] = time.monotonic,
+                 key: Hashable | None = None) -> None:
         self._fetch = fetch
         self._clock = clock
-        self._lock = threading.Lock()
-        self._token: Token | None = None
+        self._slot = _Slot()
+        if key is not None and clock is time.monotonic:
+            with _SLOTS_LOCK:
+                self._slot = _SLOTS.setdefault(key, self._slot)
         self.requests = 0
 
     def get(self) -> Token:
         """The current token, fetching a new one first when needed. Raises what the fetch
         raises (`AuthenticationFailed`, `TransportError`...)."""
-        with self._lock:
-            token = self._token
+        slot = self._slot
+        with slot.lock:
+            token = slot.token
             if token is None or token.needs_refresh(self._clock()):
                 if token is not None:
                     log.debug("access token due for refresh; fetching a new one")
                 self.requests += 1
                 token = self._fetch(self._clock())
-                self._token = token
+                slot.token = token
             return token
 
     def invalidate(self, token: Token | None = None) -> None:
         """Drop the cached token (only if it is still ``token``, when given), so the next `get`
         fetches a new one. Used after a 401/403 answer."""
-        with self._lock:
-            if token is None or self._token is token:
-                self._token = None
+        slot = self._slot
+        with slot.lock:
+            if token is None or slot.token is token:
+                slot.token = None
 
     @property
     def current(self) -> Token | None:
         """The cached token or ``None`` (no fetch)."""
-        return self._token
+        return self._slot.token
 
     def expires_in(self) -> float | None:
         """Seconds, by this cache's clock, until the cached token expires (negative once it
         has), or ``None`` when no token is cached. Fetches nothing."""
-        token = self._token
+        token = self._slot.token
         return None if token is None else token.expires_at - self._clock()
 
     def __repr__(self) -> str:
-        state = "empty" if self._token is None else "holding a token"
+        state = "empty" if self._slot.token is None else "holding a token"
         return f"TokenCache({state}, {self.requests} fetched)"
 
 

@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, urlsplit
 from .display import REDACTED  # the masks live in display; history.REDACTED stays importable
 
 __all__ = ["Exchange", "History", "redact", "REDACTED", "SECRET_KEYS", "SHOWN_HEADERS",
-           "exchange_lines", "pre_html", "folded_html"]
+           "SHOWN_REQUEST_HEADERS", "exchange_lines", "pre_html", "folded_html"]
 
 SECRET_KEYS = frozenset({"password", "access_token", "client_secret", "refresh_token",
                          "id_token", "token", "secret"})
@@ -139,6 +139,8 @@ class Exchange:
 
 #: Response headers worth a learner's attention, in the order the ``cell`` form shows them.
 SHOWN_HEADERS = ("Content-Type", "X-Request-Id", "Retry-After")
+#: Request headers the ``cell`` form shows (``Authorization`` already masked when recorded).
+SHOWN_REQUEST_HEADERS = ("Authorization", "Content-Type")
 _MAX_BODY_LINES = 20  # a tenant's configurations run to hundreds of lines; the rest is elided
 _WIDTH = 170  # JSON objects and arrays up to this width stay on one line
 _SHORT = 160  # the ``brief`` form's bodies are cut to one line of this many characters
@@ -212,17 +214,27 @@ def _full(exchange: Exchange) -> list[str]:
 
 
 def _cell(exchange: Exchange) -> list[str]:
+    """Request line, labelled request headers and body as sent (a form or JSON), then the
+    labelled response headers and body: the two sets of headers can never be mixed up."""
     lines = [f"{exchange.method} {path_of(exchange)} -> {_answer(exchange)}"]
+    sent = [(name, exchange.request_headers[name]) for name in SHOWN_REQUEST_HEADERS
+            if name in exchange.request_headers]
+    if sent:
+        lines.append("  request headers:")
+        lines += [f"    {name}: {value}" for name, value in sent]
     if exchange.request_body is not None:
         form = "x-www-form-urlencoded" in exchange.request_headers.get("Content-Type", "")
         if form and isinstance(exchange.request_body, dict):  # the token request: a form, not JSON
             lines.append("  request body (form): "
                          + "&".join(f"{k}={v}" for k, v in exchange.request_body.items()))
         else:
-            lines.append("  request body:")
+            lines.append("  request body (JSON):")
             lines += ["    " + line for line in _body_lines(exchange.request_body)]
-    lines += [f"  {name}: {exchange.response_headers[name]}" for name in SHOWN_HEADERS
-              if name in exchange.response_headers]
+    answered = [(name, exchange.response_headers[name]) for name in SHOWN_HEADERS
+                if name in exchange.response_headers]
+    if answered:
+        lines.append("  response headers:")
+        lines += [f"    {name}: {value}" for name, value in answered]
     if exchange.response_body is not None:
         lines.append("  response body:")
         lines += ["    " + line for line in _body_lines(exchange.response_body)]
@@ -249,8 +261,9 @@ def exchange_lines(exchange: Exchange, form: str = "full") -> list[str]:
     first line naming the request and its answer:
 
     * ``full``: the URL, every recorded header, the bodies as indented JSON, the time taken;
-    * ``cell``: the path (the base URL is in ``client.describe()``), the request body, the
-      `SHOWN_HEADERS` of the answer, the response body; bodies compact, cut after 20 lines;
+    * ``cell``: the path (the base URL is in ``client.describe()``), the request's
+      `SHOWN_REQUEST_HEADERS` and body (form or JSON, as sent), the `SHOWN_HEADERS` of the
+      answer and its body, each part labelled; bodies compact, cut after 20 lines;
     * ``brief``: the URL, time and request id, each body on one short line, then `as_curl`.
 
     Raises ``ValueError`` for another form."""

@@ -56,7 +56,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import HTTPError as Urllib3Error
 
-from .auth import BearerAuth, Token, TokenCache
+from .auth import BearerAuth, Token, TokenCache, credentials_key
 from .credentials import ClientCredentials
 from .errors import ApiError, AuthenticationFailed, TransportError, error_for, \
     html_page_message, looks_like_html, parse_error_body, parse_retry_after
@@ -136,7 +136,8 @@ class Transport:
         self.max_retries = max_retries
         self.max_429_resends = max_429_resends
         self._sleep = sleep
-        self.tokens = TokenCache(self.fetch_token, clock=clock)
+        self.tokens = TokenCache(self.fetch_token, clock=clock, key=credentials_key(
+            self.base_url, credentials.client_id, credentials.client_secret))
         self._auth = BearerAuth(self.tokens)
         self._lock = threading.Lock()
         self._local = threading.local()

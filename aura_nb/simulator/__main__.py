@@ -18,6 +18,7 @@ from pathlib import Path
 
 from . import admin
 from .catalog import ACCOUNTS, DEFAULT_CLIENT
+from .app import TOKEN_LIMIT
 from .faults import parse_spec
 from .loopback import is_loopback_host
 from .server import Simulator
@@ -84,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rate-limit", type=int, default=None,
                    help="requests per virtual minute per client, 0 = off (default 125, or 25 "
                         "for --account free)")
+    p.add_argument("--token-limit", type=int, default=TOKEN_LIMIT,
+                   help=f"tokens per client per virtual hour before POST /oauth/token answers "
+                        f"429, 0 = off (default {TOKEN_LIMIT}, as the service)")
     p.add_argument("--token-ttl", type=float, default=3600,
                    help="access-token lifetime in virtual seconds (default 3600)")
     p.add_argument("--faults", metavar="SPEC", default=None,
@@ -100,7 +104,8 @@ def main(argv=None) -> int:
                         token_ttl=args.token_ttl, client_id=args.client_id,
                         client_secret=client_secret(args), state_file=args.state,
                         faults=faults, host=args.host, port=args.port,
-                        public_hosts=args.public_host, account=account(args))
+                        public_hosts=args.public_host, account=account(args),
+                        token_limit=args.token_limit)
         sim.start()
         sim.admin_token_file = Path(args.admin_token_file) if args.admin_token_file else \
             admin.token_file(sim.port, Path(args.state).resolve().parent if args.state else None)

@@ -12,7 +12,8 @@ One request goes through these steps, in this order:
 4. find the route: unknown path 404, wrong method 405;
 5. faults: added latency, dropped connection, injected status;
 6. ``/oauth/token``: Basic auth + form (429 for an address that sent 10 wrong secrets within a
-   real minute); else a Bearer token (401 missing/garbled, 403 expired);
+   real minute; 429 after 15 tokens per client id within a virtual hour, `TokenLimit`); else a
+   Bearer token (401 missing/garbled, 403 expired);
 7. rate limit per client id (429 with ``Retry-After`` in real seconds);
 8. ``Content-Type: application/json`` on POST/PATCH (415), JSON object body (400);
 9. the handler, under the world's lock; state saved after a successful change.
@@ -45,6 +46,7 @@ from .world.connections import DOMAIN
 
 MAX_BODY = 1024 * 1024          # bytes; larger bodies get 413
 TOKEN_PATH = "/oauth/token"
+TOKEN_LIMIT = 15                # tokens per client id per virtual hour, as the service (0 = off)
 ADMIN_PREFIX = "/_simulator/"
 BOLT_PREFIX = "/_bolt"
 ROUTER = Router([(TOKEN_PATH, {"POST": None})] + API_ROUTES + V2_ROUTES)
@@ -84,6 +86,45 @@ class RateLimiter:
         """Fill every bucket again."""
         with self._lock:
             self._buckets.clear()
+
+
+class TokenLimit:
+    """The token endpoint's own limit: ``limit`` tokens per client id within ``window`` virtual
+    seconds (the service's 15 an hour, reference section 8); the next request gets 429 until the
+    oldest of them is a window old. Counts tokens issued, not refusals, so a client that waits
+    gets through. A limit of 0 turns it off. Kept in memory: a restarted simulator forgets it.
+    """
+
+    def __init__(self, clock, limit: int, window: float = 3600.0):
+        self.clock = clock
+        self.limit = limit
+        self.window = window
+        self._issued: dict[str, deque] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, client: str, now: float) -> deque:
+        issued = self._issued.setdefault(client, deque())
+        while issued and issued[0] <= now - self.window:
+            issued.popleft()
+        return issued
+
+    def take(self, client: str) -> float | None:
+        """Count one token for ``client``: ``None`` when it may have it, else the virtual
+        seconds until it may."""
+        if self.limit <= 0:
+            return None
+        now = self.clock.now()
+        with self._lock:
+            issued = self._recent(client, now)
+            if len(issued) >= self.limit:
+                return issued[-self.limit] + self.window - now
+            issued.append(now)
+            return None
+
+    def reset(self) -> None:
+        """Forget every token counted."""
+        with self._lock:
+            self._issued.clear()
 
 
 class SecretGuard:
@@ -426,6 +467,12 @@ class Handler(BaseHTTPRequestHandler):
                            "Client id or secret is invalid; check the API credentials",
                            shape="middleware")
         self._rate_limit(client_id)
+        wait = sim.token_limit.take(client_id)
+        if wait is not None:
+            raise ApiError(429, "rate-limited",
+                           f"Too many token requests: {sim.token_limit.limit} per hour per "
+                           f"client; cache the token for its lifetime", shape="middleware",
+                           headers={"Retry-After": str(max(1, math.ceil(sim.clock.to_real(wait))))})
         grant = form.get("grant_type")
         if grant is None:
             raise ApiError(400, "invalid_request",

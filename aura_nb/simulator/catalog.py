@@ -86,15 +86,16 @@ _PRO_REGIONS = {
     "azure": ["eastus", "uksouth"],
 }
 
-#: The tenants of a fresh world: (owner role, name, instance configurations).
+#: The tenants of a fresh world: (owner role, name, instance configurations). Sizes follow the
+#: reference's tier facts: professional-db from 2GB (about 2-64GB), business-critical from 4GB.
 #: The "primary" role is the simulator's configured client; "other" is OTHER_CLIENT.
 SEEDED_TENANTS = [
     ("primary", "Learning Project",
      _configs("free-db", {"gcp": ["europe-west1"]}, [1])
-     + _configs("professional-db", _PRO_REGIONS, [1, 2, 4, 8, 16, 32, 64])),
+     + _configs("professional-db", _PRO_REGIONS, [2, 4, 8, 16, 32, 64])),
     ("primary", "Workshop Project",
      _configs("professional-db", {"gcp": ["europe-west1", "europe-west2", "us-east1"],
-                                  "aws": ["us-east-1", "eu-central-1"]}, [1, 2, 4, 8, 16])
+                                  "aws": ["us-east-1", "eu-central-1"]}, [2, 4, 8, 16])
      + _configs("business-critical", {"gcp": ["europe-west1", "europe-west2"],
                                       "aws": ["us-east-1"]}, [4, 8, 16, 32, 64, 128])),
     ("primary", "Enterprise Project",
@@ -106,7 +107,7 @@ SEEDED_TENANTS = [
                                   "azure": ["eastus"]}, [8, 16, 32, 64, 128])),
     ("other", "Other Project",
      _configs("free-db", {"gcp": ["europe-west1"]}, [1])
-     + _configs("professional-db", {"gcp": ["europe-west1"]}, [1, 2, 4])),
+     + _configs("professional-db", {"gcp": ["europe-west1"]}, [2, 4])),
 ]
 
 

@@ -45,8 +45,9 @@ class ApiError(Exception):
         return {"errors": [error]}
 
 
-def bad_request(message: str, field: str | None = None, reason: str = "invalid-request") -> ApiError:
-    """A 400 naming the offending ``field``."""
+def bad_request(message: str, field: str | None = None, reason: str = "validation-error") -> ApiError:
+    """A 400 naming the offending ``field``. Its default ``reason`` is the one the reference
+    documents for a body that fails validation (v2beta1's); for v1 Neo4j documents none."""
     return ApiError(400, reason, message, field)
 
 

@@ -12,7 +12,7 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 from . import admin, catalog
-from .app import Handler, RateLimiter, SecretGuard, Stats
+from .app import TOKEN_LIMIT, Handler, RateLimiter, SecretGuard, Stats, TokenLimit
 from .clock import VirtualClock
 from .faults import Faults, parse_spec
 from .loopback import is_loopback_host
@@ -69,6 +69,9 @@ class Simulator:
     ``account`` (``"free"``, ``"professional"``, ``"enterprise"``) seeds the projects of that
     kind of Aura account and its rate limit (``rate_limit`` overrides it); ``None`` is the default
     world (three projects of every type, 125 requests/minute). See README's account table.
+    ``token_limit`` is how many tokens ``POST /oauth/token`` issues per client id in a virtual
+    hour before it answers 429 with ``Retry-After`` (the service's 15; ``0`` lifts the limit,
+    for test sessions whose many clients share one simulator).
     ``faults`` is a dict of :meth:`set_faults` settings or a ``--faults`` text;
     ``durations`` overrides lifecycle durations, ``{"creating": (lo, hi), ...}`` in virtual
     seconds. Raises ValueError for a bad setting, OSError if the port cannot be bound.
@@ -86,13 +89,16 @@ class Simulator:
                  client_secret: str = catalog.DEFAULT_CLIENT[1], state_file: str | None = None,
                  faults=None, host: str = "127.0.0.1", port: int = 0,
                  durations: dict | None = None, admin_token_file: str | None = None,
-                 public_hosts=(), account: str | None = None):
+                 public_hosts=(), account: str | None = None,
+                 token_limit: int = TOKEN_LIMIT):
         if rate_limit is None:
             rate_limit = catalog.account(account).rate_limit   # ValueError for an unknown kind
         if not client_id or not client_secret:
             raise ValueError("client_id and client_secret must not be empty")
         if rate_limit < 0:
             raise ValueError("rate_limit must be 0 (off) or a positive number of requests/minute")
+        if token_limit < 0:
+            raise ValueError("token_limit must be 0 (off) or a positive number of tokens/hour")
         if not 0 <= port <= 65535:
             raise ValueError("port must be between 0 (pick a free one) and 65535")
         if not token_ttl > 0:
@@ -111,6 +117,7 @@ class Simulator:
         self.clock = VirtualClock(speed)
         self.world = World(seed, self.clock, durations, account)
         self.rate_limiter = RateLimiter(self.clock, rate_limit)
+        self.token_limit = TokenLimit(self.clock, token_limit)
         self.stats = Stats()
         self.faults = Faults(seed)
         if faults:
@@ -216,6 +223,7 @@ class Simulator:
         self.stats.reset()
         self.world.tokens_issued = 0
         self.rate_limiter.reset()
+        self.token_limit.reset()
         self.secret_guard.reset()
         self.save_state()
 

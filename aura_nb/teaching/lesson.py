@@ -148,8 +148,10 @@ class ExchangeView:
 
 
 def show(answer: Any) -> ExchangeView:
-    """The exchange of a ``requests`` response you sent yourself, displayed like the kit's
-    (status, the headers that matter, the JSON body with passwords and tokens masked)."""
+    """The exchange of a ``requests`` response you sent yourself, displayed like the kit's:
+    the request line, your request's headers (``Authorization`` masked, ``Content-Type``) and
+    body as sent (``answer.request``), the status, the response headers that matter and its
+    body, with passwords and tokens masked. Secrets are redacted before anything is kept."""
     request = answer.request
     content_type = request.headers.get("Content-Type", "") if request is not None else ""
     exchange = Exchange(

@@ -22,7 +22,6 @@ from aura_nb.core.errors import ConfigurationError, error_line
 from .manifest import AttendeeRecord
 from .operations import Workshop
 
-
 __all__ = ["HandoutCheck", "VerifyReport", "verify_handouts", "OK", "WRONG_PASSWORD",
            "NOT_RUNNING", "NO_HANDOUT"]
 
@@ -86,7 +85,7 @@ def _check(record: AttendeeRecord, handout: dict | None, options: dict, timeout:
     except ServiceUnavailable:
         return NOT_RUNNING
     except Exception as error:      # one attendee's odd failure must not end the others' checks
-        return f"error: {error_line(error)}"
+        return f"error: {error_line(error, limit=200)}"
 
 
 def verify_handouts(client: Any, prefix: str, home: Any = None, concurrency: int = 4) -> VerifyReport:

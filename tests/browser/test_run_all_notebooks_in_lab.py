@@ -218,7 +218,6 @@ def run_notebook(page, url: str, work: Path, path: Path, artifacts: Path) -> Run
     expect(idle).to_be_visible()
     seconds = time.monotonic() - started
 
-    cells = page.evaluate(RENDERED_ERRORS)
     fit = page.evaluate(OUTSIDE)
     screenshot = artifacts / f"browser-run-all-{path.stem}.png"
     # The whole notebook in one picture: scrolled to the top, the window made as tall as it.
@@ -228,6 +227,10 @@ def run_notebook(page, url: str, work: Path, path: Path, artifacts: Path) -> Run
     page.set_viewport_size({"width": WIDTH, "height": HEIGHT + extra})
     page.evaluate("() => new Promise(done => requestAnimationFrame(() => "
                   "requestAnimationFrame(done)))")  # two frames: laid out and painted
+    # Read the error outputs only now, with every cell in view: Lab renders only the cells near
+    # the viewport, so a cell far below where Run All left the scroll was read as having none
+    # (seen on a busy machine: 07's 409 missing, present in the picture).
+    cells = page.evaluate(RENDERED_ERRORS)
     page.screenshot(path=str(screenshot))
     page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
 

@@ -87,9 +87,11 @@ def kernel_environment(sim, mode: str, home: Path) -> dict[str, str]:
     return env
 
 
-def journey(kind: str, mode: str, make_simulator, home: Path) -> tuple[list[str], float]:
+def journey(kind: str, mode: str, make_simulator, home: Path) -> tuple[list[str], float, int]:
     """Run one journey's notebooks for one account kind: the problems found, one line each,
-    and the seconds it took."""
+    the seconds it took and the tokens the simulator issued. In real mode the simulator keeps
+    the service's token limit (15 an hour per client id; its hour is a real one), so a journey
+    that asks for more meets the 429 a learner would."""
     started = time.monotonic()
     if mode == "real":
         sim = make_simulator(account=kind, speed=1.0, durations=QUICK, rate_limit=0)
@@ -121,7 +123,7 @@ def journey(kind: str, mode: str, make_simulator, home: Path) -> tuple[list[str]
     if offhost.exists():
         problems.append(f"{mode} {kind}: a kernel tried to resolve "
                         + ", ".join(sorted(set(offhost.read_text().split()))))
-    return problems, time.monotonic() - started
+    return problems, time.monotonic() - started, sim.stats_snapshot()["tokens_issued"]
 
 
 def usage_error(output: dict) -> str | None:
@@ -142,5 +144,5 @@ def run_every_kind(mode: str, make_simulator, home: Path) -> tuple[list[str], st
                 for kind in KINDS}
         results = {kind: runs[kind].result() for kind in KINDS}
     timing = f"{mode} mode journeys: " + ", ".join(
-        f"{kind} {seconds:.0f} s" for kind, (_, seconds) in results.items())
+        f"{kind} {seconds:.0f} s ({tokens} tokens)" for kind, (_, seconds, tokens) in results.items())
     return [line for kind in KINDS for line in results[kind][0]], timing

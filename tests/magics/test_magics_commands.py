@@ -42,7 +42,7 @@ def test_unknown_tenant_lists_the_existing_ones(aura):
 def test_instances_of_one_tenant_or_all(aura):
     aura.ok("%aura create here --type free-db")
     aura.ok("%aura create there --tenant 'Workshop Project' --type professional-db --cloud aws "
-            "--region us-east-1 --memory 1GB")
+            "--region us-east-1 --memory 2GB")
     assert sorted(i.name for i in aura.ok("%aura instances")) == ["here", "there"]
     only = aura.ok("%aura instances --tenant 'Workshop Project'")
     assert [i.name for i in only] == ["there"]
@@ -67,7 +67,7 @@ def test_create_completes_missing_choices_with_the_first_offered_and_says_so(aur
     outcome = aura.run("%aura create db --type professional-db --cloud aws")
     created = outcome.value
     assert (created.cloud_provider, created.region) == ("aws", "us-east-1")
-    assert "professional-db on aws us-east-1, 1GB" in outcome.out
+    assert "professional-db on aws us-east-1, 2GB" in outcome.out
     assert instances_in(aura_sim) == {created.id: "creating"}
 
 
@@ -161,7 +161,7 @@ def test_unknown_instance_is_one_line_listing_names(aura, running):
 
 
 def test_ambiguous_name_lists_the_ids(aura, aura_sim):
-    spec = "--type professional-db --cloud gcp --region europe-west1 --memory 1GB"
+    spec = "--type professional-db --cloud gcp --region europe-west1 --memory 2GB"
     first = aura.ok(f"%aura create twin {spec}")
     second = aura.ok(f"%aura create twin {spec} --allow-duplicate-name")
     for command in ("instance", "pause", "delete", "wait", "snapshots"):

@@ -118,9 +118,21 @@ def clone_source(snapshots):
 def test_resending_a_post_after_a_5xx_fails(capsys):
     line = fails(exercises.ex07, """
 def may_resend(method, status):
-    return status is None or status == 429 or status >= 500
+    return status is None or status >= 500 or (status == 429 and method != "POST")
 """, capsys)
     assert "second, billed instance" in line
+
+
+def test_resending_a_post_after_a_429_fails_by_the_reference(capsys):
+    """#18: the reference documents only GET and DELETE as safe to retry; that a 429 means
+    nothing was done is the kit's inference, and the exercise does not grade it as a fact."""
+    line = fails(exercises.ex07, """
+def may_resend(method, status):
+    if status == 429:
+        return True
+    return method in ("GET", "DELETE") and (status is None or status >= 500)
+""", capsys)
+    assert "may_resend('POST', 429)" in line and "only GET and DELETE" in line
 
 
 def test_api_get_that_keeps_the_wrapper_fails(capsys):

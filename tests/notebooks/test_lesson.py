@@ -62,7 +62,7 @@ def test_a_cell_shows_the_exchanges_it_caused_and_only_those(shell, capsys):
 def test_repeated_polls_fold_into_one_line_without_a_count(shell, capsys):
     run(shell, capsys, "import aura_nb\nclient = aura_nb.connect()\n"
                        "spec = aura_nb.InstanceSpec('nb-lesson', client.find_tenant().id, "
-                       "'professional-db', 'gcp', 'europe-west1', '1GB')")
+                       "'professional-db', 'gcp', 'europe-west1', '2GB')")
     _, text = run(shell, capsys, "created = client.create_instance(spec)\n"
                                  "client.wait_for_instance(created.id, poll_interval=0.01);")
     assert "POST /v1/instances -> 202" in text
@@ -165,11 +165,26 @@ def test_show_displays_a_raw_response_with_its_secrets_masked(make_simulator):
     sim = make_simulator(speed=1000.0, rate_limit=0)
     answer = requests.post(f"{sim.base_url}/oauth/token", auth=(sim.client_id, sim.client_secret),
                            data={"grant_type": "client_credentials"}, timeout=10)
-    text = lesson.show(answer).text()
-    assert text.splitlines()[1] == "POST /oauth/token -> 200"
-    assert "request body (form): grant_type=client_credentials" in text
+    view = lesson.show(answer)
+    text = view.text()
+    assert text.splitlines()[1:7] == [
+        "POST /oauth/token -> 200", "  request headers:", "    Authorization: Basic <redacted>",
+        "    Content-Type: application/x-www-form-urlencoded",
+        "  request body (form): grant_type=client_credentials", "  response headers:"]
     assert '"access_token": "<redacted>"' in text
-    assert answer.json()["access_token"] not in text and sim.client_secret not in text
+    token = answer.json()["access_token"]
+    created = requests.post(f"{sim.base_url}/v1/instances", timeout=10,
+                            headers={"Authorization": f"Bearer {token}"},
+                            json={"name": "x", "tenant_id": "t"})  # the learner's JSON POST
+    json_view = lesson.show(created)
+    assert json_view.text().splitlines()[1:6] == [
+        "POST /v1/instances -> 400", "  request headers:", "    Authorization: Bearer <redacted>",
+        "    Content-Type: application/json", "  request body (JSON):"]
+    everything = text + view.html() + json_view.text() + json_view.html()
+    assert "Authorization: Bearer &lt;redacted&gt;" in json_view.html()
+    for secret in (token, sim.client_secret,
+                   answer.request.headers["Authorization"].split()[1]):
+        assert secret not in everything
 
 
 def test_show_exchanges_switches_the_display_off_and_on(shell, capsys):

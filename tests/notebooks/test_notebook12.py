@@ -3,6 +3,7 @@ run top to bottom in real mode (``AURA_NB_MODE=real``) against a simulator of ea
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
+import aura_nb
 from aura_nb.teaching import tutorial
 from aura_nb.core.errors import TransportError
 from aura_nb.teaching.exercises import ex12
@@ -222,3 +224,79 @@ def test_notebook_runs_in_real_mode_on_every_account_kind(make_simulator, tmp_pa
     assert "nb-multidb (enterprise-db" in results["enterprise"][1]
     for kind in ("professional", "enterprise"):
         assert "backup Completed | exportable: True | listed: True" in results[kind][1]
+
+
+def test_add_database_is_not_repeated_when_the_api_lists_only_ids(sim, make_client,
+                                                                   monkeypatch, tmp_path):
+    """#18, v2beta1 reference section 5: DatabaseSummary is only {"id"}, so a rerun must not
+    look for the name in the list (it would POST a new database every time)."""
+    monkeypatch.setenv("AURA_NB_HOME", str(tmp_path / "home"))
+    client = make_client(sim)
+    mdb = tutorial.multi_database_instance(client)
+    real_request = client.request
+
+    def ids_only(method, path, **kwargs):  # the real API's DatabaseSummary
+        answer = real_request(method, path, **kwargs)
+        if path.endswith("/databases"):
+            return [{"id": d["id"]} for d in answer] if isinstance(answer, list) else answer
+        return answer
+
+    monkeypatch.setattr(client, "request", ids_only)
+    first = tutorial.add_database(client, mdb, "sales")
+    again = tutorial.add_database(client, mdb, "sales")
+    assert len(first) == len(again) == 2
+    posts = [e for e in client.history if e.method == "POST" and e.url.endswith("/databases")]
+    assert len(posts) == 1
+    sales = tutorial.database_id(mdb, "sales", again)
+    assert sales in [d["id"] for d in again] and sales != again[0]["id"]
+
+
+# --- the databases over Bolt ----------------------------------------------------------------
+
+def run_bolt_cell(client, mdb) -> None:
+    """Run notebook 12's driver cell (``SHOW DATABASES``) as the notebook has it."""
+    cell = next(c for c in json.loads(NOTEBOOK.read_text())["cells"] if c.get("id") == "c12-bolt")
+    exec("".join(cell["source"]), {"aura_nb": aura_nb, "tutorial": tutorial,  # noqa: S102
+                                   "client": client, "mdb": mdb})
+
+
+def test_the_bolt_cell_lists_the_added_database_or_says_in_one_line_why_not(
+        sim, make_client, trust_env, capsys):
+    pytest.importorskip("neo4j")
+    client = make_client(sim)
+    mdb = tutorial.multi_database_instance(client)
+    tutorial.add_database(client, mdb, "sales")
+    capsys.readouterr()
+
+    run_bolt_cell(client, mdb)
+    assert capsys.readouterr().out == \
+        "over Bolt: [('neo4j', 'online'), ('sales', 'online'), ('system', 'online')]\n"
+
+    client.pause_instance(mdb.id)
+    client.wait_for_instance(mdb.id, "paused")
+    run_bolt_cell(client, mdb)
+    out = capsys.readouterr().out
+    assert out.startswith("Could not connect to nb-multidb: ServiceUnavailable") and \
+        out.count("\n") == 1, out
+
+    client.vault.path_for(mdb.id).unlink()
+    run_bolt_cell(client, mdb)
+    out = capsys.readouterr().out
+    assert out.startswith("Could not connect to nb-multidb: ") and mdb.id in out and \
+        out.count("\n") == 1, out
+
+
+def test_unless_unreachable_says_why_in_one_line_and_lets_other_errors_through(capsys):
+    neo4j = pytest.importorskip("neo4j")
+    with tutorial.unless_unreachable("db"):
+        raise neo4j.exceptions.AuthError("The client is unauthorized\ndue to authentication failure.")
+    assert capsys.readouterr().out == ("Could not connect to db: AuthError: The client is "
+                                       "unauthorized; the rest of this notebook does not need it.\n")
+    with tutorial.unless_unreachable("db"):
+        raise ModuleNotFoundError("No module named 'neo4j'", name="neo4j")
+    assert "pip install neo4j" in capsys.readouterr().out
+    for other in (ValueError("a bug"), ModuleNotFoundError("No module named 'x'", name="x")):
+        with pytest.raises(type(other)):
+            with tutorial.unless_unreachable("db"):
+                raise other
+    assert capsys.readouterr().out == ""

@@ -71,7 +71,7 @@ def test_bearer_headers_carry_a_token_the_api_accepts(client):
 def test_tutorial_spec_prefers_the_small_professional_db_and_falls_back_to_what_is_offered(client):
     spec = tutorial.tutorial_spec(learning(client))
     assert (spec.name, spec.type, spec.cloud_provider, spec.region, spec.memory) == (
-        "nb-tutorial", "professional-db", "gcp", "europe-west1", "1GB")
+        "nb-tutorial", "professional-db", "gcp", "europe-west1", "2GB")
     enterprise = tutorial.tutorial_spec(client.find_tenant("Enterprise Project"), "nb-x")
     client.validate_spec(enterprise)  # only enterprise types there: the smallest offered
     assert (enterprise.type, enterprise.memory) == ("enterprise-db", "4GB")
@@ -144,7 +144,7 @@ def test_get_or_create_on_a_free_account_falls_back_to_free_db(make_simulator, m
 def test_next_size_is_the_next_offered_and_for_free_db_one_the_api_will_refuse(client):
     tenant = learning(client)
     paid = tutorial.get_or_create(client, tutorial.tutorial_spec(tenant, "nb-size"))
-    assert tutorial.next_size(tenant, paid) == "2GB"
+    assert tutorial.next_size(tenant, paid) == "4GB"
     free = tutorial.get_or_create(client, tutorial.tutorial_spec(tenant, "nb-free", type="free-db"))
     assert free.type == "free-db" and tutorial.next_size(tenant, free) == "2GB"
 
@@ -203,3 +203,31 @@ def test_forget_touches_only_this_apis_and_accounts_entries(sim, client, capsys)
     assert left == {iid: "kept-" + iid for _, _, iid in elsewhere}
     printed = capsys.readouterr().out
     assert "9e8f7a6b" in printed and "1c2d3e4f" not in printed and "kept-" not in printed
+
+
+def test_bearer_headers_reuse_the_clients_token(make_simulator, make_client):
+    """#18: one token per notebook, not one for the kit and one for the learner's requests."""
+    sim = make_simulator(rate_limit=0)
+    client = make_client(sim)
+    client.list_tenants()
+    tutorial.bearer_headers(client)
+    assert client.token_requests == 1 == sim.stats_snapshot()["tokens_issued"]
+
+
+def test_throwaway_simulator_shows_the_token_limit_and_is_skipped_on_the_real_api(client):
+    """#18: notebook 01's token-per-call loop meets 429 at the 16th token, on a simulator of its
+    own (the notebook's own client id keeps its budget); on the real API nothing starts."""
+    import types
+
+    import requests
+
+    with tutorial.throwaway_simulator(client) as sandbox:
+        assert sandbox.base_url != client.base_url
+        answers = [requests.post(f"{sandbox.base_url}/oauth/token", timeout=10,
+                                 data={"grant_type": "client_credentials"},
+                                 auth=(sandbox.client_id, sandbox.client_secret))
+                   for _ in range(16)]
+    assert [a.status_code for a in answers] == [200] * 15 + [429]
+    assert int(answers[-1].headers["Retry-After"]) > 3500
+    with tutorial.throwaway_simulator(types.SimpleNamespace(mode="real")) as nothing:
+        assert nothing is None

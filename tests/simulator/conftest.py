@@ -4,8 +4,10 @@ These tests talk HTTP with ``requests`` only (never aura_nb's own client): they 
 simulator against the documented API, the way any outside client would see it.
 
 ``manual_sim``
-    A fresh simulator on a free port, seed 0, rate limit off, speed ``REAL_TIME``: the tests
-    check exact lifetimes and durations, so only they move the clock (``advance()``).
+    A fresh simulator on a free port, seed 0, rate limit and token limit off, speed
+    ``REAL_TIME``: the tests check exact lifetimes and durations, so only they move the clock
+    (``advance()``); they fetch a token per caller, more than the 15 an hour the token endpoint
+    allows (that limit has its own tests in test_sim_rate_limit.py).
 ``api``
     `tests.helpers.simulator.Api` for ``manual_sim``'s primary client, with a token.
 ``v2``
@@ -23,8 +25,9 @@ from tests.helpers.v2 import V2
 
 @pytest.fixture
 def manual_sim():
-    """A fresh simulator on a free port, rate limit off, speed ``REAL_TIME`` (tests move the clock)."""
-    with Simulator(seed=0, rate_limit=0, speed=REAL_TIME) as simulator:
+    """A fresh simulator on a free port, rate and token limits off, speed ``REAL_TIME`` (tests
+    move the clock)."""
+    with Simulator(seed=0, rate_limit=0, token_limit=0, speed=REAL_TIME) as simulator:
         yield simulator
 
 

@@ -260,7 +260,7 @@ def test_overwrite_from_another_instance(api):
 
 
 def test_overwrite_errors(api):
-    small = api.running(name="small", memory="1GB")["id"]
+    small = api.running(name="small", memory="2GB")["id"]
     big = api.running(name="big", memory="4GB")["id"]
     free = api.running(type="free-db", memory="1GB")["id"]
     r = api.post(f"/v1/instances/{small}/overwrite", {"source_instance_id": big})

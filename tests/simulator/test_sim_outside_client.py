@@ -37,9 +37,9 @@ def get_tenant_id(token, name):
 
 
 def create_instance(token, tenant_id, name):
-    body = {"version": "5", "region": "europe-west1", "memory": "1GB", "name": name,
+    body = {"version": "5", "region": "europe-west1", "memory": "2GB", "name": name,
             "type": "professional-db", "tenant_id": tenant_id, "cloud_provider": "gcp",
-            "storage": "2GB"}
+            "storage": "4GB"}
     response = requests.post(f"{HOST}/v1/instances", headers=headers(token), json=body)
     response.raise_for_status()
     return response.json()["data"]

@@ -61,3 +61,31 @@ def test_admin_surface_is_not_limited():
         Api(sim)
         assert {admin(sim, "GET", "stats").status_code
                 for _ in range(5)} == {200}
+
+
+def _token_status(sim: Simulator, credentials=("simulator-client", "simulator-secret")):
+    return requests.post(f"{sim.base_url}/oauth/token", auth=credentials, timeout=10,
+                         data={"grant_type": "client_credentials"})
+
+
+def test_the_16th_token_request_in_an_hour_gets_429_with_retry_after():
+    """#18, reference section 8: the token endpoint issues 15 tokens per client per hour."""
+    with Simulator(rate_limit=0, speed=1) as sim:
+        assert [_token_status(sim).status_code for _ in range(15)] == [200] * 15
+        refused = _token_status(sim)
+        assert refused.status_code == 429 and "access_token" not in refused.text
+        assert 3590 <= int(refused.headers["Retry-After"]) <= 3600
+        assert "15 per hour" in refused.json()["error"]
+        assert _token_status(sim, OTHER).status_code == 200     # per client id
+        assert sim.stats_snapshot()["tokens_issued"] == 16
+        sim.advance(3601)                                       # the oldest is an hour old
+        assert _token_status(sim).status_code == 200
+
+
+def test_token_limit_zero_lifts_the_limit_and_reset_forgets_the_count():
+    with Simulator(rate_limit=0, token_limit=0) as lifted:
+        assert {_token_status(lifted).status_code for _ in range(20)} == {200}
+    with Simulator(rate_limit=0, token_limit=2) as sim:
+        assert [_token_status(sim).status_code for _ in range(3)] == [200, 200, 429]
+        sim.reset()
+        assert _token_status(sim).status_code == 200

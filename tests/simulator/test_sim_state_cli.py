@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from aura_nb.simulator import Simulator
+from aura_nb.simulator.catalog import DEFAULT_CLIENT
 
 from tests.helpers.simulator import ADMIN_HEADER, Api, Cli, cli_env, fetch_token
 
@@ -82,8 +83,25 @@ def test_cli_options_are_applied(tmp_path):
     assert proc.returncode == 0 and "s3cret-value" not in out + err
 
 
+def test_cli_token_limit_sets_the_token_endpoint_limit(tmp_path):
+    """#18: ``--token-limit N`` (default 15, 0 lifts it) is the tokens per client per hour."""
+    proc = subprocess.Popen([sys.executable, "-m", "aura_nb.simulator", "--token-limit", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=cli_env(tmp_path))
+    line = proc.stdout.readline()
+    try:
+        base = re.search(r"http://127\.0\.0\.1:\d+", line).group(0)
+        codes = [requests.post(f"{base}/oauth/token", auth=DEFAULT_CLIENT,
+                               data={"grant_type": "client_credentials"}).status_code
+                 for _ in range(2)]
+        assert codes == [200, 429]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=10)
+
+
 @pytest.mark.parametrize("args", [["--speed", "0"], ["--faults", "5xx=7"], ["--port", "-1"],
-                                  ["--rate-limit", "-3"]])
+                                  ["--rate-limit", "-3"], ["--token-limit", "-1"]])
 def test_cli_rejects_bad_options_with_one_line(args):
     done = subprocess.run([sys.executable, "-m", "aura_nb.simulator", *args],
                           capture_output=True, text=True, timeout=20, env=cli_env())

@@ -110,3 +110,25 @@ def test_expires_in_counts_down_by_the_cache_clock_and_fetches_nothing():
     clock.now += 700
     assert cache.expires_in() == pytest.approx(-200.0)
     assert len(issued) == 1
+
+
+def test_caches_with_one_key_hold_one_token_on_the_monotonic_clock_only():
+    from aura_nb.core.auth import credentials_key
+
+    fetched = []
+
+    def fetch(obtained_at):
+        fetched.append(obtained_at)
+        return Token(f"token-{len(fetched)}", 3600.0, obtained_at)
+
+    key = credentials_key("http://127.0.0.1:1/", "id", "secret")
+    assert key == credentials_key("http://127.0.0.1:1", "id", "secret")
+    assert "secret" not in repr(key)
+    one, two = TokenCache(fetch, key=key), TokenCache(fetch, key=key)
+    assert one.get() is two.get() and len(fetched) == 1 and (one.requests, two.requests) == (1, 0)
+    two.invalidate(one.current)
+    assert one.current is None
+    other = TokenCache(fetch, key=credentials_key("http://127.0.0.1:1", "id", "wrong"))
+    assert other.get() is not two.get() and len(fetched) == 3
+    own_clock = TokenCache(fetch, clock=ManualClock(0.0), key=key)
+    assert own_clock.current is None

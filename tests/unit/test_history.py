@@ -85,8 +85,10 @@ def test_one_renderer_gives_the_full_cell_and_brief_forms():
     assert exchange_lines(exchange, "full")[0] == "POST http://127.0.0.1:1/v1/instances?x=1"
     assert "-> 202 in 12 ms" in exchange_lines(exchange, "full")
     assert exchange_lines(exchange, "cell") == [
-        "POST /v1/instances?x=1 -> 202", "  request body:", '    {"name": "a<b"}',
-        "  X-Request-Id: r-1", "  response body:", '    {"data": {"id": "ab12cd34"}}']
+        "POST /v1/instances?x=1 -> 202", "  request headers:",
+        "    Content-Type: application/json", "  request body (JSON):", '    {"name": "a<b"}',
+        "  response headers:", "    X-Request-Id: r-1", "  response body:",
+        '    {"data": {"id": "ab12cd34"}}']
     assert exchange_lines(exchange, "brief")[:3] == [
         "POST http://127.0.0.1:1/v1/instances?x=1 -> 202 in 12 ms [request id r-1]",
         '  sent:     {"name": "a<b"}', '  received: {"data": {"id": "ab12cd34"}}']
@@ -98,3 +100,44 @@ def test_one_renderer_gives_the_full_cell_and_brief_forms():
         folded_html("T:", [exchange_lines(exchange, "cell")])
     with pytest.raises(ValueError, match="unknown form 'short'"):
         exchange_lines(exchange, "short")
+
+
+def test_the_cell_form_shows_a_whole_exchange_with_labelled_headers_and_masked_secrets():
+    """#18: request headers (Authorization masked, Content-Type), the body as sent (form or
+    JSON), then the response headers, each under its own label, in text and in HTML."""
+    from aura_nb.core.history import exchange_lines, folded_html, select_headers, REQUEST_HEADERS
+
+    sent = select_headers({"Authorization": "Basic c2VjcmV0OnNlY3JldA==", "Accept": "*/*",
+                           "Content-Type": "application/x-www-form-urlencoded"}, REQUEST_HEADERS)
+    token = Exchange("POST", "http://127.0.0.1:1/oauth/token", 200, sent,
+                     body_for_record(b"grant_type=client_credentials",
+                                     "application/x-www-form-urlencoded"),
+                     {"Content-Type": "application/json", "X-Request-Id": "r-1"},
+                     redact({"access_token": "eyJ.secret.jwt", "expires_in": 3600}))
+    assert exchange_lines(token, "cell") == [
+        "POST /oauth/token -> 200",
+        "  request headers:",
+        "    Authorization: Basic <redacted>",
+        "    Content-Type: application/x-www-form-urlencoded",
+        "  request body (form): grant_type=client_credentials",
+        "  response headers:",
+        "    Content-Type: application/json",
+        "    X-Request-Id: r-1",
+        "  response body:",
+        '    {"access_token": "<redacted>", "expires_in": 3600}']
+    create = Exchange("POST", "http://127.0.0.1:1/v1/instances", 202,
+                      select_headers({"authorization": "Bearer eyJ.secret.jwt",
+                                      "content-type": "application/json"}, REQUEST_HEADERS),
+                      {"name": "nb"}, {"Content-Type": "application/json"},
+                      redact({"data": {"id": "ab12cd34", "password": "hunter2"}}))
+    lines = exchange_lines(create, "cell")
+    assert lines[:6] == ["POST /v1/instances -> 202", "  request headers:",
+                         "    Authorization: Bearer <redacted>",
+                         "    Content-Type: application/json", "  request body (JSON):",
+                         '    {"name": "nb"}']
+    assert lines[6:8] == ["  response headers:", "    Content-Type: application/json"]
+    html_text = folded_html("T:", [exchange_lines(token, "cell"), lines])
+    assert "    Authorization: Bearer &lt;redacted&gt;" in html_text
+    assert "  request headers:" in html_text and "  response headers:" in html_text
+    for secret in ("c2VjcmV0OnNlY3JldA==", "eyJ.secret.jwt", "hunter2"):
+        assert secret not in "\n".join(exchange_lines(token, "cell") + lines) + html_text

@@ -101,10 +101,10 @@ def test_invalid_preset_shows_one_line_and_sends_nothing(wclient, sim):
 def test_invalid_lower_preset_waits_for_a_pick_at_that_level(wclient):
     form = CreateInstanceForm(wclient, "Learning Project", name="mem", choices={"memory": "3GB"})
     assert "memory '3GB' is not offered by tenant 'Learning Project' for type professional-db, " \
-           "cloud_provider gcp, region europe-west1; pick one of: 1GB, 2GB" in form.status_text
+           "cloud_provider gcp, region europe-west1; pick one of: 2GB, 4GB" in form.status_text
     assert form.choices["memory"] is None and form.choices["region"] == "europe-west1"
     form.dropdowns["region"].value = "us-central1"  # a pick above does not clear the memory gap
-    assert form.state == "ready" and form.choices["memory"] == "1GB"
+    assert form.state == "ready" and form.choices["memory"] == "2GB"
 
 
 def test_unknown_preset_keys_raise_at_once(wclient):

@@ -17,7 +17,7 @@ def test_single_tenant_is_selected_and_summarised(sim, make_client, clean_env):
 
     assert picker.value.name == "Other Project" and picked == [picker.value]
     assert picker.value.id in picker.details.value
-    assert "4 configurations: free-db, professional-db on gcp; 1 region; memory 1GB to 4GB" in picker.details.value
+    assert "3 configurations: free-db, professional-db on gcp; 1 region; memory 1GB to 4GB" in picker.details.value
     assert repr(picker) == "TenantPicker(tenant='Other Project', state='ready')"
 
 

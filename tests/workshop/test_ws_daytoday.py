@@ -16,7 +16,7 @@ CLASS = ("day", 6)
 
 def _stray(client, name):
     tenant = client.find_tenant()
-    return client.create_instance(InstanceSpec(name, tenant.id, "professional-db", "gcp", "europe-west1", "1GB"))
+    return client.create_instance(InstanceSpec(name, tenant.id, "professional-db", "gcp", "europe-west1", "2GB"))
 
 
 def test_status_reports_every_attendee_with_server_age(sim, workshop):

@@ -48,7 +48,9 @@ def test_class_of_30_with_faults_gets_one_running_instance_and_handout_each(make
         ],
     }
     # Tokens live 150 virtual seconds (1.5 s real): they expire while the class is being created.
-    with Simulator(seed=11, speed=SPEED, rate_limit=125, token_ttl=150, faults=faults) as sim:
+    # That is 24 tokens an hour, beyond the token endpoint's 15: that limit is lifted.
+    with Simulator(seed=11, speed=SPEED, rate_limit=125, token_ttl=150, token_limit=0,
+                   faults=faults) as sim:
         client = make_client(sim, **CLIENT_SETTINGS)
         workshop = Workshop(client, "gds-0612", retry_delay=0.05)
         events = []
@@ -212,13 +214,15 @@ def test_clones_from_a_seed_and_resets_one_attendee(sim, workshop_client, home, 
     tenant = workshop_client.find_tenant()
     seed = workshop_client.create_instance(InstanceSpec("seed-data", tenant.id, "professional-db", "gcp",
                                                 "europe-west1", "2GB"))
+    big = workshop_client.create_instance(InstanceSpec("big-seed", tenant.id, "professional-db", "gcp",
+                                               "europe-west1", "4GB"))
     sim.advance(200)
     workshop = Workshop(workshop_client, "ws", retry_delay=0.05)
-    with pytest.raises(WorkshopError, match="has 2GB, more than the 1GB"):
-        workshop.provision(roster_file(3), ClassSpec(memory="1GB"), seed_instance_id=seed.id)
+    with pytest.raises(WorkshopError, match="has 4GB, more than the 2GB"):
+        workshop.provision(roster_file(3), ClassSpec(memory="2GB"), seed_instance_id=big.id)
     report = workshop.provision(roster_file(3), SPEC, seed_instance_id=seed.id, wait=False)
     assert len(report.created) == 3 and workshop.manifest.seed_instance_id == seed.id
-    assert requests_made(sim)["POST /v1/instances"] == 4
+    assert requests_made(sim)["POST /v1/instances"] == 5
     creates = [e.request_body for e in workshop_client.history if e.method == "POST" and e.url.endswith("/v1/instances")]
     assert [body["source_instance_id"] for body in creates[-3:]] == [seed.id] * 3
     sim.advance(200)

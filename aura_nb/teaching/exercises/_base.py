@@ -65,7 +65,7 @@ class Sandbox:
     def create(self, name: str = "nb-exercise") -> str:
         """Create a small instance in the sandbox and wait until it is running; its id."""
         body = {"name": name, "tenant_id": self.tenant_id(), "type": "professional-db",
-                "cloud_provider": "gcp", "region": "europe-west1", "memory": "1GB", "version": "5"}
+                "cloud_provider": "gcp", "region": "europe-west1", "memory": "2GB", "version": "5"}
         instance_id = self.call("POST", "/v1/instances", json=body).json()["data"]["id"]
         self.settle(instance_id)
         return instance_id

@@ -14,10 +14,10 @@ re-exported here.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
-import requests
 
 from aura_nb.core import config
 from aura_nb.core.client import AuraClient
@@ -26,7 +26,7 @@ from aura_nb.core.history import redact_header
 from aura_nb.core.lifecycle import DESTROYING, PAUSED, PAUSING, SETTLES_TO, is_transitional
 from aura_nb.core.models import Instance, InstanceSpec, Tenant, allowed_choices, complete_spec, parse_size
 from . import projects
-from .connection import check_connected
+from .connection import check_connected, unless_unreachable
 from .projects import *  # noqa: F401,F403 - notebook 12's helpers, as tutorial.<name>
 
 __all__ = [
@@ -36,12 +36,14 @@ __all__ = [
     "tenant",
     "tutorial_spec",
     "bearer_headers",
+    "throwaway_simulator",
     "RequestPreview",
     "preview_create",
     "next_size",
     "room_for_another",
     "NO_FAULTS",
     "check_connected",
+    "unless_unreachable",
     "simulator_admin",
     "faults_on",
     "room_in",
@@ -62,9 +64,10 @@ NOTEBOOK_PREFIX = "nb-"
 TUTORIAL_NAME = "nb-tutorial"
 #: The simulator's tenant the notebooks use when ``AURA_TENANT`` is not set.
 SIMULATOR_TENANT = "Learning Project"
-#: What the tutorial instance is, where the tenant offers it: small, hence cheap on the real API.
+#: What the tutorial instance is, where the tenant offers it: small, hence cheap on the real API
+#: (professional-db starts at 2GB; a tenant that offers less still gets its smallest size).
 PREFERRED = {"type": "professional-db", "cloud_provider": "gcp", "region": "europe-west1",
-             "memory": "1GB", "version": "5"}
+             "memory": "2GB", "version": "5"}
 
 
 def tenant(client: AuraClient, simulator_tenant: str = SIMULATOR_TENANT) -> Tenant:
@@ -88,17 +91,31 @@ def tutorial_spec(tenant: Tenant, name: str = TUTORIAL_NAME, **choices: str) -> 
 
 
 def bearer_headers(client: AuraClient) -> tuple[str, dict[str, str]]:
-    """What notebook 01 teaches, packaged for the later notebooks' own ``requests`` calls: a
-    token fetched with plain ``requests`` (``POST /oauth/token``, HTTP Basic, a form body) for
-    the client's credentials. Returns ``(base_url, headers)``, the headers being
-    ``Authorization: Bearer ...`` and ``Accept: application/json``. Never print the headers.
-    Raises ``requests.HTTPError`` when the token endpoint refuses the credentials."""
-    creds = client.credentials
-    answer = requests.post(f"{creds.base_url}/oauth/token", auth=(creds.client_id, creds.client_secret),
-                           data={"grant_type": "client_credentials"}, timeout=client.timeout)
-    answer.raise_for_status()
-    token = answer.json()["access_token"]
-    return creds.base_url, {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    """The base URL and the headers for the later notebooks' own ``requests`` calls:
+    ``Authorization: Bearer ...`` and ``Accept: application/json``. The token is the client's
+    own (fetched with the request notebook 01 teaches, when it has none yet, and shown as its
+    exchange): the token endpoint allows 15 tokens an hour per client id, so a notebook takes one
+    token, not one for the kit and one for you. Never print the headers. Raises what the
+    client's token request raises (`AuthenticationFailed`...)."""
+    token = client.transport.tokens.get()
+    return client.credentials.base_url, {"Authorization": f"Bearer {token.access_token}",
+                                         "Accept": "application/json"}
+
+
+@contextmanager
+def throwaway_simulator(client: AuraClient) -> Iterator[Any]:
+    """A fresh simulator in this process, with the service's limits (125 requests a minute and
+    15 tokens an hour per client id), for an experiment that must not spend your own client id's
+    budget: notebook 01's token-per-call loop. Yields it (``base_url``, ``client_id``,
+    ``client_secret``), stopped afterwards; yields ``None`` and starts nothing when ``client``
+    talks to the real API, where the experiment would lock your client id out for an hour."""
+    if client.mode != "simulator":
+        yield None
+        return
+    from aura_nb.simulator import Simulator
+
+    with Simulator(seed=0).start() as sim:
+        yield sim
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,15 @@
-"""Notebook 04's check that the learner's driver cell really reached the database."""
+"""The notebooks' driver cells: notebook 04's check that the learner's cell really reached the
+database, and the guard that lets a driver cell say in one line why it could not connect."""
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+from contextlib import contextmanager
+from typing import Any, Iterator
 
-__all__ = ["check_connected"]
+from aura_nb.core.errors import ConfigurationError, VaultEntryNotFound
+
+__all__ = ["check_connected", "unless_unreachable"]
 
 
 def check_connected(client: Any, instance_id: str) -> str:
@@ -34,3 +39,33 @@ def check_connected(client: Any, instance_id: str) -> str:
     statements = ", ".join(dict.fromkeys(ran)) or "no statement yet"
     return (f"Connected: the simulator's Bolt log of {instance_id} shows {logins[-1]['user']} "
             f"logged in and ran {statements}.")
+
+
+@contextmanager
+def unless_unreachable(name: str) -> Iterator[None]:
+    """Run a driver cell's ``with`` block; when it cannot reach the database ``name``, print one
+    line saying why (and that the notebook goes on without it) instead of a traceback. "Cannot
+    reach": the ``neo4j`` driver is not installed, the simulator has no Bolt endpoint, the vault
+    has no password for the instance, the database refuses it (``AuthError``) or cannot be
+    reached (``ServiceUnavailable``: paused, gone, a firewall in the way). Any other error
+    propagates. Sends nothing itself."""
+    try:
+        yield
+    except Exception as error:  # noqa: BLE001 - only the reasons above are caught, see _why
+        why = _why_unreachable(error)
+        if why is None:
+            raise
+        print(f"Could not connect to {name}: {why}; the rest of this notebook does not need it.")
+
+
+def _why_unreachable(error: Exception) -> str | None:
+    """One line for an error that means "this database cannot be reached from here", else None."""
+    if isinstance(error, ModuleNotFoundError) and error.name == "neo4j":
+        return "the neo4j driver is not installed (pip install neo4j)"
+    if isinstance(error, (ConfigurationError, VaultEntryNotFound)):
+        return str(error)
+    exceptions = sys.modules.get("neo4j.exceptions")    # loaded if the driver raised it
+    if exceptions and isinstance(error, (exceptions.AuthError, exceptions.ServiceUnavailable)):
+        first = (str(error).strip().splitlines() or [""])[0]
+        return f"{type(error).__name__}: {first}" if first else type(error).__name__
+    return None

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from aura_nb.core import config
 from aura_nb.core.client import AuraClient
 from aura_nb.core.display import REDACTED
 from aura_nb.core.errors import AuraError, BadRequest, InstanceWaitTimeout, ServerError
@@ -32,6 +33,7 @@ __all__ = [
     "MultiDatabaseInstance",
     "multi_database_offer",
     "multi_database_instance",
+    "database_id",
     "add_database",
     "backup_database",
     "Neo4jCliFailed",
@@ -141,13 +143,46 @@ def multi_database_instance(client: AuraClient, name: str = MULTIDB_NAME,
     return MultiDatabaseInstance(project, instance_id, name)
 
 
+#: Where `add_database` remembers the ids of the databases it added, by instance and name.
+DATABASES_FILE = "databases.json"
+
+
+def _remembered() -> dict:
+    path = config.nb_home() / DATABASES_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def database_id(instance: MultiDatabaseInstance, name: str,
+                databases: list[dict] | None = None) -> str | None:
+    """The id of the database ``name`` of ``instance``: the one `add_database` added (its id is
+    kept in ``$AURA_NB_HOME/databases.json``), else one that ``databases`` (a listing) names, if
+    the API gave names. ``None`` when neither knows it. Sends nothing."""
+    known = _remembered().get(instance.id, {}).get(name)
+    listed = [d["id"] for d in databases or [] if d.get("name") == name]
+    ids = [d["id"] for d in databases] if databases is not None else None
+    if known and (ids is None or known in ids):
+        return known
+    return listed[0] if listed else None
+
+
 def add_database(client: AuraClient, instance: MultiDatabaseInstance, name: str) -> list[dict]:
-    """Add the database ``name`` to a multi-database instance unless it has one of that name
-    (``POST .../databases`` with ``{"name": ...}``, answered 201), then list them all:
-    ``GET .../instances/{instance_id}/databases``. Raises `Conflict` (``multi-db-only``) on a
-    single-database instance."""
-    if not any(d.get("name") == name for d in client.request("GET", instance.databases_path)):
-        client.request("POST", instance.databases_path, json={"name": name})
+    """Add the database ``name`` to a multi-database instance unless it has it already, then list
+    them all: ``GET .../instances/{instance_id}/databases``, ``POST .../databases`` with
+    ``{"name": ...}`` (answered 201 with the id), the list again. The API's database list and
+    detail carry only ids (``DatabaseSummary`` is ``{"id"}``), so "has it already" is decided
+    by the id remembered from an earlier run (`database_id`), not by a name: a rerun never
+    POSTs a second database. Raises `Conflict` (``multi-db-only``) on a single-database
+    instance."""
+    if database_id(instance, name, client.request("GET", instance.databases_path)) is None:
+        created = client.request("POST", instance.databases_path, json={"name": name})
+        remembered = _remembered()
+        remembered.setdefault(instance.id, {})[name] = created["id"]
+        path = config.nb_home() / DATABASES_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(remembered, indent=1), encoding="utf-8")
     return client.request("GET", instance.databases_path)
 
 
