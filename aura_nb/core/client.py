@@ -169,7 +169,7 @@ class AuraClient:
             else settings.poll_interval
         self.default_tenant = settings.tenant
         self.note = settings.note
-        self.vault = Vault(settings.vault_dir)
+        self.vault = Vault(settings.vault_dir, api_base_url=self.base_url)  # entries say whose they are
         #: The HTTP layer: session, retries, funnel, tokens, server clock, history.
         self.transport = Transport(
             credentials, speed=self.speed,

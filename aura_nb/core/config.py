@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from dotenv import dotenv_values, find_dotenv
+from dotenv import find_dotenv
 
 from .errors import ConfigurationError
 
@@ -95,7 +95,9 @@ def _dotenv_values() -> dict[str, str]:
     path = dotenv_path()
     if path is None:
         return {}
-    return {k: v for k, v in dotenv_values(path).items() if v is not None}
+    from .envfile import read_env  # values read back exactly: never ${VAR}-expanded
+
+    return read_env(path)
 
 
 def lookup(

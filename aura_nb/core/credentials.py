@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import dotenv
-
 from . import config
+from .envfile import set_env_values
 from .display import mask
 from .errors import ConfigurationError, CredentialsUnavailable
+from .vault import write_private
 
 __all__ = [
     "save_env",
@@ -201,18 +201,10 @@ def credentials_configured() -> bool:
 def save_env(path: str | os.PathLike[str], values: dict[str, str]) -> Path:
     """Set ``values`` in the ``.env`` file at ``path``, keeping every other line; mode 0600.
 
-    Each key is written with python-dotenv's ``set_key``, which rewrites the file through a
-    temporary file in the same folder and ``os.replace`` (atomic) and keeps the file's mode. An
-    existing file is narrowed to 0600 before the first write; a new one is created with 0600.
-    Raises OSError when the folder is not writable.
+    The values are written by `aura_nb.core.envfile` (they read back exactly, never expanded)
+    and the file is replaced atomically (`aura_nb.core.vault.write_private`: temporary file,
+    fsync, ``os.replace``) with mode 0600. Raises OSError when the folder is not writable.
     """
     path = Path(path)
-    if path.exists():
-        os.chmod(path, 0o600)
-    else:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        os.close(fd)
-    for key, value in values.items():
-        dotenv.set_key(path, key, value, quote_mode="always")
-    os.chmod(path, 0o600)
-    return path
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    return write_private(path, set_env_values(text, values))

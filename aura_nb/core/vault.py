@@ -2,7 +2,9 @@
 
 One file per instance, ``<instance_id>-<safe-name>.txt``, in the format of the credentials file
 the Aura console offers for download (``NEO4J_URI``, ``NEO4J_USERNAME``, ``NEO4J_PASSWORD``,
-``AURA_INSTANCEID``, ``AURA_INSTANCENAME``) plus ``AURA_TENANTID`` and ``AURA_CREATED_AT``. Files
+``AURA_INSTANCEID``, ``AURA_INSTANCENAME``) plus ``AURA_TENANTID``, ``AURA_CREATED_AT`` and
+``AURA_API_BASE_URL``: whose entry it is (which API, which tenant), so that a clean-up run against
+one API or account never forgets another's passwords (`Vault.owned_by`). Files
 are written atomically (temporary file in the same folder, fsync, ``os.replace``) with mode 0600
 in a folder the vault creates with mode 0700 (a folder that already exists keeps its mode). Such
 a file can be passed to python-dotenv or ``neo4j`` tools as is.
@@ -22,11 +24,10 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
-
-from dotenv import dotenv_values
+from typing import Any, Iterable, Iterator
 
 from . import config, display
+from .envfile import env_text, read_env
 from .errors import InvalidId, VaultEntryNotFound, VaultUnwritable, VaultWriteFailed
 from .rules import check_id
 
@@ -46,18 +47,13 @@ _KEYS = (
     ("AURA_TENANTID", "tenant_id"),
     ("AURA_CREATED_AT", "created_at"),
 )
+#: Written and read back, but not part of `VaultEntry.as_env` (the console file's variables).
+_SCOPE_KEYS = (("AURA_API_BASE_URL", "api_base_url"),)
 
 
 def _safe_name(name: str) -> str:
     cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", name or "").strip("-.")
     return cleaned[:40] or "instance"
-
-
-def _quote(value: str) -> str:
-    """A value as python-dotenv reads it back unchanged: bare when plain, else single-quoted."""
-    if re.fullmatch(r"[A-Za-z0-9_@%+=:,./~-]*", value):
-        return value
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 @dataclass(frozen=True)
@@ -72,6 +68,7 @@ class VaultEntry:
     tenant_id: str = ""
     created_at: str = ""
     path: Path | None = None
+    api_base_url: str = ""  # "" in files written before entries recorded their API
 
     _display_fields = ("instance_id", "instance_name", "uri", "username", "password",
                        "tenant_id", "created_at", "path")
@@ -98,10 +95,12 @@ class Vault:
     """A folder of credentials files, one per created instance.
 
     ``Vault()`` uses ``AURA_VAULT_DIR`` (default ``$AURA_NB_HOME/vault``). The folder is created
-    with mode 0700 on first write."""
+    with mode 0700 on first write. ``api_base_url`` (the client's ``AURA_BASE_URL``) is written
+    into every entry saved, beside its tenant id."""
 
-    def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, directory: str | os.PathLike[str] | None = None, api_base_url: str = "") -> None:
         self.directory = Path(directory) if directory is not None else config.vault_dir()
+        self.api_base_url = api_base_url
 
     def __repr__(self) -> str:
         return f"Vault({str(self.directory)!r})"
@@ -148,7 +147,7 @@ class Vault:
         `VaultWriteFailed` when the file cannot be written: its ``rescue_path`` is the 0600
         rescue file the credentials went to instead (or ``None``), ``created`` the instance."""
         check_id("instance id", created.id)
-        text = _file_text(created)
+        text = _file_text(created, self.api_base_url)
         target = self.directory / f"{created.id}-{_safe_name(created.name)}.txt"
         try:
             write_private(target, text)
@@ -210,6 +209,20 @@ class Vault:
         paths = sorted(self.directory.glob("*-*.txt"), key=lambda p: p.stat().st_mtime)
         return display.ModelList((self._read(p) for p in paths), caption="vault entries")
 
+    def owned_by(self, api_base_url: str, tenant_ids: Iterable[str]) -> tuple[list[VaultEntry], list[VaultEntry]]:
+        """``(owned, unscoped)``: the entries written for this API (``api_base_url``) and one of
+        ``tenant_ids`` (the tenants of the account being cleaned up), and the entries that do not
+        say whose they are (written before entries recorded their API). A clean-up or "forget"
+        touches only the first list, leaves the second alone and reports it."""
+        tenants = set(tenant_ids)
+        owned, unscoped = [], []
+        for entry in self.entries():
+            if not entry.api_base_url or not entry.tenant_id:
+                unscoped.append(entry)
+            elif entry.api_base_url == api_base_url and entry.tenant_id in tenants:
+                owned.append(entry)
+        return owned, unscoped
+
     def __iter__(self) -> Iterator[VaultEntry]:
         return iter(self.entries())
 
@@ -222,13 +235,14 @@ class Vault:
 
     @staticmethod
     def _read(path: Path) -> VaultEntry:
-        values = dotenv_values(path)
-        data = {attr: values.get(key) or "" for key, attr in _KEYS}
+        values = read_env(path)
+        data = {attr: values.get(key) or "" for key, attr in _KEYS + _SCOPE_KEYS}
         return VaultEntry(path=path, **data)
 
 
-def _file_text(created: Any) -> str:
-    """The credentials file's text for a `CreatedInstance` (holds the password)."""
+def _file_text(created: Any, api_base_url: str = "") -> str:
+    """The credentials file's text for a `CreatedInstance` (holds the password), saying which
+    API (``api_base_url``) and tenant it belongs to."""
     created_at = created.created_at or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     values = {
         "uri": created.connection_url or "",
@@ -238,11 +252,11 @@ def _file_text(created: Any) -> str:
         "instance_name": created.name or "",
         "tenant_id": created.tenant_id or "",
         "created_at": created_at,
+        "api_base_url": api_base_url,
     }
-    lines = ["# Aura instance credentials, written by aura_nb when the instance was created.",
-             "# The password is shown only once by the API: keep this file private."]
-    lines += [f"{key}={_quote(str(values[attr]))}" for key, attr in _KEYS]
-    return "\n".join(lines) + "\n"
+    return env_text({key: str(values[attr]) for key, attr in _KEYS + _SCOPE_KEYS},
+                    ["Aura instance credentials, written by aura_nb when the instance was created.",
+                     "The password is shown only once by the API: keep this file private."])
 
 
 def _why(exc: OSError) -> str:

@@ -128,38 +128,47 @@ class TokenLimit:
 
 
 class SecretGuard:
-    """Slows down guessing: after ``limit`` wrong client secrets from one address within
-    ``window`` real seconds, that address gets 429 on the token endpoint until the oldest
-    failure is a window old. Real time, not virtual: a sped-up clock must not speed up guessing.
+    """Slows down guessing: after ``limit`` wrong client secrets within ``window`` real seconds
+    from one source address, or for one client id, that address (or client id) gets 429 on the
+    token endpoint until the oldest failure is a window old. Counting per client id too means that
+    rotating source addresses (127.0.0.2, 127.0.0.3 ... all reach a loopback server) does not
+    escape the limit. Real time, not virtual: a sped-up clock must not speed up guessing.
     """
 
     def __init__(self, limit: int = 10, window: float = 60.0, clock=time.monotonic):
         self.limit = limit
         self.window = window
         self._clock = clock
-        self._failures: dict[str, deque] = {}
+        self._failures: dict[tuple[str, str], deque] = {}
         self._lock = threading.Lock()
 
-    def _recent(self, address: str, now: float) -> deque:
-        failures = self._failures.setdefault(address, deque())
+    @staticmethod
+    def _keys(address: str, client_id: str | None) -> list[tuple[str, str]]:
+        return [("address", address)] + ([("client", client_id)] if client_id else [])
+
+    def _recent(self, key: tuple[str, str], now: float) -> deque:
+        failures = self._failures.setdefault(key, deque())
         while failures and failures[0] <= now - self.window:
             failures.popleft()
         return failures
 
-    def wait(self, address: str) -> float | None:
-        """Seconds until ``address`` may try again, or ``None`` when it may try now."""
+    def wait(self, address: str, client_id: str | None = None) -> float | None:
+        """Seconds until ``address`` (and ``client_id``) may try again, or ``None`` when it may try now."""
         now = self._clock()
+        waits = []
         with self._lock:
-            failures = self._recent(address, now)
-            if len(failures) < self.limit:
-                return None
-            return failures[-self.limit] + self.window - now
+            for key in self._keys(address, client_id):
+                failures = self._recent(key, now)
+                if len(failures) >= self.limit:
+                    waits.append(failures[-self.limit] + self.window - now)
+        return max(waits) if waits else None
 
-    def failed(self, address: str) -> None:
-        """Record one wrong secret from ``address``."""
+    def failed(self, address: str, client_id: str | None = None) -> None:
+        """Record one wrong secret from ``address`` for ``client_id``."""
         now = self._clock()
         with self._lock:
-            self._recent(address, now).append(now)
+            for key in self._keys(address, client_id):
+                self._recent(key, now).append(now)
 
     def reset(self) -> None:
         """Forget every failure."""
@@ -214,7 +223,8 @@ def _host_port(text: str, default_port: int) -> tuple[str, int] | None:
         return None
     if not port_text:
         return name, default_port
-    return (name, int(port_text)) if port_text.isdigit() else None
+    # ASCII digits only: "¹²" passes str.isdigit() but not int() (a 500 before)
+    return (name, int(port_text)) if port_text.isascii() and port_text.isdigit() else None
 
 
 def _parse_json(raw: bytes):
@@ -443,14 +453,16 @@ class Handler(BaseHTTPRequestHandler):
         if client_id is None and isinstance(form.get("client_id"), str):
             client_id, secret = form.get("client_id"), form.get("client_secret")
         address = self.client_address[0]
-        wait = sim.secret_guard.wait(address)
+        guessed_id = client_id if isinstance(client_id, str) else None
+        wait = sim.secret_guard.wait(address, guessed_id)
         if wait is not None:
             raise ApiError(429, "too-many-failed-attempts",
-                           "Too many wrong client secrets from this address; try again later",
+                           "Too many wrong client secrets from this address or for this client id; "
+                           "try again later",
                            shape="middleware", headers={"Retry-After": str(max(1, math.ceil(wait)))})
         role = sim.role_for_credentials(client_id, secret)
         if role is None:
-            sim.secret_guard.failed(address)
+            sim.secret_guard.failed(address, guessed_id)
             raise ApiError(401, "invalid_client",
                            "Client id or secret is invalid; check the API credentials",
                            shape="middleware")

@@ -21,7 +21,7 @@ from .handouts import Handouts
 from .manifest import DELETED, FAILED, PLANNED, UNKNOWN, AttendeeRecord, Manifest, ManifestError, workshop_dir
 from .operations import Workshop
 from .provisioning import LOST_PASSWORD_NOTE
-from .reports import BulkReport, ProvisionReport, StatusRow, TeardownReport, WorkshopEvent
+from .reports import BulkReport, Interrupted, ProvisionReport, StatusRow, TeardownReport, WorkshopEvent
 from .retry import GaveUp, OutcomeUnknown
 from .spec import ClassSpec, Guardrails, GuardrailViolation, TenantNotChosen, WorkshopError
 from .roster import Attendee, RosterError, instance_names, parse_roster, read_roster, slugify
@@ -37,6 +37,7 @@ __all__ = [
     "Guardrails",
     "GuardrailViolation",
     "Handouts",
+    "Interrupted",
     "LOST_PASSWORD_NOTE",
     "Manifest",
     "ManifestError",

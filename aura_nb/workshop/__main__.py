@@ -7,13 +7,16 @@ The API comes from the usual settings (``AURA_CLIENT_ID``/``AURA_CLIENT_SECRET``
 environment or ``.env``).
 
 Errors are one line on stderr, never a traceback. Exit codes (also in ``--help``): see
-:data:`EXIT_CODES`. A password that neither the vault nor a rescue file could take is shown once
+:data:`EXIT_CODES`; 4 means another process holds the workshop's lock
+(`aura_nb.workshop.lock`: one process at a time per home and prefix). Whatever stops
+``provision`` (a full disk, a token outage, Ctrl-C), its per-attendee report is printed first. A password that neither the vault nor a rescue file could take is shown once
 on stderr: the one documented exception to the rule that no secret is printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 from typing import Any, Sequence, TextIO
@@ -29,9 +32,10 @@ from aura_nb.core.errors import (
     VaultError,
     error_line,
 )
+from .lock import WorkshopLocked
 from .manifest import ManifestError
 from .operations import Workshop
-from .reports import WorkshopEvent
+from .reports import Interrupted, WorkshopEvent
 from .roster import RosterError, check_prefix
 from .runner import password_to_stderr
 from .spec import ClassSpec, Guardrails, TenantNotChosen, WorkshopError
@@ -39,16 +43,41 @@ from .spec import ClassSpec, Guardrails, TenantNotChosen, WorkshopError
 BAD_INPUT = (RosterError, WorkshopError, ManifestError, InvalidInstanceSpec, ConfigurationError,
              CredentialsUnavailable, NameNotFound, AmbiguousName, VaultError, ValueError)
 
-EXIT_OK, EXIT_INCOMPLETE, EXIT_BAD_INPUT, EXIT_UNKNOWN, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_OK, EXIT_INCOMPLETE, EXIT_BAD_INPUT, EXIT_UNKNOWN, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 EXIT_CODES = {
     EXIT_OK: "every attendee reached the command's goal",
     EXIT_INCOMPLETE: "the API failed, or some attendee did not reach the goal (listed): run the command again",
     EXIT_BAD_INPUT: "bad input (roster, prefix, guardrails, settings, vault not writable): nothing was sent",
     EXIT_UNKNOWN: "provision could not tell whether some create happened (listed as 'unknown'): "
                   "check before re-running; the next provision adopts what exists",
+    EXIT_LOCKED: "another process is running a command on this workshop (named with its pid, host and "
+                 "start time): nothing was sent; let it finish and run the command again",
     EXIT_INTERRUPTED: "interrupted: the manifest records what was done; run the same command again",
 }
 NO_LIMIT = ("none", "off", "no")
+
+
+def seconds(text: str) -> float:
+    """``--timeout``: a finite number of seconds above 0 (argparse refuses anything else, so
+    nothing is sent)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return value
+
+
+def check_home(home: Path, prefix: str) -> None:
+    """Raise ManifestError (one line) when the workshop's folder cannot be one: the nearest
+    existing of ``<home>/workshops/<prefix>`` and its parents is not a folder."""
+    for path in (home / "workshops" / prefix, home / "workshops", home, *home.parents):
+        if path.exists() or path.is_symlink():
+            if not path.is_dir():
+                raise ManifestError(f"{path} is not a folder, so workshop {prefix} cannot live under "
+                                    f"{home}; pass a --home folder (or set AURA_NB_HOME to one)")
+            return
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--concurrency", type=int, default=4,
                         help="worker threads, and instances watched at once while waiting (default 4)")
     common.add_argument("--no-wait", action="store_true", help="do not wait for the instances to settle")
-    common.add_argument("--timeout", type=float, default=1800, help="seconds to wait at most (default 1800)")
+    common.add_argument("--timeout", type=seconds, default=1800,
+                        help="seconds to wait at most, above 0 (default 1800)")
 
     parser = argparse.ArgumentParser(
         prog="python -m aura_nb.workshop",
@@ -153,7 +183,8 @@ def run(args: argparse.Namespace, out: TextIO, client: Any, err: TextIO | None =
             _say(out, f"hand-outs: {report.handouts.folder} (instructor summary: {report.handouts.summary_md.name})")
         if report.unknown:
             return EXIT_UNKNOWN
-        return EXIT_OK if (report.ok or not wait) and not report.failed else EXIT_INCOMPLETE
+        done = (report.ok or not wait) and not (report.failed or report.not_sent or report.stopped)
+        return EXIT_OK if done else EXIT_INCOMPLETE
     if args.command == "status":
         rows = workshop.status()
         for line in _status_table(rows):
@@ -202,8 +233,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     args = build_parser().parse_args(argv)
     try:
         check_prefix(args.prefix)
+        home = Path(args.home) if args.home else config.nb_home()
+        check_home(home, args.prefix)
         if args.command != "provision":  # say so before connecting to anything
-            home = Path(args.home) if args.home else config.nb_home()
             path = home / "workshops" / args.prefix / "manifest.json"
             if not path.exists():
                 raise ManifestError(f"no workshop {args.prefix!r} here (no {path}); run 'provision' first "
@@ -212,13 +244,19 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
             client = _connect()
             _say(err, client.describe())
         return run(args, out, client, err)
+    except WorkshopLocked as exc:
+        _say(err, f"error: {exc}")
+        return EXIT_LOCKED
     except BAD_INPUT as exc:
         _say(err, f"error: {_cli_hint(exc)}")
         return EXIT_BAD_INPUT
     except AuraError as exc:
         _say(err, f"API error: {exc}")
         return EXIT_INCOMPLETE
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        if isinstance(exc, Interrupted) and exc.report is not None:  # the per-attendee report
+            for line in exc.report.lines():
+                _say(out, line)
         _say(err, "interrupted: the manifest records what was done; run the same command again to finish")
         return EXIT_INTERRUPTED
 

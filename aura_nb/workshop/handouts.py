@@ -15,15 +15,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from aura_nb.core.envfile import env_text
 from aura_nb.core.vault import write_private
 from .manifest import AttendeeRecord
 
-__all__ = ["Handouts", "write_handouts", "handout_text", "csv_safe", "SUMMARY_COLUMNS"]
+__all__ = ["Handouts", "write_handouts", "handout_text", "csv_safe", "markdown_text", "SUMMARY_COLUMNS"]
 
 SUMMARY_COLUMNS = ("attendee", "email", "instance_name", "instance_id", "connection_url", "handout")
 
 LOST_PASSWORD_LINE = (
-    "# The API lost this instance's one-time password: ask your instructor, who can reset it "
+    "The API lost this instance's one-time password: ask your instructor, who can reset it "
     "in the Aura console (https://console.neo4j.io)."
 )
 
@@ -48,20 +49,13 @@ def handout_text(prefix: str, record: AttendeeRecord, password: str | None, user
 
     ``password`` is ``None`` when it was never captured; the file then says so and how to recover.
     """
-    lines = [
-        f"# Workshop {prefix}: Aura instance for {record.attendee}",
-        "# Wait until your instructor says the class is ready, then connect with these details.",
-    ]
+    comments = [f"Workshop {prefix}: Aura instance for {' '.join(record.attendee.split())}",
+                "Wait until your instructor says the class is ready, then connect with these details."]
     if password is None:
-        lines.append(LOST_PASSWORD_LINE)
-    lines += [
-        f"NEO4J_URI={record.connection_url}",
-        f"NEO4J_USERNAME={username}",
-        f"NEO4J_PASSWORD={password or ''}",
-        f"AURA_INSTANCEID={record.instance_id}",
-        f"AURA_INSTANCENAME={record.name}",
-    ]
-    return "\n".join(lines) + "\n"
+        comments.append(LOST_PASSWORD_LINE)
+    return env_text({"NEO4J_URI": record.connection_url, "NEO4J_USERNAME": username,
+                     "NEO4J_PASSWORD": password or "", "AURA_INSTANCEID": record.instance_id,
+                     "AURA_INSTANCENAME": record.name}, comments)
 
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -73,8 +67,16 @@ def csv_safe(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
-def _markdown_cell(value: str) -> str:
-    return value.replace("|", "\\|").replace("\n", " ")
+_MARKDOWN_SPECIAL = set("\\`*_[]|~")
+_HTML_SPECIAL = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+
+
+def markdown_text(value: str) -> str:
+    """``value`` as literal Markdown text: one line, HTML's ``<``, ``>``, ``&`` as entities and
+    every Markdown punctuation mark backslash-escaped, so a name shows as typed and never as a
+    link, image, emphasis, table cell or HTML."""
+    return "".join(_HTML_SPECIAL.get(c) or ("\\" + c if c in _MARKDOWN_SPECIAL else c)
+                   for c in " ".join(value.split()))
 
 
 def write_handouts(
@@ -97,7 +99,7 @@ def write_handouts(
         if not record.has_instance:
             missing.append(record.attendee)
             continue
-        secret = read_secret(record) if record.password_captured else None
+        secret = read_secret(record) if record.password_captured or record.rescue_path else None
         username, password = secret if secret else ("neo4j", None)
         path = folder / f"{record.name}.txt"
         write_private(path, handout_text(prefix, record, password, username))
@@ -126,9 +128,9 @@ def write_handouts(
         "| " + " | ".join(SUMMARY_COLUMNS) + " |",
         "|" + "---|" * len(SUMMARY_COLUMNS),
     ]
-    md += ["| " + " | ".join(_markdown_cell(row[c]) for c in SUMMARY_COLUMNS) + " |" for row in rows]
+    md += ["| " + " | ".join(markdown_text(row[c]) for c in SUMMARY_COLUMNS) + " |" for row in rows]
     if missing:
-        md += ["", "No instance yet (run provision again): " + ", ".join(missing)]
+        md += ["", "No instance yet (run provision again): " + ", ".join(map(markdown_text, missing))]
     summary_md = folder / "summary.md"
     write_private(summary_md, "\n".join(md) + "\n")
     return Handouts(folder, files, summary_csv, summary_md, tuple(missing))

@@ -18,7 +18,7 @@ from aura_nb.core.errors import AuraError
 from aura_nb.core.vault import write_private
 from .roster import attendee_key
 
-__all__ = ["AttendeeRecord", "Manifest", "ManifestError", "workshop_dir", "prepare_folder", "FORMAT_VERSION",
+__all__ = ["AttendeeRecord", "Manifest", "ManifestError", "ManifestWriteFailed", "write_failure", "workshop_dir", "prepare_folder", "FORMAT_VERSION",
            "PLANNED", "FAILED", "DELETED", "UNKNOWN"]
 
 FORMAT_VERSION = 1
@@ -32,6 +32,32 @@ UNKNOWN = "unknown"  # a create's answer was lost and no listing answered since:
 
 class ManifestError(AuraError):
     """Raised when a manifest is missing, unreadable, or belongs to another workshop prefix."""
+
+
+class ManifestWriteFailed(ManifestError):
+    """Raised when the manifest file cannot be written (a full disk, a read-only folder); the
+    in-memory manifest holds the change all the same. The message names the file and the
+    filesystem it lives on; ``errno`` is the OS error's number."""
+
+    def __init__(self, message: str, errno: int | None = None) -> None:
+        super().__init__(message)
+        self.errno = errno
+
+
+def mount_point(path: Path) -> Path:
+    """The mount point of the filesystem holding ``path`` (or its nearest existing parent)."""
+    path = Path(os.path.abspath(path))
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    while not os.path.ismount(path) and path != path.parent:
+        path = path.parent
+    return path
+
+
+def write_failure(path: Path, exc: OSError) -> str:
+    """One line for an OSError writing ``path``: the file, why, and the filesystem it is on."""
+    return (f"cannot write {path} ({exc.strerror or type(exc).__name__}; the filesystem mounted "
+            f"at {mount_point(path)})")
 
 
 def workshop_dir(prefix: str, home: str | os.PathLike | None = None) -> Path:
@@ -68,8 +94,10 @@ class AttendeeRecord:
     ``status`` is the last instance status seen (``creating``, ``running``, ``paused`` ...) or one
     of the manifest's own: ``planned`` (nothing created yet), ``failed`` (create refused; see
     ``notes``), ``unknown`` (a create may have happened: the next provision adopts it by name
-    before creating anything), ``deleted`` (removed by teardown). ``password_captured`` is False when the API lost
-    the one-time password (e.g. a create response that never arrived).
+    before creating anything; also the state while a create is being sent, so a process that dies
+    then leaves it), ``deleted`` (removed by teardown). ``password_captured`` is False when the API lost
+    the one-time password (e.g. a create response that never arrived) or when it went to the
+    rescue file ``rescue_path`` because the vault could not take it.
     """
 
     attendee: str
@@ -81,6 +109,7 @@ class AttendeeRecord:
     connection_url: str = ""
     vault_path: str = ""
     password_captured: bool = False
+    rescue_path: str = ""
     handout_path: str = ""
     notes: list[str] = field(default_factory=list)
 
@@ -121,6 +150,7 @@ class Manifest:
         self.seed_instance_id = ""
         self.records: dict[str, AttendeeRecord] = {}
         self._lock = threading.RLock()
+        self._stamp: tuple[int, int] | None = None  # the file as last read or written here
         self._listeners: list[Callable[[AttendeeRecord], Any]] = []
 
     # -- reading and writing ---------------------------------------------------------------
@@ -131,6 +161,7 @@ class Manifest:
         if ``prefix`` is given and differs from the manifest's."""
         path = Path(path)
         try:
+            stamp = (lambda info: (info.st_mtime_ns, info.st_size))(path.stat())
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ManifestError(
@@ -150,7 +181,30 @@ class Manifest:
         for item in data["attendees"]:
             record = AttendeeRecord.from_dict(item)
             manifest.records[record.attendee] = record
+        manifest._stamp = stamp
         return manifest
+
+    def _file_stamp(self) -> tuple[int, int] | None:
+        try:
+            info = self.path.stat()
+        except OSError:
+            return None
+        return info.st_mtime_ns, info.st_size
+
+    def reload(self) -> None:
+        """Read the file again into this object when another process has changed it since this
+        one last read or wrote it (e.g. before this one took the workshop's lock); nothing
+        happens when the file is unchanged or absent (records keep their identity then)."""
+        stamp = self._file_stamp()
+        if stamp is None or stamp == self._stamp:
+            return
+        fresh = Manifest.load(self.path, self.prefix, self.ignore_file)
+        with self._lock:
+            self._stamp = fresh._stamp
+            self.tenant_id, self.tenant_name = fresh.tenant_id, fresh.tenant_name
+            self.spec, self.seed_instance_id = fresh.spec, fresh.seed_instance_id
+            self.records.clear()
+            self.records.update(fresh.records)
 
     def to_dict(self) -> dict[str, Any]:
         """The manifest as a JSON-ready dict."""
@@ -166,11 +220,16 @@ class Manifest:
             }
 
     def save(self) -> None:
-        """Write the manifest atomically with mode 0600 (the folder is created 0700 if needed,
-        with its ``.gitignore``)."""
+        """Write the manifest atomically with mode 0600 (temporary file, fsync, rename, fsync of
+        the folder: `aura_nb.core.vault.write_private`; the folder is created 0700 if needed,
+        with its ``.gitignore``). Raises :class:`ManifestWriteFailed` when it cannot be written."""
         with self._lock:
-            prepare_folder(self.path.parent, self.ignore_file)
-            write_private(self.path, json.dumps(self.to_dict(), indent=2) + "\n")
+            try:
+                prepare_folder(self.path.parent, self.ignore_file)
+                write_private(self.path, json.dumps(self.to_dict(), indent=2) + "\n")
+            except OSError as exc:
+                raise ManifestWriteFailed(write_failure(self.path, exc), exc.errno) from None
+            self._stamp = self._file_stamp()
 
     # -- records ---------------------------------------------------------------------------
     def __iter__(self) -> Iterator[AttendeeRecord]:

@@ -15,21 +15,23 @@ machinery (a `aura_nb.workshop.runner.Runner`) and hands it to provisioning
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 
 from aura_nb.core.errors import ApiError, BadRequest, Conflict, InstanceWaitError, NotFound, TransportError, error_line
 from aura_nb.core.lifecycle import ACTIONS, action_taken_effect, can_reach
 from aura_nb.core.models import parse_timestamp
 from .manifest import DELETED, UNKNOWN, AttendeeRecord
 from .handouts import Handouts
+from .lock import WorkshopLocked
 from .provisioning import LOST_PASSWORD_NOTE, first_live, provision
-from .reports import BulkReport, ProgressCallback, ProvisionReport, StatusRow, TeardownReport, WorkshopEvent, tally
+from .reports import BulkReport, Interrupted, ProgressCallback, ProvisionReport, StatusRow, TeardownReport, WorkshopEvent, tally
 from .retry import OutcomeUnknown
-from .roster import Attendee
+from .roster import Attendee, read_roster
 from .runner import Runner, status_or_none
 from .spec import ClassSpec, Guardrails, WorkshopError
 
@@ -37,6 +39,28 @@ if TYPE_CHECKING:
     from aura_nb.core.client import AuraClient
 
 __all__ = ["Workshop"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _locked(command: str) -> Callable[[F], F]:
+    """Run the method holding the workshop's lock (`Runner.locked`): one process at a time."""
+    def wrap(method: F) -> F:
+        @functools.wraps(method)
+        def locked(self: "Workshop", *args: Any, **kwargs: Any) -> Any:
+            with self._run.locked(command):
+                return method(self, *args, **kwargs)
+        return locked  # type: ignore[return-value]
+    return wrap
+
+
+def _tally_interrupted(stopped: Interrupted, records: list[AttendeeRecord], lists: dict[str, list[str]],
+                      failed: dict[str, str], cancelled: list[str]) -> None:
+    """Sort the outcomes finished before Ctrl-C; the attendees not reached go to ``cancelled``
+    (nothing was sent for them)."""
+    tally(stopped.events, lists, failed)
+    reached = {e.attendee for e in stopped.events}
+    cancelled += [r.attendee for r in records if r.attendee not in reached and r.attendee not in cancelled]
 
 
 class Workshop:
@@ -70,6 +94,7 @@ class Workshop:
         """Where hand-outs are written: ``<workshop folder>/handouts``."""
         return self._run.handouts_folder
 
+    @_locked("handouts")
     def write_handouts(self) -> Handouts:
         """Write one console-format credentials file per attendee with an instance, plus
         ``summary.csv`` and ``summary.md`` for the instructor (mode 0600, git-ignored folder).
@@ -107,9 +132,11 @@ class Workshop:
         created; what happens to single attendees (failed, unknown whether created, not ready) is
         reported in the result, not raised.
         """
-        return provision(self._run, roster, spec, tenant=tenant, guardrails=guardrails,
-                         seed_instance_id=seed_instance_id, wait=wait, timeout=timeout, handouts=handouts,
-                         on_progress=on_progress)
+        attendees = read_roster(roster) if isinstance(roster, (str, os.PathLike)) else list(roster)
+        with self._run.locked("provision"):  # a bad roster is refused before anything is written
+            return provision(self._run, attendees, spec, tenant=tenant, guardrails=guardrails,
+                             seed_instance_id=seed_instance_id, wait=wait, timeout=timeout,
+                             handouts=handouts, on_progress=on_progress)
 
     # ------------------------------------------------------------------ status
     def status(self, *, refresh: bool = True, on_progress: ProgressCallback | None = None,
@@ -118,13 +145,24 @@ class Workshop:
         fetched (``GET /v1/instances/{id}``, one per instance, bounded concurrency) and saved in
         the manifest; without it the manifest's last known status is shown. Setting ``cancel``
         stops fetching (the rest keep their last known status). Raises the API's error when a
-        status cannot be read (what was read is saved)."""
+        status cannot be read (what was read is saved). While another process (or thread) holds the workshop's lock
+        (`aura_nb.workshop.lock`: a provision running), the statuses are fetched and shown but
+        the manifest is left to that holder."""
+        try:
+            with self._run.locked("status"):
+                return self._status(refresh, on_progress, cancel, save=True)
+        except WorkshopLocked:
+            return self._status(refresh, on_progress, cancel, save=False)
+
+    def _status(self, refresh: bool, on_progress: ProgressCallback | None,
+                cancel: threading.Event | None, save: bool) -> list[StatusRow]:
         records = [r for r in self.manifest if r.has_instance]
         if refresh:
             try:
                 self._run.parallel(records, self._refresh_one, on_progress, cancel)
             finally:
-                self.manifest.save()
+                if save:
+                    self.manifest.save()
         now = self._run.server_now()
         rows = []
         for record in self.manifest:
@@ -155,12 +193,14 @@ class Workshop:
                              f"{record.attendee}: {instance.status}")
 
     # ------------------------------------------------------------------ pause / resume
+    @_locked("pause")
     def pause_all(self, *, wait: bool = True, timeout: float = 1800,
                   on_progress: ProgressCallback | None = None,
                   cancel: threading.Event | None = None) -> BulkReport:
         """Pause every instance of the manifest (overnight); see :meth:`_bulk`."""
         return self._bulk("pause", wait, timeout, on_progress, cancel)
 
+    @_locked("resume")
     def resume_all(self, *, wait: bool = True, timeout: float = 1800,
                    on_progress: ProgressCallback | None = None,
                    cancel: threading.Event | None = None) -> BulkReport:
@@ -179,8 +219,14 @@ class Workshop:
         report = BulkReport(action=action)
         records = [r for r in self.manifest if r.has_instance]
         sent_at: dict[str, datetime] = {}  # server time each request was sent: when waiting starts
-        events = self._run.parallel(records, lambda r: self._lifecycle_one(action, r, timeout, sent_at),
-                                on_progress, cancel)
+        try:
+            events = self._run.parallel(records, lambda r: self._lifecycle_one(action, r, timeout, sent_at),
+                                        on_progress, cancel)
+        except Interrupted as stopped:
+            _tally_interrupted(stopped, records, {"changed": report.changed, "skipped": report.skipped,
+                                                  "cancelled": report.cancelled}, report.failed, report.cancelled)
+            report.statuses = {r.attendee: r.status for r in records}
+            raise Interrupted(stopped.events, report) from None
         now = self._run.server_now()
         tally(events, {"changed": report.changed, "skipped": report.skipped, "cancelled": report.cancelled},
               report.failed)
@@ -189,8 +235,12 @@ class Workshop:
                      if r.attendee not in report.failed and r.status != target}
             if by_id:
                 started = {i: sent_at.get(i, now) for i in by_id}
-                ready, failures = self._run.wait_many(list(by_id), target, timeout, by_id, on_progress, started,
-                                                  cancel)
+                try:
+                    ready, failures = self._run.wait_many(list(by_id), target, timeout, by_id, on_progress,
+                                                          started, cancel)
+                except KeyboardInterrupt:  # every request was sent: the report says which
+                    report.statuses = {r.attendee: r.status for r in records}
+                    raise Interrupted(events, report) from None
                 for instance_id, instance in ready.items():
                     self.manifest.update(by_id[instance_id].attendee, save=False, status=instance.status)
                 for instance_id, error in failures.items():
@@ -243,6 +293,7 @@ class Workshop:
                              f"{attendee}: {action} sent ({instance_id})")
 
     # ------------------------------------------------------------------ reset
+    @_locked("reset")
     def reset(self, attendee: str, *, source_instance_id: str | None = None, wait: bool = True,
               timeout: float = 1200, on_progress: ProgressCallback | None = None) -> AttendeeRecord:
         """Overwrite one attendee's instance with the seed instance's data
@@ -286,6 +337,7 @@ class Workshop:
         known = self.manifest.by_instance_id()
         return [s for s in summaries if s.name.startswith(self.prefix + "-") and s.id not in known]
 
+    @_locked("teardown")
     def teardown(self, *, yes: bool = False, on_progress: ProgressCallback | None = None,
                  cancel: threading.Event | None = None) -> TeardownReport:
         """Delete exactly the manifest's instances; without ``yes`` only list them (dry run).
@@ -314,10 +366,14 @@ class Workshop:
             if record.instance_id not in live:
                 self.manifest.update(record.attendee, status=DELETED)
                 report.already_gone.append(record.attendee)
-        events = self._run.parallel([r for r in records if r.instance_id in live], self._delete_one, on_progress,
-                                cancel)
-        tally(events, {"deleted": report.deleted, "gone": report.already_gone, "cancelled": report.cancelled},
-              report.failed)
+        lists = {"deleted": report.deleted, "gone": report.already_gone, "cancelled": report.cancelled}
+        doomed = [r for r in records if r.instance_id in live]
+        try:
+            events = self._run.parallel(doomed, self._delete_one, on_progress, cancel)
+        except Interrupted as stopped:
+            _tally_interrupted(stopped, doomed, lists, report.failed, report.cancelled)
+            raise Interrupted(stopped.events, report) from None
+        tally(events, lists, report.failed)
         return report
 
     def _claim_unknown(self, summaries: list[Any]) -> None:

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 from typing import Any, Iterable
 
-from aura_nb.core.errors import ApiError, NotFound, VaultError, VaultWriteFailed, error_line
+from aura_nb.core.errors import (ApiError, AuraError, AuthenticationFailed, CredentialsUnavailable, NotFound,
+                                 VaultError, VaultUnwritable, VaultWriteFailed, error_line)
 from aura_nb.core.lifecycle import CREATING, PAUSED, RUNNING
 from aura_nb.core.lookup import live_instances
 from aura_nb.core.rules import InstanceSpec, parse_size
-from .manifest import FAILED, PLANNED, UNKNOWN, AttendeeRecord
-from .reports import UNKNOWN_ADVICE, ProgressCallback, ProvisionReport, WorkshopEvent, tally
-from .retry import GaveUp, OutcomeUnknown
+from .manifest import FAILED, PLANNED, UNKNOWN, AttendeeRecord, ManifestWriteFailed
+from .reports import UNKNOWN_ADVICE, Interrupted, ProgressCallback, ProvisionReport, WorkshopEvent, tally
+from .retry import GaveUp, NotSent, OutcomeUnknown, never_sent
 from .roster import Attendee, instance_names, read_roster
 from .runner import Runner
 from .spec import ClassSpec, Guardrails, WorkshopError
@@ -51,6 +53,8 @@ def provision(run: Runner, roster: str | os.PathLike | Iterable[Attendee], spec:
     wanted = [a.name for a in attendees]
     count = len({*wanted, *(r.attendee for r in manifest if r.has_instance)})
     guardrails.check(spec, count)  # nothing has been sent yet
+    if not manifest.path.exists() and run.ignore_file is not None:
+        _check_no_overlap(run.prefix, run.folder.parent)
 
     tenant_obj = run.tenant(tenant)
     names = instance_names(run.prefix, wanted, taken={r.attendee: r.name for r in manifest})
@@ -77,25 +81,98 @@ def provision(run: Runner, roster: str | os.PathLike | Iterable[Attendee], spec:
 
     report = ProvisionReport(prefix=run.prefix, total=len(wanted))
     records = [manifest.records[name] for name in wanted]
-    _adopt(run, records, report, on_progress)
-    missing = [r for r in records if not r.has_instance]
-    if missing:
-        run.client.vault.check_writable()  # refuse before any create: passwords need a home
-    events = run.parallel(
-        missing, lambda r: _create_one(run, r, resolved.complete(tenant_obj, r.name, seed), report.rescued),
-        on_progress
-    )
-    tally(events, {"created": report.created, "password-lost": report.adopted}, report.failed, report.unknown)
+    events: list[WorkshopEvent] = []
+    tried: set[str] = set()
+    try:
+        _adopt(run, records, report, on_progress)
+        missing = [r for r in records if not r.has_instance]
+        tried.update(r.attendee for r in missing)
+        if missing:
+            run.client.vault.check_writable()  # refuse before any create: passwords need a home
+        events = run.parallel(
+            missing, lambda r: _create_one(run, r, resolved.complete(tenant_obj, r.name, seed), report.rescued),
+            on_progress
+        )
+        _sort(run, records, events, report)
+        if wait and not report.stopped:
+            _wait_running(run, [r for r in records if r.has_instance], report, timeout, on_progress)
+        if handouts:
+            report.handouts = run.write_handouts()
+    except KeyboardInterrupt as exc:
+        events = getattr(exc, "events", None) or events
+        report.stopped = "interrupted (Ctrl-C): creates already sent were finished and recorded"
+        _finish(run, records, events, report, started, tried)
+        raise Interrupted(events, report) from None
+    except VaultUnwritable:
+        if not events:
+            raise  # before any create of this run: nothing was sent (exit 2)
+        report.stopped = "the vault cannot be written"
+    except ManifestWriteFailed as exc:
+        report.stopped = report.stopped or str(exc)
+    except (AuraError, OSError) as exc:
+        report.stopped = report.stopped or (error_line(exc) if isinstance(exc, AuraError) else
+                                            f"{type(exc).__name__}: {exc.strerror or exc}")
+    _finish(run, records, events, report, started, tried)
+    return report
+
+
+def _sort(run: Runner, records: list[AttendeeRecord], events: list[WorkshopEvent], report: ProvisionReport) -> None:
+    """Sort this run's create outcomes into the report (idempotent: lists are rebuilt)."""
+    report.created.clear()
+    report.adopted[:] = [a for a in report.adopted if a not in {e.attendee for e in events}]
+    report.failed.clear()
+    report.unknown.clear()
+    report.not_sent.clear()
+    # "disk": created and recorded in memory, but the manifest could not be saved
+    tally(events, {"created": report.created, "disk": report.created, "password-lost": report.adopted},
+          report.failed, report.unknown, report.not_sent)
+    if any(e.kind == "disk" for e in events) and not report.stopped:
+        report.stopped = next(e.message.split(": ", 1)[1] for e in events if e.kind == "disk")
+
+
+def _finish(run: Runner, records: list[AttendeeRecord], events: list[WorkshopEvent], report: ProvisionReport,
+            started: float, tried: set[str]) -> None:
+    """Complete the report from this run's events and the manifest (``tried``: attendees this
+    run meant to create), whatever stopped the run:
+    every attendee is running, created, sent and unknown, never sent (with the cause), or failed;
+    passwords are in the vault, in a named rescue file, or never delivered by the API."""
+    _sort(run, records, events, report)
+    seen = set(report.created) | set(report.adopted) | set(report.failed) | set(report.unknown) | set(report.not_sent)
+    for record in records:
+        if record.attendee in seen:
+            continue
+        if record.has_instance:
+            if record.attendee in tried:  # created, but an interrupt cut the event stream
+                report.created.append(record.attendee)
+            continue
+        if record.status == UNKNOWN:
+            report.unknown[record.attendee] = "a create was being sent when the run stopped"
+        else:
+            report.not_sent[record.attendee] = report.stopped or "not reached"
+    for record in records:
+        if record.has_instance and record.rescue_path and record.attendee not in report.rescued:
+            report.rescued[record.attendee] = f"in the rescue file {record.rescue_path}"
     report.lost_passwords = [r.attendee for r in records
                              if r.has_instance and not r.password_captured and r.attendee not in report.rescued]
-
-    if wait:
-        _wait_running(run, [r for r in records if r.has_instance], report, timeout, on_progress)
     report.ready = [r.attendee for r in records if r.has_instance and r.status == RUNNING]
-    if handouts:
-        report.handouts = run.write_handouts()
+    if report.stopped and "already created" not in report.stopped:
+        made = [f"{r.attendee} ({r.instance_id})" for r in records if r.has_instance]
+        report.stopped += "; already created: " + (", ".join(made) if made else "none")
     report.seconds = time.monotonic() - started
-    return report
+
+
+def _check_no_overlap(prefix: str, workshops: Path) -> None:
+    """Refuse a new workshop whose instance names could be another workshop's in the same home:
+    names are ``<prefix>-<attendee>``, so prefix ``cls`` with attendee "PM Ada" and prefix
+    ``cls-pm`` with attendee "Ada" both give ``cls-pm-ada``. Raises WorkshopError (one line)."""
+    for other in sorted(p.parent.name for p in workshops.glob("*/manifest.json")):
+        if other != prefix and (prefix.startswith(other + "-") or other.startswith(prefix + "-")):
+            shorter, longer = sorted((prefix, other), key=len)
+            middle = longer[len(shorter) + 1:].replace("-", " ")
+            raise WorkshopError(
+                f"prefix {prefix!r} could give the same instance names as workshop {other!r} in this home "
+                f"({shorter!r} with attendee '{middle} Ada' and {longer!r} with attendee 'Ada' both make "
+                f"'{longer}-ada'); choose another prefix")
 
 
 def _check_seed(run: Runner, seed: str, tenant_id: str, spec: ClassSpec) -> None:
@@ -138,6 +215,8 @@ def _adopt(run: Runner, records: list[AttendeeRecord], report: ProvisionReport,
                 vault_path="", password_captured=False, handout_path="", notes=[], note=vanished,
             )
         was_unknown = record.status == UNKNOWN
+        if not was_unknown:
+            continue  # ids, not names: only a create that may have happened is looked for by name
         found = first_live(run, by_name.get(record.name, ()), skip)
         if found is None:
             if was_unknown:  # the listing answered: that create did not happen
@@ -184,38 +263,70 @@ def _find_by_name(run: Runner, name: str) -> Any | None:
 
 def _create_one(run: Runner, record: AttendeeRecord, body: InstanceSpec, rescued: dict[str, str]) -> WorkshopEvent:
     """Create one attendee's instance, never two: after a failure that may hide a create, a
-    listing must answer (and show no such instance) before the create is sent again."""
+    listing must answer (and show no such instance) before the create is sent again.
+
+    The manifest records the intent first (status ``unknown`` until the answer is in), so a
+    process that dies mid-create leaves "unknown", which the next run resolves by listing; when
+    that record cannot be written, nothing is sent."""
     attendee = record.attendee
     unsaved: list[VaultWriteFailed] = []  # created, but its password is not in the vault
+    try:
+        run.manifest.update(attendee, status=UNKNOWN)
+    except ManifestWriteFailed as exc:
+        run.manifest.update(attendee, save=False, status=PLANNED)
+        return WorkshopEvent("not-sent", attendee, "", PLANNED, f"{attendee}: {exc}")
     try:
         done = run.act(lambda: run.client.create_instance(body, show_once=unsaved.append),
                        taken_effect=lambda: _find_by_name(run, record.name),
                        wait_idle=lambda: run.pause(run.retry_delay))
+    except (NotSent, VaultUnwritable, AuthenticationFailed, CredentialsUnavailable) as exc:
+        return _outcome(run, attendee, "not-sent", PLANNED, None, f"{attendee}: {_cause(exc)}")
     except OutcomeUnknown as exc:
-        run.manifest.update(attendee, status=UNKNOWN, note=f"{UNKNOWN_ADVICE}: {exc.reason}")
-        return WorkshopEvent("unknown", attendee, "", UNKNOWN, f"{attendee}: {UNKNOWN_ADVICE}")
+        return _outcome(run, attendee, "unknown", UNKNOWN, f"{UNKNOWN_ADVICE}: {exc.reason}",
+                        f"{attendee}: {exc.reason}")
     except GaveUp as exc:
-        run.manifest.update(attendee, status=FAILED, note=error_line(exc))
-        return WorkshopEvent("failed", attendee, "", FAILED, f"{attendee}: {exc}; run provision again")
+        return _outcome(run, attendee, "failed", FAILED, error_line(exc), f"{attendee}: {exc}; run provision again")
     except ApiError as exc:  # 4xx: the request itself is wrong; resending cannot help
-        run.manifest.update(attendee, status=FAILED, note=error_line(exc))
-        return WorkshopEvent("failed", attendee, "", FAILED, f"{attendee}: create refused: {error_line(exc)}")
-    if not done.answered:
-        return _adopt_lost(run, record, done.effect)
-    created = done.answer
-    if unsaved:
-        return _rescue(run, record, created, rescued)
-    run.manifest.update(
-        attendee,
-        instance_id=created.id,
-        status="creating",
-        created_at=created.created_at or "",
-        connection_url=created.connection_url or "",
-        vault_path=str(created.vault_path or ""),
-        password_captured=created.vault_path is not None,
-    )
+        if never_sent(exc):
+            return _outcome(run, attendee, "not-sent", PLANNED, None, f"{attendee}: {_cause(exc)}")
+        return _outcome(run, attendee, "failed", FAILED, error_line(exc),
+                        f"{attendee}: create refused: {error_line(exc)}")
+    try:
+        if not done.answered:
+            return _adopt_lost(run, record, done.effect)
+        created = done.answer
+        if unsaved:
+            return _rescue(run, record, created, rescued)
+        run.manifest.update(
+            attendee,
+            instance_id=created.id,
+            status="creating",
+            created_at=created.created_at or "",
+            connection_url=created.connection_url or "",
+            vault_path=str(created.vault_path or ""),
+            password_captured=created.vault_path is not None,
+        )
+    except ManifestWriteFailed as exc:  # recorded in memory; the report says the disk is full
+        return WorkshopEvent("disk", attendee, record.instance_id, record.status, f"{attendee}: {exc}")
     return WorkshopEvent("created", attendee, created.id, CREATING,
                          f"{attendee}: created {created.id} ({record.name})")
+
+
+def _cause(exc: BaseException) -> str:
+    """Why a create was never sent, in one line (e.g. the token endpoint answering 503)."""
+    if isinstance(exc, NotSent):
+        return exc.reason
+    return error_line(exc)
+
+
+def _outcome(run: Runner, attendee: str, kind: str, status: str, note: str | None, message: str) -> WorkshopEvent:
+    """Record a create's outcome (in memory at least: a manifest that cannot be written is
+    reported by the run) and return its event."""
+    try:
+        run.manifest.update(attendee, status=status, note=note)
+    except ManifestWriteFailed:
+        pass
+    return WorkshopEvent(kind, attendee, "", status, message)
 
 
 def _rescue(run: Runner, record: AttendeeRecord, created: Any, rescued: dict[str, str]) -> WorkshopEvent:
@@ -231,7 +342,7 @@ def _rescue(run: Runner, record: AttendeeRecord, created: Any, rescued: dict[str
     rescued[record.attendee] = where
     run.manifest.update(
         record.attendee, instance_id=created.id, status="creating", created_at=created.created_at or "",
-        connection_url=created.connection_url or "", vault_path=str(rescue_path or ""),
+        connection_url=created.connection_url or "", vault_path="", rescue_path=str(rescue_path or ""),
         password_captured=False, note=f"password not in the vault: {where}",
     )
     return WorkshopEvent("created", record.attendee, created.id, CREATING,

@@ -21,6 +21,7 @@ __all__ = [
     "TeardownReport",
     "StatusRow",
     "UNKNOWN_ADVICE",
+    "Interrupted",
 ]
 
 UNKNOWN_ADVICE = "unknown: check before re-running (the next provision adopts what exists)"
@@ -31,7 +32,9 @@ class WorkshopEvent:
     """One step of a workshop operation, for progress displays. ``kind`` is one of ``adopted``,
     ``created``, ``password-lost``, ``unknown``, ``retry``, ``failed``, ``waiting``, ``ready``,
     ``changed``, ``skipped``, ``deleted``, ``gone``, ``status``, ``cancelled`` (nothing was sent for
-this attendee: the operation's ``cancel`` was set before its turn). ``message`` is one
+this attendee: the operation's ``cancel`` was set before its turn), ``not-sent`` (a create that
+provably never left this machine, the cause in the message), ``disk`` (created, but the manifest
+could not be saved: the message names the file and filesystem). ``message`` is one
 secret-free line."""
 
     kind: str
@@ -50,27 +53,56 @@ secret-free line."""
 ProgressCallback = Callable[[WorkshopEvent], None]
 
 
+class Interrupted(KeyboardInterrupt):
+    """A ``KeyboardInterrupt`` (Ctrl-C) that stopped a bulk operation. ``events`` are the
+    per-attendee outcomes finished before it (work already started is finished first); ``report``
+    is the operation's report built from them (``None`` until the operation adds it), so a
+    front-end shows the per-attendee report whatever stopped the run."""
+
+    def __init__(self, events: list["WorkshopEvent"], report: Any = None) -> None:
+        super().__init__(report.summary() if report is not None else "interrupted")
+        self.events = events
+        self.report = report
+
+
+def _cause(event: WorkshopEvent) -> str:
+    """An event's message without the leading ``<attendee>: ``."""
+    head = f"{event.attendee}: "
+    return event.message[len(head):] if event.message.startswith(head) else event.message
+
+
 def tally(events: Iterable[WorkshopEvent], lists: dict[str, list[str]], failed: dict[str, str],
-          unknown: dict[str, str] | None = None) -> None:
+          unknown: dict[str, str] | None = None, not_sent: dict[str, str] | None = None) -> None:
     """Sort per-attendee outcomes: attendees of the kinds in ``lists`` go to that list, ``unknown``
-    events to ``unknown`` (when given), the rest (failures) to ``failed`` with their message."""
+    and ``not-sent`` events to ``unknown`` and ``not_sent`` (when given) with the cause after the
+    attendee's name, the rest (failures) to ``failed`` with their message."""
     for event in events:
         if event.kind in lists:
             lists[event.kind].append(event.attendee)
         elif event.kind == "unknown" and unknown is not None:
-            unknown[event.attendee] = event.message
+            unknown[event.attendee] = _cause(event)
+        elif event.kind in ("not-sent", "cancelled") and not_sent is not None:
+            not_sent[event.attendee] = _cause(event)
         else:
             failed[event.attendee] = event.message
 
 
 @dataclass
 class ProvisionReport:
-    """What :meth:`Workshop.provision` did. Lists hold attendee names; ``failed``, ``not_ready``
-    and ``unknown`` map attendee -> one-line reason. ``unknown``: a create may or may not have
-    happened (its answer was lost and no listing answered since): check before re-running; the
-    next run adopts what exists. ``lost_passwords`` names attendees whose one-time password was
-    never delivered (lost create answers; their hand-out says so). ``rescued`` maps attendee ->
-    where a password went that the vault could not take (a rescue file, or shown once on stderr)."""
+    """What :meth:`Workshop.provision` did, per attendee, whatever stopped it. Lists hold
+    attendee names; the dicts map attendee -> one-line reason. Four cases need the instructor:
+
+    * ``unknown``: a create was **sent and its outcome is unknown** (its answer was lost and no
+      listing answered since, or the run stopped while it was in flight): check before re-running;
+      the next run adopts what exists;
+    * ``not_sent``: **never sent**, with the cause (e.g. the token endpoint answering 503, the
+      manifest's disk full, interrupted before its turn): run provision again;
+    * ``rescued``: the **password is in a rescue file** (named) or was shown once, because the
+      vault could not take it (said again by later runs: the manifest keeps the path);
+    * ``lost_passwords``: the **password was never delivered by the API** (a lost create answer).
+
+    ``stopped`` is the one line that says what ended the run early ("" when it ran to the end),
+    naming what was already created."""
 
     prefix: str
     total: int = 0
@@ -80,15 +112,18 @@ class ProvisionReport:
     rescued: dict[str, str] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
     unknown: dict[str, str] = field(default_factory=dict)
+    not_sent: dict[str, str] = field(default_factory=dict)
     ready: list[str] = field(default_factory=list)
     not_ready: dict[str, str] = field(default_factory=dict)
     handouts: Handouts | None = None
+    stopped: str = ""
     seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
         """True when every attendee has a running instance."""
-        return not self.failed and not self.unknown and not self.not_ready and len(self.ready) == self.total
+        return (not self.failed and not self.unknown and not self.not_sent and not self.not_ready
+                and not self.stopped and len(self.ready) == self.total)
 
     def summary(self) -> str:
         """One line: counts of what happened."""
@@ -103,6 +138,8 @@ class ProvisionReport:
             parts.append("password outside the vault for " + ", ".join(self.rescued))
         if self.unknown:
             parts.append(f"{len(self.unknown)} unknown whether created")
+        if self.not_sent:
+            parts.append(f"{len(self.not_sent)} never sent")
         if self.failed:
             parts.append(f"{len(self.failed)} failed")
         if self.not_ready:
@@ -110,9 +147,13 @@ class ProvisionReport:
         return "; ".join(parts) + f" ({self.seconds:.1f} s)"
 
     def lines(self) -> list[str]:
-        """The summary, then one line per attendee that needs attention."""
+        """The summary, what stopped the run (if anything), then one line per attendee that
+        needs attention."""
         out = [self.summary()]
-        out += [f"  {a}: {UNKNOWN_ADVICE} ({why})" for a, why in self.unknown.items()]
+        if self.stopped:
+            out.append(f"stopped early: {self.stopped}")
+        out += [f"  {a}: sent and {UNKNOWN_ADVICE} ({why})" for a, why in self.unknown.items()]
+        out += [f"  {a}: never sent: {why}; run provision again" for a, why in self.not_sent.items()]
         out += [f"  {a}: {why}" for a, why in {**self.failed, **self.not_ready}.items()]
         out += [f"  {a}: password never delivered by the API: reset it in the Aura console"
                 for a in self.lost_passwords]

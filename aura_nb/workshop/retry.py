@@ -21,7 +21,7 @@ from typing import Any, Callable, Generic, TypeVar
 from aura_nb.core.errors import ApiError, Conflict, CreateResponseLost, NotFound, ServerError, TransportError, error_line
 from .spec import WorkshopError
 
-__all__ = ["Done", "OutcomeUnknown", "GaveUp", "send_until_taken", "UNCERTAIN"]
+__all__ = ["Done", "OutcomeUnknown", "GaveUp", "NotSent", "send_until_taken", "UNCERTAIN", "never_sent"]
 
 T = TypeVar("T")
 
@@ -37,6 +37,26 @@ class OutcomeUnknown(WorkshopError):
     def __init__(self, message: str, *, reason: str) -> None:
         self.reason = reason
         super().__init__(message)
+
+
+class NotSent(WorkshopError):
+    """Raised when an action's request provably never reached the API (its token could not be
+    fetched: ``POST /oauth/token`` failed; no connection could be made): nothing was carried out
+    and nothing was read. ``reason`` is the one-line cause."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        self.reason = reason
+        super().__init__(message)
+
+
+TOKEN_PATH = "/oauth/token"
+
+
+def never_sent(exc: BaseException) -> bool:
+    """True when ``exc`` proves that the request it came from never reached the API: it failed
+    while the token was being fetched (the request waits for its token before it is sent), or the
+    transport knows nothing left this machine (``TransportError.sent`` False)."""
+    return getattr(exc, "path", "") == TOKEN_PATH or getattr(exc, "sent", True) is False
 
 
 class GaveUp(WorkshopError):
@@ -79,7 +99,8 @@ def send_until_taken(
     when the read itself fails (the transport has already retried it). ``wait_idle()`` waits for
     an operation in flight (after a busy answer). ``send()`` is called at most ``attempts``
     times, and ``taken_effect()`` once after each failed one.
-    Raises :class:`OutcomeUnknown` when the action may have been carried out and the read
+    Raises :class:`NotSent` when the request provably never reached the API (`never_sent`),
+    :class:`OutcomeUnknown` when the action may have been carried out and the read
     failed, :class:`GaveUp` after ``attempts`` tries, and the action's own error for any other
     refusal (a 4xx, a 429 the transport gave up on: resending at once cannot help).
     """
@@ -90,6 +111,8 @@ def send_until_taken(
         except busy as exc:
             last, uncertain = error_line(exc), False
         except UNCERTAIN as exc:
+            if never_sent(exc):
+                raise NotSent(f"not sent: {error_line(exc)}", reason=error_line(exc)) from None
             last, uncertain = error_line(exc), True
         try:
             effect = taken_effect()

@@ -12,18 +12,21 @@ import os
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TextIO, TypeVar
 
+from aura_nb.core.envfile import read_env
 from aura_nb.core.lifecycle import SETTLES_TO
 from aura_nb.core.errors import (AmbiguousName, ApiError, NameNotFound, InstanceWaitError, NotFound, TransportError, VaultError,
                       WaitCancelled, WaitIncomplete)
 from .handouts import Handouts, write_handouts
+from .lock import workshop_lock
 from .manifest import AttendeeRecord, Manifest, prepare_folder, workshop_dir
-from .reports import ProgressCallback, WorkshopEvent
+from .reports import Interrupted, ProgressCallback, WorkshopEvent
 from .retry import Done, send_until_taken
 from .roster import check_prefix
 from .spec import TenantNotChosen, WorkshopError
@@ -51,6 +54,14 @@ def password_to_stderr(attendee: str, instance_id: str, password: str, stream: T
     stream.write(f"PASSWORD NOT SAVED for {attendee} (instance {instance_id}): {password}\n"
                  "  copy it now into the attendee's hand-out: it is shown this once and kept nowhere\n")
     stream.flush()
+
+
+def _wait_outcome(update: Any, target: str) -> str:
+    """The end of one instance's wait in words: the target, or why not (never ``None``)."""
+    if update.status == target:
+        return target
+    seen = f"last status {update.status}" if update.status else "its status could not be read"
+    return f"not {target} ({update.message or seen})"
 
 
 class Runner:
@@ -99,6 +110,16 @@ class Runner:
         return self.folder / "handouts"
 
     # ------------------------------------------------------------------ running work
+    @contextmanager
+    def locked(self, command: str) -> Iterator[None]:
+        """Run the block holding this workshop's lock (`aura_nb.workshop.lock`), with the
+        manifest read again from its file once the lock is held. Raises ``WorkshopLocked``
+        naming the holder when another process (or thread) runs a command on this workshop."""
+        prepare_folder(self.folder, self.ignore_file)
+        with workshop_lock(self.folder, self.prefix, command):
+            self.manifest.reload()
+            yield
+
     def emit(self, on_progress: ProgressCallback | None, event: WorkshopEvent) -> None:
         log.info("workshop %s: %s", self.prefix, event.message)
         if on_progress is not None:
@@ -115,7 +136,9 @@ class Runner:
 
         Once ``cancel`` is set, items not yet started are not worked on: each gives a
         ``cancelled`` event (nothing sent for it); work already started finishes and is reported.
-        ``work`` reports a per-attendee failure as a ``failed`` event and goes on. If anything
+        ``work`` reports a per-attendee failure as a ``failed`` event and goes on. Ctrl-C
+        (``KeyboardInterrupt``) cancels the work not yet started, lets the started work finish and
+        raises :class:`Interrupted` carrying every finished outcome. If anything
         raises all the same (an unexpected error, or the progress callback itself), work not yet
         started is cancelled, running work finishes (and records itself in the manifest), and the
         error propagates: re-running the operation picks up from the manifest.
@@ -132,12 +155,20 @@ class Runner:
 
         pool = ThreadPoolExecutor(max_workers=min(self.concurrency, len(items)),
                                   thread_name_prefix=f"workshop-{self.prefix}")
+        futures: list[Any] = []
+        reported: set[Any] = set()
         try:
             futures = [pool.submit(guarded, item) for item in items]
             for done, future in enumerate(as_completed(futures), start=1):
                 event = replace(future.result(), done=done, total=len(items))
+                reported.add(future)
                 events.append(event)
                 self.emit(on_progress, event)
+        except KeyboardInterrupt:  # work already started finishes; its outcomes go with the interrupt
+            pool.shutdown(wait=True, cancel_futures=True)
+            events += [f.result() for f in futures if f not in reported and f.done() and not f.cancelled()
+                       and f.exception() is None]
+            raise Interrupted(events) from None
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
         return events
@@ -214,7 +245,7 @@ class Runner:
                 kind = "ready" if update.status == target else "failed"
                 self.emit(on_progress, WorkshopEvent(
                     kind, record.attendee, update.instance_id, update.status or "",
-                    f"{record.attendee}: {update.status}", len(finished), total))
+                    f"{record.attendee}: {_wait_outcome(update, target)}", len(finished), total))
             elif on_progress is not None:
                 on_progress(WorkshopEvent("waiting", record.attendee, update.instance_id, update.status or "",
                                           f"{record.attendee}: {update.status}", len(finished), total))
@@ -239,6 +270,12 @@ class Runner:
         Passwords come from the vault; a lost one is explained in that attendee's file."""
 
         def read_secret(record: AttendeeRecord) -> tuple[str, str] | None:
+            if record.rescue_path:  # the vault could not take it: the rescue file has it
+                try:
+                    values = read_env(record.rescue_path)
+                except OSError:
+                    return None
+                return values.get("NEO4J_USERNAME") or "neo4j", values.get("NEO4J_PASSWORD", "")
             try:
                 entry = self.client.vault.load(record.instance_id)
             except VaultError:

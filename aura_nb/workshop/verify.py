@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dotenv import dotenv_values
 
+from aura_nb.core.envfile import read_env
 from aura_nb.core.bolt import driver_options
 from aura_nb.core.errors import ConfigurationError, error_line
 from .manifest import AttendeeRecord
@@ -61,7 +61,7 @@ def _handout(workshop: Workshop, record: AttendeeRecord) -> dict | None:
         workshop.handouts_folder / f"{record.name}.txt"
     if not record.has_instance or not path.is_file():
         return None
-    values = dotenv_values(path)
+    values = read_env(path)
     if not all(values.get(k) for k in ("NEO4J_URI", "NEO4J_USERNAME", "NEO4J_PASSWORD")):
         return None
     return values

@@ -176,6 +176,35 @@ def test_tour_instance_falls_back_to_the_tutorial_instance_when_the_account_refu
     assert [i.name for i in sim.world.instances.values()] == ["nb-tutorial"]
 
 
+def test_forget_touches_only_this_apis_and_accounts_entries(sim, client, capsys):
+    """Issue 20 case 6: the vault is shared across APIs and accounts; the clean-up forgets only
+    entries of the API and tenants it runs against, and names the entries that do not say whose
+    they are (older files) instead of deleting them."""
+    from types import SimpleNamespace
+
+    from aura_nb.core.vault import Vault
+
+    tenant = learning(client)
+    gone = client.create_instance(tutorial.tutorial_spec(tenant, "nb-gone"))
+    ours = client.vault.load(gone.id)
+    assert ours.api_base_url == client.base_url and ours.tenant_id == tenant.id
+    elsewhere = [("https://api.neo4j.io", tenant.id, "1c2d3e4f"),          # a real account's instance
+                 (client.base_url, "00000000-aaaa-bbbb-cccc-000000000000", "5a6b7c8d"),  # another account
+                 ("", tenant.id, "9e8f7a6b")]                                # an older file: no API named
+    for base_url, tenant_id, iid in elsewhere:
+        Vault(client.vault.directory, api_base_url=base_url).save(SimpleNamespace(
+            id=iid, name=f"nb-{iid}", connection_url="neo4j+s://x", username="neo4j",
+            password="kept-" + iid, tenant_id=tenant_id, created_at=""))
+    client.wait_for_instance(gone.id, "running", timeout=60)
+    client.delete_instance(gone.id)
+    client.wait_for_instance(gone.id, "deleted", timeout=60)
+    assert tutorial.forget_deleted_credentials(client) == 1
+    left = {e.instance_id: e.password for e in client.vault.entries()}
+    assert left == {iid: "kept-" + iid for _, _, iid in elsewhere}
+    printed = capsys.readouterr().out
+    assert "9e8f7a6b" in printed and "1c2d3e4f" not in printed and "kept-" not in printed
+
+
 def test_bearer_headers_reuse_the_clients_token(make_simulator, make_client):
     """#18: one token per notebook, not one for the kit and one for the learner's requests."""
     sim = make_simulator(rate_limit=0)

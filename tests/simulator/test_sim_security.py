@@ -131,8 +131,8 @@ def test_ten_wrong_secrets_within_a_minute_make_the_token_endpoint_answer_429(ma
         r = requests.post(f"{manual_sim.base_url}/oauth/token", auth=credentials,
                           data={"grant_type": "client_credentials"})
         assert r.status_code == 429           # the gateway's shape, as for rate limits
-        assert r.json() == {"error": "Too many wrong client secrets from this address; "
-                                     "try again later"}
+        assert r.json() == {"error": "Too many wrong client secrets from this address or for "
+                                     "this client id; try again later"}
         assert 1 <= int(r.headers["Retry-After"]) <= 60 and "access_token" not in r.text
     manual_sim.advance(3600)                           # virtual time does not shorten the wait
     assert requests.post(f"{manual_sim.base_url}/oauth/token", auth=CLIENT,
@@ -151,6 +151,55 @@ def test_the_guard_forgets_failures_after_a_real_minute_and_counts_per_address()
     assert guard.wait("10.0.0.1") == pytest.approx(50)
     clock.now += 50
     assert guard.wait("10.0.0.1") is None
+
+
+def test_the_guard_also_counts_per_client_id():
+    clock = ManualClock(1000.0)
+    guard = SecretGuard(limit=3, clock=clock)
+    for n in range(3):
+        guard.failed(f"127.0.0.{n + 2}", "target-client")
+    assert guard.wait("127.0.0.9", "target-client") == pytest.approx(60)
+    assert guard.wait("127.0.0.9", "someone-else") is None
+
+
+def _token_from(sim, source: str, secret: str) -> int:
+    """Status of a token request sent from the loopback address ``source``."""
+    import base64
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", sim.port, timeout=10, source_address=(source, 0))
+    try:
+        basic = base64.b64encode(f"simulator-client:{secret}".encode()).decode()
+        conn.request("POST", "/oauth/token", body="grant_type=client_credentials",
+                     headers={"Authorization": f"Basic {basic}", "Host": f"127.0.0.1:{sim.port}",
+                              "Content-Type": "application/x-www-form-urlencoded"})
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def test_rotating_loopback_addresses_does_not_escape_the_guard(manual_sim):
+    statuses = [_token_from(manual_sim, f"127.0.{n // 200}.{n % 200 + 2}", f"guess-{n}") for n in range(13)]
+    assert statuses[:10] == [401] * 10 and set(statuses[10:]) == {429}, statuses
+
+
+@pytest.mark.parametrize("port_text", ["\u00b9\u00b2\u00b3", "8\u00b2", "\u00bd"])
+def test_a_host_or_origin_with_a_non_ascii_digit_is_refused_not_a_500(manual_sim, port_text):
+    import http.client
+
+    for header, value, status in [("Host", f"127.0.0.1:{port_text}", 421),
+                                  ("Origin", f"http://127.0.0.1:{port_text}", 403)]:
+        conn = http.client.HTTPConnection("127.0.0.1", manual_sim.port, timeout=10)
+        try:
+            conn.putrequest("GET", "/v1/tenants", skip_host=True)
+            if header == "Origin":
+                conn.putheader("Host", f"127.0.0.1:{manual_sim.port}")
+            conn.putheader(header, value.encode("latin-1"))
+            conn.endheaders()
+            response = conn.getresponse()
+            assert response.status == status, (header, value, response.read())
+        finally:
+            conn.close()
 
 
 def test_in_process_token_file_is_0600_and_removed_on_stop(tmp_path):

@@ -26,7 +26,7 @@ def created(instance_id="1a2b3c4d", name="my demo/db", password=TRICKY):
 
 
 def test_save_writes_the_console_format_with_mode_0600(tmp_path):
-    vault = Vault(tmp_path / "vault")
+    vault = Vault(tmp_path / "vault", api_base_url="https://api.neo4j.io")
     path = vault.save(created())
     assert path.name == "1a2b3c4d-my-demo-db.txt"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -36,7 +36,9 @@ def test_save_writes_the_console_format_with_mode_0600(tmp_path):
         "NEO4J_URI": "neo4j+s://1a2b3c4d.databases.neo4j.io", "NEO4J_USERNAME": "neo4j",
         "NEO4J_PASSWORD": TRICKY, "AURA_INSTANCEID": "1a2b3c4d",
         "AURA_INSTANCENAME": "my demo/db", "AURA_TENANTID": "t-1",
-        "AURA_CREATED_AT": "2025-06-02T09:00:00Z"}
+        "AURA_CREATED_AT": "2025-06-02T09:00:00Z", "AURA_API_BASE_URL": "https://api.neo4j.io"}
+    assert vault.load("1a2b3c4d").api_base_url == "https://api.neo4j.io"
+    assert "AURA_API_BASE_URL" not in vault.load("1a2b3c4d").as_env()  # the console's variables only
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temp file left
 
 

@@ -112,3 +112,51 @@ def test_summary_csv_cells_cannot_run_as_formulas(env, tmp_path, home):
     cells = [cell for line in text.splitlines()[1:] for cell in line.split(",")]
     assert not [c for c in cells if c.lstrip('"').startswith(("=", "+", "-", "@", "\t", "\r"))]
     assert "'=HYPERLINK" in text and "'@SUM(A1)" in text and "'+1@x" in text and "'-x@y" in text
+
+
+@pytest.mark.parametrize("timeout", ["nan", "-1", "0", "-0.5", "inf", "NaN", "soon"])
+def test_a_timeout_that_is_not_a_positive_number_is_refused_before_anything_is_sent(env, roster_file, timeout, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        run("provision", "--prefix", "tmo", "--roster", str(roster_file(2)), f"--timeout={timeout}")
+    assert stopped.value.code == 2 and "--timeout" in capsys.readouterr().err
+    assert requests_made(env) == {} or "POST /v1/instances" not in requests_made(env)
+
+
+@pytest.mark.parametrize("command", [["provision", "--roster", "ROSTER"], ["status"], ["teardown"]])
+def test_a_home_that_is_a_file_is_one_line(env, roster_file, tmp_path, command):
+    a_file = tmp_path / "not-a-folder.txt"
+    a_file.write_text("x")
+    argv = [str(roster_file(2)) if a == "ROSTER" else a for a in command]
+    code, out, err = run(*argv, "--prefix", "hf", "--home", str(a_file))
+    assert code == 2 and "Traceback" not in err and err.strip().splitlines()[-1].startswith("error: ")
+    assert "not a folder" in err and str(a_file) in err
+    assert "POST /v1/instances" not in requests_made(env)
+
+
+def test_a_failed_wait_names_why_never_none(env, roster_file):
+    env.set_faults(script=[{"method": "GET", "path": "/v1/instances/{instanceId}", "action": "status",
+                            "status": 403, "times": 40}])
+    code, out, err = run("provision", "--prefix", "fw", "--roster", str(roster_file(3)), "--timeout", "30")
+    assert code == 1, err
+    ready_lines = [line for line in out.splitlines() if line.startswith("[")]
+    assert ready_lines and not [line for line in ready_lines if line.endswith("None")], out
+    assert all("not running" in line for line in ready_lines if "created" not in line), out
+
+
+@pytest.mark.parametrize("first, second, attendees", [
+    ("lab", "lab-q3", ["Q3 Rui", "Mina"]),          # a shorter prefix first, then one it begins
+    ("dev-ops-a", "dev-ops", ["Lin"]),               # and the other way round
+    ("x1", "x1-b-c", ["B C Noor"]),
+])
+def test_a_workshop_whose_names_could_collide_with_another_is_refused(env, tmp_path, first, second, attendees):
+    roster = tmp_path / "class.csv"
+    roster.write_text("attendee\n" + "\n".join(attendees) + "\n", encoding="utf-8")
+    code, _, err = run("provision", "--prefix", first, "--roster", str(roster), "--no-wait")
+    assert code == 0, err
+    made = requests_made(env)["POST /v1/instances"]
+    code, out, err = run("provision", "--prefix", second, "--roster", str(roster), "--no-wait")
+    assert code == 2 and f"could give the same instance names as workshop {first!r}" in err
+    assert len(err.strip().splitlines()) == 2 and "Traceback" not in err          # the mode line + one
+    assert requests_made(env)["POST /v1/instances"] == made                     # nothing sent
+    code, _, err = run("provision", "--prefix", first + "2", "--roster", str(roster), "--no-wait")
+    assert code == 0, err                                           # 'lab2' cannot collide with 'lab'

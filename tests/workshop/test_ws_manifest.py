@@ -83,3 +83,16 @@ def test_handouts_hold_passwords_only_in_attendee_files(tmp_path):
     assert rows[0]["handout"] == "ws-ada.txt" and rows[0]["email"] == "ada@example.org"
     assert "Bob \\| B" in result.summary_md.read_text()
     assert "s3cret-Ada-pw" not in repr(result)
+
+
+@pytest.mark.parametrize("attendee", ["<script>alert(1)</script>", "[click](https://evil.example)",
+                                      "![img](x.png)", "**Bold** _it_", "a|b\n| c |", "Ann `code`"])
+def test_summary_md_shows_attendee_names_as_text_not_markup(tmp_path, attendee):
+    import re
+
+    record = AttendeeRecord(attendee, "ws-x", instance_id="cccc3333", status="running")
+    text = write_handouts(tmp_path / "h", "ws", [record], lambda r: None).summary_md.read_text()
+    row = text.splitlines()[-1]
+    assert "<" not in row and ">" not in row                       # no raw HTML
+    assert not re.search(r"(?<!\\)[\[\]*_`]", row)                  # no live Markdown
+    assert row.count("|") - row.count("\\|") == 7                   # still six cells in one line

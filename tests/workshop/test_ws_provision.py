@@ -115,9 +115,10 @@ def test_provision_after_interruption_adopts_instead_of_duplicating(sim, worksho
     workshop = Workshop(workshop_client, "ws")
     first = workshop.provision(roster_file(4), SPEC, wait=False, handouts=False)
     assert len(first.created) == 4
-    # Lose the manifest's memory of one attendee (as if the process died right after its create).
+    # The manifest as a process that died right after its create leaves it: the intent recorded
+    # before sending ("unknown"), not the answer.
     victim = workshop.manifest.records["Attendee 00"].instance_id
-    workshop.manifest.update("Attendee 00", instance_id="", status="planned", vault_path="",
+    workshop.manifest.update("Attendee 00", instance_id="", status="unknown", vault_path="",
                              password_captured=False)
     sim.advance(200)
     again = Workshop(workshop_client, "ws").provision(roster_file(4))
@@ -127,6 +128,17 @@ def test_provision_after_interruption_adopts_instead_of_duplicating(sim, worksho
     assert record.instance_id == victim
     assert record.password_captured  # the vault still had it
     assert requests_made(sim)["POST /v1/instances"] == 4
+
+
+def test_an_instance_that_only_shares_a_name_is_never_adopted(sim, workshop_client, home, roster_file):
+    """Ids, not names: an instance someone else made with an attendee's instance name is not the
+    workshop's (only a create whose outcome was unknown is looked for by name)."""
+    stranger = workshop_client.create_instance(SPEC.complete(workshop_client.find_tenant(None), "nm-attendee-01"))
+    report = Workshop(workshop_client, "nm").provision(roster_file(4), SPEC, wait=False, handouts=False)
+    assert report.adopted == [] and len(report.created) == 4
+    ours = Workshop(workshop_client, "nm").manifest.records["Attendee 01"]
+    assert ours.name == "nm-attendee-01" and ours.instance_id != stranger.id
+    assert stranger.id in {i.id for i in prefixed(sim, "nm")}       # left alone
 
 
 def test_a_vanished_instance_is_created_again(sim, workshop_client, home, roster_file):

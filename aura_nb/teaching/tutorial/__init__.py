@@ -304,15 +304,24 @@ def delete_notebook_instances(client: AuraClient, timeout: float = 600) -> list[
 
 
 def forget_deleted_credentials(client: AuraClient) -> int:
-    """Remove the vault's credentials files of notebook instances (`NOTEBOOK_PREFIX`) that no
-    longer exist; returns how many. ``GET /v1/instances``. Files of other instances stay."""
+    """Remove the vault's credentials files of notebook instances (`NOTEBOOK_PREFIX`) of this
+    client's API and account that no longer exist; returns how many. ``GET /v1/tenants``,
+    ``GET /v1/instances``. The vault is shared across APIs and accounts: an entry of another
+    API (``AURA_API_BASE_URL``) or of a tenant this key does not see stays, and so does an entry
+    that does not say whose it is (written by an older aura_nb): those are named in one printed
+    line, for you to check."""
     live = {i.id for i in client.list_instances()}
+    owned, unscoped = client.vault.owned_by(client.base_url, (t.id for t in client.list_tenants()))
     removed = 0
-    for entry in client.vault.entries():
+    for entry in owned:
         if entry.instance_name.startswith(NOTEBOOK_PREFIX) and entry.instance_id not in live:
             try:
                 client.vault.path_for(entry.instance_id).unlink()
                 removed += 1
             except (VaultEntryNotFound, FileNotFoundError):
                 pass
+    kept = [e for e in unscoped if e.instance_name.startswith(NOTEBOOK_PREFIX) and e.instance_id not in live]
+    if kept:
+        print(f"Kept {len(kept)} vault file(s) that do not say which API they belong to "
+              f"({', '.join(e.instance_id for e in kept)}): delete them yourself if their instances are gone")
     return removed
