@@ -15,7 +15,7 @@ import os
 import time
 from typing import Any, Iterable
 
-from aura_nb.core.errors import ApiError, NotFound, VaultError, VaultWriteFailed, error_line
+from aura_nb.core.errors import ApiError, EarlierCreateUnresolved, NotFound, VaultError, VaultWriteFailed, error_line
 from aura_nb.core.lifecycle import CREATING, PAUSED, RUNNING
 from aura_nb.core.lookup import live_instances
 from aura_nb.core.rules import InstanceSpec, parse_size
@@ -191,8 +191,9 @@ def _create_one(run: Runner, record: AttendeeRecord, body: InstanceSpec, rescued
         done = run.act(lambda: run.client.create_instance(body, show_once=unsaved.append),
                        taken_effect=lambda: _find_by_name(run, record.name),
                        wait_idle=lambda: run.pause(run.retry_delay))
-    except OutcomeUnknown as exc:
-        run.manifest.update(attendee, status=UNKNOWN, note=f"{UNKNOWN_ADVICE}: {exc.reason}")
+    except (OutcomeUnknown, EarlierCreateUnresolved) as exc:  # the latter: the core did not send
+        reason = exc.reason if isinstance(exc, OutcomeUnknown) else error_line(exc)
+        run.manifest.update(attendee, status=UNKNOWN, note=f"{UNKNOWN_ADVICE}: {reason}")
         return WorkshopEvent("unknown", attendee, "", UNKNOWN, f"{attendee}: {UNKNOWN_ADVICE}")
     except GaveUp as exc:
         run.manifest.update(attendee, status=FAILED, note=error_line(exc))
