@@ -91,6 +91,8 @@ class ClientSettings:
     * ``poll_interval``: longest gap in real seconds between status requests of a wait that
       names none (``AURA_POLL_INTERVAL``; unset: the waits' schedule, learned from earlier ones).
     * ``vault_dir``: where one-time passwords go (``AURA_VAULT_DIR``).
+    * ``journal_dir``: the create intent journal (`aura_nb.core.intents`;
+      ``$AURA_NB_HOME/intents``): clients that share it never send the same create twice.
     * ``history_size``: exchanges kept in `AuraClient.history`.
     * ``max_retries``/``max_429_resends``: the transport's bounds on resending (see
       `aura_nb.core.transport`).
@@ -105,6 +107,7 @@ class ClientSettings:
     speed: float | None = None
     poll_interval: float | None = None
     vault_dir: Any = None
+    journal_dir: Any = None
     history_size: int = 50
     max_retries: int = 4
     max_429_resends: int = 3
@@ -181,7 +184,7 @@ class AuraClient:
         self.note = settings.note
         self.vault = Vault(settings.vault_dir)
         #: The create intent journal (``$AURA_NB_HOME/intents``), shared by every process.
-        self.intents = Journal()
+        self.intents = Journal(settings.journal_dir)
         self._sleep = settings.sleep
         #: The HTTP layer: session, retries, funnel, tokens, server clock, history.
         self.transport = Transport(
@@ -450,8 +453,10 @@ class AuraClient:
         self.vault.check_writable()
         budget = self.transport.budget
         deadline = time.monotonic() + budget
+        asked_at = time.time()
         with self.intents.claim(self.base_url, tenant_id, name, timeout=budget) as claim:
-            resolve_open(self, claim, deadline=deadline, notify=notify, sleep=self._sleep)
+            resolve_open(self, claim, asked_at=asked_at, deadline=deadline, notify=notify,
+                         sleep=self._sleep)
             self._token_or_never_sent(name)
             try:
                 intent = claim.begin(self.server_now())

@@ -40,7 +40,7 @@ from filelock import FileLock, Timeout
 
 from . import config
 from .errors import AuraError, CreateResponseLost, EarlierCreateUnresolved, error_line
-from .models import parse_timestamp
+from .models import InstanceSummary, parse_timestamp
 
 if TYPE_CHECKING:
     from .client import AuraClient
@@ -79,6 +79,7 @@ class Intent:
     instance_id: str = ""
     password: str = ""  # where the one-time password went (a file), or "" when not captured
     note: str = ""
+    recorded_at: float = 0.0  # this machine's clock (time.time) when this state was written
 
     @property
     def open(self) -> bool:
@@ -144,28 +145,32 @@ class Claim:
         """The intents whose create may have been carried out unseen, oldest first."""
         return [i for i in _read(self.path) if i.open]
 
+    def created_since(self, local_time: float) -> list[Intent]:
+        """The intents that were found to have created an instance at or after ``local_time``
+        (this machine's ``time.time``)."""
+        return [i for i in _read(self.path) if i.state == CREATED and i.recorded_at >= local_time]
+
     def begin(self, sent_at: float) -> Intent:
         """Record (durably) a create about to be sent. Raises ``OSError`` when it cannot be
         written: then the create must not be sent."""
-        intent = Intent(id=os.urandom(8).hex(), api=self.api, tenant_id=self.tenant_id,
-                        name=self.name, sent_at=sent_at, pid=os.getpid(),
-                        host=socket.gethostname())
-        self._append(intent)
-        return intent
+        return self._append(Intent(id=os.urandom(8).hex(), api=self.api,
+                                   tenant_id=self.tenant_id, name=self.name, sent_at=sent_at,
+                                   pid=os.getpid(), host=socket.gethostname()))
 
     def settle(self, intent: Intent, state: str, **fields: Any) -> Intent:
         """Record how ``intent`` ended. A failed write is logged, never raised: the outcome is
         already decided, and the intent then stays open (a later create resolves it)."""
         settled = dataclasses.replace(intent, state=state, **fields)
         try:
-            self._append(settled)
+            return self._append(settled)
         except OSError as exc:
             log.warning(
                 "the create intent journal %s could not be updated (%s): the create of %r "
                 "stays open there", self.path, exc, self.name)
         return settled
 
-    def _append(self, intent: Intent) -> None:
+    def _append(self, intent: Intent) -> Intent:
+        intent = dataclasses.replace(intent, recorded_at=time.time())
         line = (json.dumps(dataclasses.asdict(intent), ensure_ascii=False) + "\n").encode()
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
@@ -173,6 +178,7 @@ class Claim:
             os.fsync(fd)
         finally:
             os.close(fd)
+        return intent
 
 
 def _read(path: Path) -> list[Intent]:
@@ -194,7 +200,7 @@ def _read(path: Path) -> list[Intent]:
     return sorted(latest.values(), key=lambda i: i.sent_at)
 
 
-def resolve_open(client: "AuraClient", claim: Claim, *, deadline: float,
+def resolve_open(client: "AuraClient", claim: Claim, *, asked_at: float, deadline: float,
                  notify: Callable[[str], None], sleep: Callable[[float], None] = time.sleep) -> None:
     """Resolve the open intents of ``claim`` before a create of its name is sent.
 
@@ -204,7 +210,20 @@ def resolve_open(client: "AuraClient", claim: Claim, *, deadline: float,
     instance would be billed). When a listing taken ``AURA_CREATE_GRACE`` server seconds after
     the last open intent was sent does not show one, the intents are settled ``not-created``
     and this returns. Raises `EarlierCreateUnresolved` when ``deadline`` (``time.monotonic``)
-    comes first or a listing fails; ``notify`` gets a line before each wait."""
+    comes first or a listing fails; ``notify`` gets a line before each wait.
+
+    A create of the name that another caller saw carried out while this one waited for the
+    lock (after ``asked_at``, this machine's ``time.time``) is the same intent twice (two
+    terminals, a notebook beside the CLI): `CreateResponseLost` names its instance and nothing
+    is sent."""
+    for intent in claim.created_since(asked_at):
+        where = intent.password or "no file: not captured"
+        raise CreateResponseLost(
+            f"another create of {claim.name!r} ({intent.describe()}) made instance "
+            f"{intent.instance_id} while this one waited for it; its credentials: {where}. "
+            "Nothing was sent now", name=claim.name, tenant_id=claim.tenant_id,
+            instance=InstanceSummary(id=intent.instance_id, name=claim.name,
+                                     tenant_id=claim.tenant_id))
     opened = claim.open_intents()
     if not opened:
         return
@@ -243,7 +262,7 @@ def resolve_open(client: "AuraClient", claim: Claim, *, deadline: float,
             raise _unresolved(claim, opened[-1], f"it is not listed yet and the grace time "
                               f"(AURA_CREATE_GRACE={grace:g} s) ends at {_when(until)}")
         notify(f"An earlier create of {claim.name!r} ({opened[-1].describe()}) got no answer "
-               f"and is not listed yet: listing again in {wait:.1f} s; nothing is sent before "
+               f"and is not listed yet: listing again in {wait:.2g} s; nothing is sent before "
                f"{_when(until)} (AURA_CREATE_GRACE={grace:g} s after it was sent)")
         sleep(wait)
         gap *= 2

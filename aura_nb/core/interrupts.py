@@ -36,18 +36,23 @@ def finish_despite_interrupt(send: Callable[[], Any], budget: float, name: str,
     when an interrupt is held back. Never raises what ``send`` raises (see ``error``)."""
     outcome = CreateOutcome()
 
+    done = threading.Event()
+
     def work() -> None:
         try:
             outcome.answer = send()
         except BaseException as exc:  # handed to the calling thread
             outcome.error = exc
+        finally:
+            done.set()
 
+    # An Event polled, not Thread.join: an interrupted join can mark a running thread stopped.
     worker = threading.Thread(target=work, name=f"aura-create-{name}", daemon=True)
     with _sigterm_interrupts():
         worker.start()
-        while worker.is_alive():
+        while not done.is_set():
             try:
-                worker.join()
+                done.wait(0.1)
             except KeyboardInterrupt as exc:
                 if outcome.interrupted is not None:
                     outcome.abandoned = True

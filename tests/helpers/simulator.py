@@ -162,3 +162,16 @@ class Cli:
         self.proc.send_signal(signum)
         out, err = self.proc.communicate(timeout=10)
         return self.proc.returncode, self.line + out, err
+
+
+def slow_create(sim: Simulator, seconds: float, *, window: float = 0.3) -> None:
+    """Make the next request (a create about to be sent) be carried out ``seconds`` (real) after
+    it arrives, and only then answered: every request arriving within ``window`` real seconds
+    waits that long, later ones (the listings that look for it) do not. The create a client gave
+    up on is then carried out after its budget, and listed late."""
+    import threading
+
+    sim.set_faults(latency=seconds)
+    timer = threading.Timer(window, lambda: sim.set_faults(latency=0))
+    timer.daemon = True
+    timer.start()
