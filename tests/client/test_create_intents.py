@@ -22,7 +22,7 @@ from aura_nb.core import intents
 from aura_nb.core.errors import CreateResponseLost, EarlierCreateUnresolved, TransportError
 
 from tests.helpers.clock import wait_until
-from tests.helpers.simulator import instances_named, requests_made, slow_create
+from tests.helpers.simulator import instances_named, requests_made, slow_create, slow_requests
 
 POSTS = "POST /v1/instances"
 
@@ -44,7 +44,7 @@ def test_a_create_carried_out_after_the_budget_is_found_by_the_next_create_not_s
     monkeypatch.setenv("AURA_CREATE_GRACE", str(grace))
     client = make_client(sim, timeout=0.5)
     spec = warmed(client, make_spec(name))
-    slow_create(sim, late)
+    slow_create(sim, late, monkeypatch)
     with pytest.raises(CreateResponseLost) as first:
         client.create_instance(spec)
     assert first.value.instance is None  # the one look right after it: not listed yet
@@ -97,11 +97,11 @@ def test_an_earlier_create_still_within_its_grace_stops_the_next_within_its_budg
 
 
 def test_a_second_create_of_the_name_while_the_first_is_in_flight_sends_nothing(
-        sim, make_client, make_spec):
+        sim, make_client, make_spec, monkeypatch):
     first_client, second_client = make_client(sim), make_client(sim)  # one journal, two callers
     spec = warmed(first_client, make_spec("nb-twice-at-once"))
     warmed(second_client, spec)
-    slow_create(sim, 0.7, window=0.15)
+    slow_create(sim, 0.7, monkeypatch)
     made = []
     worker = threading.Thread(target=lambda: made.append(first_client.create_instance(spec)))
     worker.start()
@@ -166,7 +166,7 @@ def test_an_interrupt_while_the_create_is_in_flight_finishes_it_and_saves_the_pa
                             cwd=tmp_path)
     try:
         assert proc.stdout.readline() == "ready\n"
-        slow_create(sim, 1.0, window=0.4)
+        slow_requests(sim, 1.0, window=0.4)  # the child's next request is the POST
         proc.stdin.write("go\n")
         proc.stdin.flush()
         assert wait_until(lambda: requests_made(sim)[POSTS] == 1, 5)
