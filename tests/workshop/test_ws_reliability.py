@@ -7,6 +7,8 @@ import errno
 import io
 import time
 
+import pytest
+
 import aura_nb.core.vault
 from aura_nb.simulator import Simulator
 from aura_nb.workshop import UNKNOWN, Guardrails, Workshop
@@ -216,3 +218,21 @@ def test_a_lost_create_whose_listings_stay_down_is_checked_by_one_read_each_in_t
     # the adoption listing, the core's own check of a lost create, the workshop's one read (was 6 reads)
     assert requests_made(sim)["GET /v1/instances"] == 1 + per_read + per_read
     assert requests_made(sim)["POST /v1/instances"] == 1
+
+
+@pytest.mark.parametrize("prefix, size, budget, late", [("slow", 3, 1.0, 1.5), ("tardy", 4, 0.8, 1.2)])
+def test_a_create_carried_out_after_its_budget_is_adopted_not_sent_again(
+        make_client, env, roster_file, monkeypatch, prefix, size, budget, late):
+    """Issue 20, case 2: the workshop's resend after a lost create waits in the core until the
+    late instance is listed (AURA_CREATE_GRACE), then adopts it: one instance per attendee."""
+    from tests.helpers.simulator import slow_create
+
+    sim = env
+    monkeypatch.setenv("AURA_CREATE_GRACE", "600")
+    client = make_client(sim, tenant=CLIENT_SETTINGS["tenant"], timeout=budget)
+    slow_create(sim, late, monkeypatch)
+    code, out, err = cli("provision", "--prefix", prefix, "--roster", str(roster_file(size)),
+                         client=client)
+    assert code == EXIT_OK, out + err
+    assert len(prefixed(sim, prefix)) == size and requests_made(sim)["POST /v1/instances"] == size
+    assert f"{size}/{size} running" in out and "password never delivered for" in out
