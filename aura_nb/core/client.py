@@ -26,6 +26,7 @@ from .credentials import ClientCredentials, is_loopback_url, normalize_base_url,
 from .display import ModelList
 from .errors import (
     ApiError,
+    CreateResponseLost,
     InvalidInstanceSpec,
     NotFound,
     ServerError,
@@ -427,7 +428,7 @@ class AuraClient:
         if isinstance(project, str):
             project = self.find_project(project)
         path = (f"/organizations/{_segment('organization id', project.organization_id)}"
-                f"/projects/{_segment('project id', project.id)}/instances")
+                f"/projects/{_segment('tenant id', project.id)}/instances")  # project = tenant
         name = str(body.get("name", ""))
 
         def lost(why: str) -> CreateResponseLost:
