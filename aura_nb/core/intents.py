@@ -209,8 +209,9 @@ def resolve_open(client: "AuraClient", claim: Claim, *, asked_at: float, deadlin
     settled ``created`` and `CreateResponseLost` is raised naming it (nothing is sent: a second
     instance would be billed). When a listing taken ``AURA_CREATE_GRACE`` server seconds after
     the last open intent was sent does not show one, the intents are settled ``not-created``
-    and this returns. Raises `EarlierCreateUnresolved` when ``deadline`` (``time.monotonic``)
-    comes first or a listing fails; ``notify`` gets a line before each wait.
+    and this returns. A failed listing is tried again after the next gap. Raises
+    `EarlierCreateUnresolved` when ``deadline`` (``time.monotonic``) comes first (naming the
+    last listing's failure, if any); ``notify`` gets a line before each wait.
 
     A create of the name that another caller saw carried out while this one waited for the
     lock (after ``asked_at``, this machine's ``time.time``) is the same intent twice (two
@@ -229,13 +230,13 @@ def resolve_open(client: "AuraClient", claim: Claim, *, asked_at: float, deadlin
         return
     grace = config.create_grace()
     until = max(i.sent_at for i in opened) + grace
-    gap = 2.0  # server seconds, doubled after each listing
+    gap = 4.0  # server seconds, doubled after each listing
     while True:
+        failed = ""
         try:
             live = client.find_live_instances(claim.name, claim.tenant_id)
-        except (AuraError, OSError) as exc:
-            raise _unresolved(claim, opened[-1], f"listing the instances failed "
-                              f"({error_line(exc) if isinstance(exc, AuraError) else exc})") from exc
+        except (AuraError, OSError) as exc:  # listed again after the gap, while time is left
+            failed, live = (error_line(exc) if isinstance(exc, AuraError) else str(exc)), []
         listed_at = client.server_now()
         found = _match(opened, live)
         if found:
@@ -252,17 +253,20 @@ def resolve_open(client: "AuraClient", claim: Claim, *, asked_at: float, deadlin
                 f"was carried out: instance {instance.id} (created {instance.created_at}) in "
                 f"tenant {claim.tenant_id}; {password}. Nothing was sent now",
                 name=claim.name, tenant_id=claim.tenant_id, instance=instance)
-        if listed_at >= until:
+        if listed_at >= until and not failed:
             for intent in opened:
                 claim.settle(intent, NOT_CREATED,
                              note=f"not listed {listed_at - intent.sent_at:.0f} s after it was sent")
             return
-        wait = min(gap, until - listed_at + 0.5) / client.speed  # real seconds
+        wait = (gap if failed else min(gap, until - listed_at + 0.5)) / client.speed  # real s
         if time.monotonic() + wait > deadline:
-            raise _unresolved(claim, opened[-1], f"it is not listed yet and the grace time "
-                              f"(AURA_CREATE_GRACE={grace:g} s) ends at {_when(until)}")
+            why = (f"listing the instances failed ({failed})" if failed else
+                   f"it is not listed yet and the grace time (AURA_CREATE_GRACE={grace:g} s) "
+                   f"ends at {_when(until)}")
+            raise _unresolved(claim, opened[-1], why)
+        seen = f"could not be listed ({failed})" if failed else "is not listed yet"
         notify(f"An earlier create of {claim.name!r} ({opened[-1].describe()}) got no answer "
-               f"and is not listed yet: listing again in {wait:.2g} s; nothing is sent before "
+               f"and {seen}: listing again in {wait:.2g} s; nothing is sent before "
                f"{_when(until)} (AURA_CREATE_GRACE={grace:g} s after it was sent)")
         sleep(wait)
         gap *= 2
