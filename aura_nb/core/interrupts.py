@@ -15,7 +15,7 @@ import signal
 import threading
 from typing import Any, Callable, Iterator
 
-__all__ = ["CreateOutcome", "finish_despite_interrupt"]
+__all__ = ["CreateOutcome", "finish_despite_interrupt", "sigterm_as_interrupt"]
 
 
 @dataclasses.dataclass
@@ -48,7 +48,7 @@ def finish_despite_interrupt(send: Callable[[], Any], budget: float, name: str,
 
     # An Event polled, not Thread.join: an interrupted join can mark a running thread stopped.
     worker = threading.Thread(target=work, name=f"aura-create-{name}", daemon=True)
-    with _sigterm_interrupts():
+    with sigterm_as_interrupt():
         worker.start()
         while not done.is_set():
             try:
@@ -65,9 +65,10 @@ def finish_despite_interrupt(send: Callable[[], Any], budget: float, name: str,
 
 
 @contextlib.contextmanager
-def _sigterm_interrupts() -> Iterator[None]:
+def sigterm_as_interrupt() -> Iterator[None]:
     """On the main thread, while the block runs, SIGTERM raises ``KeyboardInterrupt`` (when it
-    has its default action), so a terminated run finishes its create like an interrupted one."""
+    has its default action), so a terminated run finishes its creates like an interrupted one
+    (a create here; the workshop's bulk operations, whose running work finishes first)."""
     if threading.current_thread() is not threading.main_thread() or \
             signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
         yield

@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence, TextIO, TypeVar
 
+from aura_nb.core.interrupts import sigterm_as_interrupt
 from aura_nb.core.lifecycle import SETTLES_TO
 from aura_nb.core.errors import (AmbiguousName, ApiError, NameNotFound, InstanceWaitError, NotFound, TransportError, VaultError,
                       WaitCancelled, WaitIncomplete)
@@ -118,7 +119,9 @@ class Runner:
         ``work`` reports a per-attendee failure as a ``failed`` event and goes on. If anything
         raises all the same (an unexpected error, or the progress callback itself), work not yet
         started is cancelled, running work finishes (and records itself in the manifest), and the
-        error propagates: re-running the operation picks up from the manifest.
+        error propagates: re-running the operation picks up from the manifest. So does an
+        interrupt (Ctrl-C, or SIGTERM on the main thread): running work (a create and the save of
+        its password) finishes first; a second interrupt abandons it.
         """
         events: list[WorkshopEvent] = []
         if not items:
@@ -132,14 +135,15 @@ class Runner:
 
         pool = ThreadPoolExecutor(max_workers=min(self.concurrency, len(items)),
                                   thread_name_prefix=f"workshop-{self.prefix}")
-        try:
-            futures = [pool.submit(guarded, item) for item in items]
-            for done, future in enumerate(as_completed(futures), start=1):
-                event = replace(future.result(), done=done, total=len(items))
-                events.append(event)
-                self.emit(on_progress, event)
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        with sigterm_as_interrupt():  # SIGTERM, like Ctrl-C, lets running creates finish
+            try:
+                futures = [pool.submit(guarded, item) for item in items]
+                for done, future in enumerate(as_completed(futures), start=1):
+                    event = replace(future.result(), done=done, total=len(items))
+                    events.append(event)
+                    self.emit(on_progress, event)
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
         return events
 
     # ------------------------------------------------------------------ the API's view
