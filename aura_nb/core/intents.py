@@ -214,21 +214,27 @@ def resolve_open(client: "AuraClient", claim: Claim, *, asked_at: float, deadlin
     last listing's failure, if any); ``notify`` gets a line before each wait.
 
     A create of the name that another caller saw carried out while this one waited for the
-    lock (after ``asked_at``, this machine's ``time.time``) is the same intent twice (two
-    terminals, a notebook beside the CLI): `CreateResponseLost` names its instance and nothing
-    is sent."""
-    for intent in claim.created_since(asked_at):
+    lock (after ``asked_at``, this machine's ``time.time``), or that another process carried
+    out within the grace time, is the same intent twice (two terminals, a notebook beside the
+    CLI, each having looked before the other's create): `CreateResponseLost` names its
+    instance and nothing is sent. (This process's own earlier creates are left to the caller's
+    name check: the form's "Create another with this name" stays possible.)"""
+    grace = config.create_grace()
+    recent = time.time() - grace / client.speed
+    me = (os.getpid(), socket.gethostname())
+    for intent in claim.created_since(min(asked_at, recent)):
+        if intent.recorded_at < asked_at and (intent.pid, intent.host) == me:
+            continue
         where = intent.password or "no file: not captured"
         raise CreateResponseLost(
             f"another create of {claim.name!r} ({intent.describe()}) made instance "
-            f"{intent.instance_id} while this one waited for it; its credentials: {where}. "
+            f"{intent.instance_id} just before this one; its credentials: {where}. "
             "Nothing was sent now", name=claim.name, tenant_id=claim.tenant_id,
             instance=InstanceSummary(id=intent.instance_id, name=claim.name,
                                      tenant_id=claim.tenant_id))
     opened = claim.open_intents()
     if not opened:
         return
-    grace = config.create_grace()
     until = max(i.sent_at for i in opened) + grace
     gap = 4.0  # server seconds, doubled after each listing
     while True:

@@ -85,7 +85,8 @@ def provision(run: Runner, roster: str | os.PathLike | Iterable[Attendee], spec:
         missing, lambda r: _create_one(run, r, resolved.complete(tenant_obj, r.name, seed), report.rescued),
         on_progress
     )
-    tally(events, {"created": report.created, "password-lost": report.adopted}, report.failed, report.unknown)
+    tally(events, {"created": report.created, "password-lost": report.adopted, "adopted": report.adopted},
+          report.failed, report.unknown)
     report.lost_passwords = [r.attendee for r in records
                              if r.has_instance and not r.password_captured and r.attendee not in report.rescued]
 
@@ -246,6 +247,10 @@ def _adopt_lost(run: Runner, record: AttendeeRecord, found: Any) -> WorkshopEven
         connection_url=found.connection_url or "", vault_path=vault_path,
         password_captured=bool(vault_path), note=None if vault_path else LOST_PASSWORD_NOTE,
     )
+    if vault_path:  # another run's create (the journal said so): its password is in the vault
+        return WorkshopEvent("adopted", record.attendee, found.id, found.status,
+                             f"{record.attendee}: adopted {found.id} ({record.name}), created by "
+                             f"another run; password in the vault")
     return WorkshopEvent(
         "password-lost", record.attendee, found.id, found.status,
         f"{record.attendee}: {LOST_PASSWORD_NOTE} (instance {found.id})",

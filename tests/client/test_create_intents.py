@@ -193,3 +193,33 @@ def test_an_interrupt_while_the_create_is_in_flight_finishes_it_and_saves_the_pa
     else:  # a second interrupt abandons the wait: unknown, and the journal keeps it open
         assert "Abandoned the create" in err and not saved
         assert records[-1]["state"] == intents.SENT
+
+
+@pytest.mark.parametrize("name", ["nb-two-terminals", "class-db-31"])
+def test_a_create_another_process_just_made_is_not_made_again(sim, make_client, make_spec,
+                                                             tmp_path, name):
+    """Two terminals (or a notebook beside the CLI) each looked before the other created: the
+    second create of the name, within the grace time, names the first one's instance."""
+    spec = make_spec(name)
+    client = make_client(sim)  # its journal: tmp_path / "intents", shared with the child
+    code = textwrap.dedent(f"""
+        from aura_nb import AuraClient
+        from tests.helpers.specs import learning_spec
+        client = AuraClient(base_url={sim.base_url!r}, client_id={sim.client_id!r},
+                            client_secret={sim.client_secret!r}, speed=100, rate_limit=0,
+                            vault_dir={str(tmp_path / "vault")!r},
+                            journal_dir={str(tmp_path / "intents")!r})
+        print(client.create_instance(learning_spec(client, {name!r})).id)
+    """)
+    root = Path(__file__).resolve().parents[2]
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("AURA_")},
+           "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    made = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=60)
+    assert made.returncode == 0, made.stderr
+    with pytest.raises(CreateResponseLost) as info:
+        client.create_instance(spec)
+    first = made.stdout.strip()
+    assert [i.id for i in instances_named(sim, name)] == [first] and first in str(info.value)
+    assert requests_made(sim)[POSTS] == 1
+    assert "Nothing was sent now" in str(info.value)
