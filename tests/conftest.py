@@ -87,13 +87,15 @@ def fast_sim(make_simulator: Callable[..., Simulator]) -> Simulator:
 @pytest.fixture
 def make_client(tmp_path: Path) -> Iterator[Callable[..., AuraClient]]:
     """Factory: ``make_client(sim, **kwargs)`` -> AuraClient for ``sim`` with its speed, its
-    primary client id/secret and a vault in ``tmp_path / "vault"`` unless given otherwise in
+    primary client id/secret, a vault in ``tmp_path / "vault"`` and a create intent journal in
+    ``tmp_path / "intents"`` unless given otherwise in
     ``kwargs``. Closed after the test."""
     made: list[AuraClient] = []
 
     def make(sim: Simulator, **kwargs: Any) -> AuraClient:
         kwargs.setdefault("speed", sim.clock.speed)
         kwargs.setdefault("vault_dir", tmp_path / "vault")
+        kwargs.setdefault("journal_dir", tmp_path / "intents")  # a simulator's port is reused
         kwargs.setdefault("rate_limit", 125)
         kwargs.setdefault("timeout", 10)
         kwargs.setdefault("client_id", sim.client_id)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import sys
 import threading
 import time
 from datetime import date, datetime
@@ -25,10 +26,14 @@ from .credentials import ClientCredentials, is_loopback_url, normalize_base_url,
 from .display import ModelList
 from .errors import (
     ApiError,
+    CreateResponseLost,
     InvalidInstanceSpec,
     NotFound,
+    ServerError,
     TransportError,
+    VaultUnwritable,
     VaultWriteFailed,
+    error_line,
 )
 from .history import History
 from .lifecycle import ActionLog
@@ -42,7 +47,9 @@ from .models import (
     Tenant,
     TenantSummary,
 )
-from . import lookup
+from . import intents, lookup
+from .intents import Journal, resolve_open
+from .interrupts import CreateOutcome, finish_despite_interrupt
 from .pacing import RateLimiter
 from .recovery import lost_create
 from .rules import InstanceSpec, check_id, check_spec
@@ -52,6 +59,10 @@ from .vault import Vault
 __all__ = ["AuraClient", "ClientSettings"]
 
 log = logging.getLogger("aura_nb")
+
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
 
 def _segment(kind: str, value: str) -> str:
     """An id as a URL path segment: checked against its kind's form (`check_id`; raises
@@ -81,6 +92,8 @@ class ClientSettings:
     * ``poll_interval``: longest gap in real seconds between status requests of a wait that
       names none (``AURA_POLL_INTERVAL``; unset: the waits' schedule, learned from earlier ones).
     * ``vault_dir``: where one-time passwords go (``AURA_VAULT_DIR``).
+    * ``journal_dir``: the create intent journal (`aura_nb.core.intents`;
+      ``$AURA_NB_HOME/intents``): clients that share it never send the same create twice.
     * ``history_size``: exchanges kept in `AuraClient.history`.
     * ``max_retries``/``max_429_resends``: the transport's bounds on resending (see
       `aura_nb.core.transport`).
@@ -95,6 +108,7 @@ class ClientSettings:
     speed: float | None = None
     poll_interval: float | None = None
     vault_dir: Any = None
+    journal_dir: Any = None
     history_size: int = 50
     max_retries: int = 4
     max_429_resends: int = 3
@@ -170,6 +184,9 @@ class AuraClient:
         self.default_tenant = settings.tenant
         self.note = settings.note
         self.vault = Vault(settings.vault_dir, api_base_url=self.base_url)  # entries say whose they are
+        #: The create intent journal (``$AURA_NB_HOME/intents``), shared by every process.
+        self.intents = Journal(settings.journal_dir)
+        self._sleep = settings.sleep
         #: The HTTP layer: session, retries, funnel, tokens, server clock, history.
         self.transport = Transport(
             credentials, speed=self.speed,
@@ -358,8 +375,8 @@ class AuraClient:
         return self.actions.last(instance_id)
 
     def create_instance(self, spec: InstanceSpec, *, validate: bool = True,
-                        show_once: Callable[[VaultWriteFailed], None] | None = None
-                        ) -> CreatedInstance:
+                        show_once: Callable[[VaultWriteFailed], None] | None = None,
+                        notify: Callable[[str], None] | None = None) -> CreatedInstance:
         """Create an instance. ``POST /v1/instances``.
 
         The spec is first checked against the tenant's configurations (`validate_spec`;
@@ -367,9 +384,21 @@ class AuraClient:
         *before* this returns; ``vault_path`` says where. The request is never resent after a
         timeout, a dropped connection or a 5xx.
 
+        Every create goes through the intent journal (`aura_nb.core.intents`): it is recorded
+        before it is sent, and an earlier create of the same name in the tenant that got no
+        answer (from any front-end or process) is resolved first, by listing until the
+        instance shows up or ``AURA_CREATE_GRACE`` has passed. An interrupt (Ctrl-C, SIGTERM)
+        while the request is in flight waits for its answer within the call's budget, saves the
+        password, then raises ``KeyboardInterrupt``; a second interrupt abandons the wait.
+        ``notify`` gets the lines saying so (default: printed on stderr).
+
         Raises `InvalidInstanceSpec`, the `ApiError` subclass for an error answer,
         `CreateResponseLost` when the request may have been carried out but no answer came
-        (it names the instance found by that name, if any), `VaultUnwritable` before sending
+        (it names the instance found by that name, if any), or when an earlier unanswered
+        create turns out to have made the instance (nothing is sent then),
+        `EarlierCreateUnresolved` when such an earlier create could not be settled within the
+        call's budget (nothing sent), `TransportError` with ``sent`` False when nothing left
+        (no connection, no access token), `VaultUnwritable` before sending
         when the vault cannot be written, `VaultWriteFailed` when writing failed after the
         create (``error.rescue_path`` is where the credentials went instead, ``error.created``
         holds them), `InvalidId` when the answer's id is not an instance id.
@@ -381,15 +410,117 @@ class AuraClient:
         and the workshop all take this one way."""
         if validate:
             self.validate_spec(spec)
+        return self._create(
+            spec.tenant_id, spec.name,
+            lambda: self.transport.call("POST", "/instances", json=spec.to_api()),
+            lambda why: lost_create(self.transport, spec, why),
+            show_once=show_once, notify=notify)
+
+    def create_project_instance(self, project: Project | str, body: Mapping[str, Any], *,
+                                show_once: Callable[[VaultWriteFailed], None] | None = None,
+                                notify: Callable[[str], None] | None = None) -> CreatedInstance:
+        """Create an instance in a project with the v2beta1 surface
+        (``POST /v2beta1/organizations/{org}/projects/{projectId}/instances``; ``body`` as that
+        endpoint takes it, ``name`` included). Journalled, interrupt-safe and vault-first like
+        `create_instance` (no spec check: v2beta1 takes fields v1 does not know); raises like
+        it. ``project`` is a `Project` (from `list_projects`/`find_project`) or its id or name
+        (then found with `find_project`)."""
+        if isinstance(project, str):
+            project = self.find_project(project)
+        path = (f"/organizations/{_segment('organization id', project.organization_id)}"
+                f"/projects/{_segment('tenant id', project.id)}/instances")  # project = tenant
+        name = str(body.get("name", ""))
+
+        def lost(why: str) -> CreateResponseLost:
+            return CreateResponseLost(
+                f"The create request for {name!r} got no answer ({why}), so it may have "
+                f"succeeded; it was not resent. The next create of that name in project "
+                f"{project.id} checks for it first", name=name, tenant_id=project.id)
+
+        return self._create(
+            project.id, name,
+            lambda: {**self.transport.call("POST", path, json=dict(body), prefix="/v2beta1"),
+                     "tenant_id": project.id},
+            lost, show_once=show_once, notify=notify)
+
+    def _create(self, tenant_id: str, name: str, send: Callable[[], Any],
+                lost: Callable[[str], CreateResponseLost], *,
+                show_once: Callable[[VaultWriteFailed], None] | None,
+                notify: Callable[[str], None] | None) -> CreatedInstance:
+        """The one way a create is sent: vault checked, intent claimed, earlier open intents
+        resolved, an access token in hand, the intent recorded, ``send()`` run to its end even
+        through one interrupt, the outcome recorded, the password saved."""
+        notify = notify or _to_stderr
         self.vault.check_writable()
+        budget = self.transport.budget
+        deadline = time.monotonic() + budget
+        asked_at = time.time()
+        with self.intents.claim(self.base_url, tenant_id, name, timeout=budget) as claim:
+            resolve_open(self, claim, asked_at=asked_at, deadline=deadline, notify=notify,
+                         sleep=self._sleep)
+            self._token_or_never_sent(name)
+            try:
+                intent = claim.begin(self.server_now())
+            except OSError as exc:
+                raise VaultUnwritable(
+                    f"the create intent journal {claim.path} cannot be written ({exc}); "
+                    f"nothing was sent", directory=claim.path.parent) from None
+            outcome = finish_despite_interrupt(lambda: self._within(budget, send), budget,
+                                               name, notify)
+            if outcome.abandoned:  # a second interrupt: the intent stays open ("sent")
+                notify(f"Abandoned the create of {name!r}: whether it was created stays "
+                       "unknown; the next create of that name checks first.")
+                raise outcome.interrupted
+            try:
+                created = self._settle_create(claim, intent, outcome, lost, show_once)
+            except BaseException as exc:
+                if outcome.interrupted is None:
+                    raise
+                notify(f"The create of {name!r} ended: {error_line(exc)}")
+                raise outcome.interrupted from exc
+        if outcome.interrupted is not None:
+            notify(f"The create of {name!r} finished: instance {created.id}, credentials in "
+                   f"{created.vault_path or 'no file (shown once)'}.")
+            raise outcome.interrupted
+        return created
+
+    def _within(self, budget: float, send: Callable[[], Any]) -> Any:
+        """``send()`` with the time budget of the thread that asked (it runs in a worker)."""
+        with self.transport.time_budget(budget):
+            return send()
+
+    def _token_or_never_sent(self, name: str) -> None:
+        """Fetch an access token now unless one is cached, so that a token endpoint outage
+        is "never sent", not "unknown whether created". Raises `AuthenticationFailed` when
+        refused, `TransportError` (``sent`` False) when the endpoint failed."""
         try:
-            data = self.transport.call("POST", "/instances", json=spec.to_api())
-        except TransportError as exc:
+            self.transport.tokens.get()
+        except (TransportError, ApiError) as exc:
+            raise TransportError(
+                f"no access token ({error_line(exc)}): the create of {name!r} was never sent",
+                method="POST", path="/oauth/token", sent=False) from exc
+
+    def _settle_create(self, claim: Any, intent: Any, outcome: CreateOutcome,
+                       lost: Callable[[str], CreateResponseLost],
+                       show_once: Callable[[VaultWriteFailed], None] | None) -> CreatedInstance:
+        """Record in the journal how the create ended, save the password, and return the
+        instance or raise the create's error."""
+        exc = outcome.error
+        if isinstance(exc, TransportError):
             if not exc.sent:
-                raise  # the connection never opened: nothing can have been created
-            raise lost_create(self.transport, spec, str(exc)) from exc
-        created = CreatedInstance.from_api(data)
+                claim.settle(intent, intents.NOT_SENT, note=error_line(exc))
+                raise exc
+            claim.settle(intent, intents.UNKNOWN, note=error_line(exc))
+            raise lost(str(exc)) from exc
+        if exc is not None:
+            # a 5xx may hide a create the service carried out; other answers refuse it
+            state = intents.UNKNOWN if isinstance(exc, ServerError) or \
+                not isinstance(exc, ApiError) else intents.REFUSED
+            claim.settle(intent, state, note=error_line(exc))
+            raise exc
+        created = CreatedInstance.from_api(outcome.answer)
         if not created.id:
+            claim.settle(intent, intents.UNKNOWN, note="the answer has no instance id")
             raise ApiError(202, "", ["the create answer has no instance id"],
                            method="POST", path="/v1/instances")
         check_id("instance id", created.id)  # it becomes a file name: no path syntax allowed
@@ -397,10 +528,14 @@ class AuraClient:
         try:
             path = self.vault.save(created)
         except VaultWriteFailed as unsaved:
+            claim.settle(intent, intents.CREATED, instance_id=created.id,
+                         password=str(unsaved.rescue_path or ""), note="password not in the vault")
             if show_once is None:
                 raise
             show_once(unsaved)
             path = unsaved.rescue_path
+        else:
+            claim.settle(intent, intents.CREATED, instance_id=created.id, password=str(path))
         return dataclasses.replace(created, vault_path=path)
 
     @staticmethod

@@ -8,6 +8,7 @@ variable in `VARIABLES` for the user (a test keeps the two in step).
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,6 +73,9 @@ VARIABLES: dict[str, Variable] = {
                  "125"),
         Variable("AURA_POLL_INTERVAL", "longest gap in seconds between two status requests "
                  "while waiting (empty: the kit's schedule, learned from earlier waits)", None),
+        Variable("AURA_CREATE_GRACE", "seconds (server time) after an unanswered create during "
+                 "which a listing without the instance does not prove it was not created; a "
+                 "later create of that name waits until then", "120"),
         Variable("AURA_SIMULATOR_SPEED", "speed factor of a simulator the kit starts itself", "10"),
         Variable("AURA_SIMULATOR_ACCOUNT", "kind of account a simulator the kit starts plays: "
                  "free, professional or enterprise (empty: the default world)", None),
@@ -139,8 +143,8 @@ def _number(name: str, minimum: float) -> float:
             f"{name} must be a number, got {raw!r}; unset it to use "
             + (f"the default {default}" if default else "the kit's default")
         ) from None
-    if value < minimum:
-        raise ConfigurationError(f"{name} must be at least {minimum:g}, got {raw!r}")
+    if not math.isfinite(value) or value < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum:g} (and finite), got {raw!r}")
     return value
 
 
@@ -193,6 +197,15 @@ def poll_interval() -> float | None:
     if not get("AURA_POLL_INTERVAL"):
         return None
     return _number("AURA_POLL_INTERVAL", 0.001)
+
+
+def create_grace() -> float:
+    """``AURA_CREATE_GRACE`` in server seconds (default 120): how long after an unanswered
+    ``POST /v1/instances`` a listing must have been taken to prove the create did not happen.
+    The reference documents no figure for how long a create may take to be listed (only that
+    an instance takes minutes to run); 120 s is the kit's own choice, four times the default
+    call budget. Raises `ConfigurationError` when negative or not a number."""
+    return _number("AURA_CREATE_GRACE", 0)
 
 
 def simulator_speed() -> float:

@@ -30,6 +30,7 @@ __all__ = [
     "ServerError",
     "AmbiguousName",
     "CreateResponseLost",
+    "EarlierCreateUnresolved",
     "InstanceWaitError",
     "InstanceWaitTimeout",
     "InstanceStatusUnreachable",
@@ -234,6 +235,20 @@ class CreateResponseLost(AuraError):
         self.name = name
         self.tenant_id = tenant_id
         self.instance = instance
+        super().__init__(message)
+
+
+class EarlierCreateUnresolved(AuraError):
+    """Raised before anything is sent when an earlier create of the same name in the same
+    tenant (any front-end, any process: `aura_nb.core.intents`) got no answer, is not listed
+    yet and may still be carried out: listing the tenant within the call's time budget could
+    not settle it (the grace time ``AURA_CREATE_GRACE`` had not passed, a listing failed, or
+    another process is still creating that name). Try again later; ``name`` and
+    ``tenant_id`` say what was asked for."""
+
+    def __init__(self, message: str, *, name: str, tenant_id: str) -> None:
+        self.name = name
+        self.tenant_id = tenant_id
         super().__init__(message)
 
 

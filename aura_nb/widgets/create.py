@@ -105,6 +105,7 @@ class CreateInstanceForm(Form):
         self._reveal_timer: threading.Timer | None = None
         self._reveal_lock = threading.Lock()
         self._submit_lock = threading.Lock()  # one create in flight per form, whatever calls it
+        self._last_notice = ""  # the core's last line about the create in flight
 
         self.name_field = widgets.Text(value=name, description="Name", placeholder=f"1-{NAME_MAX} characters",
                                   continuous_update=True)
@@ -271,6 +272,7 @@ class CreateInstanceForm(Form):
             return None
         self._hide_password()
         self.result_box.layout.display = "none"
+        self._last_notice = ""
         spec = self.spec()
         created = None
         with self._working(self.create_button, f"Creating {spec.name!r}\u2026"), \
@@ -280,7 +282,13 @@ class CreateInstanceForm(Form):
                 if not self.allow_duplicate.value and self._name_taken(spec):
                     return None
                 unsaved: list[VaultWriteFailed] = []  # created, but its vault file was not written
-                created = self._client.create_instance(spec, show_once=unsaved.append)
+                created = self._client.create_instance(spec, show_once=unsaved.append,
+                                                       notify=self._on_create_notice)
+            except KeyboardInterrupt:  # the core finished (or abandoned) the create first
+                self._state = "interrupted"
+                self._show("warn", self._last_notice or f"Interrupted: the create of {spec.name!r} "
+                           "was stopped; list the instances before creating it again.")
+                raise
             except Exception as exc:
                 self._fail(exc)
             else:
@@ -359,6 +367,12 @@ class CreateInstanceForm(Form):
 
     def _on_create_click(self, button: widgets.Button) -> None:
         self.submit()
+
+    def _on_create_notice(self, line: str) -> None:
+        """A line from the core while it creates (an earlier create being resolved, an
+        interrupt held back until the answer came): shown in the status line."""
+        self._last_notice = line
+        self._show("info", line)
 
     def _on_reveal_click(self, button: widgets.Button) -> None:
         if self._reveal_timer is not None:

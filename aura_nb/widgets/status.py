@@ -150,6 +150,9 @@ class InstanceStatus(Form):
             self._end("timeout", "warning", "warn", error_line(exc))
         except WaitCancelled:
             self._end("cancelled", "warning", "warn", self._cancelled_line())
+        except KeyboardInterrupt:  # run() in the kernel's thread, interrupted: never left "waiting"
+            self._end("cancelled", "warning", "warn", self._cancelled_line())
+            raise
         except Exception as exc:
             self._end("failed", "danger", "error", error_line(exc))
         else:

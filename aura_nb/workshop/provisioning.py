@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from aura_nb.core.errors import (ApiError, AuraError, AuthenticationFailed, CredentialsUnavailable, NotFound,
-                                 VaultError, VaultUnwritable, VaultWriteFailed, error_line)
+                                 VaultError, VaultUnwritable, VaultWriteFailed, error_line,
+                                 EarlierCreateUnresolved)
 from aura_nb.core.lifecycle import CREATING, PAUSED, RUNNING
 from aura_nb.core.lookup import live_instances
 from aura_nb.core.rules import InstanceSpec, parse_size
@@ -124,7 +125,8 @@ def _sort(run: Runner, records: list[AttendeeRecord], events: list[WorkshopEvent
     report.unknown.clear()
     report.not_sent.clear()
     # "disk": created and recorded in memory, but the manifest could not be saved
-    tally(events, {"created": report.created, "disk": report.created, "password-lost": report.adopted},
+    tally(events, {"created": report.created, "disk": report.created, "password-lost": report.adopted,
+                   "adopted": report.adopted},
           report.failed, report.unknown, report.not_sent)
     if any(e.kind == "disk" for e in events) and not report.stopped:
         report.stopped = next(e.message.split(": ", 1)[1] for e in events if e.kind == "disk")
@@ -284,6 +286,9 @@ def _create_one(run: Runner, record: AttendeeRecord, body: InstanceSpec, rescued
     except OutcomeUnknown as exc:
         return _outcome(run, attendee, "unknown", UNKNOWN, f"{UNKNOWN_ADVICE}: {exc.reason}",
                         f"{attendee}: {exc.reason}")
+    except EarlierCreateUnresolved as exc:  # the core did not send: an earlier create is unsettled
+        return _outcome(run, attendee, "unknown", UNKNOWN, f"{UNKNOWN_ADVICE}: {error_line(exc)}",
+                        f"{attendee}: {error_line(exc)}")
     except GaveUp as exc:
         return _outcome(run, attendee, "failed", FAILED, error_line(exc), f"{attendee}: {exc}; run provision again")
     except ApiError as exc:  # 4xx: the request itself is wrong; resending cannot help
@@ -356,6 +361,10 @@ def _adopt_lost(run: Runner, record: AttendeeRecord, found: Any) -> WorkshopEven
         connection_url=found.connection_url or "", vault_path=vault_path,
         password_captured=bool(vault_path), note=None if vault_path else LOST_PASSWORD_NOTE,
     )
+    if vault_path:  # another run's create (the journal said so): its password is in the vault
+        return WorkshopEvent("adopted", record.attendee, found.id, found.status,
+                             f"{record.attendee}: adopted {found.id} ({record.name}), created by "
+                             f"another run; password in the vault")
     return WorkshopEvent(
         "password-lost", record.attendee, found.id, found.status,
         f"{record.attendee}: {LOST_PASSWORD_NOTE} (instance {found.id})",

@@ -1,5 +1,10 @@
 """The workshop's one rule on top of the transport: read before you resend.
 
+A create that provably never left (`TransportError` with ``sent`` False: no connection, no
+access token) is not uncertain: it is sent again like a busy one. A resent create is itself
+guarded by the core's intent journal (`aura_nb.core.intents`), which lists until a slow earlier
+create shows up or its grace time has passed.
+
 Transient failures (a 5xx or a dropped connection on a GET or DELETE, a ``429`` on any request)
 are retried by the transport alone (`aura_nb.core.transport`): one logical read here is one
 client call, and sends at most ``1 + max_retries`` requests per request it is made of (5 by

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TextIO, TypeVar
 
 from aura_nb.core.envfile import read_env
+from aura_nb.core.interrupts import sigterm_as_interrupt
 from aura_nb.core.lifecycle import SETTLES_TO
 from aura_nb.core.errors import (AmbiguousName, ApiError, NameNotFound, InstanceWaitError, NotFound, TransportError, VaultError,
                       WaitCancelled, WaitIncomplete)
@@ -141,7 +142,9 @@ class Runner:
         raises :class:`Interrupted` carrying every finished outcome. If anything
         raises all the same (an unexpected error, or the progress callback itself), work not yet
         started is cancelled, running work finishes (and records itself in the manifest), and the
-        error propagates: re-running the operation picks up from the manifest.
+        error propagates: re-running the operation picks up from the manifest. So does an
+        interrupt (Ctrl-C, or SIGTERM on the main thread): running work (a create and the save of
+        its password) finishes first; a second interrupt abandons it.
         """
         events: list[WorkshopEvent] = []
         if not items:
@@ -157,20 +160,21 @@ class Runner:
                                   thread_name_prefix=f"workshop-{self.prefix}")
         futures: list[Any] = []
         reported: set[Any] = set()
-        try:
-            futures = [pool.submit(guarded, item) for item in items]
-            for done, future in enumerate(as_completed(futures), start=1):
-                event = replace(future.result(), done=done, total=len(items))
-                reported.add(future)
-                events.append(event)
-                self.emit(on_progress, event)
-        except KeyboardInterrupt:  # work already started finishes; its outcomes go with the interrupt
-            pool.shutdown(wait=True, cancel_futures=True)
-            events += [f.result() for f in futures if f not in reported and f.done() and not f.cancelled()
-                       and f.exception() is None]
-            raise Interrupted(events) from None
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        with sigterm_as_interrupt():  # SIGTERM, like Ctrl-C, lets running creates finish
+            try:
+                futures = [pool.submit(guarded, item) for item in items]
+                for done, future in enumerate(as_completed(futures), start=1):
+                    event = replace(future.result(), done=done, total=len(items))
+                    reported.add(future)
+                    events.append(event)
+                    self.emit(on_progress, event)
+            except KeyboardInterrupt:  # work already started finishes; its outcomes go with the interrupt
+                pool.shutdown(wait=True, cancel_futures=True)
+                events += [f.result() for f in futures if f not in reported and f.done() and not f.cancelled()
+                           and f.exception() is None]
+                raise Interrupted(events) from None
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
         return events
 
     # ------------------------------------------------------------------ the API's view

@@ -14,8 +14,10 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -162,3 +164,31 @@ class Cli:
         self.proc.send_signal(signum)
         out, err = self.proc.communicate(timeout=10)
         return self.proc.returncode, self.line + out, err
+
+
+def slow_requests(sim: Simulator, seconds: float, *, window: float = 0.3) -> None:
+    """Every request arriving at ``sim`` within the next ``window`` real seconds is carried out
+    ``seconds`` (real) after it arrives, and only then answered; later ones are not slowed."""
+    sim.set_faults(latency=seconds)
+    timer = threading.Timer(window, lambda: sim.set_faults(latency=0))
+    timer.daemon = True
+    timer.start()
+
+
+def slow_create(sim: Simulator, seconds: float, monkeypatch: Any) -> None:
+    """The next create any `AuraClient` of this process sends (a ``POST .../instances``) is
+    carried out ``seconds`` (real) after it reaches ``sim``, and only then answered
+    (`slow_requests` armed just as it leaves): a client that gives up on it first sees it
+    listed late. Other requests are not slowed."""
+    from aura_nb.core.transport import Transport
+
+    real = Transport.exchange
+    armed = [True]
+
+    def exchange(self: Transport, method: str, url: str, path: str, **kwargs: Any) -> Any:
+        if armed[0] and method == "POST" and path.endswith("/instances"):
+            armed[0] = False
+            slow_requests(sim, seconds, window=0.1)
+        return real(self, method, url, path, **kwargs)
+
+    monkeypatch.setattr(Transport, "exchange", exchange)

@@ -248,3 +248,24 @@ def test_no_secret_in_output_after_a_full_session(aura, aura_sim, simulator_secr
     assert aura_sim.issued_secrets()["passwords"] and aura_sim.issued_secrets()["access_tokens"]
     assert aura_sim.client_secret in secrets
     assert [s for s in secrets if s in text] == []
+
+
+def test_create_again_after_a_lost_answer_sends_nothing_until_the_first_is_settled(
+        aura, aura_sim, monkeypatch):
+    """Issue 20, case 2: ``%aura create`` twice while the first create is carried out late."""
+    from tests.helpers.clock import wait_until
+    from tests.helpers.simulator import instances_named, requests_made, slow_create
+
+    monkeypatch.setenv("AURA_TIMEOUT", "0.5")
+    monkeypatch.setenv("AURA_CREATE_GRACE", "5000")
+    aura.ok("%aura instances")  # token and server clock in hand: the POST leaves at once
+    slow_create(aura_sim, 1.2, monkeypatch)
+    cell = "%aura create tardy --type professional-db"
+    assert "may have succeeded" in aura.run(cell).err
+    again = aura.run(cell)
+    assert again.error is not None and "nothing was sent" in again.err
+    assert requests_made(aura_sim)["POST /v1/instances"] == 1
+    assert wait_until(lambda: instances_named(aura_sim, "tardy"), 5)
+    assert "already the name of" in aura.fails(cell)
+    assert len(instances_named(aura_sim, "tardy")) == 1
+    assert requests_made(aura_sim)["POST /v1/instances"] == 1

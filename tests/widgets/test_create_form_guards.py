@@ -151,3 +151,43 @@ def test_calls_from_a_form_keep_the_interactive_budget(sim, make_client, clean_e
     sim.set_faults(latency=0.0)
     assert took < 2.5 and form.tenant is None
     assert form.state == "error" and "0.5 s" in form.status_text
+
+
+def test_a_second_click_after_may_have_succeeded_sends_nothing_while_the_create_is_unsettled(
+        wclient, sim, monkeypatch):
+    """Issue 20, case 2: the service carries the create out after the form's budget."""
+    from tests.helpers.simulator import slow_create
+
+    monkeypatch.setenv("AURA_TIMEOUT", "0.6")
+    monkeypatch.setenv("AURA_CREATE_GRACE", "600")
+    form = CreateInstanceForm(wclient, "Learning Project", name="late-answer")
+    wclient.list_instances()  # token and server clock in hand: the POST leaves at once
+    slow_create(sim, 1.4, monkeypatch)
+
+    form.create_button.click()
+    assert form.state == "error" and "may have succeeded" in form.status_text
+    form.create_button.click()  # at once: the instance is not listed yet
+    assert form.state == "error" and "nothing was sent" in form.status_text
+    assert "AURA_CREATE_GRACE" in form.status_text and posts(sim) == 1
+    assert wait_until(lambda: named(sim, "late-answer"), 5)
+    form.create_button.click()
+    assert form.state == "duplicate" and posts(sim) == 1 and len(named(sim, "late-answer")) == 1
+    assert not form.create_button.disabled
+
+
+def test_an_interrupt_during_the_create_leaves_the_form_saying_how_the_create_ended(
+        wclient, sim, monkeypatch):
+    """Issue 20, case 3: the core finishes the create, then raises KeyboardInterrupt."""
+    import pytest
+
+    def interrupted_create(spec, *, show_once=None, notify=None):
+        notify("Interrupted: finishing the create of 'stopped' first")
+        notify("The create of 'stopped' finished: instance 0123abcd, credentials in /v/x.env.")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(wclient, "create_instance", interrupted_create)
+    form = CreateInstanceForm(wclient, "Learning Project", name="stopped")
+    with pytest.raises(KeyboardInterrupt):
+        form.create_button.click()
+    assert form.state == "interrupted" and "finished: instance 0123abcd" in form.status_text
+    assert "Creating" not in form.status_text and not form.create_button.disabled

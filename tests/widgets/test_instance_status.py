@@ -89,3 +89,19 @@ def test_waiting_for_deleted_ends_when_it_is_gone(wclient, sim):
     sim.advance(60)
     status = InstanceStatus(wclient, created.id, status="deleted").run()
     assert status.state == "done" and "is gone" in status.status_text
+
+
+def test_an_interrupted_run_never_leaves_the_view_waiting(wclient, monkeypatch):
+    """Issue 20: ``run()`` in the kernel's thread, interrupted, ends as cancelled."""
+    import pytest
+
+    from aura_nb.widgets import InstanceStatus
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(wclient, "wait_for_instance", interrupted)
+    view = InstanceStatus(wclient, "0123abcd")
+    with pytest.raises(KeyboardInterrupt):
+        view.run()
+    assert view.state == "cancelled" and view.cancel_button.disabled

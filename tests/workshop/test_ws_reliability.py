@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import errno
 import io
+import os
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
+
+import pytest
 
 import aura_nb.core.vault
 from aura_nb.simulator import Simulator
@@ -13,8 +20,12 @@ from aura_nb.workshop import UNKNOWN, Guardrails, Workshop
 from aura_nb.workshop.__main__ import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNKNOWN, main
 
 from tests.helpers import SPEED
+from tests.helpers.clock import wait_until
 from tests.helpers.simulator import prefixed, requests_made
 from tests.helpers.workshop import CLIENT_SETTINGS, SPEC, lose_create_after_first_listing
+
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def cli(*argv: str, client=None) -> tuple[int, str, str]:
@@ -169,7 +180,7 @@ def test_class_of_30_under_random_faults_and_a_lost_create_finishes_every_step_i
         slack = 6000  # server seconds (60 s real): the shared test machine may be slow, the API is not
         provisioned = step("provision", lambda: workshop.provision(
             roster_file(30), SPEC, guardrails=Guardrails(max_instances=30), timeout=slack))
-        assert provisioned.ok, provisioned.lines()
+        assert provisioned.ok, provisioned.lines() + [f"{r.attendee}: {r.notes}" for r in workshop.manifest if r.status == "unknown"]
         names = _named(sim, "rel")
         assert len(names) == 30 and len(set(names)) == 30  # no duplicate
         passwords = sim.issued_secrets()["passwords"]
@@ -218,3 +229,54 @@ def test_a_lost_create_whose_listings_stay_down_is_checked_by_one_read_each_in_t
     # the adoption listing, the core's own check of a lost create, the workshop's one read (was 6 reads)
     assert requests_made(sim)["GET /v1/instances"] == 1 + per_read + per_read
     assert requests_made(sim)["POST /v1/instances"] == 1
+
+
+@pytest.mark.parametrize("prefix, size, budget, late", [("slow", 3, 1.0, 1.5), ("tardy", 4, 0.8, 1.2)])
+def test_a_create_carried_out_after_its_budget_is_adopted_not_sent_again(
+        make_client, env, roster_file, monkeypatch, prefix, size, budget, late):
+    """Issue 20, case 2: the workshop's resend after a lost create waits in the core until the
+    late instance is listed (AURA_CREATE_GRACE), then adopts it: one instance per attendee."""
+    from tests.helpers.simulator import slow_create
+
+    sim = env
+    monkeypatch.setenv("AURA_CREATE_GRACE", "600")
+    client = make_client(sim, tenant=CLIENT_SETTINGS["tenant"], timeout=budget)
+    slow_create(sim, late, monkeypatch)
+    code, out, err = cli("provision", "--prefix", prefix, "--roster", str(roster_file(size)),
+                         client=client)
+    assert code == EXIT_OK, out + err
+    assert len(prefixed(sim, prefix)) == size and requests_made(sim)["POST /v1/instances"] == size
+    assert f"{size}/{size} running" in out and "password never delivered for" in out
+
+
+@pytest.mark.parametrize("signum, size", [(signal.SIGTERM, 3), (signal.SIGTERM, 2)])
+def test_provision_stopped_mid_create_finishes_the_creates_in_flight_and_keeps_their_passwords(
+        sim, tmp_path, roster_file, signum, size):
+    """Issue 20, case 3 in the CLI: SIGTERM (as Ctrl-C already did) while creates are in flight lets them
+    finish; every instance made has its password in the vault, and the run says it stopped."""
+    vault = tmp_path / "vault"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AURA_")}
+    env.update(AURA_BASE_URL=sim.base_url, AURA_CLIENT_ID=sim.client_id,
+               AURA_CLIENT_SECRET=sim.client_secret, AURA_TENANT=CLIENT_SETTINGS["tenant"],
+               AURA_VAULT_DIR=str(vault), AURA_NB_HOME=str(tmp_path / "home"),
+               AURA_SIMULATOR_SPEED=str(SPEED), AURA_RATE_LIMIT="0",
+               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.Popen([sys.executable, "-m", "aura_nb.workshop", "provision", "--prefix",
+                             "halt", "--roster", str(roster_file(size)), "--no-wait"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert wait_until(lambda: requests_made(sim)["GET /v1/instances"] >= 1, 20)
+        sim.set_faults(latency=1.0)  # the creates about to leave are carried out late
+        assert wait_until(lambda: requests_made(sim)["POST /v1/instances"] == size, 10)
+        time.sleep(0.2)
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+        sim.set_faults(latency=0)
+    assert wait_until(lambda: len(prefixed(sim, "halt")) == size, 5)  # carried out, late
+    made = prefixed(sim, "halt")
+    assert "Traceback" not in err, out + err
+    for instance in made:
+        saved = [p for p in vault.glob("*") if instance.id in p.name]
+        assert saved and "NEO4J_PASSWORD=" in saved[0].read_text(), (instance.id, out + err)

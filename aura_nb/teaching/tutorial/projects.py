@@ -22,7 +22,7 @@ from aura_nb.core import config
 from aura_nb.core.client import AuraClient
 from aura_nb.core.display import REDACTED
 from aura_nb.core.errors import AuraError, BadRequest, InstanceWaitTimeout, ServerError
-from aura_nb.core.models import CreatedInstance, InstanceConfiguration, Project, parse_size
+from aura_nb.core.models import InstanceConfiguration, Project, parse_size
 
 __all__ = [
     "MULTIDB_NAME",
@@ -109,8 +109,9 @@ def multi_database_instance(client: AuraClient, name: str = MULTIDB_NAME,
                             timeout: float = 1200) -> MultiDatabaseInstance | None:
     """The multi-database instance ``name``, running: found by name in the first project that
     offers Business Critical or Virtual Dedicated Cloud, else created there with a v2beta1
-    ``POST .../projects/{project_id}/instances`` and ``"multi_database": true`` (its one-time
-    password goes to the vault; the vault is checked writable first). Prints one line saying
+    ``POST .../projects/{project_id}/instances`` and ``"multi_database": true``
+    (`AuraClient.create_project_instance`: journalled, its one-time password goes to the vault;
+    the vault is checked writable first). Prints one line saying
     what it found or made, or why the step is skipped (no such tier; ``400
     missing-billing-details``), and then returns ``None``. Never sends the POST twice.
     Raises what ``client.request`` and ``wait_for_instance`` raise."""
@@ -124,20 +125,18 @@ def multi_database_instance(client: AuraClient, name: str = MULTIDB_NAME,
     if existing is not None:
         instance_id = existing.id
     else:
-        client.vault.check_writable()
         body = {"name": name, "type": MULTI_DATABASE_TYPES[offer.type], "multi_database": True,
                 "cloud_provider": offer.cloud_provider, "region": offer.region,
                 "memory": offer.memory}
         try:
-            created = client.request("POST", project_path(project, "instances"), json=body)
+            created = client.create_project_instance(project, body)
         except BadRequest as refused:
             if refused.reason != "missing-billing-details":
                 raise
             print(f"Skipped: {body['type']} needs billing details on this account "
                   "(400 missing-billing-details); add them in the console to try this step.")
             return None
-        client.vault.save(CreatedInstance.from_api({**created, "tenant_id": project.id}))
-        instance_id = created["id"]
+        instance_id = created.id
     instance = client.wait_for_instance(instance_id, "running", timeout)
     print(f"{instance.name} ({instance.type}, {instance.memory}) in {project.name}: {instance.status}")
     return MultiDatabaseInstance(project, instance_id, name)
