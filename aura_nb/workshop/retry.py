@@ -117,7 +117,10 @@ def send_until_taken(
             last, uncertain = error_line(exc), False
         except UNCERTAIN as exc:
             if never_sent(exc):
-                raise NotSent(f"not sent: {error_line(exc)}", reason=error_line(exc)) from None
+                # The client's own "...was never sent" wrapper would repeat what the report says.
+                reason = error_line(exc.__cause__ or exc) if getattr(exc, "path", "") == TOKEN_PATH \
+                    else error_line(exc)
+                raise NotSent(f"not sent: {reason}", reason=reason) from None
             last, uncertain = error_line(exc), True
         try:
             effect = taken_effect()
