@@ -510,8 +510,14 @@ class AuraClient:
             if not exc.sent:
                 claim.settle(intent, intents.NOT_SENT, note=error_line(exc))
                 raise exc
-            claim.settle(intent, intents.UNKNOWN, note=error_line(exc))
-            raise lost(str(exc)) from exc
+            error = lost(str(exc))
+            if error.instance is not None:  # its listing found what the create made
+                claim.settle(intent, intents.CREATED, instance_id=error.instance.id,
+                             note="found by a listing after the answer was lost; password "
+                                  "not captured")
+            else:
+                claim.settle(intent, intents.UNKNOWN, note=error_line(exc))
+            raise error from exc
         if exc is not None:
             # a 5xx may hide a create the service carried out; other answers refuse it
             state = intents.UNKNOWN if isinstance(exc, ServerError) or \

@@ -39,7 +39,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 from filelock import FileLock, Timeout
 
 from . import config
-from .errors import AuraError, CreateResponseLost, EarlierCreateUnresolved, error_line
+from .errors import AuraError, CreateResponseLost, EarlierCreateUnresolved, NotFound, error_line
+from .lifecycle import DESTROYING
 from .models import InstanceSummary, parse_timestamp
 
 if TYPE_CHECKING:
@@ -225,6 +226,8 @@ def resolve_open(client: "AuraClient", claim: Claim, *, asked_at: float, deadlin
     for intent in claim.created_since(min(asked_at, recent)):
         if intent.recorded_at < asked_at and (intent.pid, intent.host) == me:
             continue
+        if not _still_live(client, intent.instance_id):  # deleted since: a new create is new
+            continue
         where = intent.password or "no file: not captured"
         raise CreateResponseLost(
             f"another create of {claim.name!r} ({intent.describe()}) made instance "
@@ -276,6 +279,19 @@ def resolve_open(client: "AuraClient", claim: Claim, *, asked_at: float, deadlin
                f"{_when(until)} (AURA_CREATE_GRACE={grace:g} s after it was sent)")
         sleep(wait)
         gap *= 2
+
+
+def _still_live(client: "AuraClient", instance_id: str | None) -> bool:
+    """True unless a GET shows the instance gone or going (404, ``destroying``); a failed GET
+    counts as live, so the doubt refuses a second create rather than risking one."""
+    if not instance_id:
+        return True
+    try:
+        return client.get_instance(instance_id).status != DESTROYING
+    except NotFound:
+        return False
+    except AuraError:
+        return True
 
 
 def _match(opened: list[Intent], live: list[Any]) -> list[tuple[Intent, Any]]:

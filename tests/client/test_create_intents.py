@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -223,3 +224,48 @@ def test_a_create_another_process_just_made_is_not_made_again(sim, make_client, 
     assert [i.id for i in instances_named(sim, name)] == [first] and first in str(info.value)
     assert requests_made(sim)[POSTS] == 1
     assert "Nothing was sent now" in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["nb-lost-then-gone", "class-db-12"])
+def test_a_lost_create_its_listing_found_is_settled_so_the_next_create_does_not_wait(
+        sim, make_client, make_spec, monkeypatch, name):
+    """Notebook 07's story: the answer is lost, the listing right after names the instance,
+    the instance is deleted; a create of the name later is a new intent, sent at once (the
+    journal had kept the first one open, so the next create listed until the grace time ended)."""
+    monkeypatch.setenv("AURA_CREATE_GRACE", "600")
+    client = make_client(sim)
+    spec = warmed(client, make_spec(name))
+    sim.set_faults(script=[{"method": "POST", "path": "/v1/instances", "action": "lose_response",
+                            "times": 1}])
+    with pytest.raises(CreateResponseLost) as lost:
+        client.create_instance(spec)
+    assert lost.value.instance is not None
+    assert states(client, spec) == [intents.CREATED]
+    client.wait_for_instance(lost.value.instance.id)
+    client.delete_instance(lost.value.instance.id)
+    client.wait_for_instance(lost.value.instance.id, status="deleted")
+
+    lines: list[str] = []
+    again = client.create_instance(spec, notify=lines.append)
+    assert lines == [] and again.id != lost.value.instance.id
+    assert [i.id for i in instances_named(sim, name)] == [again.id]
+
+
+@pytest.mark.parametrize("name", ["nb-gone-since", "class-db-44"])
+def test_another_process_create_deleted_since_does_not_refuse_a_new_one(
+        sim, make_client, make_spec, monkeypatch, name):
+    """Within the grace time, another process's create of the name is refused as the same
+    intent, unless its instance has been deleted since (99 deletes, 03 runs again)."""
+    monkeypatch.setenv("AURA_CREATE_GRACE", "100000")  # all of this test within the grace time
+    client = make_client(sim)
+    spec = warmed(client, make_spec(name))
+    first = client.create_instance(spec)
+    key = client.intents.intents(client.base_url, spec.tenant_id, spec.name)
+    assert [i.state for i in key] == [intents.CREATED]
+    path = next(client.intents.folder.glob("*.jsonl"))  # as if another process had made it
+    path.write_text(re.sub(r'"pid": *\d+', '"pid": 1', path.read_text()))
+    client.wait_for_instance(first.id)
+    client.delete_instance(first.id)
+    client.wait_for_instance(first.id, status="deleted")
+    again = client.create_instance(spec)
+    assert again.id != first.id and [i.id for i in instances_named(sim, name)] == [again.id]
