@@ -240,6 +240,7 @@ def resolve_open(client: "AuraClient", claim: Claim, *, asked_at: float, deadlin
         return
     until = max(i.sent_at for i in opened) + grace
     gap = 4.0  # server seconds, doubled after each listing
+    told = ""
     while True:
         failed = ""
         try:
@@ -274,9 +275,11 @@ def resolve_open(client: "AuraClient", claim: Claim, *, asked_at: float, deadlin
                    f"ends at {_when(until)}")
             raise _unresolved(claim, opened[-1], why)
         seen = f"could not be listed ({failed})" if failed else "is not listed yet"
-        notify(f"An earlier create of {claim.name!r} ({opened[-1].describe()}) got no answer "
-               f"and {seen}: listing again in {wait:.2g} s; nothing is sent before "
-               f"{_when(until)} (AURA_CREATE_GRACE={grace:g} s after it was sent)")
+        if seen != told:  # one line per change, not per listing: a notebook shows each one
+            notify(f"An earlier create of {claim.name!r} has no known outcome and {seen}: listing "
+                   f"again until AURA_CREATE_GRACE={grace:g} s (server time) have passed since "
+                   f"it was sent; nothing is sent before that")
+            told = seen
         sleep(wait)
         gap *= 2
 

@@ -58,7 +58,7 @@ def test_a_create_carried_out_after_the_budget_is_found_by_the_next_create_not_s
     assert [i.id for i in made] == [second.value.instance.id]
     assert requests_made(sim)[POSTS] == 1
     assert "was carried out" in str(second.value) and "Nothing was sent now" in str(second.value)
-    assert lines and "not listed yet" in lines[0] and "AURA_CREATE_GRACE" in lines[0]
+    assert len(lines) == 1 and "not listed yet" in lines[0] and "AURA_CREATE_GRACE" in lines[0]
     assert states(client, spec) == [intents.CREATED]
 
 
