@@ -213,15 +213,18 @@ def _full(exchange: Exchange) -> list[str]:
     return lines
 
 
+def _labelled(label: str, headers: Mapping[str, str], shown: Iterable[str]) -> list[str]:
+    """``label:`` and the ``shown`` headers present in ``headers``, one per line (nothing when
+    none is present)."""
+    pairs = [(name, headers[name]) for name in shown if name in headers]
+    return [f"  {label}:", *(f"    {name}: {value}" for name, value in pairs)] if pairs else []
+
+
 def _cell(exchange: Exchange) -> list[str]:
     """Request line, labelled request headers and body as sent (a form or JSON), then the
     labelled response headers and body: the two sets of headers can never be mixed up."""
     lines = [f"{exchange.method} {path_of(exchange)} -> {_answer(exchange)}"]
-    sent = [(name, exchange.request_headers[name]) for name in SHOWN_REQUEST_HEADERS
-            if name in exchange.request_headers]
-    if sent:
-        lines.append("  request headers:")
-        lines += [f"    {name}: {value}" for name, value in sent]
+    lines += _labelled("request headers", exchange.request_headers, SHOWN_REQUEST_HEADERS)
     if exchange.request_body is not None:
         form = "x-www-form-urlencoded" in exchange.request_headers.get("Content-Type", "")
         if form and isinstance(exchange.request_body, dict):  # the token request: a form, not JSON
@@ -230,11 +233,7 @@ def _cell(exchange: Exchange) -> list[str]:
         else:
             lines.append("  request body (JSON):")
             lines += ["    " + line for line in _body_lines(exchange.request_body)]
-    answered = [(name, exchange.response_headers[name]) for name in SHOWN_HEADERS
-                if name in exchange.response_headers]
-    if answered:
-        lines.append("  response headers:")
-        lines += [f"    {name}: {value}" for name, value in answered]
+    lines += _labelled("response headers", exchange.response_headers, SHOWN_HEADERS)
     if exchange.response_body is not None:
         lines.append("  response body:")
         lines += ["    " + line for line in _body_lines(exchange.response_body)]
