@@ -22,10 +22,12 @@ import pytest
 
 _session: dict = {}
 #: The slow journeys' second lane (``./dev test`` runs them on two workers, ``--dist loadgroup``):
-#: the account-kind journeys, notebook 12's and the official CLI's (about 50 + 27 + 10 + 21 s
-#: here) beside the first lane, JupyterLab in Chromium and the rest (about 75 + 25 + 25 s). A
-#: file stays whole on one worker (module fixtures start one Lab, one run of the notebooks).
-SECOND_LANE = ("test_account_kinds.py", "test_notebook12.py", "test_neo4j_cli.py")
+#: the account-kind journeys, notebook 12's, the official CLI's and the displayed exchanges
+#: (about 72 + 40 + 12 + 21 + 27 s here) beside the first lane, JupyterLab in Chromium and the
+#: rest (about 123 + 19 + 13 + 6 s). A file stays whole on one worker (module fixtures start one
+#: Lab, one run of the notebooks).
+SECOND_LANE = ("test_account_kinds.py", "test_notebook12.py", "test_neo4j_cli.py",
+               "test_displayed_exchanges.py")
 #: Where Hypothesis keeps its caches: beside the other temporary files, not in the repository.
 HYPOTHESIS_CACHE = str(Path(tempfile.gettempdir()) / "aura_nb-tests-hypothesis")
 
