@@ -1,4 +1,4 @@
-"""``jupyter nbconvert --to html`` of the committed notebooks 03 and 09 (not executed) shows each
+"""``jupyter nbconvert --to html`` of the committed notebook 09 (not executed) shows each
 widget as it was: a form's fields with their chosen values, the table's rows with their buttons.
 
 nbconvert cannot draw a live widget (the notebooks keep no widget state), so what a reader of an
@@ -57,7 +57,7 @@ def exported_notebook(number: str, tmp_path_factory) -> tuple[str, list[tuple[st
     return _exports[number]
 
 
-@pytest.fixture(params=["03", "09"])
+@pytest.fixture(params=["09"])  # the widgets left 03 for 09 (issue 18)
 def notebook(request, tmp_path_factory):
     return exported_notebook(request.param, tmp_path_factory)
 
