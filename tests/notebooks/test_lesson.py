@@ -230,3 +230,22 @@ def test_a_cell_whose_get_was_retried_shows_every_attempt(shell, capsys):
     heads = [line for line in text.splitlines() if line.startswith("GET ")]
     assert heads == ["GET /v1/tenants -> 503"] * 2 + ["GET /v1/tenants -> 200"], text
     assert text.count('"reason": "simulated-fault"') == 2
+
+
+def test_a_quiet_setup_cell_folds_its_exchanges_into_one_line(shell, capsys):
+    _, text = run(shell, capsys, "import aura_nb\nfrom aura_nb import lesson\nclient = aura_nb.connect()\n"
+                                 "tenant = client.find_tenant()\nclient.list_tenants()\n"
+                                 "lesson.quiet_setup('Notebooks 01-02 show each in full.')")
+    assert "HTTP exchanges" not in text
+    setup = [line for line in text.splitlines() if line.startswith(lesson.SETUP_PREFIX)]
+    assert setup == [f"{lesson.SETUP_PREFIX} POST /oauth/token 200, GET /v1/tenants 200, "
+                     "GET /v1/tenants/{id} 200. Notebooks 01-02 show each in full."], text
+    _, text = run(shell, capsys, "client.list_instances();")  # only that one cell was quiet
+    assert "HTTP exchanges of this cell" in text and lesson.SETUP_PREFIX not in text
+
+
+def test_a_quiet_setup_cell_still_shows_a_refused_answer_in_full(shell, capsys):
+    run(shell, capsys, "import aura_nb\nfrom aura_nb import lesson\nclient = aura_nb.connect()")
+    _, text = run(shell, capsys, "try:\n    client.get_instance('00000000')\nexcept aura_nb.NotFound:\n"
+                                 "    pass\nlesson.quiet_setup()")
+    assert "GET /v1/instances/00000000 -> 404" in text and lesson.SETUP_PREFIX not in text
