@@ -9,7 +9,7 @@ developer's real ``.env`` cannot take over: python-dotenv never overrides the en
 Tests marked ``after_notebooks`` run after every notebook (the secret scan reads what the
 notebooks' simulator issued; the displayed-exchanges test reads what each notebook's kernel sent,
 logged by ``tests/notebooks/http_watch``). Under pytest-xdist (``--dist loadgroup``) the notebooks and those
-tests form one group, run in order on one worker, and the slow journeys two balanced lanes.
+tests form one group, run in order on one worker, and the slow journeys three lanes.
 """
 
 from __future__ import annotations
@@ -22,12 +22,13 @@ from pathlib import Path
 import pytest
 
 _session: dict = {}
-#: The slow journeys' second lane (``./dev test`` runs them on two workers, ``--dist loadgroup``):
-#: the account-kind journeys, notebook 12's, the official CLI's and the displayed exchanges
-#: (about 67 + 41 + 14 + 22 s here) beside the first lane, JupyterLab in Chromium and the
-#: rest (about 123 + 19 + 13 + 6 s). A file stays whole on one worker (module fixtures start one
-#: Lab, one run of the notebooks).
-SECOND_LANE = ("test_account_kinds.py", "test_notebook12.py", "test_neo4j_cli.py")
+#: The slow journeys' lanes (``./dev test`` runs them on three workers, ``--dist loadgroup``):
+#: Run All of every notebook in JupyterLab (about 125 s here); the account-kind journeys and
+#: notebook 12's (67 + 41 + 14 s); and the rest (any file not named here). They mostly wait
+#: on kernels, simulators and the browser, so three lanes share two cores well. A file stays
+#: whole on one worker (module fixtures start one Lab, one run of the notebooks).
+LANES = {"test_run_all_notebooks_in_lab.py": "first", "test_account_kinds.py": "second",
+         "test_notebook12.py": "second"}
 #: Where Hypothesis keeps its caches: beside the other temporary files, not in the repository.
 HYPOTHESIS_CACHE = str(Path(tempfile.gettempdir()) / "aura_nb-tests-hypothesis")
 
@@ -98,7 +99,7 @@ def pytest_collection_modifyitems(session, config, items):
         if item.get_closest_marker("after_notebooks") or ".ipynb" in item.nodeid:
             item.add_marker(pytest.mark.xdist_group("notebooks"))
         elif item.get_closest_marker("slow"):
-            lane = "second" if item.path.name in SECOND_LANE else "first"
+            lane = LANES.get(item.path.name, "third")
             item.add_marker(pytest.mark.xdist_group(f"journeys-{lane}-lane"))
     later = [item for item in items if item.get_closest_marker("after_notebooks")]
     if later:
