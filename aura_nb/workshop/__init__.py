@@ -20,7 +20,7 @@ The core here knows nothing of widgets; ``aura_nb.widgets.classroom.ClassTable``
 from .handouts import Handouts
 from .manifest import DELETED, FAILED, PLANNED, UNKNOWN, AttendeeRecord, Manifest, ManifestError, workshop_dir
 from .operations import Workshop
-from .provisioning import LOST_PASSWORD_NOTE
+from .provisioning import LOST_PASSWORD_NOTE, PAUSED_NOTE
 from .reports import BulkReport, Interrupted, ProvisionReport, StatusRow, TeardownReport, WorkshopEvent
 from .retry import GaveUp, OutcomeUnknown
 from .spec import ClassSpec, Guardrails, GuardrailViolation, TenantNotChosen, WorkshopError
@@ -39,6 +39,7 @@ __all__ = [
     "Handouts",
     "Interrupted",
     "LOST_PASSWORD_NOTE",
+    "PAUSED_NOTE",
     "Manifest",
     "ManifestError",
     "OutcomeUnknown",

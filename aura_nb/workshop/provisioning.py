@@ -29,11 +29,12 @@ from .roster import Attendee, instance_names, read_roster
 from .runner import Runner
 from .spec import ClassSpec, Guardrails, WorkshopError
 
-__all__ = ["provision", "first_live", "LOST_PASSWORD_NOTE", "ADOPTED_NOTE"]
+__all__ = ["provision", "first_live", "LOST_PASSWORD_NOTE", "ADOPTED_NOTE", "PAUSED_NOTE"]
 
 
 LOST_PASSWORD_NOTE = "create response lost: password not captured, reset it in the console"
 ADOPTED_NOTE = "adopted an existing instance with this name: password not in the vault, reset it in the console"
+PAUSED_NOTE = "paused: run the workshop's resume (python -m aura_nb.workshop resume, or Workshop.resume_all())"
 
 
 def provision(run: Runner, roster: str | os.PathLike | Iterable[Attendee], spec: ClassSpec | None, *,
@@ -373,11 +374,10 @@ def _adopt_lost(run: Runner, record: AttendeeRecord, found: Any) -> WorkshopEven
 
 def _wait_running(run: Runner, records: list[AttendeeRecord], report: ProvisionReport, timeout: float,
                   on_progress: ProgressCallback | None) -> None:
-    """Wait for every record not known to be running with the client's shared-budget waiting."""
-    pending = {r.instance_id: r for r in records if r.status not in (RUNNING, PAUSED)}
-    for record in records:
-        if record.status == PAUSED:
-            report.not_ready[record.attendee] = "paused: resume it with resume_all()"
+    """Wait for every record to be running with the client's shared-budget waiting. The
+    manifest's status is not trusted: a pause or resume may have happened since (one GET each
+    for those already there)."""
+    pending = {r.instance_id: r for r in records}
     if not pending:
         return
     started = {i: r.created_at for i, r in pending.items() if r.created_at}
@@ -388,7 +388,9 @@ def _wait_running(run: Runner, records: list[AttendeeRecord], report: ProvisionR
                              connection_url=instance.connection_url or record.connection_url)
     for instance_id, error in failures.items():
         record = pending[instance_id]
-        run.manifest.update(record.attendee, save=False,
-                             status=getattr(error, "status", None) or record.status)
-        report.not_ready[record.attendee] = error_line(error)
+        status = getattr(error, "status", None) or record.status
+        run.manifest.update(record.attendee, save=False, status=status)
+        # Paused (the class, or a pause run interrupted after it sent): the workshop's own way
+        # on, not the client's one-instance call.
+        report.not_ready[record.attendee] = PAUSED_NOTE if status == PAUSED else error_line(error)
     run.manifest.save()

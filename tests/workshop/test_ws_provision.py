@@ -12,6 +12,7 @@ from aura_nb.core.waiting import DurationStore
 from aura_nb.simulator import Simulator
 from aura_nb.workshop import (
     LOST_PASSWORD_NOTE,
+    PAUSED_NOTE,
     ClassSpec,
     Guardrails,
     GuardrailViolation,
@@ -246,3 +247,23 @@ def test_the_fleet_wait_keeps_the_clients_poll_interval_when_history_expects_a_l
     report = Workshop(client, "pi").provision(roster_file(3), SPEC, handouts=False)
     assert report.ok and len(report.ready) == 3, report.lines()
     assert time.monotonic() - started < 5  # history alone would hold the first poll ~14 s
+
+
+@pytest.mark.parametrize("known", [True, False], ids=["manifest-knows", "paused-behind-its-back"])
+def test_provision_of_a_paused_class_says_to_resume_it_the_way_the_instructor_can(
+        sim, workshop_client, home, roster_file, known):
+    """A provision run after an (interrupted) pause: each paused attendee's line says to run the
+    workshop's resume, in the CLI's words and Python's, not a client call on one instance."""
+    workshop = Workshop(workshop_client, "pz")
+    workshop.provision(roster_file(2), SPEC)
+    for record in workshop.manifest:
+        workshop_client.pause_instance(record.instance_id)
+    sim.advance(200)
+    if known:
+        workshop.status()
+    again = Workshop(workshop_client, "pz").provision(roster_file(2), timeout=30)
+    assert not again.ok and again.created == []
+    assert set(again.not_ready) == {r.attendee for r in workshop.manifest}
+    for note in again.not_ready.values():
+        assert note == PAUSED_NOTE and "resume" in note and "resume_all()" in note, note
+    assert "client.resume_instance" not in "\n".join(again.lines())
