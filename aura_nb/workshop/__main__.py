@@ -80,7 +80,7 @@ def check_home(home: Path, prefix: str) -> None:
             return
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "python -m aura_nb.workshop") -> argparse.ArgumentParser:
     """The argument parser of ``python -m aura_nb.workshop`` (argparse exits 2 on bad usage)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--prefix", required=True,
@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="seconds to wait at most, above 0 (default 1800)")
 
     parser = argparse.ArgumentParser(
-        prog="python -m aura_nb.workshop",
+        prog=prog,
         description="Run a class on Neo4j Aura: one instance per attendee, hand-outs, pause/resume, teardown.",
         epilog="exit codes: " + "; ".join(f"{code} {text}" for code, text in EXIT_CODES.items()),
     )
@@ -225,12 +225,12 @@ def run(args: argparse.Namespace, out: TextIO, client: Any, err: TextIO | None =
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None,
-         client: Any = None) -> int:
+         client: Any = None, prog: str = "python -m aura_nb.workshop") -> int:
     """Entry point: parse ``argv``, run the command, print one-line errors; returns the exit code
     (:data:`EXIT_CODES`)."""
     out = out or sys.stdout
     err = err or sys.stderr
-    args = build_parser().parse_args(argv)
+    args = build_parser(prog).parse_args(argv)
     try:
         check_prefix(args.prefix)
         home = Path(args.home) if args.home else config.nb_home()
