@@ -76,7 +76,10 @@ c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = str(state / "homes" / "{username}")
 c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]
 c.Spawner.default_url = "/lab"
-c.Spawner.args = ["--ServerApp.jpserver_extensions=aura_nb.workshop.hub_server=True"]
+c.Spawner.args = [
+    "--ServerApp.jpserver_extensions=aura_nb.workshop.hub_server=True",  # the hand-out's 0600 .env
+    "--LabApp.news_url=None",  # no "fetch Jupyter news from the internet?" question for attendees
+]
 if os.geteuid() == 0:  # containers: Jupyter refuses root unless told
     c.Spawner.args.append("--allow-root")
 # Stopping a server: Jupyter answers SIGINT by asking for a confirmation nobody gives (10 s lost

@@ -23,6 +23,7 @@ The token is a hub API token (``JUPYTERHUB_API_TOKEN`` or ``--hub-token-file``) 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -215,8 +216,6 @@ class UserServer:
         model = answer.json()
         if not model.get("hash"):
             full = self.hub.call("GET", self._contents(path), params={"format": "base64", "type": "file"}).json()
-            import base64
-
             model["hash"] = hashlib.sha256(base64.b64decode(full.get("content") or "")).hexdigest()
         return model
 
@@ -519,8 +518,10 @@ def remove(runner: "Runner", hub: Hub, *, yes: bool, timeout: float = 120,
                 if have is not None and have != sha:
                     kept.append(relative)
                     continue
-                if have is not None:
-                    server.delete_env(folder) if relative == ".env" else server.delete(f"{folder}/{relative}")
+                if have is not None and relative == ".env":
+                    server.delete_env(folder)
+                elif have is not None:
+                    server.delete(f"{folder}/{relative}")
                 removed.append(relative)
                 ours.pop(relative)
             for sub in sorted({f"{folder}/{r.rpartition('/')[0]}" for r in removed if "/" in r}) + [folder]:
