@@ -32,6 +32,7 @@ from aura_nb.core.errors import (
     VaultError,
     error_line,
 )
+from .hub import LEDGER_NAME
 from .lock import WorkshopLocked
 from .manifest import ManifestError
 from .operations import Workshop
@@ -222,7 +223,7 @@ def run(args: argparse.Namespace, out: TextIO, client: Any, err: TextIO | None =
 
     hub = None
     if getattr(args, "hub", None):
-        from .hub import Hub, hub_token
+        from .hub import Hub, hub_token  # requests' session only when a hub is named
 
         hub = Hub(args.hub, hub_token(args.hub_token_file))
     if args.command == "provision":
@@ -262,8 +263,12 @@ def run(args: argparse.Namespace, out: TextIO, client: Any, err: TextIO | None =
             for line in hub_report.lines():
                 _say(out, line)
             if not hub_report.ok:
-                _say(out, "the instances are kept until every hand-out is removed: run teardown --hub again")
+                _say(out, "the instances are kept until every hand-out is removed: run teardown --hub again, "
+                          "or teardown without --hub to delete them and leave those hand-outs")
                 return EXIT_INCOMPLETE
+        elif '"files"' in _text_or_empty(workshop.folder / LEDGER_NAME):
+            _say(out, "hand-outs of this workshop are still in attendees' homes on a hub: "
+                      "teardown --hub URL removes them")
         report = workshop.teardown(yes=args.yes, on_progress=progress)
         for line in report.lines():
             _say(out, line)
@@ -308,6 +313,13 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
                 _say(out, line)
         _say(err, "interrupted: the manifest records what was done; run the same command again to finish")
         return EXIT_INTERRUPTED
+
+
+def _text_or_empty(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
 
 
 def _cli_hint(exc: BaseException) -> str:

@@ -40,6 +40,7 @@ from aura_nb.core.credentials import is_loopback_url
 from aura_nb.core.envfile import read_env
 from aura_nb.core.vault import write_private
 from aura_nb.notebook_files import notebook_files
+from aura_nb.session import is_embedded
 from .handouts import handout_text
 from .manifest import AttendeeRecord
 from .reports import ProgressCallback, WorkshopEvent
@@ -282,6 +283,10 @@ def attendee_settings(client: Any, api_env: str | os.PathLike | None = None,
             raise HubError(f"{api_env} needs AURA_CLIENT_ID and AURA_CLIENT_SECRET (the class's API key)")
         source = f"API key for the class from {api_env}"
     elif client.mode == "simulator":
+        if is_embedded(client.credentials.base_url):
+            raise HubError("no API is configured, so this command runs a simulator of its own that stops when "
+                           "it ends; start one that stays (aura-nb simulator --port 8787 ...) and set "
+                           "AURA_BASE_URL to it, or configure real credentials")
         settings = {"AURA_BASE_URL": client.credentials.base_url, "AURA_CLIENT_ID": client.credentials.client_id,
                     "AURA_CLIENT_SECRET": client.credentials.client_secret,
                     "AURA_SIMULATOR_SPEED": f"{client.speed:g}"}

@@ -145,3 +145,14 @@ def test_the_server_extension_writes_only_a_folders_env_under_the_servers_root(t
         with pytest.raises(HTTPError):
             EnvFileHandler._target(handler, bad)
     assert env_file_state(root / "aura-cls" / ".env") == {"exists": False, "mode": None, "sha256": None}
+
+
+def test_a_simulator_that_dies_with_the_command_is_never_handed_out(clean_env, monkeypatch):
+    from aura_nb import session
+
+    sim = session.embedded_simulator()
+    try:
+        with pytest.raises(HubError, match="runs a simulator of its own that stops when it ends"):
+            attendee_settings(_client("simulator", sim.base_url))
+    finally:
+        session.stop_embedded_simulator()
