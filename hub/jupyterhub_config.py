@@ -4,14 +4,17 @@
 
 What it sets up (everything on 127.0.0.1):
 
-- ``DummyAuthenticator`` with one shared password: every user on ``AURA_HUB_USERS`` logs in with
-  ``AURA_HUB_PASSWORD``. Fine for a laptop or a closed room, never for a hub on the internet.
+- One shared password: every user on ``AURA_HUB_USERS`` logs in with ``AURA_HUB_PASSWORD`` (at
+  least 8 characters). That is JupyterHub's ``SharedPasswordAuthenticator`` (5.3+), which replaced
+  ``DummyAuthenticator.password`` (deprecated since 5.3; JupyterHub warns when it is used). Fine
+  for a laptop or a closed room, never for a hub on the internet. No user is an admin: the
+  instructor's tool uses the service below.
 - ``SimpleLocalProcessSpawner``: each user's JupyterLab runs as the hub's own OS user, in its own
   home folder ``$AURA_HUB_DIR/homes/<user>``. No OS accounts are made.
 - The proxy: the Python port of ``configurable-http-proxy`` (PyPI, the kit's ``hub`` extra) when
   it is installed, else npm's ``configurable-http-proxy`` found on ``PATH``.
 - A service ``aura-nb-instructor`` for the instructor's tool, with only the scopes it needs
-  (``list:users``, ``read:users``, ``servers``, ``access:servers``). Its token is read from
+  (``list:users``, ``servers``, ``access:servers``). Its token is read from
   ``$AURA_HUB_DIR/instructor.token`` (made, mode 0600, on first start); pass that file to
   ``aura-nb workshop provision --hub URL --hub-token-file FILE``.
 - Each user's server loads the kit's server extension ``aura_nb.workshop.hub_server``, which
@@ -22,9 +25,8 @@ Settings (environment variables, all optional except the password):
 
 | variable | default | meaning |
 |---|---|---|
-| ``AURA_HUB_PASSWORD`` | (required) | the shared password of every user |
+| ``AURA_HUB_PASSWORD`` | (required) | the shared password of every user, 8 characters or more |
 | ``AURA_HUB_USERS`` | ``ada,grace,alan`` | the class: user names, comma-separated |
-| ``AURA_HUB_ADMINS`` | none | users who may use the hub's admin page (comma-separated) |
 | ``AURA_HUB_PORT`` | ``8000`` | the hub's public port; the proxy's API uses the next one, the hub the one after |
 | ``AURA_HUB_DIR`` | ``./.aura_nb/hub`` | the hub's database, cookie secret, token file and the users' homes |
 """
@@ -41,10 +43,9 @@ state = Path(os.environ.get("AURA_HUB_DIR") or ".aura_nb/hub").resolve()
 state.mkdir(parents=True, exist_ok=True, mode=0o700)
 port = int(os.environ.get("AURA_HUB_PORT") or 8000)
 password = os.environ.get("AURA_HUB_PASSWORD") or ""
-if not password:
-    sys.exit("set AURA_HUB_PASSWORD to the class's shared password before starting the hub")
+if len(password) < 8:
+    sys.exit("set AURA_HUB_PASSWORD to the class's shared password (8 characters or more) before starting the hub")
 users = {u.strip() for u in (os.environ.get("AURA_HUB_USERS") or "ada,grace,alan").split(",") if u.strip()}
-admins = {u.strip() for u in (os.environ.get("AURA_HUB_ADMINS") or "").split(",") if u.strip()}
 
 # --- where: loopback only -------------------------------------------------------------------
 c.JupyterHub.ip = "127.0.0.1"
@@ -66,10 +67,9 @@ if proxy:
     c.ConfigurableHTTPProxy.command = [proxy]
 
 # --- who: a shared password, a fixed class ----------------------------------------------------
-c.JupyterHub.authenticator_class = "dummy"
-c.DummyAuthenticator.password = password
+c.JupyterHub.authenticator_class = "shared-password"
+c.SharedPasswordAuthenticator.user_password = password
 c.Authenticator.allowed_users = users
-c.Authenticator.admin_users = admins
 
 # --- each user's JupyterLab: a local process in its own home ---------------------------------
 c.JupyterHub.spawner_class = "simple"
@@ -98,6 +98,6 @@ c.JupyterHub.services = [{"name": "aura-nb-instructor", "api_token": token_file.
 c.JupyterHub.load_roles = [{
     "name": "aura-nb-instructor",
     "description": "aura-nb workshop provision/teardown --hub: list the class, start servers, write hand-outs",
-    "scopes": ["list:users", "read:users", "servers", "access:servers"],
+    "scopes": ["list:users", "servers", "access:servers"],
     "services": ["aura-nb-instructor"],
 }]

@@ -53,9 +53,10 @@ if TYPE_CHECKING:
 __all__ = ["SCOPES", "Hub", "HubError", "HubUser", "HubReport", "hub_token", "hub_roster",
            "attendee_settings", "deliver", "remove", "LEDGER_NAME"]
 
-#: The hub token's scopes, and no more: list the users, read whether they are admins, start
-#: servers (and read their state), reach the servers' APIs.
-SCOPES = ("list:users", "read:users", "servers", "access:servers")
+#: The hub token's scopes, and no more: list the users (their names and whether they are admins),
+#: start servers and read their state, reach the servers' APIs. ``read:users`` is not needed
+#: (checked on JupyterHub 6.1: ``list:users`` shows ``admin``, ``servers`` the server's state).
+SCOPES = ("list:users", "servers", "access:servers")
 LEDGER_NAME = "hub.json"
 ENV_ROUTE = "aura-nb/env-file"
 _API_KEYS = ("AURA_BASE_URL", "AURA_CLIENT_ID", "AURA_CLIENT_SECRET", "AURA_ALLOW_HTTP",

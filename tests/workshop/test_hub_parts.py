@@ -25,7 +25,7 @@ def test_the_token_comes_from_its_file_or_the_environment(tmp_path, monkeypatch)
     monkeypatch.delenv("JUPYTERHUB_API_TOKEN", raising=False)
     with pytest.raises(HubError, match="set JUPYTERHUB_API_TOKEN or pass --hub-token-file") as missing:
         hub_token()
-    assert "list:users, read:users, servers, access:servers" in str(missing.value)
+    assert "list:users, servers, access:servers" in str(missing.value)
     monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "from-the-environment")
     assert hub_token() == "from-the-environment"
     token = tmp_path / "token"
