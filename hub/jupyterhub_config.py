@@ -31,6 +31,7 @@ Settings (environment variables, all optional except the password):
 | ``AURA_HUB_DIR`` | ``./.aura_nb/hub`` | the hub's database, cookie secret, token file and the users' homes |
 """
 
+import json
 import os
 import secrets
 import shutil
@@ -76,9 +77,16 @@ c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = str(state / "homes" / "{username}")
 c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]
 c.Spawner.default_url = "/lab"
+# JupyterLab asks every new user whether it may fetch Jupyter's news from the internet: not in
+# an offline class. Its settings' overrides (read-only for the users) say no.
+lab_settings = state / "lab-settings"
+lab_settings.mkdir(exist_ok=True)
+(lab_settings / "overrides.json").write_text(json.dumps(
+    {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}))
 c.Spawner.args = [
     "--ServerApp.jpserver_extensions=aura_nb.workshop.hub_server=True",  # the hand-out's 0600 .env
-    "--LabApp.news_url=None",  # no "fetch Jupyter news from the internet?" question for attendees
+    "--LabApp.news_url=None",
+    f"--LabApp.app_settings_dir={lab_settings}",
 ]
 if os.geteuid() == 0:  # containers: Jupyter refuses root unless told
     c.Spawner.args.append("--allow-root")

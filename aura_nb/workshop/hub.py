@@ -271,7 +271,8 @@ def attendee_settings(client: Any, api_env: str | os.PathLike | None = None,
     from. ``api_env``: a ``KEY=value`` file of the class's API key (``AURA_CLIENT_ID``,
     ``AURA_CLIENT_SECRET``, optional ``AURA_BASE_URL``...). Without it, on a simulator, the
     instructor's own client (a simulator's secret guards nothing real), at ``api_url`` when the
-    attendees reach it under another address (``--public-host``); on the real service none: an
+    attendees reach it under another address (``--public-host``), with ``AURA_NB_MODE=real``
+    (the simulator's admin surface is the instructor's); on the real service none: an
     instructor's API key is never handed out unasked. Plain http beyond loopback adds
     ``AURA_ALLOW_HTTP=1``. Raises :class:`HubError` for an unusable file."""
     if api_env:
@@ -288,10 +289,12 @@ def attendee_settings(client: Any, api_env: str | os.PathLike | None = None,
             raise HubError("no API is configured, so this command runs a simulator of its own that stops when "
                            "it ends; start one that stays (aura-nb simulator --port 8787 ...) and set "
                            "AURA_BASE_URL to it, or configure real credentials")
+        # The room's simulator is a real account to the attendees: its admin surface (clock,
+        # faults, reset) is the instructor's alone, so the notebooks run their real-account path
+        # (steps that need that surface say so in one line), as AURA_NB_MODE=real is for.
         settings = {"AURA_BASE_URL": client.credentials.base_url, "AURA_CLIENT_ID": client.credentials.client_id,
-                    "AURA_CLIENT_SECRET": client.credentials.client_secret,
-                    "AURA_SIMULATOR_SPEED": f"{client.speed:g}"}
-        source = "the simulator's client, as the instructor's"
+                    "AURA_CLIENT_SECRET": client.credentials.client_secret, "AURA_NB_MODE": "real"}
+        source = "the simulator's client, as the instructor's, played as a real account (AURA_NB_MODE=real)"
     else:
         return {}, ("no API key in the hand-outs (real Aura: pass --attendee-api-env FILE with a key for the "
                     "class); the notebooks' API cells need one")
@@ -347,16 +350,16 @@ class HubReport:
         if self.settings:
             out.append(f"hub hand-outs: {self.settings}")
         for attendee, files in sorted(self.written.items()):
-            out.append(f"hub: {attendee}: wrote {len(files)} files to {self.folder}/")
+            out.append(f"hub: {attendee}: wrote {_files(files)} to {self.folder}/")
         if self.unchanged:
             out.append(f"hub: nothing to change for {len(self.unchanged)}: {', '.join(sorted(self.unchanged))}")
         if self.started:
             out.append(f"hub: servers started: {', '.join(sorted(self.started))}")
         verb = "would remove" if self.dry_run else "removed"
         for attendee, files in sorted(self.removed.items()):
-            out.append(f"hub: {attendee}: {verb} {len(files)} files from {self.folder}/")
+            out.append(f"hub: {attendee}: {verb} {_files(files)} from {self.folder}/")
         for attendee, files in sorted(self.kept.items()):
-            out.append(f"hub: {attendee}: kept {len(files)} files they changed: {', '.join(files)}")
+            out.append(f"hub: {attendee}: kept {_files(files)} they changed: {', '.join(files)}")
         for attendee, reason in sorted(self.failed.items()):
             out.append(f"hub: {attendee}: skipped: {reason}")
         return out
@@ -389,6 +392,10 @@ class Ledger:
             else:
                 entries.pop(attendee, None)
             write_private(self.path, json.dumps(self.data, indent=1, sort_keys=True) + "\n")
+
+
+def _files(names: Any) -> str:
+    return f"{len(names)} file" + ("" if len(names) == 1 else "s")
 
 
 def _sha(text: str) -> str:
@@ -441,7 +448,7 @@ def deliver(runner: "Runner", hub: Hub, hub_users: Mapping[str, str], folder: st
         if written:
             report.written[attendee] = written
             return WorkshopEvent("changed", attendee, record.instance_id,
-                                 message=f"{attendee}: wrote {len(written)} files to {folder}/ on the hub")
+                                 message=f"{attendee}: wrote {_files(written)} to {folder}/ on the hub")
         report.unchanged.append(attendee)
         return WorkshopEvent("skipped", attendee, record.instance_id, message=f"{attendee}: hand-out as written")
 
@@ -509,7 +516,7 @@ def remove(runner: "Runner", hub: Hub, *, yes: bool, timeout: float = 120,
         folder, ours = entry["folder"], dict(entry["files"])
         if not yes:
             report.removed[attendee] = sorted(ours)
-            return WorkshopEvent("skipped", attendee, message=f"{attendee}: would remove {len(ours)} files")
+            return WorkshopEvent("skipped", attendee, message=f"{attendee}: would remove {_files(ours)}")
         try:
             user, _ = hub.running(entry["hub_user"], timeout, lambda text: None)
             server = hub.server(user)
@@ -540,7 +547,7 @@ def remove(runner: "Runner", hub: Hub, *, yes: bool, timeout: float = 120,
         report.removed[attendee] = removed
         if kept:
             report.kept[attendee] = kept
-        return WorkshopEvent("deleted", attendee, message=f"{attendee}: removed {len(removed)} files")
+        return WorkshopEvent("deleted", attendee, message=f"{attendee}: removed {_files(removed)}")
 
     for event in runner.parallel(records, one, on_progress):
         if event.kind == "failed":

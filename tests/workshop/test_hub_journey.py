@@ -220,7 +220,7 @@ def test_a_class_on_the_hub_from_provision_to_teardown(room, tmp_path, monkeypat
         record = manifest.get(user)
         assert values["AURA_INSTANCEID"] == record.instance_id and values["AURA_TUTORIAL_INSTANCE"] == record.name
         assert values["NEO4J_PASSWORD"] == passwords[user]
-        assert values["AURA_BASE_URL"] == room["api_url"]
+        assert values["AURA_BASE_URL"] == room["api_url"] and values["AURA_NB_MODE"] == "real"
         assert values.get("AURA_ALLOW_HTTP") == ("1" if room["public"] else None)
         everything = b"".join(p.read_bytes() for p in folder.rglob("*") if p.is_file())
         for other in set(USERS) - {user}:

@@ -63,7 +63,7 @@ def _client(mode: str, base_url: str = "http://127.0.0.1:8787"):
 def test_attendee_settings_on_a_simulator_reached_by_name_allow_plain_http():
     settings, source = attendee_settings(_client("simulator"), api_url="http://room.example:8787/")
     assert settings == {"AURA_BASE_URL": "http://room.example:8787", "AURA_CLIENT_ID": "simulator-client",
-                        "AURA_CLIENT_SECRET": "s3cret", "AURA_SIMULATOR_SPEED": "10", "AURA_ALLOW_HTTP": "1"}
+                        "AURA_CLIENT_SECRET": "s3cret", "AURA_NB_MODE": "real", "AURA_ALLOW_HTTP": "1"}
     assert "s3cret" not in source and "http://room.example:8787" in source
     loopback, _ = attendee_settings(_client("simulator"))
     assert "AURA_ALLOW_HTTP" not in loopback
