@@ -244,15 +244,23 @@ def test_a_class_on_the_hub_from_provision_to_teardown(room, tmp_path, monkeypat
     assert passwords["ada"] not in shown
     assert len(sim.world.instances) == requests_before  # 03 created nothing: she has hers
 
+    # alan changes a notebook: provision keeps his copy and says so
+    edited = state / "homes" / "alan" / FOLDER / "02-tenants.ipynb"
+    edited.write_text(edited.read_text().replace("Tenants", "My tenants", 1))
+    code, text = _workshop(room, home, vault, *provision)
+    assert code == 0 and "hub: alan: kept 1 file they changed: 02-tenants.ipynb" in text, text
+    assert "My tenants" in edited.read_text()
+
     # grace keeps a note in the folder; teardown removes exactly what it wrote, then the instances
     (state / "homes" / "grace" / FOLDER / "my-notes.txt").write_text("mine")
     code, text = _workshop(room, home, vault, "teardown", "--yes")
     assert code == 0, text
-    assert "hub: ada: removed 17 files" in text and "deleted 3" in text
+    assert "hub: ada: removed 17 files" in text and "hub: alan: removed 16 files" in text and "deleted 3" in text
+    mine = {"alan": ["02-tenants.ipynb"], "grace": ["my-notes.txt"], "ada": []}
     for user in USERS:
         left = sorted(p.name for p in (state / "homes" / user).glob(f"{FOLDER}/*")
                       if p.name != ".ipynb_checkpoints")  # Jupyter's own, empty (made on delete)
-        assert left == (["my-notes.txt"] if user == "grace" else []), left
+        assert left == mine[user], left
         assert not (state / "homes" / user / FOLDER / ".env").exists()
     sim.advance(600)
     client = AuraClient(base_url=sim.base_url, client_id=sim.client_id, client_secret=sim.client_secret,
