@@ -117,6 +117,11 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     repo = Path.cwd()
     notebooks = repo / "notebooks"
+    if not notebooks.is_dir():  # an installed kit (`aura-nb lab`) in a folder of notebooks, or not
+        notebooks = repo
+        if not (repo / "00-start-here.ipynb").exists():
+            print("No notebooks here: `aura-nb notebooks DIR` copies them into DIR; start "
+                  "`aura-nb lab` there.", flush=True)
     env = dict(os.environ)
     simulator = None
     if credentials_configured():

@@ -21,7 +21,7 @@ from .core.errors import ConfigurationError, CredentialsUnavailable
 from .core.credentials import ClientCredentials, is_simulator_url, normalize_base_url, \
     resolve_credentials
 
-__all__ = ["connect", "embedded_simulator", "stop_embedded_simulator"]
+__all__ = ["connect", "embedded_simulator", "stop_embedded_simulator", "is_embedded"]
 
 log = logging.getLogger("aura_nb")
 
@@ -30,6 +30,13 @@ DEFAULT_SIMULATOR_CLIENT = ("simulator-client", "simulator-secret")
 
 _embedded: Any = None
 _embedded_lock = threading.Lock()
+
+
+def is_embedded(base_url: str) -> bool:
+    """Whether ``base_url`` is this process's embedded simulator (which stops with the process,
+    so no other process may be given its URL)."""
+    sim = _embedded
+    return sim is not None and sim.base_url.rstrip("/") == base_url.rstrip("/")
 
 
 def embedded_simulator() -> Any:

@@ -35,6 +35,7 @@ __all__ = [
     "simulator_account",
     "nb_mode",
     "allow_http",
+    "tutorial_instance",
 ]
 
 DEFAULT_BASE_URL = "https://api.neo4j.io"
@@ -82,6 +83,8 @@ VARIABLES: dict[str, Variable] = {
         Variable("AURA_NB_MODE", "real = treat any API, a loopback simulator too, as a real "
                  "account (no simulator admin surface, speed 1); auto = decide by the URL",
                  "auto"),
+        Variable("AURA_TUTORIAL_INSTANCE", "name of the instance notebooks 03-06 create or use "
+                 "(a workshop's hub hand-out sets the attendee's own)", "nb-tutorial"),
         Variable("AURA_ALLOW_HTTP", "1 = allow plain http to a non-loopback host (a room's "
                  "shared simulator; the secret travels unencrypted)", "0"),
     )
@@ -248,3 +251,10 @@ def allow_http() -> bool:
         return False
     raise ConfigurationError(f"AURA_ALLOW_HTTP must be 1 or 0, got {raw!r}")
 
+
+
+def tutorial_instance() -> str:
+    """``AURA_TUTORIAL_INSTANCE``: the instance notebooks 03-06 create or use (default
+    ``nb-tutorial``). A workshop's hub hand-out (`.env`) names the attendee's own instance, so
+    that each attendee of a class sharing one project works on theirs."""
+    return get("AURA_TUTORIAL_INSTANCE") or VARIABLES["AURA_TUTORIAL_INSTANCE"].default or ""

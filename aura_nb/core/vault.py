@@ -107,7 +107,8 @@ class Vault:
 
     def path_for(self, instance_id: str, name: str | None = None) -> Path:
         """The file for an instance: the existing one if the vault has it, else (when ``name``
-        is given) where `save` would write it. Raises `VaultEntryNotFound` otherwise, `InvalidId`
+        is given) where `save` would write it, else the settings' ``.env`` when it holds this
+        instance's credentials (a workshop hand-out: `_handout_env`). Raises `VaultEntryNotFound` otherwise, `InvalidId`
         when ``instance_id`` is not an instance id."""
         check_id("instance id", instance_id)
         existing = sorted(self.directory.glob(f"{instance_id}-*.txt"))
@@ -115,6 +116,9 @@ class Vault:
             return existing[0]
         if name is not None:
             return self.directory / f"{instance_id}-{_safe_name(name)}.txt"
+        handed_out = _handout_env(instance_id)
+        if handed_out is not None:
+            return handed_out
         raise VaultEntryNotFound(
             f"the vault at {self.directory} has no credentials for instance {instance_id}")
 
@@ -238,6 +242,20 @@ class Vault:
         values = read_env(path)
         data = {attr: values.get(key) or "" for key, attr in _KEYS + _SCOPE_KEYS}
         return VaultEntry(path=path, **data)
+
+
+def _handout_env(instance_id: str) -> Path | None:
+    """The ``.env`` the settings come from (`config.dotenv_path`) when it holds this instance's
+    credentials (``AURA_INSTANCEID``): a workshop's hub hand-out gives an attendee their
+    instance that way, so `Vault.load` finds what the instructor's vault holds."""
+    path = config.dotenv_path()
+    if path is None:
+        return None
+    try:
+        values = read_env(path)
+    except (OSError, UnicodeDecodeError):
+        return None
+    return path if values.get("AURA_INSTANCEID") == instance_id and values.get("NEO4J_PASSWORD") else None
 
 
 def _file_text(created: Any, api_base_url: str = "") -> str:

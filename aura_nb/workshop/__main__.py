@@ -19,7 +19,7 @@ import argparse
 import math
 import sys
 from pathlib import Path
-from typing import Any, Sequence, TextIO
+from typing import Any, Callable, Sequence, TextIO
 
 from aura_nb.core import config
 from aura_nb.core.errors import (
@@ -32,6 +32,7 @@ from aura_nb.core.errors import (
     VaultError,
     error_line,
 )
+from .hub import LEDGER_NAME
 from .lock import WorkshopLocked
 from .manifest import ManifestError
 from .operations import Workshop
@@ -80,7 +81,7 @@ def check_home(home: Path, prefix: str) -> None:
             return
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "python -m aura_nb.workshop") -> argparse.ArgumentParser:
     """The argument parser of ``python -m aura_nb.workshop`` (argparse exits 2 on bad usage)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--prefix", required=True,
@@ -92,16 +93,29 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--no-wait", action="store_true", help="do not wait for the instances to settle")
     common.add_argument("--timeout", type=seconds, default=1800,
                         help="seconds to wait at most, above 0 (default 1800)")
+    hub = argparse.ArgumentParser(add_help=False)
+    hub.add_argument("--hub", metavar="URL",
+                     help="a JupyterHub (e.g. http://127.0.0.1:8000): put each attendee's hand-out in their home")
+    hub.add_argument("--hub-token-file", metavar="FILE",
+                     help="the hub API token's file (default: $JUPYTERHUB_API_TOKEN)")
 
     parser = argparse.ArgumentParser(
-        prog="python -m aura_nb.workshop",
+        prog=prog,
         description="Run a class on Neo4j Aura: one instance per attendee, hand-outs, pause/resume, teardown.",
         epilog="exit codes: " + "; ".join(f"{code} {text}" for code, text in EXIT_CODES.items()),
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    provision = commands.add_parser("provision", parents=[common],
+    provision = commands.add_parser("provision", parents=[common, hub],
                                     help="create (or adopt) one instance per roster attendee and wait for them")
-    provision.add_argument("--roster", required=True, help="CSV with an 'attendee' (or 'name') column and optional 'email'")
+    provision.add_argument("--roster", help="CSV with an 'attendee' (or 'name') column, optional 'email' and "
+                                            "'hub_user' (with --hub and no roster: the hub's users who are not admins)")
+    provision.add_argument("--hub-folder", help="the hand-out folder in each home (default aura-<prefix>)")
+    provision.add_argument("--attendee-api-env", metavar="FILE",
+                           help="with --hub: AURA_CLIENT_ID/AURA_CLIENT_SECRET (KEY=value) the attendees' notebooks "
+                                "use (default: on a simulator the instructor's client; on Aura none)")
+    provision.add_argument("--attendee-api-url", metavar="URL",
+                           help="with --hub: the API URL as the attendees' servers reach it (a simulator's "
+                                "--public-host); plain http beyond loopback adds AURA_ALLOW_HTTP=1")
     provision.add_argument("--type", default=None, help="instance type (default: professional-db)")
     provision.add_argument("--cloud-provider", help="gcp, aws or azure (default: the tenant's first)")
     provision.add_argument("--region", help="region code, e.g. europe-west1 (default: the tenant's first)")
@@ -125,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("handouts", parents=[common], help="write the hand-out files and summary again")
     commands.add_parser("verify", parents=[common],
                         help="log in to every attendee's instance with their hand-out (neo4j driver)")
-    teardown = commands.add_parser("teardown", parents=[common],
+    teardown = commands.add_parser("teardown", parents=[common, hub],
                                    help="list (dry run) or, with --yes, delete the workshop's instances")
     teardown.add_argument("--yes", action="store_true", help="really delete (without it: dry run)")
     return parser
@@ -151,6 +165,49 @@ def _status_table(rows: Sequence[Any]) -> list[str]:
     return ["  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip() for row in table]
 
 
+def _provision(args: argparse.Namespace, out: TextIO, client: Any, workshop: Workshop, hub: Any,
+               wait: bool, progress: Callable[[WorkshopEvent], None]) -> int:
+    """``provision``, and with ``--hub`` the hand-outs put into the attendees' homes."""
+    roster: Any = args.roster
+    if hub is not None:
+        from .hub import attendee_settings, hub_roster
+        from .roster import read_roster
+
+        attendees = hub_roster(hub, read_roster(args.roster) if args.roster else None)
+        settings, source = attendee_settings(client, args.attendee_api_env, args.attendee_api_url)
+        roster = attendees
+    elif not args.roster:
+        raise RosterError("pass --roster CSV (or --hub URL: the class is then the hub's users)")
+    spec = None
+    if any(getattr(args, k) for k in ("type", "cloud_provider", "region", "memory", "storage")) \
+            or not workshop.manifest.spec:
+        spec = ClassSpec(type=args.type or "professional-db", cloud_provider=args.cloud_provider,
+                         region=args.region, memory=args.memory, version=args.version, storage=args.storage)
+    no_limit = args.max_memory.strip().lower() in NO_LIMIT
+    guardrails = Guardrails(max_instances=args.max_instances,
+                            allowed_types=tuple(args.allowed_types or Guardrails.allowed_types),
+                            max_memory=None if no_limit else args.max_memory)
+    report = workshop.provision(roster, spec, tenant=args.tenant, guardrails=guardrails,
+                                seed_instance_id=args.seed_instance, wait=wait, timeout=args.timeout,
+                                on_progress=progress)
+    for line in report.lines():
+        _say(out, line)
+    if report.handouts:
+        _say(out, f"hand-outs: {report.handouts.folder} (instructor summary: {report.handouts.summary_md.name})")
+    delivered = True
+    if hub is not None:
+        hub_report = workshop.deliver_to_hub(hub, {a.name: a.hub_user for a in attendees},
+                                             folder=args.hub_folder, settings=settings, on_progress=progress)
+        hub_report.settings = source
+        for line in hub_report.lines():
+            _say(out, line)
+        delivered = hub_report.ok
+    if report.unknown:
+        return EXIT_UNKNOWN
+    done = (report.ok or not wait) and not (report.failed or report.not_sent or report.stopped)
+    return EXIT_OK if done and delivered else EXIT_INCOMPLETE
+
+
 def run(args: argparse.Namespace, out: TextIO, client: Any, err: TextIO | None = None) -> int:
     """Carry out one parsed command against ``client``; returns the exit code. Raises AuraError.
     A password that could be kept nowhere is shown once on ``err`` (default stderr)."""
@@ -164,27 +221,13 @@ def run(args: argparse.Namespace, out: TextIO, client: Any, err: TextIO | None =
         if event.kind != "waiting":
             _say(out, str(event))
 
+    hub = None
+    if getattr(args, "hub", None):
+        from .hub import Hub, hub_token  # requests' session only when a hub is named
+
+        hub = Hub(args.hub, hub_token(args.hub_token_file))
     if args.command == "provision":
-        spec = None
-        if any(getattr(args, k) for k in ("type", "cloud_provider", "region", "memory", "storage")) \
-                or not workshop.manifest.spec:
-            spec = ClassSpec(type=args.type or "professional-db", cloud_provider=args.cloud_provider,
-                             region=args.region, memory=args.memory, version=args.version, storage=args.storage)
-        no_limit = args.max_memory.strip().lower() in NO_LIMIT
-        guardrails = Guardrails(max_instances=args.max_instances,
-                                allowed_types=tuple(args.allowed_types or Guardrails.allowed_types),
-                                max_memory=None if no_limit else args.max_memory)
-        report = workshop.provision(args.roster, spec, tenant=args.tenant, guardrails=guardrails,
-                                    seed_instance_id=args.seed_instance, wait=wait, timeout=args.timeout,
-                                    on_progress=progress)
-        for line in report.lines():
-            _say(out, line)
-        if report.handouts:
-            _say(out, f"hand-outs: {report.handouts.folder} (instructor summary: {report.handouts.summary_md.name})")
-        if report.unknown:
-            return EXIT_UNKNOWN
-        done = (report.ok or not wait) and not (report.failed or report.not_sent or report.stopped)
-        return EXIT_OK if done else EXIT_INCOMPLETE
+        return _provision(args, out, client, workshop, hub, wait, progress)
     if args.command == "status":
         rows = workshop.status()
         for line in _status_table(rows):
@@ -215,6 +258,17 @@ def run(args: argparse.Namespace, out: TextIO, client: Any, err: TextIO | None =
             _say(out, line)
         return EXIT_OK if report.ok else EXIT_INCOMPLETE
     if args.command == "teardown":
+        if hub is not None:  # the hand-outs first: they name instances about to go
+            hub_report = workshop.remove_from_hub(hub, yes=args.yes, on_progress=progress)
+            for line in hub_report.lines():
+                _say(out, line)
+            if not hub_report.ok:
+                _say(out, "the instances are kept until every hand-out is removed: run teardown --hub again, "
+                          "or teardown without --hub to delete them and leave those hand-outs")
+                return EXIT_INCOMPLETE
+        elif '"files"' in _text_or_empty(workshop.folder / LEDGER_NAME):
+            _say(out, "hand-outs of this workshop are still in attendees' homes on a hub: "
+                      "teardown --hub URL removes them")
         report = workshop.teardown(yes=args.yes, on_progress=progress)
         for line in report.lines():
             _say(out, line)
@@ -225,12 +279,12 @@ def run(args: argparse.Namespace, out: TextIO, client: Any, err: TextIO | None =
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None,
-         client: Any = None) -> int:
+         client: Any = None, prog: str = "python -m aura_nb.workshop") -> int:
     """Entry point: parse ``argv``, run the command, print one-line errors; returns the exit code
     (:data:`EXIT_CODES`)."""
     out = out or sys.stdout
     err = err or sys.stderr
-    args = build_parser().parse_args(argv)
+    args = build_parser(prog).parse_args(argv)
     try:
         check_prefix(args.prefix)
         home = Path(args.home) if args.home else config.nb_home()
@@ -259,6 +313,13 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
                 _say(out, line)
         _say(err, "interrupted: the manifest records what was done; run the same command again to finish")
         return EXIT_INTERRUPTED
+
+
+def _text_or_empty(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
 
 
 def _cli_hint(exc: BaseException) -> str:

@@ -13,7 +13,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from aura_nb.core.envfile import env_text
 from aura_nb.core.vault import write_private
@@ -44,18 +44,24 @@ class Handouts:
         return f"Handouts(folder={str(self.folder)!r}, files={len(self.files)}, missing={len(self.missing)})"
 
 
-def handout_text(prefix: str, record: AttendeeRecord, password: str | None, username: str = "neo4j") -> str:
+def handout_text(prefix: str, record: AttendeeRecord, password: str | None, username: str = "neo4j",
+                 settings: Mapping[str, str] | None = None) -> str:
     """The console-format credentials text for one attendee.
 
     ``password`` is ``None`` when it was never captured; the file then says so and how to recover.
+    ``settings`` (the hub hand-out's ``.env``: the API the notebooks use, the attendee's tenant
+    and tutorial instance) follow the credentials, with a comment saying what they are for.
     """
     comments = [f"Workshop {prefix}: Aura instance for {' '.join(record.attendee.split())}",
                 "Wait until your instructor says the class is ready, then connect with these details."]
     if password is None:
         comments.append(LOST_PASSWORD_LINE)
+    if settings:
+        comments.append("The notebooks in this folder read this file: your instance, and the API settings "
+                        "below. Keep it private.")
     return env_text({"NEO4J_URI": record.connection_url, "NEO4J_USERNAME": username,
                      "NEO4J_PASSWORD": password or "", "AURA_INSTANCEID": record.instance_id,
-                     "AURA_INSTANCENAME": record.name}, comments)
+                     "AURA_INSTANCENAME": record.name, **(settings or {})}, comments)
 
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -37,6 +37,7 @@ from .spec import ClassSpec, Guardrails, WorkshopError
 
 if TYPE_CHECKING:
     from aura_nb.core.client import AuraClient
+    from .hub import Hub, HubReport
 
 __all__ = ["Workshop"]
 
@@ -100,6 +101,30 @@ class Workshop:
         ``summary.csv`` and ``summary.md`` for the instructor (mode 0600, git-ignored folder).
         Passwords come from the vault; a lost one is explained in that attendee's file."""
         return self._run.write_handouts()
+
+    # ------------------------------------------------------------------ a class on a JupyterHub
+    @_locked("provision --hub")
+    def deliver_to_hub(self, hub: "Hub", hub_users: dict[str, str], *, folder: str | None = None,
+                       settings: dict[str, str] | None = None, timeout: float = 120,
+                       on_progress: ProgressCallback | None = None) -> "HubReport":
+        """Put each attendee's hand-out (the notebooks, a README and their 0600 ``.env``) into
+        ``folder`` (default ``aura-<prefix>``) of their home on ``hub``, starting servers as
+        needed; ``hub_users`` maps attendee -> hub user, ``settings`` are the API settings every
+        ``.env`` carries (`aura_nb.workshop.hub.attendee_settings`). A second run writes
+        nothing; a file an attendee changed is kept. See `aura_nb.workshop.hub`."""
+        from .hub import deliver
+
+        return deliver(self._run, hub, hub_users, folder or f"aura-{self.prefix}", settings or {},
+                       timeout=timeout, on_progress=on_progress)
+
+    @_locked("teardown --hub")
+    def remove_from_hub(self, hub: "Hub", *, yes: bool = False, timeout: float = 120,
+                        on_progress: ProgressCallback | None = None) -> "HubReport":
+        """Remove from the attendees' homes exactly the hand-out files `deliver_to_hub` wrote
+        that are still as written (a dry run without ``yes``)."""
+        from .hub import remove
+
+        return remove(self._run, hub, yes=yes, timeout=timeout, on_progress=on_progress)
 
     # ------------------------------------------------------------------ provisioning
     def provision(

@@ -1,7 +1,8 @@
 """Roster reading and instance naming for a workshop.
 
 A roster is a CSV file with one row per attendee. Its header must have an ``attendee`` (or
-``name``) column; an ``email`` column is optional. Header names are matched case-insensitively.
+``name``) column; an ``email`` column and a ``hub_user`` column (their JupyterHub user name, for
+``provision --hub``) are optional. Header names are matched case-insensitively.
 
 Instance names are ``<prefix>-<slug(attendee)>``, at most 30 characters (the API's limit). They
 are deterministic: the same attendee always gets the same name, and a short hash of the attendee
@@ -55,6 +56,7 @@ class Attendee:
     name: str
     email: str = ""
     row: int = 0
+    hub_user: str = ""  # the roster's optional ``hub_user`` column: their JupyterHub user name
 
 
 def slugify(text: str) -> str:
@@ -141,6 +143,7 @@ def parse_roster(text: str, source: str = "roster") -> list[Attendee]:
             f"{source} line 1: no 'attendee' or 'name' column in the header {header!r}; add one"
         )
     email_col = columns.get("email")
+    hub_col = columns.get("hub_user")
     attendees: list[Attendee] = []
     seen: dict[str, int] = {}
     for row_number, row in rows:
@@ -159,7 +162,8 @@ def parse_roster(text: str, source: str = "roster") -> list[Attendee]:
             )
         seen[attendee_key(name)] = row_number
         email = row[email_col].strip() if email_col is not None and email_col < len(row) else ""
-        attendees.append(Attendee(name=name, email=email, row=row_number))
+        hub_user = row[hub_col].strip() if hub_col is not None and hub_col < len(row) else ""
+        attendees.append(Attendee(name=name, email=email, row=row_number, hub_user=hub_user))
     if not attendees:
         raise RosterError(f"{source} has a header but no attendees")
     return attendees

@@ -268,26 +268,27 @@ class Runner:
         return ready, {}
 
     # ------------------------------------------------------------------ hand-outs
+    def read_secret(self, record: AttendeeRecord) -> tuple[str, str] | None:
+        """``(username, password)`` of an attendee's instance from the vault (or the rescue file
+        the manifest names), ``None`` when the password was never kept."""
+        if record.rescue_path:  # the vault could not take it: the rescue file has it
+            try:
+                values = read_env(record.rescue_path)
+            except OSError:
+                return None
+            return values.get("NEO4J_USERNAME") or "neo4j", values.get("NEO4J_PASSWORD", "")
+        try:
+            entry = self.client.vault.load(record.instance_id)
+        except VaultError:
+            return None
+        return entry.username or "neo4j", entry.password
+
     def write_handouts(self) -> Handouts:
         """Write one console-format credentials file per attendee with an instance, plus
         ``summary.csv`` and ``summary.md`` for the instructor (mode 0600, git-ignored folder).
         Passwords come from the vault; a lost one is explained in that attendee's file."""
-
-        def read_secret(record: AttendeeRecord) -> tuple[str, str] | None:
-            if record.rescue_path:  # the vault could not take it: the rescue file has it
-                try:
-                    values = read_env(record.rescue_path)
-                except OSError:
-                    return None
-                return values.get("NEO4J_USERNAME") or "neo4j", values.get("NEO4J_PASSWORD", "")
-            try:
-                entry = self.client.vault.load(record.instance_id)
-            except VaultError:
-                return None
-            return entry.username or "neo4j", entry.password
-
         prepare_folder(self.folder, self.ignore_file)
-        result = write_handouts(self.handouts_folder, self.prefix, list(self.manifest), read_secret)
+        result = write_handouts(self.handouts_folder, self.prefix, list(self.manifest), self.read_secret)
         for attendee, path in result.files.items():
             self.manifest.records[attendee].handout_path = str(path)
         self.manifest.save()

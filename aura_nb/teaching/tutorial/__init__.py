@@ -32,6 +32,7 @@ from .projects import *  # noqa: F401,F403 - notebook 12's helpers, as tutorial.
 __all__ = [
     "NOTEBOOK_PREFIX",
     "TUTORIAL_NAME",
+    "tutorial_name",
     "SIMULATOR_TENANT",
     "tenant",
     "tutorial_spec",
@@ -82,12 +83,19 @@ def tenant(client: AuraClient, simulator_tenant: str = SIMULATOR_TENANT) -> Tena
     return client.find_tenant()
 
 
-def tutorial_spec(tenant: Tenant, name: str = TUTORIAL_NAME, **choices: str) -> InstanceSpec:
-    """A spec for a small instance the tenant offers: `PREFERRED`, overridden by ``choices``
+def tutorial_name() -> str:
+    """The tutorial instance's name: ``AURA_TUTORIAL_INSTANCE`` (a workshop hand-out names the
+    attendee's own instance there), else `TUTORIAL_NAME`."""
+    return config.tutorial_instance() or TUTORIAL_NAME
+
+
+def tutorial_spec(tenant: Tenant, name: str | None = None, **choices: str) -> InstanceSpec:
+    """A spec for a small instance the tenant offers, named ``name`` (default `tutorial_name`):
+    `PREFERRED`, overridden by ``choices``
     (``memory="2GB"``...), each level falling back to the first offered value when the tenant
     lacks it (smallest memory first): `aura_nb.core.models.complete_spec` with these preferences.
     Sends nothing. Raises `InvalidInstanceSpec` when the tenant offers no configuration."""
-    return complete_spec(tenant, name, {**PREFERRED, **choices})
+    return complete_spec(tenant, name or tutorial_name(), {**PREFERRED, **choices})
 
 
 def bearer_headers(client: AuraClient) -> tuple[str, dict[str, str]]:
@@ -203,7 +211,7 @@ def room_in(client: AuraClient, tenant: Tenant) -> bool:
     """Whether one more instance may be created in ``tenant`` next to the tutorial's: not when
     that is a ``free-db`` (`room_for_another` prints why). ``GET /v1/instances`` and a ``GET``
     of the tutorial instance when it exists; creates nothing."""
-    found = client.find_live_instance(TUTORIAL_NAME, tenant.id)
+    found = client.find_live_instance(tutorial_name(), tenant.id)
     return found is None or room_for_another(found)
 
 
@@ -228,7 +236,7 @@ def tour_instance(client: AuraClient, form: Any, timeout: float = 1200) -> Insta
         created = form.submit()
         if created is None:
             print(f"The form could not create {spec.name} (its status line says why); the tour "
-                  f"goes on with {TUTORIAL_NAME}.")
+                  f"goes on with {tutorial_name()}.")
             return tutorial_instance(client, timeout)
         instance = client.get_instance(created.id)
     return _running(client, instance, timeout)
@@ -272,7 +280,7 @@ def _running(client: AuraClient, instance: Instance, timeout: float) -> Instance
 
 
 def tutorial_instance(client: AuraClient, timeout: float = 1200) -> Instance:
-    """The tutorial instance (`TUTORIAL_NAME` in `tenant`), running: the one notebook 03
+    """The tutorial instance (`tutorial_name` in `tenant`), running: the one notebook 03
     created, or created now when a notebook runs on its own. See `ready_instance`."""
     return ready_instance(client, tutorial_spec(tenant(client)), timeout)
 
