@@ -10,6 +10,9 @@
   so that a saved notebook reads the same however many polls a run needed; a read that got a
   transient answer (429, 5xx) or none, such as each attempt urllib3 sent again, never folds
   away: it shows on its own line, in order;
+* the requests you send yourself with ``requests`` (`aura_nb.teaching.capture` sees them at
+  ``HTTPAdapter.send``, by their User-Agent, which is not the kit's) are displayed the same way,
+  under "Your request(s)", request headers and body as sent included;
 * an exception of the kit's own tree (`aura_nb.AuraError`) shows as one line (class, status,
   reason, message, request id, what to do: the exception's own text) and is recorded as the
   last exception, so ``%tb`` prints its full traceback.
@@ -28,16 +31,21 @@ from typing import Any, Iterable, Sequence
 from aura_nb.core.client import AuraClient
 from aura_nb.core.errors import AuraError, error_line
 from aura_nb.core import history
-from aura_nb.core.history import (
-    REQUEST_HEADERS, RESPONSE_HEADERS, SHOWN_HEADERS, Exchange,
-    body_for_record, path_of, select_headers)
+from aura_nb.core.history import SHOWN_HEADERS, Exchange, path_of
 from aura_nb.core.retry_policy import RETRY_STATUSES
+from . import capture
 
 __all__ = ["install", "uninstall", "show_exchanges", "one_line", "show", "ExchangeView", "exchange_lines",
            "fold_polls", "PollRun", "SHOWN_HEADERS", "TB_HINT"]
 
 #: Appended to a one-line error: where the full traceback is.
 TB_HINT = "(%tb shows the full traceback)"
+
+
+def your_title(count: int) -> str:
+    """The title over the exchanges your own ``requests`` calls sent in a cell."""
+    return ("Your request and its answer (secrets masked):" if count == 1 else
+            "Your requests and their answers (secrets masked):")
 
 
 # --- what a cell's exchanges look like ----------------------------------------------------------
@@ -151,18 +159,11 @@ def show(answer: Any) -> ExchangeView:
     """The exchange of a ``requests`` response you sent yourself, displayed like the kit's:
     the request line, your request's headers (``Authorization`` masked, ``Content-Type``) and
     body as sent (``answer.request``), the status, the response headers that matter and its
-    body, with passwords and tokens masked. Secrets are redacted before anything is kept."""
-    request = answer.request
-    content_type = request.headers.get("Content-Type", "") if request is not None else ""
-    exchange = Exchange(
-        method=request.method if request is not None else "?", url=answer.url,
-        status=answer.status_code,
-        request_headers=select_headers(request.headers if request is not None else {},
-                                       REQUEST_HEADERS),
-        request_body=body_for_record(request.body if request is not None else None, content_type),
-        response_headers=select_headers(answer.headers, RESPONSE_HEADERS),
-        response_body=body_for_record(answer.content, answer.headers.get("Content-Type", "")))
-    return ExchangeView([exchange], title="Your request and its answer (secrets masked):")
+    body, with passwords and tokens masked. Secrets are redacted before anything is kept.
+    (After ``%load_ext aura_nb`` every request you send is shown under its cell anyway; this
+    one is then shown here instead, not twice.)"""
+    exchange = capture.take_response(answer) or capture.exchange_of(answer.request, answer)
+    return ExchangeView([exchange], title=your_title(1))
 
 
 # --- one-line errors --------------------------------------------------------------------------
@@ -235,6 +236,9 @@ class _Watcher:
             exchanges = self.new_exchanges(client)
             if exchanges and self.enabled:
                 display(ExchangeView(exchanges))
+        yours = capture.take_pending()
+        if yours and self.enabled:
+            display(ExchangeView(yours, title=your_title(len(yours))))
 
 
 _watchers: "weakref.WeakKeyDictionary[Any, _Watcher]" = weakref.WeakKeyDictionary()
@@ -246,6 +250,8 @@ def install(shell: Any) -> None:
     shell.set_custom_exc((AuraError,), _show_one_line)
     if shell in _watchers:
         return
+    capture.install()
+    capture.take_pending()  # what was sent before the layer was installed is not this cell's
     watcher = _Watcher(shell)
     watcher.mark_all()
     shell.events.register("post_run_cell", watcher.post_run_cell)
