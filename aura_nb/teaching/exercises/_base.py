@@ -232,6 +232,10 @@ def learner_code(label: str, limit: int | None = 200) -> Iterator[Any]:
             raise Incorrect(f"your function sent more than {limit} requests and was stopped: "
                             "does it loop without end? Stop at the answer, and raise on an "
                             "error") from None
+        except Exception:
+            if rec.kit_requests:  # whatever went wrong after, this is what to fix first
+                raise Incorrect(USED_THE_KIT) from None
+            raise
         finally:
             check.show(label, rec.exchanges)
         if rec.kit_requests:

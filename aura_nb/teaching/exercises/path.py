@@ -169,8 +169,15 @@ def _ensure(world: World, *, running: bool) -> tuple[dict | None, str]:
 def _token_sandbox(get_token: Callable[..., Any]) -> None:
     title = ex01.title
     with sandbox() as box:
-        with learner_code(_case(title, 1, "the right client id and secret")):
+        with learner_code(_case(title, 1, "the right client id and secret")) as rec:
             token = returned(get_token(box.base_url, box.client_id, box.client_secret))
+        sent = [e.request_headers.get("Content-Type", "") for e in rec.exchanges
+                if e.is_token_request]
+        if any("x-www-form-urlencoded" not in kind for kind in sent):
+            raise Incorrect("case 1: the token request went out as "
+                            f"{next(k for k in sent if 'x-www-form-urlencoded' not in k) or 'no body'}: "
+                            "the token endpoint takes a form, data={'grant_type': "
+                            "'client_credentials'}, not json=")
         if not isinstance(token, dict) or not isinstance(token.get("access_token"), str):
             raise Incorrect(f"case 1: your function returned {_shape(token)}: return the "
                             "answer's JSON, the dict with access_token")
@@ -436,9 +443,12 @@ def _poll_sandbox(wait_until_running: Callable[..., Any]) -> None:
         creating = box.create(settle=False)
         got, slept, _, error = _poll_case(box, wait_until_running, creating, 1200,
                                           _case(title, 1, "an instance being created"))
+        if isinstance(error, _Overslept) or sum(slept) > 1200 + 60:
+            raise Incorrect(f"case 1: your loop slept {sum(slept):.0f} s with timeout=1200: "
+                            "sleep a few seconds at a time, add them up, and raise TimeoutError "
+                            "once they reach `timeout`")
         if error is not None:
-            raise Incorrect(f"case 1: {raised(error)}" if not isinstance(error, _Overslept) else
-                            "case 1: your loop kept sleeping past its deadline")
+            raise Incorrect(f"case 1: {raised(error)}")
         data = _data_of(got, creating, "case 1:")
         if data.get("status") != RUNNING or box.status(creating) != RUNNING:
             raise Incorrect(f"case 1: your function returned while the status was "
@@ -539,8 +549,9 @@ def _action_case(box: Any, fn: Callable[..., Any], action: str, instance_id: str
     _data_of(got, instance_id, f"{case}:")
     status = box.status(instance_id)
     if not action_taken_effect(action, status):
-        raise Incorrect(f"{case}: the instance is {status!r} afterwards: send POST "
-                        f"/v1/instances/{{id}}/{action} with json={{}}")
+        request = "DELETE /v1/instances/{id}" if action == "delete" else \
+            f"POST /v1/instances/{{id}}/{action} with json={{}}"
+        raise Incorrect(f"{case}: the instance is {status!r} afterwards: send {request}")
 
 
 def _pause_sandbox(pause: Callable[..., Any], resume: Callable[..., Any]) -> None:
