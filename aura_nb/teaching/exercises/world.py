@@ -20,7 +20,7 @@ from aura_nb.core.client import AuraClient
 from aura_nb.core.lifecycle import DESTROYING, is_transitional
 from .. import tutorial
 from ..capture import CHECK_AGENT
-from ._base import checks_own
+from ._base import Incorrect, checks_own
 
 __all__ = ["World", "notebook_client", "CHECK_READS"]
 
@@ -29,19 +29,18 @@ CHECK_READS = "The check's own reads of your account (not your code; secrets mas
 
 
 def notebook_client() -> AuraClient:
-    """The client the notebook holds in a variable (the last one assigned), else ``connect()``."""
+    """The client the notebook holds in a variable (the last one assigned). Raises
+    `Incorrect` (one line: what to run) when there is none."""
     shell = None
     if "IPython" in sys.modules:
         from IPython import get_ipython
 
         shell = get_ipython()
-    if shell is not None:
-        found = [v for v in list(shell.user_ns.values()) if isinstance(v, AuraClient)]
-        if found:
-            return found[-1]
-    from aura_nb.session import connect
-
-    return connect()
+    found = [v for v in list(shell.user_ns.values()) if isinstance(v, AuraClient)] if shell else []
+    if not found:
+        raise Incorrect("no client to reach your account: run the notebook's setup cell "
+                        "(client = aura_nb.connect()) first, or pass check(..., client=client)")
+    return found[-1]
 
 
 class World:
