@@ -16,6 +16,7 @@ from typing import Any
 
 import requests
 
+from aura_nb.core import config
 from aura_nb.core.client import AuraClient
 from aura_nb.core.lifecycle import DESTROYING, is_transitional
 from .. import tutorial
@@ -50,8 +51,17 @@ class World:
 
     def __init__(self, client: AuraClient | None = None) -> None:
         self.client = client if client is not None else notebook_client()
-        self.base_url, self.headers = tutorial.bearer_headers(self.client)
+        self.base_url = self.client.credentials.base_url
         self.speed = float(getattr(self.client, "speed", 1.0) or 1.0)
+        self._headers: dict[str, str] | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """``Authorization`` (the client's token: fetched on first use) and ``Accept``; never
+        print them."""
+        if self._headers is None:
+            self._headers = tutorial.bearer_headers(self.client)[1]
+        return self._headers
 
     # --- the check's own reads, shown as such -----------------------------------------------
 
@@ -91,7 +101,7 @@ class World:
     def settle(self, instance_id: str, timeout: float = 1200) -> str | None:
         """Poll (the check's own reads, folded into one line) until the instance's operation
         is over; its settled status (``None``: gone). ``timeout`` is in the service's seconds."""
-        interval = 5.0
+        interval = min(5.0, config.poll_interval() or 5.0)
         waited = 0.0
         status = self.status(instance_id)
         while is_transitional(status) and waited < timeout:
