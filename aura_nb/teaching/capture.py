@@ -48,12 +48,14 @@ _original_send: Any = None
 
 
 def exchange_of(request: Any, response: Any = None, error: BaseException | None = None,
-                elapsed: float = 0.0) -> Exchange:
+                elapsed: float = 0.0, read_body: bool = True) -> Exchange:
     """One `Exchange` from a ``requests`` ``PreparedRequest`` and its ``Response`` (or the
     exception that left it unanswered), redacted: request headers `REQUEST_HEADERS`, the request
-    body as sent (form or JSON), response headers `RESPONSE_HEADERS` and the body."""
+    body as sent (form or JSON), response headers `RESPONSE_HEADERS` and the body (left out
+    when not ``read_body``: a streamed answer is the caller's to read)."""
     headers = getattr(request, "headers", None) or {}
     content_type = headers.get("Content-Type", "")
+    read_body = read_body and response is not None
     return Exchange(
         method=getattr(request, "method", None) or "?",
         url=getattr(request, "url", None) or (response.url if response is not None else "?"),
@@ -62,7 +64,7 @@ def exchange_of(request: Any, response: Any = None, error: BaseException | None 
         request_body=body_for_record(getattr(request, "body", None), content_type),
         response_headers=select_headers(response.headers, RESPONSE_HEADERS) if response is not None else {},
         response_body=(body_for_record(response.content, response.headers.get("Content-Type", ""))
-                       if response is not None else None),
+                       if read_body else None),
         elapsed=elapsed,
         error=None if error is None else f"{type(error).__name__}: {_first_line(error)}")
 
@@ -123,7 +125,8 @@ def _is_api(request: Any) -> bool:
     return not any(part in url for part in _NOT_API)
 
 
-def _note(request: Any, response: Any, error: BaseException | None, elapsed: float) -> None:
+def _note(request: Any, response: Any, error: BaseException | None, elapsed: float,
+          stream: bool = False) -> None:
     if not _is_api(request):
         return
     stack = _stack()
@@ -131,7 +134,7 @@ def _note(request: Any, response: Any, error: BaseException | None, elapsed: flo
         if stack:
             stack[-1].kit_requests += 1
         return
-    exchange = exchange_of(request, response, error, elapsed)
+    exchange = exchange_of(request, response, error, elapsed, read_body=not stream)
     if stack:
         stack[-1].exchanges.append(exchange)
         return
@@ -155,7 +158,8 @@ def _watched_send(self: HTTPAdapter, request: Any, *args: Any, **kwargs: Any) ->
         finally:
             raise
     try:
-        _note(request, response, None, time.monotonic() - started)
+        stream = bool(kwargs.get("stream", args[0] if args else False))
+        _note(request, response, None, time.monotonic() - started, stream)
     except Exception:  # noqa: BLE001 - watching must never break the learner's request
         pass
     return response
