@@ -120,6 +120,41 @@ def fold_polls(exchanges: Iterable[Exchange]) -> list[Exchange | PollRun]:
     return items
 
 
+class Repeat:
+    """Identical requests sent one after another (same method, path, body and status), shown
+    as the last of them with how many there were: a learner's loop of 15 token requests is one
+    exchange and a count, not fifteen. Only the learner's views fold these (`your_view`)."""
+
+    def __init__(self, exchanges: Sequence[Exchange]) -> None:
+        self.exchanges = list(exchanges)
+
+    def lines(self) -> list[str]:
+        """The last one's lines, its first line saying how many there were in a row."""
+        lines = exchange_lines(self.exchanges[-1])
+        return [f"{lines[0]}  ({len(self.exchanges)} times in a row)"] + lines[1:]
+
+
+def _same(a: Exchange, b: Exchange) -> bool:
+    return (a.method, path_of(a), a.status, a.request_body) == (b.method, path_of(b), b.status,
+                                                                b.request_body)
+
+
+def fold_repeats(items: Iterable[Exchange | PollRun]) -> list[Exchange | PollRun | Repeat]:
+    """``items`` with each run of identical writes (`_same`) made one `Repeat`."""
+    out: list[Exchange | PollRun | Repeat] = []
+    run: list[Exchange] = []
+    for item in [*items, None]:
+        if isinstance(item, Exchange) and item.method != "GET" and run and _same(run[-1], item):
+            run.append(item)
+            continue
+        if run:
+            out.append(run[0] if len(run) == 1 else Repeat(run))
+        run = [item] if isinstance(item, Exchange) and item.method != "GET" else []
+        if item is not None and not run:
+            out.append(item)
+    return out
+
+
 def exchange_lines(exchange: Exchange) -> list[str]:
     """One exchange as the notebook layer shows it: the core's ``cell`` form
     (`aura_nb.core.history.exchange_lines`)."""
@@ -131,21 +166,24 @@ class ExchangeView:
     in full in plain text."""
 
     def __init__(self, exchanges: Iterable[Exchange],
-                 title: str = "HTTP exchanges of this cell (secrets masked):") -> None:
+                 title: str = "HTTP exchanges of this cell (secrets masked):",
+                 repeats: bool = False) -> None:
         self.items = fold_polls(exchanges)
+        if repeats:
+            self.items = fold_repeats(self.items)
         self.title = title
 
     def text(self) -> str:
         """The plain-text form (nbval compares this one)."""
         lines = [self.title]
         for item in self.items:
-            lines += item.lines() if isinstance(item, PollRun) else exchange_lines(item)
+            lines += exchange_lines(item) if isinstance(item, Exchange) else item.lines()
         return "\n".join(lines)
 
     def html(self) -> str:
         """The HTML form: one folded ``<details>`` block per exchange."""
         return history.folded_html(self.title, (
-            item.lines() if isinstance(item, PollRun) else exchange_lines(item)
+            exchange_lines(item) if isinstance(item, Exchange) else item.lines()
             for item in self.items))
 
     def __repr__(self) -> str:
@@ -238,7 +276,7 @@ class _Watcher:
                 display(ExchangeView(exchanges))
         yours = capture.take_pending()
         if yours and self.enabled:
-            display(ExchangeView(yours, title=your_title(len(yours))))
+            display(ExchangeView(yours, title=your_title(len(yours)), repeats=True))
 
 
 _watchers: "weakref.WeakKeyDictionary[Any, _Watcher]" = weakref.WeakKeyDictionary()

@@ -31,6 +31,7 @@ pytestmark = pytest.mark.slow
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 PATH = ["01", "02", "03", "04", "05", "99"]
 HEAD = re.compile(r"^(GET|POST|PATCH|PUT|DELETE|HEAD) (\S+) -> (\d+|no answer)")
+REPEATED = re.compile(r"\((\d+) times in a row\)$")
 HEADER = re.compile(r"^    ([A-Za-z-]+): (.*)$")
 YOURS = ("Your request", ": your code on your account")
 CHECKS = "The check's own reads"
@@ -71,7 +72,8 @@ def displayed(nb) -> list[tuple[str, dict]]:
                 if match:
                     status = None if match[3] == "no answer" else int(match[3])
                     current = {"method": match[1], "path": match[2], "status": status, "headers": {}}
-                    found.append((title, current))
+                    times = REPEATED.search(line)
+                    found += [(title, current)] * (int(times[1]) if times else 1)
                 elif line.startswith("  ") and not line.startswith("   "):
                     section = line.strip().rstrip(":")
                 elif current is not None and section == "request headers" and HEADER.match(line):

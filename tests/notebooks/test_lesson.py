@@ -264,3 +264,15 @@ def test_an_exercise_shows_its_exchanges_labelled_once_and_finds_the_notebooks_c
     assert "The check's own reads of your account" in text
     assert "Your request" not in text  # each exchange under its label, none left for the layer
     assert "Exercise 02 (find_tenant_id): correct! 'Learning Project' is " in text
+
+
+def test_a_learners_loop_of_identical_requests_folds_into_one_with_its_count():
+    def token(status: int) -> Exchange:
+        return Exchange("POST", "http://h/oauth/token", status,
+                        {"Content-Type": "application/x-www-form-urlencoded"},
+                        {"grant_type": "client_credentials"})
+
+    view = lesson.ExchangeView([token(200)] * 15 + [token(429)], repeats=True)
+    heads = [line for line in view.text().splitlines() if line.startswith("POST")]
+    assert heads == ["POST /oauth/token -> 200  (15 times in a row)", "POST /oauth/token -> 429"]
+    assert len(lesson.ExchangeView([token(200)] * 3).items) == 3  # the kit's views keep each

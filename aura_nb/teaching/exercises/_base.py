@@ -175,7 +175,7 @@ class _Check:
         from ..lesson import ExchangeView
 
         for title, exchanges in self.views:
-            _emit(ExchangeView(exchanges, title=title))
+            _emit(ExchangeView(exchanges, title=title, repeats=True))
         self.views.clear()
 
 
