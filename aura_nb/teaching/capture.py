@@ -24,6 +24,7 @@ import threading
 import time
 from contextlib import contextmanager
 from typing import Any, Iterator
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -38,7 +39,7 @@ __all__ = ["install", "installed", "recording", "Recording", "TooManyRequests", 
 KIT_AGENT = "aura_nb/"
 #: What an exercise's own reads send as User-Agent, so a simulator's log tells them apart.
 CHECK_AGENT = "aura_nb-check/1 python-requests"
-_NOT_API = ("/_simulator/", "/_bolt/")
+_NOT_API = ("/_simulator", "/_bolt")
 _MAX_PENDING = 200
 
 _lock = threading.Lock()
@@ -121,8 +122,8 @@ def _agent(request: Any) -> str:
 
 
 def _is_api(request: Any) -> bool:
-    url = str(getattr(request, "url", "") or "")
-    return not any(part in url for part in _NOT_API)
+    path = urlsplit(str(getattr(request, "url", "") or "")).path
+    return not path.startswith(_NOT_API)
 
 
 def _note(request: Any, response: Any, error: BaseException | None, elapsed: float,

@@ -56,13 +56,16 @@ def fill(nb) -> int:
 
 
 def displayed(nb) -> list[tuple[str, dict]]:
-    """(title, exchange) of every exchange displayed in the notebook, in order; an exchange is
-    ``{"method", "path", "status", "headers": {request headers shown}}``."""
+    """(title, exchange) of every exchange displayed in the notebook, in order, but for cells
+    that talk to a throwaway simulator; an exchange is ``{"method", "path", "status",
+    "headers": {request headers shown}}``."""
     found = []
     for cell in nb.cells:
+        if "throwaway_simulator" in cell.source:  # 01's token loop: another simulator's requests
+            continue
         for output in cell.get("outputs", []):
             text = output.get("data", {}).get("text/plain", "") \
-                if output.get("output_type") == "display_data" else ""
+                if output.get("output_type") in ("display_data", "execute_result") else ""
             lines = text.splitlines()
             if not lines or not any(HEAD.match(line) for line in lines):
                 continue
