@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from aura_nb.core.history import path_of
 from aura_nb.teaching import exercises
 from aura_nb.teaching.exercises import ____
 from aura_nb.teaching.tutorial import TUTORIAL_NAME
@@ -34,10 +33,12 @@ def world(fast_sim, make_client):
     return make_client(fast_sim)
 
 
-def kit_writes(client) -> list[str]:
-    """The writes (POST, PATCH, DELETE) the kit's own client sent, token requests aside."""
-    return [f"{e.method} {path_of(e)}" for e in client.history
-            if e.method != "GET" and not e.is_token_request]
+def kit_writes(sim) -> list[str]:
+    """The writes (POST, PATCH, DELETE) the kit's own client sent to ``sim`` and got done
+    (2xx), token requests aside: from the simulator's request log, by User-Agent."""
+    return [f"{e['method']} {e['path']}" for e in sim.request_log()
+            if e["user_agent"].startswith("aura_nb/") and e["method"] != "GET"
+            and e["path"] != "/oauth/token" and e["status"] is not None and e["status"] < 300]
 
 
 def verdict(capsys) -> str:
@@ -59,7 +60,7 @@ def test_the_path_solutions_pass_in_order_on_the_learners_own_instance(world, fa
             capsys.readouterr().out[-2000:]
         line = verdict(capsys)
         assert line.startswith(f"{exercise.title}: correct!"), line
-    assert kit_writes(world) == [], "the kit itself sent a lifecycle action"
+    assert kit_writes(fast_sim) == [], "the kit itself sent a lifecycle action"
     names = [i["name"] for i in fast_sim.world.list_instances("primary")]
     assert TUTORIAL_NAME not in names or \
         fast_sim.world.instances[[i["id"] for i in fast_sim.world.list_instances("primary")
@@ -82,7 +83,7 @@ def test_the_blank_is_not_attempted_and_does_not_raise(exercise, world, capsys):
     assert "Hint:" in capsys.readouterr().out
 
 
-def test_the_blank_path_has_the_kit_carry_each_step_out(world, capsys):
+def test_the_blank_path_has_the_kit_carry_each_step_out(world, fast_sim, capsys):
     lines = []
     for exercise in PATH:
         assert exercise.check(____, client=world) is None
@@ -92,8 +93,8 @@ def test_the_blank_path_has_the_kit_carry_each_step_out(world, capsys):
     assert "the kit paused nb-tutorial for you" in lines[4]
     assert "the kit deleted nb-tutorial for you" in lines[5]
     assert all("Replace ____ with your code" in line for line in lines)
-    writes = [w.split("/")[-1] if w.count("/") > 3 else w.split(" ")[0] for w in kit_writes(world)]
-    assert writes == ["POST", "pause", "resume", "DELETE"], kit_writes(world)
+    writes = [w.split("/")[-1] if w.count("/") > 3 else w.split(" ")[0] for w in kit_writes(fast_sim)]
+    assert writes == ["POST", "pause", "resume", "DELETE"], kit_writes(fast_sim)
 
 
 # --- the wrong-answer suite ------------------------------------------------------------------
@@ -399,14 +400,15 @@ CASES = [(name, label, source, expected) for name, items in WRONG.items()
 
 @pytest.mark.parametrize("name,label,source,expected", CASES,
                          ids=[f"{name}-{label.replace(' ', '-')}" for name, label, _, _ in CASES])
-def test_a_wrong_answer_is_refused_with_what_to_fix(name, label, source, expected, world, capsys):
+def test_a_wrong_answer_is_refused_with_what_to_fix(name, label, source, expected, world, fast_sim,
+                                                   capsys):
     exercise = getattr(exercises, name)
     kwargs = {"client": world} if exercise in PATH else {}
     assert exercise.check(*define(exercise, source), **kwargs) is False, capsys.readouterr().out[-3000:]
     line = verdict(capsys)
     assert line.startswith(f"{exercise.title}: not yet"), line
     assert expected in line, line
-    assert kit_writes(world) == [], "a wrong answer's check made the kit act on the account"
+    assert kit_writes(fast_sim) == [], "a wrong answer's check made the kit act on the account"
 
 
 def test_every_exchange_the_answer_sent_is_shown_labelled_with_secrets_masked(world, capsys):
