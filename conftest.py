@@ -7,7 +7,8 @@ notebooks read is pointed at it (the same environment ``./dev lab`` gives Jupyte
 developer's real ``.env`` cannot take over: python-dotenv never overrides the environment.
 
 Tests marked ``after_notebooks`` run after every notebook (the secret scan reads what the
-notebooks' simulator issued). Under pytest-xdist (``--dist loadgroup``) the notebooks and those
+notebooks' simulator issued; the displayed-exchanges test reads what each notebook's kernel sent,
+logged by ``tests/notebooks/http_watch``). Under pytest-xdist (``--dist loadgroup``) the notebooks and those
 tests form one group, run in order on one worker, and the slow journeys two balanced lanes.
 """
 
@@ -23,11 +24,10 @@ import pytest
 _session: dict = {}
 #: The slow journeys' second lane (``./dev test`` runs them on two workers, ``--dist loadgroup``):
 #: the account-kind journeys, notebook 12's, the official CLI's and the displayed exchanges
-#: (about 72 + 40 + 12 + 21 + 27 s here) beside the first lane, JupyterLab in Chromium and the
+#: (about 67 + 41 + 14 + 22 s here) beside the first lane, JupyterLab in Chromium and the
 #: rest (about 123 + 19 + 13 + 6 s). A file stays whole on one worker (module fixtures start one
 #: Lab, one run of the notebooks).
-SECOND_LANE = ("test_account_kinds.py", "test_notebook12.py", "test_neo4j_cli.py",
-               "test_displayed_exchanges.py")
+SECOND_LANE = ("test_account_kinds.py", "test_notebook12.py", "test_neo4j_cli.py")
 #: Where Hypothesis keeps its caches: beside the other temporary files, not in the repository.
 HYPOTHESIS_CACHE = str(Path(tempfile.gettempdir()) / "aura_nb-tests-hypothesis")
 
@@ -49,9 +49,25 @@ def pytest_configure(config):
 
     home = Path(tempfile.mkdtemp(prefix="aura_nb-notebooks-"))
     sim, env = start_test_simulator(home)
-    _session.update(sim=sim, home=home, saved={k: os.environ.get(k) for k in [*env, "AURA_TENANT"]})
+    _session.update(sim=sim, home=home, http_logs=home / "http",
+                    saved={k: os.environ.get(k) for k in [*env, "AURA_TENANT", *HTTP_WATCH]})
     os.environ.pop("AURA_TENANT", None)
     os.environ.update(env)
+
+
+#: The variables that make a notebook's kernel log what the kit sends (see ``http_watch``).
+HTTP_WATCH = ("AURA_NB_TEST_HTTP_LOG", "PYTHONPATH")
+
+
+@pytest.hookimpl(tryfirst=True)  # before nbval's file-level setup starts the notebook's kernel
+def pytest_runtest_setup(item):
+    if "http_logs" in _session and ".ipynb" in item.nodeid:
+        _session["http_logs"].mkdir(exist_ok=True)
+        os.environ["AURA_NB_TEST_HTTP_LOG"] = str(_session["http_logs"] / f"{item.path.stem}.jsonl")
+        watch = str(Path(__file__).parent / "tests" / "notebooks" / "http_watch")
+        if watch not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+            os.environ["PYTHONPATH"] = os.pathsep.join(
+                filter(None, [watch, os.environ.get("PYTHONPATH")]))
 
 
 def pytest_unconfigure(config):
@@ -87,6 +103,15 @@ def pytest_collection_modifyitems(session, config, items):
     later = [item for item in items if item.get_closest_marker("after_notebooks")]
     if later:
         items[:] = [item for item in items if item not in later] + later
+
+
+@pytest.fixture(scope="session")
+def notebook_http_logs() -> Path:
+    """The folder of what each notebook's kernel sent in this session, ``<notebook stem>.jsonl``
+    (skips without ``--nbval``)."""
+    if "http_logs" not in _session:
+        pytest.skip("the notebooks did not run in this session (no --nbval)")
+    return _session["http_logs"]
 
 
 @pytest.fixture(scope="session")

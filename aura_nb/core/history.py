@@ -161,8 +161,13 @@ def path_of(exchange: Exchange) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def _compact(value: Any, indent: str = "") -> list[str]:
-    """JSON lines where every object or array that fits in `_WIDTH` characters stays on one."""
+#: Arrays whose items stay on one line each, however long: a tenant's configurations read as rows.
+_ROWS = ("instance_configurations",)
+
+
+def _compact(value: Any, indent: str = "", rows: bool = False) -> list[str]:
+    """JSON lines where every object or array that fits in `_WIDTH` characters stays on one (and
+    each item of a `_ROWS` array, ``rows``, stays on one line whatever its length)."""
     flat = json.dumps(value, ensure_ascii=False)
     if len(indent) + len(flat) <= _WIDTH or not isinstance(value, (dict, list)) or not value:
         return [indent + flat]
@@ -170,10 +175,13 @@ def _compact(value: Any, indent: str = "") -> list[str]:
     if isinstance(value, dict):
         parts = []
         for key, item in value.items():
-            lines = _compact(item, inner)
+            lines = _compact(item, inner, rows=key in _ROWS)
             lines[0] = f"{inner}{json.dumps(key, ensure_ascii=False)}: {lines[0].lstrip()}"
             parts.append(lines)
         opening, closing = "{", "}"
+    elif rows:
+        parts = [[inner + json.dumps(item, ensure_ascii=False)] for item in value]
+        opening, closing = "[", "]"
     else:
         parts = [_compact(item, inner) for item in value]
         opening, closing = "[", "]"
@@ -185,9 +193,27 @@ def _compact(value: Any, indent: str = "") -> list[str]:
     return out + [indent + closing]
 
 
+_SHOWN_CONFIGURATIONS = 3  # a tenant's instance configurations: these first, then a count
+
+
+def _few_configurations(body: Any) -> Any:
+    """A tenant's answer with its ``instance_configurations`` cut to the first few and a string
+    that counts the rest (the ``cell`` form: a learner needs their shape, not all 40 of them)."""
+    data = body.get("data") if isinstance(body, dict) else None
+    configurations = data.get("instance_configurations") if isinstance(data, dict) else None
+    if not isinstance(configurations, list) or len(configurations) <= _SHOWN_CONFIGURATIONS:
+        return body
+    rest = len(configurations) - _SHOWN_CONFIGURATIONS
+    few = configurations[:_SHOWN_CONFIGURATIONS] + [
+        f"… {rest} more configurations ({len(configurations)} in all)"]
+    return {**body, "data": {**data, "instance_configurations": few}}
+
+
 def _body_lines(body: Any) -> list[str]:
     """A JSON body as indented lines, cut after `_MAX_BODY_LINES` with a line saying how many
-    more there were (the body is the same on every run, so that number is too)."""
+    more there were (the body is the same on every run, so that number is too); a tenant's
+    configurations are cut to a few and a count first (`_few_configurations`)."""
+    body = _few_configurations(body)
     lines = _compact(body) if not isinstance(body, str) else body.splitlines()
     if len(lines) > _MAX_BODY_LINES:
         lines = lines[:_MAX_BODY_LINES] + [f"… {len(lines) - _MAX_BODY_LINES} more lines"]

@@ -35,8 +35,9 @@ from aura_nb.core.history import SHOWN_HEADERS, Exchange, path_of
 from aura_nb.core.retry_policy import RETRY_STATUSES
 from . import capture
 
-__all__ = ["install", "uninstall", "show_exchanges", "one_line", "show", "ExchangeView", "exchange_lines",
-           "fold_polls", "PollRun", "SHOWN_HEADERS", "TB_HINT"]
+__all__ = ["install", "uninstall", "show_exchanges", "quiet_setup", "one_line", "show", "ExchangeView",
+           "exchange_lines", "fold_polls", "PollRun", "SetupLine", "request_kind", "SHOWN_HEADERS",
+           "TB_HINT"]
 
 #: Appended to a one-line error: where the full traceback is.
 TB_HINT = "(%tb shows the full traceback)"
@@ -204,6 +205,42 @@ def show(answer: Any) -> ExchangeView:
     return ExchangeView([exchange], title=your_title(1))
 
 
+#: Path segments that carry an id; `request_kind` replaces the id with ``{id}``.
+_ID_SEGMENT = re.compile(r"/(tenants|instances|snapshots|projects|organizations|databases|backups)/[^/?]+")
+#: How a quiet setup cell's line starts (tests find it by this).
+SETUP_PREFIX = "Setup, its exchanges folded into this line:"
+
+
+def request_kind(method: str, path: str, status: int | None) -> str:
+    """``GET /v1/instances/{id} 200``: an exchange with its ids and query left out, so that a
+    line of these reads the same on every run."""
+    template = _ID_SEGMENT.sub(lambda m: f"/{m[1]}/{{id}}", path.split("?", 1)[0])
+    return f"{method} {template} {status if status is not None else 'no answer'}"
+
+
+class SetupLine:
+    """What a quiet setup cell (`quiet_setup`) shows instead of its exchanges: one line naming
+    each kind of request it sent, in order, once (`request_kind`), then the note."""
+
+    def __init__(self, exchanges: Iterable[Exchange], note: str = "") -> None:
+        kinds: list[str] = []
+        for exchange in exchanges:
+            kind = request_kind(exchange.method, path_of(exchange), exchange.status)
+            if kind not in kinds:
+                kinds.append(kind)
+        self.kinds = kinds
+        self.note = note
+
+    def text(self) -> str:
+        return f"{SETUP_PREFIX} {', '.join(self.kinds)}." + (f" {self.note}" if self.note else "")
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return {"text/plain": self.text()}
+
+
 # --- one-line errors --------------------------------------------------------------------------
 
 def one_line(error: BaseException) -> str:
@@ -233,6 +270,7 @@ class _Watcher:
     def __init__(self, shell: Any) -> None:
         self.shell = shell
         self.enabled = True
+        self.quiet_note: str | None = None  # set by `quiet_setup` for the cell that runs it
         self.seen: "weakref.WeakKeyDictionary[AuraClient, Exchange | None]" = \
             weakref.WeakKeyDictionary()
 
@@ -270,13 +308,26 @@ class _Watcher:
         """Display the exchanges the cell caused, one view per client that made any."""
         from IPython.display import display
 
+        note, self.quiet_note = self.quiet_note, None
+        folded: list[Exchange] = []
         for client in self.clients():
             exchanges = self.new_exchanges(client)
-            if exchanges and self.enabled:
+            if not exchanges or not self.enabled:
+                continue
+            if note is not None and not any(_refused(e) for e in exchanges):
+                folded += exchanges
+            else:
                 display(ExchangeView(exchanges))
+        if folded:
+            display(SetupLine(folded, note or ""))
         yours = capture.take_pending()
         if yours and self.enabled:
             display(ExchangeView(yours, title=your_title(len(yours)), repeats=True))
+
+
+def _refused(exchange: Exchange) -> bool:
+    """True for an answer a quiet cell must not hide: no answer, or a 4xx/5xx status."""
+    return exchange.status is None or exchange.status >= 400
 
 
 _watchers: "weakref.WeakKeyDictionary[Any, _Watcher]" = weakref.WeakKeyDictionary()
@@ -308,6 +359,21 @@ def show_exchanges(enabled: bool = True, shell: Any = None) -> None:
     watcher = _watchers.get(shell) if shell is not None else None
     if watcher is not None:
         watcher.enabled = enabled
+
+
+def quiet_setup(note: str = "", shell: Any = None) -> None:
+    """Fold the exchanges of the cell that calls this into one line (`SetupLine`) followed by
+    ``note``, such as where the notebooks show those requests in full. For a notebook's setup
+    cell, whose token, tenant and instance look-ups earlier notebooks already taught. An answer
+    that was refused or never came is still shown in full. Nothing happens where the layer is
+    not installed (``shell`` defaults to the running IPython)."""
+    if shell is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    watcher = _watchers.get(shell) if shell is not None else None
+    if watcher is not None:
+        watcher.quiet_note = note
 
 
 def uninstall(shell: Any) -> None:

@@ -276,3 +276,22 @@ def test_a_learners_loop_of_identical_requests_folds_into_one_with_its_count():
     heads = [line for line in view.text().splitlines() if line.startswith("POST")]
     assert heads == ["POST /oauth/token -> 200  (15 times in a row)", "POST /oauth/token -> 429"]
     assert len(lesson.ExchangeView([token(200)] * 3).items) == 3  # the kit's views keep each
+
+
+def test_a_quiet_setup_cell_folds_its_exchanges_into_one_line(shell, capsys):
+    _, text = run(shell, capsys, "import aura_nb\nfrom aura_nb import lesson\nclient = aura_nb.connect()\n"
+                                 "tenant = client.find_tenant()\nclient.list_tenants()\n"
+                                 "lesson.quiet_setup('Notebooks 01-02 show each in full.')")
+    assert "HTTP exchanges" not in text
+    setup = [line for line in text.splitlines() if line.startswith(lesson.SETUP_PREFIX)]
+    assert setup == [f"{lesson.SETUP_PREFIX} POST /oauth/token 200, GET /v1/tenants 200, "
+                     "GET /v1/tenants/{id} 200. Notebooks 01-02 show each in full."], text
+    _, text = run(shell, capsys, "client.list_instances();")  # only that one cell was quiet
+    assert "HTTP exchanges of this cell" in text and lesson.SETUP_PREFIX not in text
+
+
+def test_a_quiet_setup_cell_still_shows_a_refused_answer_in_full(shell, capsys):
+    run(shell, capsys, "import aura_nb\nfrom aura_nb import lesson\nclient = aura_nb.connect()")
+    _, text = run(shell, capsys, "try:\n    client.get_instance('00000000')\nexcept aura_nb.NotFound:\n"
+                                 "    pass\nlesson.quiet_setup()")
+    assert "GET /v1/instances/00000000 -> 404" in text and lesson.SETUP_PREFIX not in text

@@ -141,3 +141,27 @@ def test_the_cell_form_shows_a_whole_exchange_with_labelled_headers_and_masked_s
     assert "  request headers:" in html_text and "  response headers:" in html_text
     for secret in ("c2VjcmV0OnNlY3JldA==", "eyJ.secret.jwt", "hunter2"):
         assert secret not in "\n".join(exchange_lines(token, "cell") + lines) + html_text
+
+
+def test_the_cell_form_shows_a_few_configurations_and_counts_the_rest():
+    from aura_nb.core.history import exchange_lines
+
+    configurations = [{"type": "professional-db", "memory": f"{2 ** i}GB"} for i in range(1, 11)]
+    body = {"data": {"id": "t1", "name": "Learning Project", "instance_configurations": configurations}}
+    lines = exchange_lines(Exchange("GET", "http://h/v1/tenants/t1", 200, response_body=body), "cell")
+    text = "\n".join(lines)
+    assert '"memory": "2GB"' in text and '"memory": "8GB"' in text and '"memory": "16GB"' not in text
+    assert "… 7 more configurations (10 in all)" in text
+    assert "more lines" not in text
+    assert len(body["data"]["instance_configurations"]) == 10  # the record itself is kept whole
+
+
+def test_a_tenants_configurations_show_one_row_each():
+    from aura_nb.core.history import exchange_lines
+
+    row = {"region": "europe-west1", "region_name": "Belgium (europe-west1)", "type": "professional-db",
+           "memory": "2GB", "storage": "4GB", "version": "5", "cloud_provider": "gcp", "padding": "x" * 60}
+    body = {"data": {"id": "t1", "instance_configurations": [row] * 5}}
+    lines = exchange_lines(Exchange("GET", "http://h/v1/tenants/t1", 200, response_body=body), "cell")
+    assert sum('"type": "professional-db"' in line for line in lines) == 3  # three rows, one line each
+    assert not any(line.strip() == '"type": "professional-db",' for line in lines)

@@ -30,11 +30,14 @@ names, or writes it into a "1-30 characters" text.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
 
 from aura_nb.core import lifecycle, rules
+
+pytestmark = pytest.mark.xdist_group("rule_homes")
 
 PACKAGE = Path(__file__).resolve().parents[2] / "aura_nb"
 STATUS_HOMES = ("core/lifecycle.py", "simulator/")
@@ -56,6 +59,7 @@ HOMES = {
 MASK_LIKE = ("<redacted>", "<secret>", "<hidden>", "<masked>", "***", "\u2022\u2022")
 
 
+@functools.cache  # parsed once for every test here (about 1 s), on the one worker they share
 def _modules() -> list[tuple[str, ast.Module]]:
     return [(path.relative_to(PACKAGE).as_posix(), ast.parse(path.read_text(), str(path)))
             for path in sorted(PACKAGE.rglob("*.py"))]
