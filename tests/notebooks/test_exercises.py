@@ -422,3 +422,36 @@ def test_every_exchange_the_answer_sent_is_shown_labelled_with_secrets_masked(wo
     assert "request body (form): grant_type=client_credentials" in out
     assert '"access_token": "<redacted>"' in out
     assert world.credentials.client_secret not in out
+
+
+def test_the_learners_create_runs_once_per_name_and_its_password_goes_to_the_vault(
+        world, fast_sim, capsys):
+    """One billable instance per path: a second run of exercise 03 finds nb-tutorial live and
+    does not run the learner's create on the account; the first run's password is in the vault
+    and printed nowhere."""
+    create = define(exercises.ex03, exercises.ex03.solution_code)
+    assert exercises.ex03.check(*create, client=world) is True
+    first = capsys.readouterr().out
+    made = [i for i in fast_sim.world.list_instances("primary") if i["name"] == TUTORIAL_NAME]
+    assert len(made) == 1
+    entry = world.vault.load(made[0]["id"])
+    assert entry.password and entry.password not in first
+    assert "its one-time password is in the vault" in first.splitlines()[-1]
+    assert exercises.ex03.check(*create, client=world) is True
+    line = verdict(capsys)
+    assert "is already live" in line and "was not run on your account" in line
+    assert [i["name"] for i in fast_sim.world.list_instances("primary")].count(TUTORIAL_NAME) == 1
+
+
+def test_each_sandbox_is_drawn_afresh_and_never_the_learners_world(world):
+    from aura_nb.teaching.exercises._base import sandbox
+
+    mine = {(t.id, t.name) for t in world.list_tenants()}
+    with sandbox() as one, sandbox() as other:
+        first, second = one.tenants(), other.tenants()
+        ids = {one.create(settle=False), other.create(settle=False)}
+    assert len(first) == len(second) == 5 and len(ids) == 2
+    for tenants in (first, second):
+        assert not {t["id"] for t in tenants} & {i for i, _ in mine}
+        assert not {t["name"] for t in tenants} & {n for _, n in mine}
+    assert {t["id"] for t in first}.isdisjoint(t["id"] for t in second)

@@ -39,6 +39,7 @@ __all__ = ["PathExercise", "ex01", "ex02", "ex03", "ex04", "ex05", "ex99"]
 
 TUTORIAL = tutorial.TUTORIAL_NAME
 REPLACE = "Replace ____ with your code, then run the cell again."
+_RAISED = object()  # what a case notes when the learner's function raised, as it should
 
 
 class PathExercise(Exercise):
@@ -79,7 +80,8 @@ class PathExercise(Exercise):
                 verdict = self._on_account(client, answers if attempted else None)
             check.flush()
         print(f"{self.title}: {verdict}")
-        return True if verdict.startswith("correct") else None if not attempted else False
+        return True if verdict.startswith("correct") else \
+            None if verdict.startswith("not attempted") or not attempted else False
 
     def _on_account(self, client: Any, answers: tuple | None) -> str:
         """The verdict after the sandbox: the functions on the account (``answers``), or the
@@ -259,9 +261,6 @@ def _tenant_sandbox(find_tenant_id: Callable[..., Any]) -> None:
         with learner_code(_case(title, 5, "a token the API refuses: 401")):
             _must_raise_http(lambda: find_tenant_id(box.base_url, refused, tenants[0]["name"]),
                              "401", "case 5: with a refused token")
-
-
-_RAISED = object()
 
 
 def _tenant_world(world: World, find_tenant_id: Callable[..., Any]) -> str:
