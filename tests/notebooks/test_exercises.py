@@ -305,7 +305,7 @@ def resume(base_url, headers, instance_id):
     answer = requests.post(f"{base_url}/v1/instances/{instance_id}/resume", headers=headers, timeout=30)
     answer.raise_for_status()
     return answer.json()["data"]
-""", "Your code raised HTTPError"),
+""", "json={}"),
         ("no raise_for_status", """
 import requests
 def pause(base_url, headers, instance_id):

@@ -552,7 +552,13 @@ ex04 = PathExercise(
 def _action_case(box: Any, fn: Callable[..., Any], action: str, instance_id: str, label: str,
                  case: str) -> None:
     with learner_code(label):
-        got = returned(fn(box.base_url, dict(box.headers), instance_id))
+        try:
+            got = returned(fn(box.base_url, dict(box.headers), instance_id))
+        except requests.HTTPError as exc:
+            if exc.response is None or exc.response.status_code != 415:
+                raise
+            raise Incorrect(f"{case}: the API answered 415: a {action} is a request with a "
+                            "JSON body, even an empty one: json={}") from None
     _data_of(got, instance_id, f"{case}:")
     status = box.status(instance_id)
     if not action_taken_effect(action, status):
