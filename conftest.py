@@ -23,12 +23,11 @@ import pytest
 
 _session: dict = {}
 #: The slow journeys' second lane (``./dev test`` runs them on two workers, ``--dist loadgroup``):
-#: the account-kind journeys, notebook 12's, the official CLI's, the displayed exchanges and the
-#: learner's path with its exercises filled in (about 67 + 41 + 14 + 22 + 21 s here) beside the
-#: first lane, JupyterLab in Chromium and the rest (about 123 + 19 + 13 + 6 s). A file stays
-#: whole on one worker (module fixtures start one Lab, one run of the notebooks).
-SECOND_LANE = ("test_account_kinds.py", "test_notebook12.py", "test_neo4j_cli.py",
-               "test_learner_path.py")
+#: the account-kind journeys, notebook 12's, the official CLI's and the displayed exchanges
+#: (about 67 + 41 + 14 + 22 s here) beside the first lane, JupyterLab in Chromium and the
+#: rest (about 123 + 19 + 13 + 6 s). A file stays whole on one worker (module fixtures start one
+#: Lab, one run of the notebooks).
+SECOND_LANE = ("test_account_kinds.py", "test_notebook12.py", "test_neo4j_cli.py")
 #: Where Hypothesis keeps its caches: beside the other temporary files, not in the repository.
 HYPOTHESIS_CACHE = str(Path(tempfile.gettempdir()) / "aura_nb-tests-hypothesis")
 
