@@ -179,10 +179,26 @@ class SecretGuard:
 class Stats:
     """Request counts per ``METHOD /template`` and per response status (thread-safe)."""
 
+    #: How many API requests `log` keeps (the oldest drop out).
+    LOG_SIZE = 5000
+
     def __init__(self):
         self._lock = threading.Lock()
         self.requests: Counter = Counter()
         self.responses: Counter = Counter()
+        self._log: deque = deque(maxlen=self.LOG_SIZE)
+
+    def log_request(self, entry: dict) -> None:
+        """Keep one API request as it arrived (no secret: the Authorization scheme only)."""
+        with self._lock:
+            self._log.append(entry)
+
+    def request_log(self) -> list[dict]:
+        """The last `LOG_SIZE` API requests, oldest first: ``method``, ``path`` (with the
+        query), ``status`` (``None``: closed unanswered), ``user_agent``, ``content_type``,
+        ``authorization`` (the scheme: ``Basic``, ``Bearer`` or ``""``)."""
+        with self._lock:
+            return [dict(e) for e in self._log]
 
     def count_request(self, key: str) -> None:
         """Count one request, e.g. ``GET /v1/instances/{instanceId}``."""
@@ -204,6 +220,7 @@ class Stats:
         with self._lock:
             self.requests.clear()
             self.responses.clear()
+            self._log.clear()
 
 
 class _Drop(Exception):
@@ -333,6 +350,17 @@ class Handler(BaseHTTPRequestHandler):
             return self._handle
         raise AttributeError(name)
 
+    def _note(self, status: int | None) -> None:
+        """Log an API request (not the admin surface, not the Bolt directory) in the stats."""
+        path = getattr(self, "path", "") or ""
+        if path.startswith(ADMIN_PREFIX) or path.startswith(BOLT_PREFIX):
+            return
+        self.server.sim.stats.log_request({
+            "method": self.command, "path": path, "status": status,
+            "user_agent": self.headers.get("User-Agent", ""),
+            "content_type": self.headers.get("Content-Type", ""),
+            "authorization": self.headers.get("Authorization", "").split(" ", 1)[0]})
+
     def _handle(self) -> None:
         sim = self.server.sim
         lose = False
@@ -367,8 +395,10 @@ class Handler(BaseHTTPRequestHandler):
                 status, body, headers = error.status, error.body(), error.headers
             if lose:
                 raise _Drop()
+            self._note(status)
             self._reply(status, body, headers)
         except _Drop:
+            self._note(None)
             self.close_connection = True
         except (ConnectionError, TimeoutError):
             self.close_connection = True

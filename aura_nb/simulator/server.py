@@ -233,6 +233,12 @@ class Simulator:
         snapshot["tokens_issued"] = self.world.tokens_issued
         return snapshot
 
+    def request_log(self) -> list[dict]:
+        """The API requests received, oldest first, as they arrived (method, path, status,
+        User-Agent, Content-Type, the Authorization scheme; never a secret): tests compare it
+        with what a notebook displayed. See `app.Stats.request_log`."""
+        return self.stats.request_log()
+
     def issued_secrets(self) -> dict:
         """Every secret this process handed out or accepts (for secret-scan tests only)."""
         with self.world.lock:

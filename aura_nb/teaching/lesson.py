@@ -10,6 +10,9 @@
   so that a saved notebook reads the same however many polls a run needed; a read that got a
   transient answer (429, 5xx) or none, such as each attempt urllib3 sent again, never folds
   away: it shows on its own line, in order;
+* the requests you send yourself with ``requests`` (`aura_nb.teaching.capture` sees them at
+  ``HTTPAdapter.send``, by their User-Agent, which is not the kit's) are displayed the same way,
+  under "Your request(s)", request headers and body as sent included;
 * an exception of the kit's own tree (`aura_nb.AuraError`) shows as one line (class, status,
   reason, message, request id, what to do: the exception's own text) and is recorded as the
   last exception, so ``%tb`` prints its full traceback.
@@ -28,10 +31,9 @@ from typing import Any, Iterable, Sequence
 from aura_nb.core.client import AuraClient
 from aura_nb.core.errors import AuraError, error_line
 from aura_nb.core import history
-from aura_nb.core.history import (
-    REQUEST_HEADERS, RESPONSE_HEADERS, SHOWN_HEADERS, Exchange,
-    body_for_record, path_of, select_headers)
+from aura_nb.core.history import SHOWN_HEADERS, Exchange, path_of
 from aura_nb.core.retry_policy import RETRY_STATUSES
+from . import capture
 
 __all__ = ["install", "uninstall", "show_exchanges", "quiet_setup", "one_line", "show", "ExchangeView",
            "exchange_lines", "fold_polls", "PollRun", "SetupLine", "request_kind", "SHOWN_HEADERS",
@@ -39,6 +41,12 @@ __all__ = ["install", "uninstall", "show_exchanges", "quiet_setup", "one_line", 
 
 #: Appended to a one-line error: where the full traceback is.
 TB_HINT = "(%tb shows the full traceback)"
+
+
+def your_title(count: int) -> str:
+    """The title over the exchanges your own ``requests`` calls sent in a cell."""
+    return ("Your request and its answer (secrets masked):" if count == 1 else
+            "Your requests and their answers (secrets masked):")
 
 
 # --- what a cell's exchanges look like ----------------------------------------------------------
@@ -113,6 +121,41 @@ def fold_polls(exchanges: Iterable[Exchange]) -> list[Exchange | PollRun]:
     return items
 
 
+class Repeat:
+    """Identical requests sent one after another (same method, path, body and status), shown
+    as the last of them with how many there were: a learner's loop of 15 token requests is one
+    exchange and a count, not fifteen. Only the learner's views fold these (`your_view`)."""
+
+    def __init__(self, exchanges: Sequence[Exchange]) -> None:
+        self.exchanges = list(exchanges)
+
+    def lines(self) -> list[str]:
+        """The last one's lines, its first line saying how many there were in a row."""
+        lines = exchange_lines(self.exchanges[-1])
+        return [f"{lines[0]}  ({len(self.exchanges)} times in a row)"] + lines[1:]
+
+
+def _same(a: Exchange, b: Exchange) -> bool:
+    return (a.method, path_of(a), a.status, a.request_body) == (b.method, path_of(b), b.status,
+                                                                b.request_body)
+
+
+def fold_repeats(items: Iterable[Exchange | PollRun]) -> list[Exchange | PollRun | Repeat]:
+    """``items`` with each run of identical writes (`_same`) made one `Repeat`."""
+    out: list[Exchange | PollRun | Repeat] = []
+    run: list[Exchange] = []
+    for item in [*items, None]:
+        if isinstance(item, Exchange) and item.method != "GET" and run and _same(run[-1], item):
+            run.append(item)
+            continue
+        if run:
+            out.append(run[0] if len(run) == 1 else Repeat(run))
+        run = [item] if isinstance(item, Exchange) and item.method != "GET" else []
+        if item is not None and not run:
+            out.append(item)
+    return out
+
+
 def exchange_lines(exchange: Exchange) -> list[str]:
     """One exchange as the notebook layer shows it: the core's ``cell`` form
     (`aura_nb.core.history.exchange_lines`)."""
@@ -124,21 +167,24 @@ class ExchangeView:
     in full in plain text."""
 
     def __init__(self, exchanges: Iterable[Exchange],
-                 title: str = "HTTP exchanges of this cell (secrets masked):") -> None:
+                 title: str = "HTTP exchanges of this cell (secrets masked):",
+                 repeats: bool = False) -> None:
         self.items = fold_polls(exchanges)
+        if repeats:
+            self.items = fold_repeats(self.items)
         self.title = title
 
     def text(self) -> str:
         """The plain-text form (nbval compares this one)."""
         lines = [self.title]
         for item in self.items:
-            lines += item.lines() if isinstance(item, PollRun) else exchange_lines(item)
+            lines += exchange_lines(item) if isinstance(item, Exchange) else item.lines()
         return "\n".join(lines)
 
     def html(self) -> str:
         """The HTML form: one folded ``<details>`` block per exchange."""
         return history.folded_html(self.title, (
-            item.lines() if isinstance(item, PollRun) else exchange_lines(item)
+            exchange_lines(item) if isinstance(item, Exchange) else item.lines()
             for item in self.items))
 
     def __repr__(self) -> str:
@@ -152,18 +198,11 @@ def show(answer: Any) -> ExchangeView:
     """The exchange of a ``requests`` response you sent yourself, displayed like the kit's:
     the request line, your request's headers (``Authorization`` masked, ``Content-Type``) and
     body as sent (``answer.request``), the status, the response headers that matter and its
-    body, with passwords and tokens masked. Secrets are redacted before anything is kept."""
-    request = answer.request
-    content_type = request.headers.get("Content-Type", "") if request is not None else ""
-    exchange = Exchange(
-        method=request.method if request is not None else "?", url=answer.url,
-        status=answer.status_code,
-        request_headers=select_headers(request.headers if request is not None else {},
-                                       REQUEST_HEADERS),
-        request_body=body_for_record(request.body if request is not None else None, content_type),
-        response_headers=select_headers(answer.headers, RESPONSE_HEADERS),
-        response_body=body_for_record(answer.content, answer.headers.get("Content-Type", "")))
-    return ExchangeView([exchange], title="Your request and its answer (secrets masked):")
+    body, with passwords and tokens masked. Secrets are redacted before anything is kept.
+    (After ``%load_ext aura_nb`` every request you send is shown under its cell anyway; this
+    one is then shown here instead, not twice.)"""
+    exchange = capture.take_response(answer) or capture.exchange_of(answer.request, answer)
+    return ExchangeView([exchange], title=your_title(1))
 
 
 #: Path segments that carry an id; `request_kind` replaces the id with ``{id}``.
@@ -281,6 +320,9 @@ class _Watcher:
                 display(ExchangeView(exchanges))
         if folded:
             display(SetupLine(folded, note or ""))
+        yours = capture.take_pending()
+        if yours and self.enabled:
+            display(ExchangeView(yours, title=your_title(len(yours)), repeats=True))
 
 
 def _refused(exchange: Exchange) -> bool:
@@ -297,6 +339,8 @@ def install(shell: Any) -> None:
     shell.set_custom_exc((AuraError,), _show_one_line)
     if shell in _watchers:
         return
+    capture.install()
+    capture.take_pending()  # what was sent before the layer was installed is not this cell's
     watcher = _Watcher(shell)
     watcher.mark_all()
     shell.events.register("post_run_cell", watcher.post_run_cell)

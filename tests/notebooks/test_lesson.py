@@ -232,6 +232,52 @@ def test_a_cell_whose_get_was_retried_shows_every_attempt(shell, capsys):
     assert text.count('"reason": "simulated-fault"') == 2
 
 
+def test_the_learners_own_requests_show_under_the_cell_without_changing_the_code(shell, capsys):
+    """#18: a plain cell's ``requests`` calls are displayed like the kit's (request headers
+    masked and labelled, body as sent), each once; the kit's own traffic is not shown twice."""
+    run(shell, capsys, "import aura_nb, requests\nclient = aura_nb.connect()\n"
+                       "from aura_nb.teaching.tutorial import bearer_headers\n"
+                       "base, headers = bearer_headers(client)")
+    _, text = run(shell, capsys, 'answer = requests.get(f"{base}/v1/tenants", headers=headers, timeout=10)\n'
+                                 'created = requests.post(f"{base}/v1/instances", headers=headers, '
+                                 'json={"name": "x"}, timeout=10)')
+    assert "Your requests and their answers (secrets masked):" in text
+    assert "GET /v1/tenants -> 200\n  request headers:\n    Authorization: Bearer <redacted>" in text
+    assert "POST /v1/instances -> 400" in text and '"name": "x"' in text
+    assert "  response headers:" in text and "HTTP exchanges of this cell" not in text
+    _, text = run(shell, capsys, "from aura_nb.lesson import show\n"
+                                 'answer = requests.get(f"{base}/v1/instances", headers=headers, timeout=10)\n'
+                                 "show(answer)")
+    assert text.count("GET /v1/instances -> 200") == 1  # shown by show(), not again by the layer
+    _, text = run(shell, capsys, "client.list_instances();")
+    assert "HTTP exchanges of this cell" in text and "Your request" not in text
+    assert shell.user_ns["headers"]["Authorization"].split()[1] not in text
+
+
+def test_an_exercise_shows_its_exchanges_labelled_once_and_finds_the_notebooks_client(shell, capsys):
+    from aura_nb.teaching.exercises import ex02
+
+    run(shell, capsys, "import aura_nb\nclient = aura_nb.connect()\nfrom aura_nb.exercises import ex02")
+    _, text = run(shell, capsys, ex02.solution_code + "\nex02.check(find_tenant_id)")
+    assert "sandbox case 1 (a project listed FIRST): your code's requests" in text
+    assert "Exercise 02 (find_tenant_id): your code on your account (find 'Learning Project')" in text
+    assert "The check's own reads of your account" in text
+    assert "Your request" not in text  # each exchange under its label, none left for the layer
+    assert "Exercise 02 (find_tenant_id): correct! 'Learning Project' is " in text
+
+
+def test_a_learners_loop_of_identical_requests_folds_into_one_with_its_count():
+    def token(status: int) -> Exchange:
+        return Exchange("POST", "http://h/oauth/token", status,
+                        {"Content-Type": "application/x-www-form-urlencoded"},
+                        {"grant_type": "client_credentials"})
+
+    view = lesson.ExchangeView([token(200)] * 15 + [token(429)], repeats=True)
+    heads = [line for line in view.text().splitlines() if line.startswith("POST")]
+    assert heads == ["POST /oauth/token -> 200  (15 times in a row)", "POST /oauth/token -> 429"]
+    assert len(lesson.ExchangeView([token(200)] * 3).items) == 3  # the kit's views keep each
+
+
 def test_a_quiet_setup_cell_folds_its_exchanges_into_one_line(shell, capsys):
     _, text = run(shell, capsys, "import aura_nb\nfrom aura_nb import lesson\nclient = aura_nb.connect()\n"
                                  "tenant = client.find_tenant()\nclient.list_tenants()\n"

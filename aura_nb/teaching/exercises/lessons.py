@@ -1,207 +1,59 @@
-"""The exercises of notebooks 01-08, one per notebook: each verifies behaviour, shows the pitfall.
-
-Request-sending answers run against a private embedded simulator (`_base.sandbox`), never the
-account the notebook talks to.
+"""The exercises of notebooks 06-08 (after the path of `path`): each verifies behaviour on
+random cases and shows the pitfall. 08's answer runs against a private embedded simulator
+(`_base.sandbox`), never the account the notebook talks to.
 """
 
 from __future__ import annotations
 
+import random
+import secrets
 from typing import Any, Callable
 
-import requests
-
-from aura_nb.core.lifecycle import RUNNING, action_taken_effect
 from ._base import Exercise, Incorrect, returned, sandbox
 
-__all__ = ["ex01", "ex02", "ex03", "ex04", "ex05", "ex06", "ex07", "ex08"]
-
-CREATE_BODY = {"type": "professional-db", "cloud_provider": "gcp", "region": "europe-west1",
-               "memory": "2GB", "version": "5"}
+__all__ = ["ex06", "ex07", "ex08"]
 
 
-def _verify_token(get_token: Callable[..., Any]) -> None:
-    with sandbox() as box:
-        token = returned(get_token(box.base_url, box.client_id, box.client_secret))
-        if not isinstance(token, dict) or "access_token" not in token:
-            raise Incorrect(f"return the answer's JSON (a dict with access_token), not {type(token).__name__}")
-        bearer = {"Authorization": f"Bearer {token['access_token']}"}
-        if requests.get(f"{box.base_url}/v1/tenants", headers=bearer, timeout=10).status_code != 200:
-            raise Incorrect("the token you returned was not accepted by GET /v1/tenants")
-        try:
-            wrong = get_token(box.base_url, box.client_id, "not-the-secret")
-        except Exception:  # noqa: BLE001 - raising is the right behaviour here
-            return
-        raise Incorrect(f"with a wrong secret your function returned {type(wrong).__name__} instead "
-                        "of raising: call answer.raise_for_status() before answer.json()")
+#: The traps of exercise 06: each is newer than the right snapshot, and unusable for a clone.
+_TRAPS = {"not exportable": ("Completed", False), "Failed": ("Failed", False),
+          "InProgress": ("InProgress", False)}
 
 
-ex01 = Exercise(
-    "Exercise 01 (get_token)", _verify_token,
-    hint="requests.post(f'{base_url}/oauth/token', auth=(client_id, client_secret), "
-         "data={'grant_type': 'client_credentials'}, timeout=30); then raise_for_status().",
-    solution="""
-        def get_token(base_url, client_id, client_secret):
-            answer = requests.post(f"{base_url}/oauth/token", auth=(client_id, client_secret),
-                                   data={"grant_type": "client_credentials"}, timeout=30)
-            answer.raise_for_status()
-            return answer.json()
-    """)
+def _snapshot_cases(rng: random.Random) -> list[tuple[list[dict], str]]:
+    """Three snapshot lists with random ids, day and order: an older usable snapshot, the right
+    one, then newer traps (`_TRAPS`); with the right snapshot's id."""
+    cases = []
+    for traps in (("not exportable", "Failed", "InProgress"), ("Failed", "not exportable"),
+                  ("InProgress",)):
+        day = f"2026-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
+        hour = rng.randrange(1, 18)
 
+        def snapshot(offset: int, status: str, exportable: bool, trap: str | None = None) -> dict:
+            item = {"snapshot_id": f"{rng.getrandbits(64):016x}", "status": status,
+                    "exportable": exportable, "timestamp": f"{day}T{hour + offset:02d}:00:00Z"}
+            return {**item, "trap": trap} if trap else item
 
-def _verify_tenant_lookup(get_tenant_id: Callable[..., Any]) -> None:
-    tenants = [{"id": "a1", "name": "Learning Project"}, {"id": "b2", "name": "Workshop Project"},
-               {"id": "c3", "name": "Enterprise Project"}]
-    for wanted, expected in (("Learning Project", "a1"), ("Workshop Project", "b2"),
-                             ("Enterprise Project", "c3")):
-        got = returned(get_tenant_id(list(tenants), wanted))
-        if got != expected:
-            where = {"a1": "FIRST", "b2": "in the middle", "c3": "last"}[expected]
-            raise Incorrect(f"{wanted!r} is {where} in the list and your function returned {got!r}, "
-                            f"not {expected!r}. Does the loop go on after the match and overwrite "
-                            "the answer? Return as soon as the name matches.")
-    try:
-        got = get_tenant_id(list(tenants), "No Such Project")
-    except Exception:  # noqa: BLE001 - any clear error is right
-        return
-    raise Incorrect(f"for a name no tenant has, your function returned {got!r}: raise an error "
-                    "(LookupError) that names the tenants which exist")
-
-
-ex02 = Exercise(
-    "Exercise 02 (get_tenant_id)", _verify_tenant_lookup,
-    hint="Loop over the tenants and `return tenant['id']` at the first exact match; after the loop, "
-         "raise LookupError.",
-    solution="""
-        def get_tenant_id(tenants, name):
-            for tenant in tenants:
-                if tenant["name"] == name:
-                    return tenant["id"]
-            raise LookupError(f"no tenant named {name!r}; there are {[t['name'] for t in tenants]}")
-    """)
-
-
-def _verify_create(create_instance: Callable[..., Any]) -> None:
-    with sandbox() as box:
-        body = {"name": "nb-exercise", "tenant_id": box.tenant_id(), **CREATE_BODY}
-        data = returned(create_instance(box.base_url, dict(box.headers), dict(body)))
-        if not isinstance(data, dict) or "id" not in data:
-            raise Incorrect("return the answer's `data` (answer.json()['data']): it holds the id")
-        if not data.get("password"):
-            raise Incorrect("the `data` you returned has no password: it is in the create answer only")
-        box.sim.set_faults(script=[{"method": "POST", "path": "/v1/instances",
-                                    "action": "lose_response"}])
-        try:
-            create_instance(box.base_url, dict(box.headers), {**body, "name": "nb-lost"})
-        except Exception:  # noqa: BLE001 - the lost answer must reach the caller
-            pass
-        listed = box.call("GET", "/v1/instances").json()["data"]
-        if sum(i["name"] == "nb-lost" for i in listed) > 1:
-            raise Incorrect("when the answer was lost your function sent the create again and made "
-                            "a second instance: never resend a POST /v1/instances blindly")
-
-
-ex03 = Exercise(
-    "Exercise 03 (create_instance)", _verify_create,
-    hint="requests.post(f'{base_url}/v1/instances', headers=headers, json=body, timeout=30); "
-         "raise_for_status(); return answer.json()['data']. No retry loop.",
-    solution="""
-        def create_instance(base_url, headers, body):
-            answer = requests.post(f"{base_url}/v1/instances", headers=headers, json=body, timeout=30)
-            answer.raise_for_status()
-            return answer.json()["data"]
-    """)
-
-
-def _verify_poll(wait_until_running: Callable[..., Any]) -> None:
-    with sandbox(speed=1.0, rate_limit=125) as box:
-        body = {"name": "nb-exercise", "tenant_id": box.tenant_id(), **CREATE_BODY}
-        instance_id = box.call("POST", "/v1/instances", json=body).json()["data"]["id"]
-        slept: list[float] = []
-
-        def sleep(seconds: float) -> None:
-            slept.append(seconds)
-            box.sim.advance(seconds)
-
-        route = "GET /v1/instances/{instanceId}"
-        before = box.requests_sent(route)
-        try:
-            data = returned(wait_until_running(box.base_url, dict(box.headers), instance_id, sleep))
-        except Exception as exc:  # noqa: BLE001 - explain the likely cause first
-            polls = box.requests_sent(route) - before
-            if not slept or polls > 40:
-                raise Incorrect(f"your loop sent {polls} status requests in {sum(slept):.0f} seconds "
-                                f"and ended with {type(exc).__name__}: call sleep(seconds) between "
-                                "polls (a few seconds, up to 10) to stay under 125 requests a "
-                                "minute") from None
-            raise
-        polls = box.requests_sent(route) - before
-        if polls > 40:
-            raise Incorrect(f"{polls} status requests for one create: sleep a few seconds (up to "
-                            "10) between polls")
-        if not isinstance(data, dict) or data.get("status") != RUNNING:
-            raise Incorrect("return the instance's `data` once its status is 'running'")
-
-
-ex04 = Exercise(
-    "Exercise 04 (wait_until_running)", _verify_poll,
-    hint="while True: GET the instance; return its data when data['status'] == 'running'; "
-         "otherwise sleep(5) and ask again.",
-    solution="""
-        def wait_until_running(base_url, headers, instance_id, sleep=time.sleep):
-            while True:
-                answer = requests.get(f"{base_url}/v1/instances/{instance_id}", headers=headers, timeout=30)
-                answer.raise_for_status()
-                data = answer.json()["data"]
-                if data["status"] == "running":
-                    return data
-                sleep(5)
-    """)
-
-
-def _verify_pause(pause: Callable[..., Any]) -> None:
-    with sandbox(speed=1.0) as box:
-        instance_id = box.create()
-        try:
-            returned(pause(box.base_url, dict(box.headers), instance_id))
-        except requests.HTTPError as exc:
-            status = exc.response.status_code if exc.response is not None else None
-            if status in (400, 415):
-                raise Incorrect(f"the API answered {status}: a pause is a POST with a JSON body, "
-                                "even an empty one: json={}") from None
-            raise
-        status = box.call("GET", f"/v1/instances/{instance_id}").json()["data"]["status"]
-        if not action_taken_effect("pause", status):  # pausing, or paused already
-            raise Incorrect(f"the instance is still {status!r}: send POST "
-                            "/v1/instances/{id}/pause")
-
-
-ex05 = Exercise(
-    "Exercise 05 (pause)", _verify_pause,
-    hint="requests.post(f'{base_url}/v1/instances/{instance_id}/pause', headers=headers, json={}, "
-         "timeout=30), then raise_for_status().",
-    solution="""
-        def pause(base_url, headers, instance_id):
-            answer = requests.post(f"{base_url}/v1/instances/{instance_id}/pause",
-                                   headers=headers, json={}, timeout=30)
-            answer.raise_for_status()
-            return answer.json()["data"]
-    """)
+        right = snapshot(0, "Completed", True)
+        snapshots = [snapshot(-1, "Completed", True), right,
+                     *(snapshot(n, *_TRAPS[trap], trap) for n, trap in enumerate(traps, start=1))]
+        rng.shuffle(snapshots)
+        cases.append((snapshots, right["snapshot_id"]))
+    return cases
 
 
 def _verify_clone_source(clone_source: Callable[..., Any]) -> None:
-    snapshots = [
-        {"snapshot_id": "s1", "status": "Completed", "exportable": True, "timestamp": "2026-01-01T01:00:00Z"},
-        {"snapshot_id": "s2", "status": "Completed", "exportable": True, "timestamp": "2026-01-01T02:00:00Z"},
-        {"snapshot_id": "s3", "status": "Completed", "exportable": False, "timestamp": "2026-01-01T03:00:00Z"},
-        {"snapshot_id": "s4", "status": "Failed", "exportable": False, "timestamp": "2026-01-01T04:00:00Z"},
-        {"snapshot_id": "s5", "status": "InProgress", "exportable": False, "timestamp": "2026-01-01T05:00:00Z"},
-    ]
-    got = returned(clone_source(list(reversed(snapshots))))
-    why = {"s1": "an older one than needed", "s3": "not exportable", "s4": "Failed",
-           "s5": "still InProgress"}
-    if got != "s2":
-        raise Incorrect(f"you picked {got!r}" + (f", which is {why[got]}" if got in why else "")
-                        + ": a clone needs the newest snapshot that is Completed AND exportable")
+    rng = random.Random(secrets.randbits(64))
+    for number, (snapshots, expected) in enumerate(_snapshot_cases(rng), start=1):
+        given = [{k: v for k, v in s.items() if k != "trap"} for s in snapshots]
+        got = returned(clone_source(given))
+        if got == expected:
+            continue
+        picked = next((s for s in snapshots if s["snapshot_id"] == got), None)
+        why = (f", which is {picked['trap']}" if picked and "trap" in picked else
+               ", an older one than needed" if picked else
+               f" (not a snapshot_id of this list of {len(given)})")
+        raise Incorrect(f"case {number}: you picked {got!r}{why}: a clone needs the newest "
+                        "snapshot that is Completed AND exportable")
 
 
 ex06 = Exercise(
@@ -263,6 +115,8 @@ ex08 = Exercise(
     hint="headers={'Authorization': f'Bearer {token}'}; requests.get(base_url + path, ...); "
          "raise_for_status(); unwrap `data`.",
     solution="""
+        import requests
+
         def api_get(base_url, token, path):
             answer = requests.get(f"{base_url}{path}", headers={"Authorization": f"Bearer {token}"},
                                   timeout=30)
