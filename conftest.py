@@ -23,12 +23,14 @@ import pytest
 
 _session: dict = {}
 #: The slow journeys' lanes (``./dev test`` runs them on three workers, ``--dist loadgroup``):
-#: Run All of every notebook in JupyterLab (about 125 s here); the account-kind journeys and
-#: notebook 12's (67 + 41 + 14 s); and the rest (any file not named here). They mostly wait
-#: on kernels, simulators and the browser, so three lanes share two cores well. A file stays
-#: whole on one worker (module fixtures start one Lab, one run of the notebooks).
+#: Run All of every notebook in JupyterLab (about 125 s here); the account-kind journeys,
+#: notebook 12's and the official CLI's (85 + 14 + 22 s); and the rest, any file not named here
+#: (the other browser tests, ``./dev lab`` started for real, the hub and the learner's path:
+#: about 21 + 17 + 7 + 30 + 20 s). They mostly wait on kernels, simulators and the browser, so
+#: three lanes share two cores well. A file stays whole on one worker (module fixtures start
+#: one Lab, one hub, one run of the notebooks).
 LANES = {"test_run_all_notebooks_in_lab.py": "first", "test_account_kinds.py": "second",
-         "test_notebook12.py": "second"}
+         "test_notebook12.py": "second", "test_neo4j_cli.py": "second"}
 #: Where Hypothesis keeps its caches: beside the other temporary files, not in the repository.
 HYPOTHESIS_CACHE = str(Path(tempfile.gettempdir()) / "aura_nb-tests-hypothesis")
 
