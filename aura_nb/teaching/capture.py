@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 from typing import Any, Iterator
 from urllib.parse import urlsplit
@@ -44,7 +45,9 @@ _MAX_PENDING = 200
 
 _lock = threading.Lock()
 _local = threading.local()
-_pending: list[tuple[int, Exchange]] = []  # (id of the Response, its exchange)
+#: (a weak reference to the Response, or None without one; its exchange). Not ``id()``: a loop
+#: that reassigns ``answer`` frees responses whose addresses the next ones reuse.
+_pending: list[tuple[Any, Exchange]] = []
 _original_send: Any = None
 
 
@@ -140,7 +143,7 @@ def _note(request: Any, response: Any, error: BaseException | None, elapsed: flo
         stack[-1].exchanges.append(exchange)
         return
     with _lock:
-        _pending.append((id(response) if response is not None else 0, exchange))
+        _pending.append((weakref.ref(response) if response is not None else None, exchange))
         del _pending[:-_MAX_PENDING]
 
 
@@ -191,8 +194,8 @@ def take_pending() -> list[Exchange]:
 def take_response(response: requests.Response) -> Exchange | None:
     """The pending exchange of ``response`` (removed from the pending list), or ``None``."""
     with _lock:
-        for index, (key, exchange) in enumerate(_pending):
-            if key == id(response):
+        for index, (ref, exchange) in enumerate(_pending):
+            if ref is not None and ref() is response:
                 del _pending[index]
                 return exchange
     return None

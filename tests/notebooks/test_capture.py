@@ -55,3 +55,21 @@ def test_an_unanswered_request_is_recorded_with_its_error(sim):
     with capture.recording("yours") as rec, pytest.raises(requests.ConnectionError):
         requests.post(f"{sim.base_url}/v1/instances", json={"name": "x"}, timeout=10)
     assert rec.exchanges[0].status is None and "ConnectionError" in rec.exchanges[0].error
+
+
+def test_show_takes_the_exchange_of_this_answer_not_of_a_freed_one_at_the_same_address(sim):
+    """Notebook 01's loop reassigns ``answer`` 16 times: CPython gives a new response the address
+    of one freed before it, and ``show(answer)`` showed the first token's 200, not the 429."""
+    capture.install()
+    capture.take_pending()
+    url = f"{sim.base_url}/v1/tenants"
+    token = requests.post(f"{sim.base_url}/oauth/token", data={"grant_type": "client_credentials"},
+                          auth=(sim.client_id, sim.client_secret), timeout=10).json()["access_token"]
+    for _ in range(10):  # an address reuse is likely, not certain, in one round
+        for _ in range(10):  # each pass frees the previous answer
+            answer = requests.get(url, timeout=10)  # no token: 401
+        del answer
+        answer = requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert answer.status_code == 200
+        assert capture.take_response(answer).status == 200
+    capture.take_pending()
