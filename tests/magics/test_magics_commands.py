@@ -198,7 +198,9 @@ def test_delete_after_yes(aura, running, aura_sim, monkeypatch):
     monkeypatch.setattr("builtins.input", lambda q="": "y")
     deleted = aura.ok("%aura delete prod-db")
     assert deleted.id == running.id and deleted.status == "destroying"
-    gone = aura.run("%aura wait prod-db --status deleted")
+    # By id: at the simulator's speed the instance may be gone before a wait by name looks it up
+    # (then the name is unknown; the CI run saw that race once).
+    gone = aura.run(f"%aura wait {running.id} --status deleted")
     assert gone.value.id == running.id and "is deleted" in gone.out
     assert running.id not in instances_in(aura_sim)
 
