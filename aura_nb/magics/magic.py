@@ -14,8 +14,9 @@ from IPython.core.error import StdinNotImplementedError, UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 
 from aura_nb.core import config
-from aura_nb.core.errors import AuraError, VaultWriteFailed, error_line
+from aura_nb.core.errors import AuraError, NameNotFound, VaultWriteFailed, error_line
 from aura_nb.core.lifecycle import ACTIONS, RUNNING
+from aura_nb.core.waiting.common import GONE
 from .commands import COMMANDS, SPEC_FLAGS, HelpShown, split_line
 from .completion import complete_line
 from .results import ConnectionInfo, HttpLog, expiry_text
@@ -35,6 +36,7 @@ class AuraMagics(Magics):
         self._client = client
         self._instance_names: dict[str, str] = {}  # id -> name, for tab completion
         self._tenant_names: dict[str, str] = {}
+        self._deleted: dict[str, str] = {}  # id -> name of the instances %aura delete deleted
 
     # -- connection --------------------------------------------------------------------------
     @property
@@ -211,7 +213,16 @@ class AuraMagics(Magics):
         return CreateInstanceForm(self.client, args.tenant, name=args.name)
 
     def _do_wait(self, args: argparse.Namespace) -> Any:
-        summary = self._find(args)
+        try:
+            summary = self._find(args)
+        except NameNotFound:
+            # Waiting for an instance this magic deleted that is gone already: done, not an error.
+            gone = [(i, n) for i, n in self._deleted.items() if args.instance in (i, n)]
+            if args.status != GONE or not gone:
+                raise
+            instance_id, name = gone[-1]
+            print(f"{instance_id} ({name}) is deleted: it is no longer listed")
+            return None
         print(f"waiting for {summary.id} ({summary.name}) to be {args.status}")
         instance = self.client.wait_for_instance(summary.id, status=args.status,
                                                  timeout=args.timeout)
@@ -247,6 +258,7 @@ class AuraMagics(Magics):
             return None
         answer = self.client.delete_instance(summary.id)
         self._instance_names.pop(summary.id, None)
+        self._deleted[summary.id] = summary.name
         print(f"deleting {summary.id} ({summary.name})")
         return answer if answer is not None else summary
 

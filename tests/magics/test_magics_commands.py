@@ -205,6 +205,19 @@ def test_delete_after_yes(aura, running, aura_sim, monkeypatch):
     assert running.id not in instances_in(aura_sim)
 
 
+def test_waiting_for_deleted_after_the_instance_is_gone_says_so(aura, running, aura_sim):
+    aura.ok("%aura delete prod-db --yes")
+    aura.ok(f"%aura wait {running.id} --status deleted")  # now it is no longer listed
+    assert running.id not in instances_in(aura_sim)
+    for named in ("prod-db", running.id):
+        gone = aura.run(f"%aura wait {named} --status deleted")
+        assert gone.error is None and gone.value is None, gone.err
+        assert f"{running.id} (prod-db) is deleted" in gone.out
+    # a name this magic never deleted is still unknown, and waiting for it running too
+    assert "NameNotFound" in aura.fails("%aura wait prod-dbb --status deleted")
+    assert "NameNotFound" in aura.fails("%aura wait prod-db")
+
+
 def _no_stdin(prompt=""):
     raise StdinNotImplementedError("raw_input was called, but this frontend does not support "
                                    "input requests.")
