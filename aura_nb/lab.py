@@ -11,6 +11,7 @@ a notebook behaves alike under both.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -97,14 +98,32 @@ def simulator_client() -> tuple[str, str]:
     return args.client_id, client_secret(args)
 
 
-def jupyter_lab_command(notebooks: Path, args: list[str]) -> list[str]:
+#: JupyterLab settings the kit's Labs start with (read-only overrides; the hub's too): a learner
+#: is not asked on first start whether Lab may fetch Jupyter's news from the internet, and Lab
+#: does not look for updates there.
+LAB_OVERRIDES = {"@jupyterlab/apputils-extension:notification":
+                 {"fetchNews": "false", "checkForUpdates": False}}
+
+
+def lab_settings_dir(home: Path) -> Path:
+    """``home/lab-settings``, holding `LAB_OVERRIDES` as JupyterLab's ``overrides.json``."""
+    folder = home / "lab-settings"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "overrides.json").write_text(json.dumps(LAB_OVERRIDES, indent=2) + "\n")
+    return folder
+
+
+def jupyter_lab_command(notebooks: Path, args: list[str], settings: Path | None = None) -> list[str]:
     """The ``jupyter lab`` command line: ``--allow-root`` is added when running as root, since
     JupyterLab refuses to start as root without it (containers, Binder-like images, cloud VMs).
-    JupyterLab's news feed is off (``--LabApp.news_url=None``) unless ``args`` name one: a
-    learner is not asked on first start whether Lab may fetch announcements from the internet."""
+    JupyterLab's news feed is off (``--LabApp.news_url=None``) unless ``args`` name one, and
+    ``settings`` (`lab_settings_dir`) is its settings folder unless ``args`` name another: a
+    learner is not asked on first start whether Lab may fetch news from the internet."""
     command = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={notebooks}", *args]
     if not any(arg.startswith("--LabApp.news_url") for arg in args):
         command.append("--LabApp.news_url=None")
+    if settings is not None and not any(arg.startswith("--LabApp.app_settings_dir") for arg in args):
+        command.append(f"--LabApp.app_settings_dir={settings}")
     if os.geteuid() == 0 and "--allow-root" not in args:
         print("Running as root (usual in containers), so JupyterLab is started with "
               "--allow-root.", flush=True)
@@ -125,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ)
     simulator = None
     if credentials_configured():
+        home = config.nb_home()
         print(f"Real mode: the notebooks use the Aura API at {config.base_url()} "
               f"(credentials from the environment or .env).", flush=True)
     else:
@@ -137,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Simulator mode: no real credentials configured (see .env.example), so the "
               f"notebooks use the local Aura API simulator at {url}, {speed:g}x faster than "
               f"the real service{f', as a {account} account' if account else ''}.", flush=True)
-    lab = subprocess.Popen(jupyter_lab_command(notebooks, args), env=env)
+    lab = subprocess.Popen(jupyter_lab_command(notebooks, args, lab_settings_dir(home)), env=env)
 
     def _forward(_signum, _frame):
         lab.send_signal(signal.SIGTERM)

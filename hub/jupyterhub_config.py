@@ -31,12 +31,13 @@ Settings (environment variables, all optional except the password):
 | ``AURA_HUB_DIR`` | ``./.aura_nb/hub`` | the hub's database, cookie secret, token file and the users' homes |
 """
 
-import json
 import os
 import secrets
 import shutil
 import sys
 from pathlib import Path
+
+from aura_nb.lab import lab_settings_dir
 
 c = get_config()  # noqa: F821 - JupyterHub provides get_config() to its configuration file
 
@@ -78,11 +79,8 @@ c.SimpleLocalProcessSpawner.home_dir_template = str(state / "homes" / "{username
 c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]
 c.Spawner.default_url = "/lab"
 # JupyterLab asks every new user whether it may fetch Jupyter's news from the internet: not in
-# an offline class. Its settings' overrides (read-only for the users) say no.
-lab_settings = state / "lab-settings"
-lab_settings.mkdir(exist_ok=True)
-(lab_settings / "overrides.json").write_text(json.dumps(
-    {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}))
+# an offline class. The kit's settings overrides (read-only for the users) say no.
+lab_settings = lab_settings_dir(state)
 c.Spawner.args = [
     "--ServerApp.jpserver_extensions=aura_nb.workshop.hub_server=True",  # the hand-out's 0600 .env
     "--LabApp.news_url=None",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,14 @@ def test_the_news_feed_is_off_unless_asked_for(monkeypatch):
     assert "--LabApp.news_url=None" in lab.jupyter_lab_command(Path("/nb"), [])
     asked = lab.jupyter_lab_command(Path("/nb"), ["--LabApp.news_url=https://example.org/f.xml"])
     assert [a for a in asked if "news_url" in a] == ["--LabApp.news_url=https://example.org/f.xml"]
+
+
+def test_labs_start_with_the_kit_settings_that_turn_the_news_question_off(monkeypatch, tmp_path):
+    monkeypatch.setattr(lab.os, "geteuid", lambda: 1000)
+    settings = lab.lab_settings_dir(tmp_path / "home")
+    overrides = json.loads((settings / "overrides.json").read_text())
+    assert overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+    command = lab.jupyter_lab_command(Path("/nb"), [], settings)
+    assert f"--LabApp.app_settings_dir={settings}" in command
+    own = lab.jupyter_lab_command(Path("/nb"), ["--LabApp.app_settings_dir=/mine"], settings)
+    assert [a for a in own if "app_settings_dir" in a] == ["--LabApp.app_settings_dir=/mine"]

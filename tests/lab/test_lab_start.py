@@ -148,6 +148,12 @@ def test_lab_answers_on_loopback_survives_ctrl_c_and_sigterm_leaves_no_simulator
         config = json.loads(re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', page,
                                       re.S).group(1))
         assert config["news"] == {"disabled": True}
+        # ... which the news feed's flag alone did not stop (seen in Chromium): the kit's
+        # settings overrides answer it
+        notification = requests.get(f"{base}/lab/api/settings/@jupyterlab/apputils-extension:notification",
+                                    params={"token": token}, timeout=5).json()
+        defaults = notification["schema"]["properties"]  # overrides become the defaults
+        assert defaults["fetchNews"]["default"] == "false", defaults["fetchNews"]
         assert not _answers(f"{base}/api/status")  # the token is required
 
         output = log.read_text()
