@@ -105,11 +105,15 @@ LAB_OVERRIDES = {"@jupyterlab/apputils-extension:notification":
                  {"fetchNews": "false", "checkForUpdates": False}}
 
 
-def lab_settings_dir(home: Path) -> Path:
-    """``home/lab-settings``, holding `LAB_OVERRIDES` as JupyterLab's ``overrides.json``."""
+def lab_settings_dir(home: Path) -> Path | None:
+    """``home/lab-settings``, holding `LAB_OVERRIDES` as JupyterLab's ``overrides.json``;
+    ``None`` when it cannot be written (Lab then starts with its own settings, question and all)."""
     folder = home / "lab-settings"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "overrides.json").write_text(json.dumps(LAB_OVERRIDES, indent=2) + "\n")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "overrides.json").write_text(json.dumps(LAB_OVERRIDES, indent=2) + "\n")
+    except OSError:
+        return None
     return folder
 
 

@@ -44,3 +44,7 @@ def test_labs_start_with_the_kit_settings_that_turn_the_news_question_off(monkey
     assert f"--LabApp.app_settings_dir={settings}" in command
     own = lab.jupyter_lab_command(Path("/nb"), ["--LabApp.app_settings_dir=/mine"], settings)
     assert [a for a in own if "app_settings_dir" in a] == ["--LabApp.app_settings_dir=/mine"]
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert lab.lab_settings_dir(blocker) is None  # unwritable: Lab starts all the same
+    assert not any("app_settings_dir" in a for a in lab.jupyter_lab_command(Path("/nb"), [], None))
