@@ -61,6 +61,7 @@ class AuraMagics(Magics):
         self._client = None
         self._instance_names.clear()
         self._tenant_names.clear()
+        self._deleted.clear()  # another API or account may have instances of those names
         client = self.client
         print(client.describe())
         return client

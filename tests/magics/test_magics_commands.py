@@ -217,6 +217,9 @@ def test_waiting_for_deleted_after_the_instance_is_gone_says_so(aura, running, a
     # a name this magic never deleted is still unknown, and waiting for it running too
     assert "NameNotFound" in aura.fails("%aura wait prod-dbb --status deleted")
     assert "NameNotFound" in aura.fails("%aura wait prod-db")
+    # after %aura connect (perhaps to another API) the magic no longer vouches for that name
+    aura.ok("%aura connect")
+    assert "NameNotFound" in aura.fails("%aura wait prod-db --status deleted")
 
 
 def _no_stdin(prompt=""):
