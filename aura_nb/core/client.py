@@ -691,9 +691,10 @@ class AuraClient:
 
     # --- finding by name (the rules are in aura_nb.core.lookup) -----------------------------
 
-    def find_tenant(self, name_or_id: str | None = None) -> Tenant:
+    def find_tenant(self, name_or_id: str | None = None, *,
+                    choose: str = "pass one to find_tenant()") -> Tenant:
         """`aura_nb.core.lookup.find_tenant`: by name or id, else the default tenant."""
-        return lookup.find_tenant(self, name_or_id)
+        return lookup.find_tenant(self, name_or_id, choose=choose)
 
     def find_instance(self, name_or_id: str, tenant_id: str | None = None) -> InstanceSummary:
         """`aura_nb.core.lookup.find_instance`: the instance with this exact id or name."""

@@ -56,10 +56,12 @@ class Listings(Protocol):
     def list_projects(self, organization_id: str | None = None) -> list[Project]: ...
 
 
-def find_tenant(client: Listings, name_or_id: str | None = None) -> Tenant:
+def find_tenant(client: Listings, name_or_id: str | None = None, *,
+                choose: str = "pass one to find_tenant()") -> Tenant:
     """The tenant with this exact name or id; with ``None``, the client's ``tenant``
     setting, else ``AURA_TENANT``, else the only tenant there is.
-    ``GET /v1/tenants`` then ``GET /v1/tenants/{tenantId}``.
+    ``GET /v1/tenants`` then ``GET /v1/tenants/{tenantId}``. ``choose`` says, in the caller's
+    terms, how to name one when there are several (a magic's option, not a Python call).
 
     Raises `NameNotFound` (listing the names that exist) or `AmbiguousName`."""
     wanted = name_or_id or client.default_tenant or config.tenant()
@@ -71,8 +73,8 @@ def find_tenant(client: Listings, name_or_id: str | None = None) -> Tenant:
         if not tenants:
             raise NameNotFound("this client sees no tenants (GET /v1/tenants returned none)")
         raise AmbiguousName(
-            f"this client sees {len(tenants)} tenants: {listing}; pass one to find_tenant() "
-            "or set AURA_TENANT", candidates=[t.id for t in tenants])
+            f"this client sees {len(tenants)} tenants: {listing}; {choose} or set AURA_TENANT",
+            candidates=[t.id for t in tenants])
     found = _one_by_id_or_name(tenants, wanted, "tenants", lambda: NameNotFound(
         f"no tenant is named {wanted!r} (or has that id); this client sees: {listing}",
         candidates=[t.name for t in tenants]))

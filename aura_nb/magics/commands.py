@@ -78,7 +78,7 @@ def arg(*flags: str, **options: Any) -> tuple[tuple[str, ...], dict[str, Any]]:
 
 
 TENANT = arg("--tenant", metavar="NAME_OR_ID",
-               help="tenant (project) to look in; default AURATENANT or the only one")
+               help="tenant (project) to look in; default AURA_TENANT or the only one")
 INSTANCE = arg("instance", metavar="ID_OR_NAME", help="instance id or exact name")
 
 COMMANDS: dict[str, Command] = {c.name: c for c in (

@@ -173,7 +173,7 @@ class AuraMagics(Magics):
         if all(getattr(args, flag) is None for flag in SPEC_FLAGS):
             return self._creation_form(args)
         client = self.client
-        tenant = client.find_tenant(args.tenant)
+        tenant = client.find_tenant(args.tenant, choose="add --tenant NAME_OR_ID")
         self._remember([tenant])
         spec = complete_spec(tenant, args.name, **{flag: getattr(args, flag) for flag in SPEC_FLAGS})
         if not args.allow_duplicate_name:

@@ -128,7 +128,9 @@ def test_create_name_is_checked(aura, aura_sim):
 def test_create_without_a_default_tenant_says_how_to_pick_one(aura, monkeypatch, aura_sim):
     monkeypatch.delenv("AURA_TENANT")
     line = aura.fails("%aura create db --type free-db")
-    assert "AmbiguousName" in line and "AURA_TENANT" in line
+    assert "AmbiguousName" in line and "'Learning Project'" in line
+    assert line.endswith("add --tenant NAME_OR_ID or set AURA_TENANT")  # a magic's option,
+    assert "find_tenant()" not in line                                   # not a Python call
     assert instances_in(aura_sim) == {}
 
 
