@@ -300,7 +300,7 @@ class ClassTable(Form):
             line += f". Not sent: {', '.join(report.cancelled)}; run it again to finish."
         else:
             self._state = "error" if report.failed else done_state
-        self._show("ok" if report.ok else "warn", line)
+        self._show("info" if getattr(report, "empty", False) else "ok" if report.ok else "warn", line)
 
     def _typed_ok(self) -> bool:
         return self.confirm_text.value == self._workshop.prefix

@@ -182,8 +182,15 @@ class BulkReport:
         """True when no attendee failed or was left out by a cancel."""
         return not self.failed and not self.cancelled
 
+    @property
+    def empty(self) -> bool:
+        """True when no attendee had an instance to act on (none provisioned, or torn down)."""
+        return not (self.changed or self.skipped or self.failed or self.cancelled)
+
     def summary(self) -> str:
         """One line: counts of what happened."""
+        if self.empty:
+            return f"{self.action}: nothing to {self.action}: no attendee has an instance"
         line = f"{self.action}: {len(self.changed)} sent, {len(self.skipped)} already there"
         line += f", {len(self.failed)} failed" if self.failed else ""
         return line + (f", {len(self.cancelled)} not sent (cancelled)" if self.cancelled else "")

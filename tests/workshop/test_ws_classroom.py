@@ -126,6 +126,18 @@ def test_rows_follow_a_teardown_run_outside_the_table(sim, workshop):
     assert "running" not in table.static_html() and table.static_html().count(">deleted<") == 3
 
 
+@pytest.mark.parametrize("action", ["pause", "resume"])
+def test_a_bulk_action_on_a_torn_down_class_says_there_is_nothing_to_do(sim, workshop, action):
+    workshop.teardown(yes=True)
+    table = ClassTable(workshop, load=False)
+    sent = sum(requests_made(sim).values())
+    getattr(table, f"{action}_button").click()
+    assert table.join(10) and table.state == "ready"
+    assert table.status_text == f"{action}: nothing to {action}: no attendee has an instance"
+    assert "aura-nb-info" in table.static_html()  # said plainly, not ticked off as done
+    assert sum(requests_made(sim).values()) == sent
+
+
 def test_teardown_needs_the_prefix_typed(sim, workshop):
     table = ClassTable(workshop, load=False)
     table.teardown_button.click()
