@@ -1,6 +1,6 @@
 """The urllib3 side of resending: which attempts are retried, and within what time budget.
 
-It also words a request that got no answer (`describe_failure`, `never_sent`).
+It also words a request that got no answer (`describe_failure`, `no_connection_made`).
 
 `retry_policy` builds the urllib3 ``Retry`` a `Transport` mounts (`IDEMPOTENT_METHODS` on
 `RETRY_STATUSES`, backoff scaled by the server's speed); `PacedRetry` makes each resend take a
@@ -24,7 +24,7 @@ from urllib3.util.timeout import Timeout
 from .pacing import RateLimiter
 
 __all__ = ["PacedRetry", "RetryObserver", "BudgetTimeout", "IDEMPOTENT_METHODS", "RETRY_STATUSES", "retry_policy",
-           "never_sent", "describe_failure"]
+           "no_connection_made", "describe_failure"]
 
 #: Methods urllib3 may resend after a transient answer or a lost connection.
 IDEMPOTENT_METHODS = frozenset({"GET", "DELETE", "HEAD"})
@@ -144,7 +144,7 @@ def _reasons(exc: BaseException) -> Iterator[BaseException]:
             todo.append(item.__cause__)
 
 
-def never_sent(exc: BaseException) -> bool:
+def no_connection_made(exc: BaseException) -> bool:
     """True when the exception proves the request never reached the server (no connection)."""
     return any(isinstance(e, (requests.exceptions.ConnectTimeout, NewConnectionError))
                for e in _reasons(exc))
@@ -165,7 +165,7 @@ def describe_failure(exc: BaseException, host: str, budget: float) -> str:
         return f"no answer from {host} {within}"
     if any(isinstance(e, (requests.exceptions.SSLError, SSLError)) for e in reasons):
         return f"the TLS connection to {host} failed"
-    if never_sent(exc):
+    if no_connection_made(exc):
         return f"could not connect to {host} (is it reachable? is the simulator running?)"
     if isinstance(exc, (requests.exceptions.ConnectionError, ProtocolError)):
         return f"the connection to {host} was closed before an answer arrived"

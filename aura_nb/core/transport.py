@@ -64,7 +64,7 @@ from .history import REDACTED, REQUEST_HEADERS, RESPONSE_HEADERS, Exchange, Hist
     body_for_record, select_headers
 from .pacing import RateLimiter
 from .retry_policy import IDEMPOTENT_METHODS, RETRY_STATUSES, BudgetTimeout, PacedRetry, \
-    describe_failure, never_sent, retry_policy
+    describe_failure, no_connection_made, retry_policy
 
 __all__ = ["Transport", "PacedRetry", "BudgetTimeout", "IDEMPOTENT_METHODS", "RETRY_STATUSES",
            "USER_AGENT"]
@@ -372,7 +372,7 @@ class Transport:
             except (requests.RequestException, TransportError) as exc:
                 error = exc if isinstance(exc, TransportError) else TransportError(
                     f"{describe_failure(exc, urlsplit(self.base_url).netloc, self.budget)} "
-                    f"({method} {path})", method=method, path=path, sent=not never_sent(exc))
+                    f"({method} {path})", method=method, path=path, sent=not no_connection_made(exc))
                 self._record(attempt, error=str(error))
                 if error is exc:
                     raise
