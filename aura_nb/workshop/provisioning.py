@@ -58,28 +58,38 @@ def provision(run: Runner, roster: str | os.PathLike | Iterable[Attendee], spec:
     if not manifest.path.exists() and run.ignore_file is not None:
         _check_no_overlap(run.prefix, run.folder.parent)
 
-    tenant_obj = run.tenant(tenant)
-    names = instance_names(run.prefix, wanted, taken={r.attendee: r.name for r in manifest})
-    seed = seed_instance_id or manifest.seed_instance_id or None
-    # InvalidInstanceSpec (listing the valid choices) when the tenant lacks a setting
-    resolved = ClassSpec.of(spec.complete(tenant_obj, names[wanted[0]] if wanted else f"{run.prefix}-x", seed))
-    guardrails.check(resolved, count)
-    if manifest.spec and ClassSpec(**manifest.spec) != resolved:
-        raise WorkshopError(
-            f"workshop {run.prefix} was provisioned with {manifest.spec}; "
-            "use the same settings or another prefix"
-        )
-    if seed:
-        _check_seed(run, seed, tenant_obj.id, resolved)
+    try:  # reads only: an interrupt here sends nothing, and the report says so per attendee
+        tenant_obj = run.tenant(tenant)
+        names = instance_names(run.prefix, wanted, taken={r.attendee: r.name for r in manifest})
+        seed = seed_instance_id or manifest.seed_instance_id or None
+        # InvalidInstanceSpec (listing the valid choices) when the tenant lacks a setting
+        resolved = ClassSpec.of(spec.complete(tenant_obj, names[wanted[0]] if wanted else f"{run.prefix}-x", seed))
+        guardrails.check(resolved, count)
+        if manifest.spec and ClassSpec(**manifest.spec) != resolved:
+            raise WorkshopError(
+                f"workshop {run.prefix} was provisioned with {manifest.spec}; "
+                "use the same settings or another prefix"
+            )
+        if seed:
+            _check_seed(run, seed, tenant_obj.id, resolved)
 
-    manifest.tenant_id, manifest.tenant_name = tenant_obj.id, tenant_obj.name
-    manifest.spec = resolved.as_dict()
-    manifest.seed_instance_id = seed or ""
-    for attendee in attendees:
-        record = manifest.add(AttendeeRecord(attendee=attendee.name, name=names[attendee.name]))
-        if attendee.email and not record.email:
-            record.email = attendee.email
-    manifest.save()
+        manifest.tenant_id, manifest.tenant_name = tenant_obj.id, tenant_obj.name
+        manifest.spec = resolved.as_dict()
+        manifest.seed_instance_id = seed or ""
+        for attendee in attendees:
+            record = manifest.add(AttendeeRecord(attendee=attendee.name, name=names[attendee.name]))
+            if attendee.email and not record.email:
+                record.email = attendee.email
+        manifest.save()
+    except KeyboardInterrupt:
+        report = ProvisionReport(prefix=run.prefix, total=len(wanted))
+        report.stopped = "interrupted (Ctrl-C) before any create was sent"
+        records = [manifest.records[name] for name in wanted if name in manifest.records]
+        _finish(run, records, [], report, started, set())
+        for name in wanted:
+            if name not in manifest.records:
+                report.not_sent[name] = "interrupted (Ctrl-C) before any create was sent"
+        raise Interrupted([], report) from None
 
     report = ProvisionReport(prefix=run.prefix, total=len(wanted))
     records = [manifest.records[name] for name in wanted]

@@ -140,6 +140,31 @@ class InterruptAt(io.StringIO):
         return written
 
 
+@pytest.mark.parametrize("earlier, n", [(0, 3), (2, 5)])
+def test_ctrl_c_before_the_first_create_reports_each_attendee_as_never_sent(make_client, env, tmp_path,
+                                                                           monkeypatch, earlier, n):
+    """Ctrl-C while the tenant is still being looked up: the report names every attendee without
+    an instance as never sent, says what was already created, and nothing is sent."""
+    sim = env
+    if earlier:
+        assert cli("provision", "--prefix", "early", "--roster", roster(tmp_path, earlier), "--no-wait")[0] == EXIT_OK
+    client = make_client(sim, **CLIENT_SETTINGS)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(client, "find_tenant", interrupted)
+    creates = requests_made(sim)["POST /v1/instances"]
+    code, text, err = cli("provision", "--prefix", "early", "--roster", roster(tmp_path, n), "--no-wait",
+                          client=client)
+    assert code == EXIT_INTERRUPTED and "Traceback" not in err
+    assert "stopped early: interrupted (Ctrl-C) before any create was sent" in text
+    assert requests_made(sim)["POST /v1/instances"] == creates and len(prefixed(sim, "early")) == earlier
+    lines = attendee_lines(text)
+    assert [a for a, t in lines.items() if t.startswith("never sent: interrupted")] == ROSTER[earlier:n], text
+    assert all(f"{a} (" in text for a in ROSTER[:earlier]) and (earlier or "already created: none" in text)
+
+
 @pytest.mark.parametrize("n, after", [(5, 2), (7, 1)])
 def test_ctrl_c_mid_provision_prints_the_report_and_a_rerun_makes_one_each(env, tmp_path, n, after):
     sim = env
