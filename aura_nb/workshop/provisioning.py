@@ -58,38 +58,10 @@ def provision(run: Runner, roster: str | os.PathLike | Iterable[Attendee], spec:
     if not manifest.path.exists() and run.ignore_file is not None:
         _check_no_overlap(run.prefix, run.folder.parent)
 
-    try:  # reads only: an interrupt here sends nothing, and the report says so per attendee
-        tenant_obj = run.tenant(tenant)
-        names = instance_names(run.prefix, wanted, taken={r.attendee: r.name for r in manifest})
-        seed = seed_instance_id or manifest.seed_instance_id or None
-        # InvalidInstanceSpec (listing the valid choices) when the tenant lacks a setting
-        resolved = ClassSpec.of(spec.complete(tenant_obj, names[wanted[0]] if wanted else f"{run.prefix}-x", seed))
-        guardrails.check(resolved, count)
-        if manifest.spec and ClassSpec(**manifest.spec) != resolved:
-            raise WorkshopError(
-                f"workshop {run.prefix} was provisioned with {manifest.spec}; "
-                "use the same settings or another prefix"
-            )
-        if seed:
-            _check_seed(run, seed, tenant_obj.id, resolved)
-
-        manifest.tenant_id, manifest.tenant_name = tenant_obj.id, tenant_obj.name
-        manifest.spec = resolved.as_dict()
-        manifest.seed_instance_id = seed or ""
-        for attendee in attendees:
-            record = manifest.add(AttendeeRecord(attendee=attendee.name, name=names[attendee.name]))
-            if attendee.email and not record.email:
-                record.email = attendee.email
-        manifest.save()
+    try:  # reads (and the manifest) only: an interrupt here sends nothing
+        tenant_obj, resolved, seed = _plan(run, attendees, spec, tenant, guardrails, seed_instance_id, count)
     except KeyboardInterrupt:
-        report = ProvisionReport(prefix=run.prefix, total=len(wanted))
-        report.stopped = "interrupted (Ctrl-C) before any create was sent"
-        records = [manifest.records[name] for name in wanted if name in manifest.records]
-        _finish(run, records, [], report, started, set())
-        for name in wanted:
-            if name not in manifest.records:
-                report.not_sent[name] = "interrupted (Ctrl-C) before any create was sent"
-        raise Interrupted([], report) from None
+        raise _interrupted_before_creates(run, wanted, started) from None
 
     report = ProvisionReport(prefix=run.prefix, total=len(wanted))
     records = [manifest.records[name] for name in wanted]
@@ -126,6 +98,48 @@ def provision(run: Runner, roster: str | os.PathLike | Iterable[Attendee], spec:
                                             f"{type(exc).__name__}: {exc.strerror or exc}")
     _finish(run, records, events, report, started, tried)
     return report
+
+
+def _plan(run: Runner, attendees: list[Attendee], spec: ClassSpec, tenant: str | None,
+          guardrails: Guardrails, seed_instance_id: str | None, count: int) -> tuple[Any, ClassSpec, str | None]:
+    """Find the tenant, complete and check the class's settings, and record the attendees in the
+    manifest: ``(tenant, resolved spec, seed instance id)``. Nothing is sent to the API but reads."""
+    manifest = run.manifest
+    wanted = [a.name for a in attendees]
+    tenant_obj = run.tenant(tenant)
+    names = instance_names(run.prefix, wanted, taken={r.attendee: r.name for r in manifest})
+    seed = seed_instance_id or manifest.seed_instance_id or None
+    # InvalidInstanceSpec (listing the valid choices) when the tenant lacks a setting
+    resolved = ClassSpec.of(spec.complete(tenant_obj, names[wanted[0]] if wanted else f"{run.prefix}-x", seed))
+    guardrails.check(resolved, count)
+    if manifest.spec and ClassSpec(**manifest.spec) != resolved:
+        raise WorkshopError(
+            f"workshop {run.prefix} was provisioned with {manifest.spec}; "
+            "use the same settings or another prefix"
+        )
+    if seed:
+        _check_seed(run, seed, tenant_obj.id, resolved)
+
+    manifest.tenant_id, manifest.tenant_name = tenant_obj.id, tenant_obj.name
+    manifest.spec = resolved.as_dict()
+    manifest.seed_instance_id = seed or ""
+    for attendee in attendees:
+        record = manifest.add(AttendeeRecord(attendee=attendee.name, name=names[attendee.name]))
+        if attendee.email and not record.email:
+            record.email = attendee.email
+    manifest.save()
+    return tenant_obj, resolved, seed
+
+
+def _interrupted_before_creates(run: Runner, wanted: list[str], started: float) -> Interrupted:
+    """Ctrl-C before the first create: the report names each attendee without an instance as
+    never sent, and what earlier runs created."""
+    stopped = "interrupted (Ctrl-C) before any create was sent"
+    report = ProvisionReport(prefix=run.prefix, total=len(wanted), stopped=stopped)
+    known = run.manifest.records
+    _finish(run, [known[name] for name in wanted if name in known], [], report, started, set())
+    report.not_sent.update({name: stopped for name in wanted if name not in known})
+    return Interrupted([], report)
 
 
 def _sort(run: Runner, records: list[AttendeeRecord], events: list[WorkshopEvent], report: ProvisionReport) -> None:
